@@ -1,0 +1,32 @@
+# Everything a fresh machine with Python 3.11 and make needs: `make run`, `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.8
+INSTALLED := $(VENV)/.installed
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test setup clean
+
+run: $(INSTALLED)
+	$(VENV)/bin/haquang load
+
+test: $(INSTALLED)
+	$(VENV)/bin/python -m pytest
+
+setup: $(INSTALLED)
+
+# uv lives in its own small venv so that `uv sync` (which makes .venv match uv.lock exactly)
+# never removes the tool that is running it.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(INSTALLED): pyproject.toml uv.lock $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(TOOLS) warehouse/*.duckdb warehouse/*.duckdb.*

@@ -1,0 +1,67 @@
+"""Attainment arithmetic, written once for arrays and used for single rows too.
+
+A reported percentage "agrees" with the figures when it is within rounding of one of the ways
+district clerks compute it: result / target (the usual), target / result (lower-is-better
+indicators), 100 when the result lies inside a target range, or result / lower bound of a range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOLERANCE_POINTS = 1.0  # reported percentages are rounded, often truncated, to whole points
+TOLERANCE_SHARE = 0.005  # and large ones lose a little more
+
+
+def _arrays(*values):
+    return [np.asarray(v, dtype="float64") for v in values]
+
+
+def reference_target(low, high):
+    """The bound a result is compared with: the upper one of a range, else whichever exists."""
+    low, high = _arrays(low, high)
+    return np.where(np.isnan(high), low, high)
+
+
+def computed_pct(actual, low, high):
+    """Result as a percentage of target; 100 inside a target range; NaN when not computable."""
+    actual, low, high = _arrays(actual, low, high)
+    ref = reference_target(low, high)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(ref != 0, actual / ref * 100.0, np.nan)
+    inside = _is_range(low, high) & (actual >= low) & (actual <= high)
+    return np.where(inside, 100.0, pct)
+
+
+def pct_or_none(actual: float | None, low: float | None, high: float | None) -> float | None:
+    """computed_pct for one row with missing values as None."""
+    if actual is None or (low is None and high is None):
+        return None
+    value = float(computed_pct(actual, np.nan if low is None else low, np.nan if high is None else high))
+    return None if np.isnan(value) else round(value, 4)
+
+
+def close_to(value, reported):
+    value, reported = _arrays(value, reported)
+    return np.abs(value - reported) <= TOLERANCE_POINTS + TOLERANCE_SHARE * np.abs(reported)
+
+
+def attainment_agrees(actual, low, high, reported):
+    """True where the reported percentage matches the figures, or cannot be checked (NaN)."""
+    actual, low, high, reported = _arrays(actual, low, high, reported)
+    ref = reference_target(low, high)
+    computed = computed_pct(actual, low, high)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = np.where(actual != 0, ref / actual * 100.0, np.nan)
+        versus_low = np.where(low != 0, actual / low * 100.0, np.nan)
+    return (
+        np.isnan(reported)
+        | np.isnan(computed)
+        | close_to(computed, reported)
+        | close_to(inverse, reported)
+        | (_is_range(low, high) & close_to(versus_low, reported))
+    )
+
+
+def _is_range(low, high):
+    return ~np.isnan(low) & ~np.isnan(high) & (low != high)

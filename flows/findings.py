@@ -1,0 +1,22 @@
+"""A data-quality finding: what a clerk must look at, where, and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"  # the row or file was not loaded
+WARNING = "warning"  # loaded, but a person should check it
+
+
+@dataclass
+class Finding:
+    check_name: str
+    severity: str
+    message: str
+    source_sheet: str | None = None
+    source_row: int | None = None  # 1-based, as the spreadsheet shows it
+    source_column: str | None = None  # spreadsheet letter
+    raw_value: str | None = None
+
+    def as_record(self, source_district: str | None, source_file: str) -> dict:
+        return {"source_district": source_district, "source_file": source_file, **asdict(self)}

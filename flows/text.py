@@ -1,0 +1,28 @@
+"""Text normalisation shared by every stage: one place decides what "the same text" means."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b]+")
+
+
+def clean_text(value: str) -> str:
+    """NFC, non-breaking and repeated spaces folded to one space, trimmed: text as an analyst reads it."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def match_key(value: str) -> str:
+    """Lower-case cleaned text, used to compare header words and units, never shown to users."""
+    return clean_text(value).lower()
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to the spreadsheet letter a clerk sees ("A", "AB")."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

@@ -1,0 +1,131 @@
+"""One cell's text to a structured reading: bound kind, numbers, unit words and notes.
+
+Grammar of what these tables hold, in order of trial:
+  empty                          ""
+  ratio      "1.020/750"         two numbers, achieved / reference
+  bounded    "> 95", "Trên 70%(738)", ">13.000 tấn", "dưới 5%"
+  range      "650-700", "1,5-2", "0,2-2,0"
+  exact      "7,40", "21 triệu đồng/năm", "18%/năm", "05 trường"
+  text       "Đảm bảo", "Giữ vững"   (anything else: kept as qualitative text)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from flows.numbers import NUMBER_PATTERN, NumberToken, format_number, parse_number
+from flows.text import clean_text
+
+_NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
+_AT_LEAST = r"(?:>=|≥|>|trên|hơn|tối thiểu|ít nhất|từ)"
+_AT_MOST = r"(?:<=|≤|<|dưới|không quá|tối đa)"
+_RANGE_SEP = r"(?:-|–|—|÷|đến)"
+# Unit words: anything that is not a digit, a bracket or a range separator, e.g. "triệu đồng/năm", "%".
+_UNIT = r"[^\d()\[\]]*?"
+_NOTE = r"(?:\(\s*(?P<note>[^)]*)\)|\[\s*(?P<note2>[^\]]*)\])?"
+
+_RATIO = re.compile(rf"^(?P<a>{_NUM})\s*/\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*$", re.I)
+_BOUNDED = re.compile(
+    rf"^(?P<op>{_AT_LEAST}|{_AT_MOST})\s*(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I
+)
+_RANGE = re.compile(
+    rf"^(?P<a>{_NUM})\s*(?P<unit_a>{_UNIT})\s*{_RANGE_SEP}\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$",
+    re.I,
+)
+_EXACT = re.compile(rf"^(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I)
+_AT_LEAST_OP = re.compile(rf"^{_AT_LEAST}$", re.I)
+MAX_VALUE_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one cell says. Numbers stay tokens so ambiguous ones can be resolved later."""
+
+    raw: str
+    kind: str  # empty | exact | at_least | at_most | range | ratio | text
+    numbers: tuple[NumberToken, ...] = ()
+    unit_text: str = ""
+    note: str = ""
+    from_numeric_cell: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in {"exact", "at_least", "at_most", "range", "ratio"}
+
+
+def read_cell(value: object) -> Reading:
+    """Read a cell as extracted: a number cell is exact; text goes through the grammar."""
+    if value is None:
+        return Reading("", "empty")
+    if isinstance(value, bool):  # a boolean is not a figure; keep its text for the clerk
+        return Reading(str(value).upper(), "text")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):  # not something Excel stores; never a figure
+            return Reading(format_cell_number(number), "text")
+        return Reading(
+            format_cell_number(number), "exact", (NumberToken(format_cell_number(number), (number,)),),
+            from_numeric_cell=True,
+        )
+    return read_text(str(value))
+
+
+def format_cell_number(number: float) -> str:
+    """How a numeric cell's value is shown as raw text: integers without ".0"."""
+    return str(int(number)) if math.isfinite(number) and number == int(number) else repr(number)
+
+
+def read_text(text: str) -> Reading:
+    """Parse the text of a cell with the grammar in the module docstring."""
+    raw = clean_text(text)
+    if not raw:
+        return Reading("", "empty")
+    if len(raw) > MAX_VALUE_LENGTH:  # a paragraph is never a figure; don't run the grammar on it
+        return Reading(raw, "text")
+    if match := _RATIO.match(raw):
+        tokens = _tokens(match, "a", "b")
+        if tokens:
+            return Reading(raw, "ratio", tokens, _unit(match.group("unit")))
+    if match := _BOUNDED.match(raw):
+        tokens = _tokens(match, "a")
+        if tokens:
+            kind = "at_least" if _AT_LEAST_OP.match(match.group("op")) else "at_most"
+            return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match))
+    if match := _RANGE.match(raw):
+        tokens = _tokens(match, "a", "b")
+        unit = _unit(match.group("unit")) or _unit(match.group("unit_a"))
+        if tokens and _is_increasing(tokens):
+            return Reading(raw, "range", tokens, unit, _note(match))
+    if match := _EXACT.match(raw):
+        tokens = _tokens(match, "a")
+        if tokens:
+            return Reading(raw, "exact", tokens, _unit(match.group("unit")), _note(match))
+    return Reading(raw, "text")
+
+
+def _tokens(match: re.Match, *groups: str) -> tuple[NumberToken, ...] | None:
+    tokens = tuple(parse_number(match.group(g)) for g in groups)
+    return None if any(t is None for t in tokens) else tokens  # type: ignore[return-value]
+
+
+def _is_increasing(tokens: tuple[NumberToken, ...]) -> bool:
+    """A range reads low-high; "5-3" is more likely a typo or a date and stays text."""
+    low, high = tokens[0].candidates[0], tokens[1].candidates[-1]
+    return low <= high
+
+
+def _unit(text: str | None) -> str:
+    """Unit words as written, spaces around "/" removed: "%/ năm" -> "%/năm"."""
+    return re.sub(r"\s*/\s*", "/", (text or "").strip(" .:;"))
+
+
+def _note(match: re.Match) -> str:
+    return (match.groupdict().get("note") or match.groupdict().get("note2") or "").strip()
+
+
+def describe(token: NumberToken) -> str:
+    """A token's readings for a clerk: "17.68 (17,68 or 17.680)"."""
+    return " or ".join(format_number(v) for v in token.candidates)

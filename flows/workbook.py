@@ -1,0 +1,110 @@
+"""One workbook from file to parsed records: district, sheets, table, period, rows."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.extract import WorkbookError, read_workbook
+from flows.findings import ERROR, WARNING, Finding
+from flows.locate import HeaderError, locate_table
+from flows.period import read_period
+from flows.rows import TableContext, parse_table
+from schemas.catalogues import districts, layout
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass
+class WorkbookResult:
+    """Everything one workbook yields. `loaded` is False when the whole file was rejected."""
+
+    source_district: str | None
+    source_file: str  # path relative to the raw folder, with forward slashes
+    sha256: str
+    size_bytes: int
+    records: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    loaded: bool = True
+
+    def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
+        self.findings.append(Finding(check_name, ERROR, message, sheet))
+        self.records = []
+        self.loaded = False
+        return self
+
+
+def discover_files(raw_dir: Path) -> list[Path]:
+    """Every file under raw/<district>/ except hidden ones and Excel's "~$" lock files."""
+    return sorted(
+        p for p in raw_dir.rglob("*")
+        if p.is_file() and not any(part.startswith((".", "~$")) for part in p.relative_to(raw_dir).parts)
+    )
+
+
+def district_of(relative: Path) -> str | None:
+    return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in districts() else None
+
+
+def process_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
+    """Read, locate and parse one workbook; every problem becomes a finding, never an exception."""
+    relative = path.relative_to(raw_dir)
+    content = path.read_bytes()
+    result = WorkbookResult(district_of(relative), relative.as_posix(), hashlib.sha256(content).hexdigest(), len(content))
+    if result.source_district is None:
+        known = ", ".join(sorted(districts()))
+        return result.reject("unknown_district", f"the file is not inside a former district's folder ({known}); "
+                             "move it to raw/<district>/")
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return result.reject("unsupported_file", f"{path.suffix or 'no'} file type: only .xlsx workbooks are "
+                             "loaded; save it from Excel as .xlsx (Excel Workbook)")
+    try:
+        sheets = read_workbook(path)
+    except WorkbookError as exc:
+        return result.reject("unreadable_workbook", str(exc))
+
+    tables_found = 0
+    skipped: list[str] = []
+    for sheet in sheets:
+        try:
+            location = locate_table(sheet, layout())
+        except HeaderError as exc:
+            result.findings.append(Finding("header_not_recognised", ERROR, f"sheet not loaded: {exc}", sheet.name))
+            tables_found += 1  # a table was there; it is the header that failed
+            continue
+        if location is None:
+            skipped.append(sheet.name)
+            continue
+        tables_found += 1
+        period = read_period([location.headers["actual"], *location.title_lines])
+        _flag_period(result, sheet.name, period)
+        if sheet.hidden:
+            result.findings.append(Finding("hidden_sheet", WARNING, "the sheet is hidden in Excel; it was loaded",
+                                           sheet.name))
+        ctx = TableContext(result.source_district, result.source_file, sheet, location, period)
+        records, findings = parse_table(ctx)
+        result.records.extend(records)
+        result.findings.extend(findings)
+
+    if tables_found == 0:
+        names = ", ".join(repr(s.name) for s in sheets) or "none"
+        return result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
+                             "the header row must name the columns Chỉ tiêu, Mục tiêu and Thực hiện")
+    if not result.records and not any(f.severity == ERROR for f in result.findings):
+        return result.reject("empty_table", "the table header was found but no indicator rows below it")
+    result.loaded = bool(result.records)
+    return result
+
+
+def _flag_period(result: WorkbookResult, sheet: str, period) -> None:
+    if period.end is None:
+        result.findings.append(Finding(
+            "period_missing", WARNING,
+            "neither the title nor the header says which year the figures refer to "
+            "(e.g. 'số liệu tính đến hết năm 2019'); period_end is empty", sheet))
+    elif period.assumed:
+        result.findings.append(Finding(
+            "period_assumed", WARNING,
+            f"the year is taken from the plan period {period.evidence!r}; say 'đến hết năm YYYY' in the title",
+            sheet))

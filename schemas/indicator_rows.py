@@ -1,0 +1,75 @@
+"""pandera models for parsed indicator rows.
+
+`IndicatorRow` is the structure a row must have to be loaded: a failure rejects the row.
+`IndicatorRowDoubts` holds the checks that only raise a doubt: the row loads with a warning.
+Check names are the `check_name` values analysts see in `dq_issues`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from flows.attainment import attainment_agrees, computed_pct
+from schemas.catalogues import districts, plausibility_rules, units
+
+ROW_KINDS = ["measured", "qualitative", "group"]
+IMPLAUSIBLE_ATTAINMENT_PCT = 500.0  # a result five times its target is a unit or period slip
+
+
+class IndicatorRow(pa.DataFrameModel):
+    source_district: Series[str] = pa.Field(isin=sorted(districts()))
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1})
+    source_sheet: Series[str]
+    source_row: Series[int] = pa.Field(ge=1)
+    row_label: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 500})
+    row_kind: Series[str] = pa.Field(isin=ROW_KINDS)
+    unit: Series[str] = pa.Field(nullable=True, isin=sorted(units()))
+    target_low: Series[float] = pa.Field(nullable=True)
+    target_high: Series[float] = pa.Field(nullable=True)
+    actual_value: Series[float] = pa.Field(nullable=True)
+    reported_pct: Series[float] = pa.Field(nullable=True, ge=0)
+    computed_pct: Series[float] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="target_bounds_reversed")
+    def target_bounds_ordered(cls, df: pd.DataFrame) -> pd.Series:
+        return df["target_low"].isna() | df["target_high"].isna() | (df["target_low"] <= df["target_high"])
+
+    @pa.dataframe_check(name="qualitative_with_value")
+    def qualitative_rows_have_no_value(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["row_kind"] != "qualitative") | df["actual_value"].isna()
+
+    class Config:
+        coerce = True
+        strict = False
+
+
+class IndicatorRowDoubts(pa.DataFrameModel):
+    @pa.dataframe_check(name="invalid_unit")
+    def unit_in_catalogue(cls, df: pd.DataFrame) -> pd.Series:
+        return df["unit_raw"].isna() | df["unit"].notna()
+
+    @pa.dataframe_check(name="attainment_mismatch")
+    def reported_pct_matches(cls, df: pd.DataFrame) -> pd.Series:
+        agrees = attainment_agrees(df["actual_value"], df["target_low"], df["target_high"], df["reported_pct"])
+        return pd.Series(agrees, index=df.index)
+
+    @pa.dataframe_check(name="implausible_value")
+    def value_plausible(cls, df: pd.DataFrame) -> pd.Series:
+        return ~implausible_mask(df)
+
+    class Config:
+        strict = False
+
+
+def implausible_mask(df: pd.DataFrame) -> pd.Series:
+    """Rows whose result is outside what its measure allows, or far beyond its target."""
+    labels = df["row_label"].str.lower()
+    actual = df["actual_value"].astype("float64")
+    bad = pd.Series(False, index=df.index)
+    for rule in plausibility_rules():
+        applies = (df["unit"] == rule.unit).fillna(False) & labels.str.contains(rule.label_contains, regex=False)
+        bad |= applies & ((actual < rule.min) | (actual > rule.max)).fillna(False)
+    pct = pd.Series(computed_pct(actual, df["target_low"], df["target_high"]), index=df.index)
+    return bad | (pct > IMPLAUSIBLE_ATTAINMENT_PCT).fillna(False)

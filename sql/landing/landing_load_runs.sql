@@ -1,0 +1,15 @@
+-- One row per run of the load flow, written by flows/warehouse.py when the run ends.
+create table if not exists landing_load_runs (
+    load_id integer primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    status varchar not null,           -- succeeded | succeeded_with_errors | failed
+    raw_dir varchar not null,
+    files_seen integer not null,
+    files_loaded integer not null,
+    files_rejected integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null,
+    warnings integer not null,
+    errors integer not null
+);

@@ -1,0 +1,36 @@
+-- grain: one row per accepted source row per load
+with source as (
+    select * from landing_indicator_rows
+),
+
+final as (
+    select
+        load_id,
+        source_district,
+        source_file,
+        source_sheet,
+        source_row,
+        row_number,
+        row_label,
+        parent_label,
+        row_kind,
+        unit,
+        unit_raw,
+        target_raw,
+        target_kind,
+        target_low,
+        target_high,
+        target_note,
+        actual_raw,
+        actual_value,
+        actual_text,
+        reported_pct_raw,
+        reported_pct,
+        computed_pct,
+        note as source_note,
+        period_end,
+        is_estimate
+    from source
+)
+
+select * from final

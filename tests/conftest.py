@@ -1,0 +1,52 @@
+"""Shared fixtures: the real raw/ tables, and one Prefect test harness for the whole session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Quiet and offline, like the CLI (set before Prefect is imported anywhere).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO = Path(__file__).resolve().parent.parent
+RAW = REPO / "raw"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """A temporary Prefect API for flow runs (started once: it takes seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A writable copy of raw/ that a test may add files to."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def loaded_warehouse(prefect_harness, tmp_path_factory) -> Path:
+    """raw/ loaded once by the real flow; tests read it, never write it."""
+    from flows.load_flow import load_warehouse
+
+    warehouse = tmp_path_factory.mktemp("warehouse") / "haquang.duckdb"
+    summary = load_warehouse(raw_dir=RAW, warehouse=warehouse)
+    assert summary.exit_code == 0
+    return warehouse
+
+
+def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()

@@ -1,0 +1,52 @@
+"""The `haquang` command line: load exit codes, read-only queries, usage errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from flows.cli import main
+
+
+def test_load_then_query_as_table_and_csv(prefect_harness, raw_copy, tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse)]) == 0
+    printed = capsys.readouterr().out
+    assert "rows loaded from ha_quang: 44" in printed and "rows loaded from thong_nong: 22" in printed
+    assert str(warehouse.resolve()) in printed and "haquang sql" in printed
+
+    query = "select actual_value from indicator_results where row_label = 'Tổng sản lượng lương thực có hạt' " \
+            "and source_district = 'ha_quang'"
+    assert main(["sql", "--warehouse", str(warehouse), query]) == 0
+    table = capsys.readouterr().out
+    assert "17889" in table and "(1 row)" in table
+    assert main(["sql", "--warehouse", str(warehouse), "--csv", query]) == 0
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["actual_value"], ["17889.0"]]
+
+    # read-only: a write is refused, and the view is still there
+    assert main(["sql", "--warehouse", str(warehouse), "drop view indicator_results"]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "--warehouse", str(warehouse), "select count(*) from indicator_results"]) == 0
+
+
+def test_load_exits_1_when_a_file_is_rejected(prefect_harness, raw_copy, tmp_path, capsys):
+    (raw_copy / "ha_quang" / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0legacy")
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(tmp_path / "w.duckdb")]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR unsupported_file in ha_quang/old.xls" in out and "rows loaded from thong_nong: 22" in out
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["frobnicate"], ["sql"], ["load", "--raw"], ["load", "--raw", "/nonexistent/raw"]]
+)
+def test_bad_usage_exits_2(argv, capsys):
+    with pytest.raises(SystemExit) as raised:
+        raise SystemExit(main(argv))
+    assert raised.value.code == 2
+
+
+def test_sql_without_a_warehouse_says_to_load_first(tmp_path, capsys):
+    assert main(["sql", "--warehouse", str(tmp_path / "none.duckdb"), "select 1"]) == 2
+    assert "haquang load" in capsys.readouterr().err

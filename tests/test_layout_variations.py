@@ -1,0 +1,85 @@
+"""Every layout variation of a raw table gives the same facts as the table itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.workbook import process_workbook
+from tests.conftest import RAW
+from tests.layout_variants import (
+    Grid,
+    with_blank_column,
+    with_columns_reversed,
+    with_nfd_text,
+    with_numeric_cells,
+    with_title_lines,
+    with_unrecognisable_header,
+    without_merges,
+)
+
+RAW_FILES = sorted(RAW.glob("*/*.xlsx"))
+FACT_FIELDS = ("row_label", "parent_label", "row_kind", "unit", "target_low", "target_high", "actual_value",
+               "reported_pct", "computed_pct", "period_end", "is_estimate")
+
+
+def facts(path: Path, raw_dir: Path) -> list[tuple]:
+    result = process_workbook(path, raw_dir)
+    assert result.loaded, [f.message for f in result.findings]
+    return [tuple(r[f] for f in FACT_FIELDS) for r in result.records]
+
+
+def finding_kinds(path: Path, raw_dir: Path) -> list[tuple[str, str]]:
+    return sorted((f.check_name, f.severity) for f in process_workbook(path, raw_dir).findings)
+
+
+VARIANTS = {
+    "title lines above": (with_title_lines, None),
+    "cover sheet before": (lambda g: g, ["BÁO CÁO", "Ủy ban nhân dân huyện", "Tháng 6 năm 2020"]),
+    "blank column at the left": (lambda g: with_blank_column(g, 0), None),
+    "blank column in the middle": (lambda g: with_blank_column(g, 3), None),
+    "columns in reverse order": (with_columns_reversed, None),
+    "header cells not merged": (without_merges, None),
+    "numbers typed as number cells": (with_numeric_cells, None),
+    "NFD Unicode text": (with_nfd_text, None),
+}
+
+
+@pytest.mark.parametrize("source", RAW_FILES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+def test_variant_gives_same_facts(tmp_path, source, variant):
+    transform, cover = VARIANTS[variant]
+    district = source.parent.name
+    written = transform(Grid.read(source)).write(tmp_path / district / source.name, cover=cover)
+    assert facts(written, tmp_path) == facts(source, RAW)
+    assert finding_kinds(written, tmp_path) == finding_kinds(source, RAW)
+
+
+def test_numeric_cells_still_keep_ambiguous_text_flagged(tmp_path):
+    source = RAW / "ha_quang" / RAW_FILES[0].name
+    written = with_numeric_cells(Grid.read(source)).write(tmp_path / "ha_quang" / source.name)
+    result = process_workbook(written, tmp_path)
+    grain = next(r for r in result.records if r["row_label"] == "Tổng sản lượng lương thực có hạt")
+    assert grain["actual_raw"] == "17889"  # now a number cell
+    assert grain["target_raw"] == "17.68"  # still text, still ambiguous
+    assert any(f.check_name == "ambiguous_number" and f.source_row == grain["source_row"] for f in result.findings)
+
+
+@pytest.mark.parametrize("source", RAW_FILES, ids=lambda p: p.parent.name)
+def test_unrecognisable_header_is_rejected_with_a_clear_message(tmp_path, source):
+    district = source.parent.name
+    written = with_unrecognisable_header(Grid.read(source)).write(tmp_path / district / source.name)
+    result = process_workbook(written, tmp_path)
+    assert not result.loaded and result.records == []
+    errors = [f for f in result.findings if f.severity == "error"]
+    assert errors and errors[0].check_name == "header_not_recognised"
+    assert errors[0].source_sheet == Grid.read(source).name
+    assert "Thực hiện" in errors[0].message and "row " in errors[0].message
+
+
+def test_sheet_without_any_table_rejects_the_workbook(tmp_path):
+    written = Grid("Trống", [["Ghi chép"], ["không có bảng"]]).write(tmp_path / "ha_quang" / "empty.xlsx")
+    result = process_workbook(written, tmp_path)
+    assert not result.loaded
+    assert [f.check_name for f in result.findings] == ["header_not_found"]

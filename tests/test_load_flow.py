@@ -1,0 +1,170 @@
+"""The whole flow on the real raw/ tables, in a Prefect test harness."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RAW, sql
+from tests.layout_variants import Grid, with_unrecognisable_header
+
+HQ = "ha_quang"
+TN = "thong_nong"
+
+
+def result(warehouse: Path, district: str, label: str) -> dict:
+    rows = sql(warehouse, "select * from indicator_results where source_district = ? and row_label = ?",
+               [district, label])
+    assert len(rows) == 1, (district, label, rows)
+    columns = [c[0] for c in sql(warehouse, "describe indicator_results")]
+    return dict(zip(columns, rows[0]))
+
+
+def test_every_row_of_both_tables_is_loaded(loaded_warehouse):
+    counts = dict(sql(loaded_warehouse, "select source_district, count(*) from indicator_results group by all"))
+    assert counts == {HQ: 44, TN: 22}
+    kinds = dict(sql(loaded_warehouse, "select row_kind, count(*) from indicator_results group by all"))
+    assert kinds == {"measured": 60, "qualitative": 3, "group": 3}
+
+
+@pytest.mark.parametrize(
+    ("district", "label", "low", "high", "actual", "reported"),
+    [
+        (HQ, "Tổng sản lượng lương thực có hạt", 17680, 17680, 17889, 102),
+        (HQ, "Diện tích thuốc lá", 650, 700, 581.4, 83),
+        (HQ, "Tốc độ tăng trưởng kinh tế bình quân mỗi năm", 7, 7, 7.4, 106),
+        (HQ, "Số hộ được xem truyền hình", 95, None, 97, 102),
+        (HQ, "Sản lượng", 1500, 1500, 1466, 98),
+        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", 800, 800, 1950, 244),
+        (HQ, "Số xã đạt tiêu chí quốc gia về y tế", 17, 17, 16, 94.11),
+        (TN, "Thu nhập bình quân đầu người", 21, 21, 21, 100),
+        (TN, "Tổng sản lượng lương thực có hạt", 13000, None, 13100, 101),
+        (TN, "Di chuyển chuồng trại ra xa nhà ở", 70, None, 70, 100),
+        (TN, "+ Kết nạp đảng viên mới", 110, 110, 123, 112),
+    ],
+)
+def test_measured_rows_have_the_right_figures(loaded_warehouse, district, label, low, high, actual, reported):
+    row = result(loaded_warehouse, district, label)
+    assert (row["target_low"], row["target_high"]) == (pytest.approx(low), pytest.approx(high) if high else None)
+    assert row["actual_value"] == pytest.approx(actual)
+    assert row["reported_pct"] == pytest.approx(reported)
+
+
+@pytest.mark.parametrize(
+    ("district", "label", "flag"),
+    [
+        (HQ, "Tổng sản lượng lương thực có hạt", "ambiguous_number"),  # target "17.68"
+        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", "ambiguous_number"),  # "1.95" trainees
+        (TN, "Thu nhập bình quân đầu người", "ambiguous_number"),  # "21.00"
+        (TN, "Tổng sản lượng lương thực có hạt", "ambiguous_number"),  # "13.10"
+        (HQ, "Giảm tỷ suất sinh mỗi năm", "invalid_unit"),  # unit typed "0"
+        (HQ, "- Xây dựng nhà văn hoá mỗi năm", "attainment_mismatch"),  # 44 vs 10 a year, 88%
+        (HQ, "Giảm tỷ lệ trẻ em suy dinh dưỡng mỗi năm", "attainment_mismatch"),  # 3,92 vs 1,5-2, 56%
+        (HQ, "Kết nạp đảng viên mỗi năm", "compound_value"),  # "1.020/750"
+        (TN, "Tỷ lệ tăng dân số tự nhiên", "implausible_value"),  # 9,2 %/year, per mille typed as percent
+    ],
+)
+def test_doubtful_figures_are_flagged_with_a_dq_issue(loaded_warehouse, district, label, flag):
+    row = result(loaded_warehouse, district, label)
+    assert flag in row["dq_flags"]
+    issues = sql(loaded_warehouse, "select severity, message, source_column from dq_issues where source_file = ? "
+                 "and source_row = ? and check_name = ?", [row["source_file"], row["source_row"], flag])
+    assert len(issues) == 1 and issues[0][0] == "warning" and issues[0][1] and issues[0][2]
+
+
+@pytest.mark.parametrize(
+    ("district", "label"),
+    [
+        (HQ, "Tốc độ tăng trưởng kinh tế bình quân mỗi năm"),  # "7,40"
+        (HQ, "Số hộ được xem truyền hình"),  # "> 95"
+        (HQ, "Diện tích thuốc lá"),  # "650-700"
+        (HQ, "Sản lượng"),  # "1 500" and "1.466"
+        (TN, "+ Làng văn hóa"),  # ">55%"
+        (TN, "Thu ngân sách trên địa bàn bình quân mỗi năm"),  # "18%/năm"
+    ],
+)
+def test_figures_written_the_local_way_are_not_flagged(loaded_warehouse, district, label):
+    assert result(loaded_warehouse, district, label)["dq_flags"] == []
+
+
+def test_rows_keep_their_source_and_raw_text(loaded_warehouse):
+    row = result(loaded_warehouse, HQ, "- Vùng thấp")
+    assert row["source_file"] == "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
+    assert row["parent_label"] == "Giá trị sản xuất nông nghiệp/ha"
+    assert (row["unit"], row["unit_raw"], row["actual_raw"]) == ("million_vnd", "triệu đồng", "63,70")
+    sub = result(loaded_warehouse, TN, "+ Gia đình văn hóa")
+    assert sub["parent_label"] == "Chỉ tiêu văn hóa:" and sub["unit"] == "percent"
+    assert result(loaded_warehouse, TN, "Chỉ tiêu văn hóa:")["row_kind"] == "group"
+
+
+def test_qualitative_rows_keep_text_and_no_value(loaded_warehouse):
+    row = result(loaded_warehouse, HQ, "Giữ vững kết quả phổ cập giáo dục và trường đạt chuẩn quốc gia")
+    assert (row["row_kind"], row["actual_value"], row["actual_text"]) == ("qualitative", None, "Giữ vững")
+    assert result(loaded_warehouse, HQ, "Các cấp đều có trường đạt chuẩn quốc gia")["actual_text"] == "04 bậc"
+
+
+def test_periods_come_from_each_workbook(loaded_warehouse):
+    periods = sql(loaded_warehouse, "select distinct source_district, period_end::varchar, is_estimate "
+                                    "from indicator_results order by 1")
+    assert periods == [(HQ, "2020-12-31", True), (TN, "2019-12-31", False)]
+
+
+def test_load_run_is_recorded(loaded_warehouse):
+    runs = sql(loaded_warehouse, "select status, files_seen, files_loaded, files_rejected, rows_loaded, errors "
+                                 "from load_runs")
+    assert runs == [("succeeded", 2, 2, 0, 66, 0)]
+
+
+def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, tmp_path):
+    from flows.load_flow import load_warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    first = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert first.exit_code == 0
+    source = next((raw_copy / HQ).glob("*.xlsx"))
+    with_unrecognisable_header(Grid.read(source)).write(source)  # a broken resubmission
+    (raw_copy / TN / "notes.docx").write_bytes(b"not a workbook")
+    second = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert second.exit_code == 1 and second.files_rejected == 2
+    errors = sql(warehouse, "select source_file, source_sheet, check_name from dq_issues where severity = 'error' "
+                            "order by source_file")
+    assert errors == [
+        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "Biểu Hà Quảng", "header_not_recognised"),
+        ("thong_nong/notes.docx", None, "unsupported_file"),
+    ]
+    # The broken resubmission does not erase the figures the first load published.
+    counts = dict(sql(warehouse, "select source_district, count(*) from indicator_results group by all"))
+    assert counts == {HQ: 44, TN: 22}
+    assert sql(warehouse, "select load_id, status from load_runs") == [(1, "succeeded"), (2, "succeeded_with_errors")]
+
+
+def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
+    from flows import warehouse as wh
+    from flows.load_flow import load_warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    before = warehouse.read_bytes()
+
+    def broken_views(con):
+        raise RuntimeError("disk full while building views")
+
+    monkeypatch.setattr(wh, "build_views", broken_views)
+    with pytest.raises(Exception):
+        load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert warehouse.read_bytes() == before
+    assert not wh.next_version_path(warehouse).exists()
+
+
+def test_committed_raw_tables_are_what_the_fixture_script_writes(tmp_path, monkeypatch):
+    from tests.fixtures import write_raw_workbooks as script
+
+    monkeypatch.setattr(script, "REPO", tmp_path)
+    script.main()
+    for committed in sorted(RAW.glob("*/*.xlsx")):
+        regenerated = tmp_path / "raw" / committed.relative_to(RAW)
+        assert Grid.read(regenerated).cells == Grid.read(committed).cells
+        assert sorted(Grid.read(regenerated).merged) == sorted(Grid.read(committed).merged)
+    shutil.rmtree(tmp_path / "raw")

@@ -1,0 +1,111 @@
+"""Locating and parsing tables given as small in-memory grids."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.extract import SheetGrid
+from flows.locate import HeaderError, locate_table
+from flows.period import read_period
+from flows.rows import TableContext, parse_table
+from schemas.catalogues import layout
+
+HEADER = ["STT", "Các chỉ tiêu", "Mục tiêu", "Thực hiện", "Tỷ lệ %"]
+
+
+def parse(rows: list[list[object]], title: list[str] = ("Số liệu tính đến hết năm 2019",)):
+    sheet = SheetGrid("S", [[t] for t in title] + [HEADER] + rows)
+    location = locate_table(sheet, layout())
+    period = read_period([location.headers["actual"], *location.title_lines])
+    return parse_table(TableContext("thong_nong", "thong_nong/x.xlsx", sheet, location, period))
+
+
+def test_row_kinds_and_parents():
+    records, findings = parse([
+        ["1", "Chỉ tiêu văn hóa:", None, None, None],
+        [None, "+ Làng văn hóa", ">55%", "94", "170"],
+        ["2", "An ninh", "Đảm bảo", "Đảm bảo", "Đạt"],
+        [None, None, None, None, None],
+        ["--", "--", "---", "---", "--"],
+    ])
+    assert [(r["row_kind"], r["parent_label"]) for r in records] == [
+        ("group", None), ("measured", "Chỉ tiêu văn hóa:"), ("qualitative", None)]
+    assert findings == []
+    assert records[1]["source_row"] == 4 and records[1]["unit"] == "percent"
+
+
+def test_figures_without_a_label_are_an_error_naming_the_cell():
+    records, findings = parse([[None, None, "50%", "60", "120"]])
+    assert records == []
+    assert [(f.check_name, f.severity, f.source_row, f.source_column) for f in findings] == [
+        ("missing_label", "error", 3, "B")]
+
+
+def test_an_ambiguous_number_without_evidence_is_left_empty_and_flagged():
+    records, findings = parse([["1", "Sản lượng", None, "13.10", None]])
+    assert records[0]["actual_value"] is None
+    assert [f.check_name for f in findings] == ["ambiguous_number"]
+    assert "13.10" in findings[0].message
+
+
+def test_magnitude_resolves_when_no_percentage_is_given():
+    records, _ = parse([["1", "Học viên", "800 người", "1.95", None]])
+    assert records[0]["actual_value"] == 1950
+
+
+def test_two_columns_for_one_role_is_rejected_not_guessed():
+    sheet = SheetGrid("S", [["STT", "Chỉ tiêu", "Mục tiêu", "Thực hiện 2019", "Thực hiện 2020"]])
+    with pytest.raises(HeaderError, match="matches several columns"):
+        locate_table(sheet, layout())
+
+
+@pytest.mark.parametrize(
+    ("texts", "end", "estimate", "assumed"),
+    [
+        (["Ước thực hiện đến hết năm 2020"], "2020-12-31", True, False),
+        (["Thực hiện", "huyện Thông Nông cũ, số liệu tính đến hết năm 2019"], "2019-12-31", False, False),
+        (["Kết quả", "giai đoạn 2015- 2020"], "2020-12-31", False, True),
+        (["Thực hiện", "Báo cáo ngày tháng 6 năm 2020"], None, False, False),
+    ],
+)
+def test_period_from_header_and_title(texts, end, estimate, assumed):
+    period = read_period(texts)
+    assert (str(period.end) if period.end else None, period.is_estimate, period.assumed) == (end, estimate, assumed)
+
+
+cell = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10**12, 10**12),
+    st.booleans(),
+    st.text(alphabet=st.sampled_from(list("0123456789.,-/%> ()abcĐđêươ")), max_size=12),
+    st.sampled_from(HEADER + ["Kết quả", "ĐVT", "Đơn vị tính", "% so với mục tiêu"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(cell, min_size=0, max_size=7), min_size=0, max_size=12))
+def test_arbitrary_grids_parse_or_are_cleanly_rejected(rows):
+    sheet = SheetGrid("S", rows)
+    try:
+        location = locate_table(sheet, layout())
+    except HeaderError:
+        return
+    if location is None:
+        return
+    period = read_period([location.headers["actual"], *location.title_lines])
+    records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
+    assert all(r["row_label"] for r in records)
+    assert all(f.severity in {"error", "warning"} and f.message for f in findings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(cell, min_size=5, max_size=5), min_size=1, max_size=10))
+def test_arbitrary_rows_under_a_real_header_parse(rows):
+    sheet = SheetGrid("S", [HEADER] + rows)
+    location = locate_table(sheet, layout())
+    period = read_period([location.headers["actual"], *location.title_lines])
+    records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
+    assert len(records) <= len(rows)

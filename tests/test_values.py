@@ -1,0 +1,70 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.values import read_cell, read_text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "numbers", "unit", "note"),
+    [
+        ("7,40", "exact", [7.4], "", ""),
+        ("650-700", "range", [650, 700], "", ""),
+        ("1,5-2", "range", [1.5, 2], "", ""),
+        ("0,2-2,0", "range", [0.2, 2.0], "", ""),
+        ("> 95", "at_least", [95], "", ""),
+        (">70", "at_least", [70], "", ""),
+        ("Trên 70%(738)", "at_least", [70], "%", "738"),
+        (">13.000 tấn", "at_least", [13000], "tấn", ""),
+        ("dưới 5%", "at_most", [5], "%", ""),
+        ("21 triệu đồng/năm", "exact", [21], "triệu đồng/năm", ""),
+        ("110 đảng viên/năm", "exact", [110], "đảng viên/năm", ""),
+        ("18%/năm", "exact", [18], "%/năm", ""),
+        ("1%/ năm", "exact", [1], "%/năm", ""),
+        ("112%", "exact", [112], "%", ""),
+        ("1.020/750", "ratio", [1020, 750], "", ""),
+        ("05 trường", "exact", [5], "trường", ""),
+        ("04 bậc", "exact", [4], "bậc", ""),
+        ("Đảm bảo", "text", [], "", ""),
+        ("Giữ vững", "text", [], "", ""),
+        ("Đạt", "text", [], "", ""),
+        ("", "empty", [], "", ""),
+        ("  \u00a0 ", "empty", [], "", ""),
+    ],
+)
+def test_cell_grammar(text, kind, numbers, unit, note):
+    reading = read_text(text)
+    assert reading.kind == kind
+    assert [t.candidates[0] for t in reading.numbers] == pytest.approx(numbers)
+    assert reading.unit_text == unit
+    assert reading.note == note
+
+
+def test_numeric_cells_are_exact_and_never_ambiguous():
+    reading = read_cell(17889.0)
+    assert reading.kind == "exact" and reading.raw == "17889"
+    assert reading.numbers[0].candidates == (17889.0,) and reading.numbers[0].ambiguity is None
+    assert read_cell(True).kind == "text"
+    assert read_cell(None).kind == "empty"
+
+
+def test_nfd_text_reads_like_nfc():
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "21 triệu đồng/năm")
+    assert read_text(nfd).unit_text == "triệu đồng/năm"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789.,-–/%() >+<ĐđtrênướcDưới aăâ\u00a0\u0301")), max_size=40))
+def test_no_text_crashes_the_grammar(text):
+    reading = read_text(text)
+    assert reading.kind in {"empty", "exact", "at_least", "at_most", "range", "ratio", "text"}
+    for token in reading.numbers:
+        assert token.candidates
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_no_unicode_text_crashes_the_grammar(text):
+    read_text(text)
