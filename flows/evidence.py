@@ -3,6 +3,9 @@
 "17.68" tonnes may be 17,68 or 17.68x thousand. The row says which: the reported percentage
 must come out of result / target, and a target is of the same order of magnitude as its result.
 Without such evidence the number stays unresolved (NULL) rather than guessed.
+
+A number that is valid in the local convention keeps its local reading unless that reading
+contradicts the reported percentage and its English reading ("1,466" as 1466) matches it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Choice:
 
     values: dict[int, float | None]  # id(token) -> value
     evidence: str
+    reinterpreted: frozenset[int] = frozenset()  # tokens read in the English convention
 
 
 def resolve(
@@ -35,32 +39,67 @@ def resolve(
     tokens = [t for t in (*target, actual, reported) if t is not None]
     ambiguous = [t for t in tokens if t.is_ambiguous]
     plain = {id(t): t.candidates[0] for t in tokens if not t.is_ambiguous}
-    if not ambiguous:
-        return Choice(plain, "")
     if len(ambiguous) > MAX_AMBIGUOUS_TOKENS:
         return Choice({**plain, **{id(t): None for t in ambiguous}}, "too many ambiguous numbers in one row")
-
-    scored = []
-    for combo in itertools.product(*(t.candidates for t in ambiguous)):
-        values = {**plain, **{id(t): v for t, v in zip(ambiguous, combo)}}
-        low, high = target_bounds(target, target_kind, values)
-        result = values.get(id(actual)) if actual is not None else None
-        pct = values.get(id(reported)) if reported is not None else None
-        scored.append((values, low, high, result, pct))
-
-    by_pct = [(abs(math.log(c / p)), v, c) for v, lo, hi, r, p in scored
-              if (c := pct_or_none(r, lo, hi)) and p and c > 0 and p > 0
-              and PCT_EVIDENCE_WINDOW[0] <= c / p <= PCT_EVIDENCE_WINDOW[1]]
-    if by_pct:
-        _, values, computed = min(by_pct, key=lambda x: x[0])
-        return Choice(values, f"the reported percentage matches ({format_number(round(computed, 1))}% computed)")
-
-    by_magnitude = [v for v, lo, hi, r, p in scored
-                    if r and (ref := hi if hi is not None else lo) and r > 0 and ref > 0
+    readings = {id(t): t.candidates for t in ambiguous}
+    local = _best_by_pct(target, target_kind, actual, reported, tokens, readings)
+    if local is not None:
+        return local if ambiguous else Choice(local.values, "")
+    foreign = {id(t): t.candidates + t.foreign for t in tokens if t.foreign} if _has_pct_evidence(
+        target, actual, reported) else {}
+    if foreign:
+        choice = _best_by_pct(target, target_kind, actual, reported, tokens, {**readings, **foreign})
+        if choice is not None:
+            switched = frozenset(i for i in foreign if choice.values[i] not in _local(tokens, i))
+            return Choice(choice.values, choice.evidence, switched)
+    if not ambiguous:
+        return Choice(plain, "")
+    by_magnitude = [v for v in _combinations(tokens, readings)
+                    if (r := _value(v, actual)) and (ref := _reference(target, target_kind, v)) and r > 0 and ref > 0
                     and 1 / MAGNITUDE_WINDOW <= r / ref <= MAGNITUDE_WINDOW]
     if len(by_magnitude) == 1:
         return Choice(by_magnitude[0], "only this reading puts result and target in the same order of magnitude")
     return Choice({**plain, **{id(t): None for t in ambiguous}}, "no percentage or target to decide by")
+
+
+def _combinations(tokens: list[NumberToken], readings: dict[int, tuple[float, ...]]):
+    """Every assignment of a value to each token: its listed readings, else its only one."""
+    options = [readings.get(id(t), t.candidates[:1]) for t in tokens]
+    for combo in itertools.product(*options):
+        yield {id(t): v for t, v in zip(tokens, combo)}
+
+
+def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Choice | None:
+    """The assignment whose computed percentage is nearest the reported one, if near enough."""
+    best = None
+    for values in _combinations(tokens, readings):
+        low, high = target_bounds(target, target_kind, values)
+        computed, pct = pct_or_none(_value(values, actual), low, high), _value(values, reported)
+        if computed and pct and computed > 0 and pct > 0 and \
+                PCT_EVIDENCE_WINDOW[0] <= computed / pct <= PCT_EVIDENCE_WINDOW[1]:
+            distance = abs(math.log(computed / pct))
+            if best is None or distance < best[0]:
+                best = (distance, values, computed)
+    if best is None:
+        return None
+    return Choice(best[1], f"the reported percentage matches ({format_number(round(best[2], 1))}% computed)")
+
+
+def _has_pct_evidence(target, actual, reported) -> bool:
+    return bool(target) and actual is not None and reported is not None
+
+
+def _local(tokens: list[NumberToken], token_id: int) -> tuple[float, ...]:
+    return next(t.candidates for t in tokens if id(t) == token_id)
+
+
+def _value(values: dict[int, float | None], token: NumberToken | None) -> float | None:
+    return values.get(id(token)) if token is not None else None
+
+
+def _reference(target, target_kind, values) -> float | None:
+    low, high = target_bounds(target, target_kind, values)
+    return high if high is not None else low
 
 
 def target_bounds(target: tuple[NumberToken, ...], kind: str, values: dict[int, float | None]):

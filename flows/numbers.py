@@ -25,6 +25,9 @@ class NumberToken:
     text: str
     candidates: tuple[float, ...]
     ambiguity: str | None = None  # why the text has more than one reading
+    # Readings under the English convention ("1,466" as 1466), tried only when the local
+    # reading contradicts the row's own reported percentage.
+    foreign: tuple[float, ...] = ()
 
     @property
     def is_ambiguous(self) -> bool:
@@ -47,7 +50,17 @@ def parse_number(text: str) -> NumberToken | None:
     if readings is None:
         return None
     values, ambiguity = readings
-    return NumberToken(token, tuple(sign * v for v in values), ambiguity)
+    foreign = _foreign_readings(body) if ambiguity is None else ()
+    return NumberToken(token, tuple(sign * v for v in values), ambiguity, tuple(sign * v for v in foreign))
+
+
+def _foreign_readings(body: str) -> tuple[float, ...]:
+    """The English reading of a number that is valid, and different, under the local convention."""
+    if re.match(r"^\d{1,3}\.\d{3}$", body):  # "17.889": 17889 here, 17.889 in English
+        return (float(body),)
+    if re.match(r"^\d{1,3},\d{3}$", body):  # "1,466": 1.466 here, 1466 in English
+        return (float(body.replace(",", "")),)
+    return ()
 
 
 def _unsigned_readings(body: str) -> tuple[tuple[float, ...], str | None] | None:

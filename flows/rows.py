@@ -98,7 +98,9 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     choice = resolve(target_tokens, target.kind, actual_token, pct_token)
     for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
         for token in reading.numbers:
-            if token.ambiguity and id(token) in choice.values:
+            if id(token) in choice.reinterpreted:
+                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
+            elif token.ambiguity and id(token) in choice.values:
                 flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
 
     target_low, target_high = target_bounds(target_tokens, target.kind, choice.values)
@@ -170,6 +172,12 @@ def _flag_unusual_actual(actual: Reading, flag) -> None:
         flag("bound_as_result", "actual", f"result {actual.raw!r} is a bound, not a figure; its number is loaded")
     elif actual.kind == "range":
         flag("range_as_result", "actual", f"result {actual.raw!r} is a range, not a figure")
+
+
+def _reinterpreted_message(token: NumberToken, chosen: float, evidence: str) -> str:
+    return (f"{token.text!r} reads {format_number(token.candidates[0])} the local way, but "
+            f"{format_number(chosen)} in the English convention, and only that reading fits: {evidence}. "
+            "Check the cell and retype it with dots grouping thousands and a comma for decimals")
 
 
 def _ambiguity_message(token: NumberToken, chosen: float | None, evidence: str) -> str:

@@ -3,9 +3,9 @@
 Grammar of what these tables hold, in order of trial:
   empty                          ""
   ratio      "1.020/750"         two numbers, achieved / reference
-  bounded    "> 95", "Trên 70%(738)", ">13.000 tấn", "dưới 5%"
-  range      "650-700", "1,5-2", "0,2-2,0"
-  exact      "7,40", "21 triệu đồng/năm", "18%/năm", "05 trường"
+  bounded    "> 95", "Trên 70%(738)", ">13.000 tấn", "dưới 5%", "80% trở lên"
+  range      "650-700", "1,5-2", "0,2-2,0", "từ 650 đến 700"
+  exact      "7,40", "21 triệu đồng/năm", "18%/năm", "05 trường", "khoảng 500 ha"
   text       "Đảm bảo", "Giữ vững"   (anything else: kept as qualitative text)
 """
 
@@ -21,6 +21,9 @@ from flows.text import clean_text
 _NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
 _AT_LEAST = r"(?:>=|≥|>|trên|hơn|tối thiểu|ít nhất|từ)"
 _AT_MOST = r"(?:<=|≤|<|dưới|không quá|tối đa)"
+_AT_LEAST_AFTER = r"(?:trở lên)"  # "80% trở lên": 80 % or more
+_AT_MOST_AFTER = r"(?:trở xuống)"
+_ABOUT = r"(?:khoảng|xấp xỉ|gần|~|≈)"  # an approximate figure is still the figure
 _RANGE_SEP = r"(?:-|–|—|÷|đến)"
 # Unit words: anything that is not a digit, a bracket or a range separator, e.g. "triệu đồng/năm", "%".
 _UNIT = r"[^\d()\[\]]*?"
@@ -30,11 +33,14 @@ _RATIO = re.compile(rf"^(?P<a>{_NUM})\s*/\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*
 _BOUNDED = re.compile(
     rf"^(?P<op>{_AT_LEAST}|{_AT_MOST})\s*(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I
 )
+_BOUNDED_AFTER = re.compile(
+    rf"^(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*(?P<op>{_AT_LEAST_AFTER}|{_AT_MOST_AFTER})\s*{_NOTE}\s*$", re.I
+)
 _RANGE = re.compile(
-    rf"^(?P<a>{_NUM})\s*(?P<unit_a>{_UNIT})\s*{_RANGE_SEP}\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$",
+    rf"^(?:từ\s*)?(?P<a>{_NUM})\s*(?P<unit_a>{_UNIT})\s*{_RANGE_SEP}\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$",
     re.I,
 )
-_EXACT = re.compile(rf"^(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I)
+_EXACT = re.compile(rf"^(?:{_ABOUT}\s*)?(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I)
 _AT_LEAST_OP = re.compile(rf"^{_AT_LEAST}$", re.I)
 MAX_VALUE_LENGTH = 120
 
@@ -93,6 +99,11 @@ def read_text(text: str) -> Reading:
         tokens = _tokens(match, "a")
         if tokens:
             kind = "at_least" if _AT_LEAST_OP.match(match.group("op")) else "at_most"
+            return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match))
+    if match := _BOUNDED_AFTER.match(raw):
+        tokens = _tokens(match, "a")
+        if tokens:
+            kind = "at_least" if re.match(_AT_LEAST_AFTER, match.group("op"), re.I) else "at_most"
             return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match))
     if match := _RANGE.match(raw):
         tokens = _tokens(match, "a", "b")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flows.extract import WorkbookError, read_workbook
 from flows.findings import ERROR, WARNING, Finding
-from flows.locate import HeaderError, locate_table
-from flows.period import read_period
+from flows.locate import HeaderError, TableLocation, locate_table
+from flows.period import Period, read_period
 from flows.rows import TableContext, parse_table
 from schemas.catalogues import districts, layout
 
@@ -77,7 +77,7 @@ def process_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
             skipped.append(sheet.name)
             continue
         tables_found += 1
-        period = read_period([location.headers["actual"], *location.title_lines])
+        period = table_period(location)
         _flag_period(result, sheet.name, period)
         if sheet.hidden:
             result.findings.append(Finding("hidden_sheet", WARNING, "the sheet is hidden in Excel; it was loaded",
@@ -97,7 +97,13 @@ def process_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
     return result
 
 
-def _flag_period(result: WorkbookResult, sheet: str, period) -> None:
+def table_period(location: TableLocation) -> Period:
+    """The period, from the result column's header first, then the title block as one text
+    (titles wrap: "... giai đoạn" / "2015- 2020 (... đến hết năm 2019)")."""
+    return read_period([location.headers["actual"], " ".join(location.title_lines)])
+
+
+def _flag_period(result: WorkbookResult, sheet: str, period: Period) -> None:
     if period.end is None:
         result.findings.append(Finding(
             "period_missing", WARNING,

@@ -168,3 +168,15 @@ def test_committed_raw_tables_are_what_the_fixture_script_writes(tmp_path, monke
         assert Grid.read(regenerated).cells == Grid.read(committed).cells
         assert sorted(Grid.read(regenerated).merged) == sorted(Grid.read(committed).merged)
     shutil.rmtree(tmp_path / "raw")
+
+
+def test_flow_publishes_summary_and_data_quality_artifacts(loaded_warehouse):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["load-summary", "data-quality"])))
+    by_key = {a.key: a for a in artifacts}
+    assert "rows loaded from ha_quang: 44" in by_key["load-summary"].data
+    assert by_key["data-quality"].type == "table" and "ambiguous_number" in str(by_key["data-quality"].data)

@@ -10,6 +10,7 @@ from flows.extract import SheetGrid
 from flows.locate import HeaderError, locate_table
 from flows.period import read_period
 from flows.rows import TableContext, parse_table
+from flows.workbook import table_period
 from schemas.catalogues import layout
 
 HEADER = ["STT", "Các chỉ tiêu", "Mục tiêu", "Thực hiện", "Tỷ lệ %"]
@@ -18,7 +19,7 @@ HEADER = ["STT", "Các chỉ tiêu", "Mục tiêu", "Thực hiện", "Tỷ lệ 
 def parse(rows: list[list[object]], title: list[str] = ("Số liệu tính đến hết năm 2019",)):
     sheet = SheetGrid("S", [[t] for t in title] + [HEADER] + rows)
     location = locate_table(sheet, layout())
-    period = read_period([location.headers["actual"], *location.title_lines])
+    period = table_period(location)
     return parse_table(TableContext("thong_nong", "thong_nong/x.xlsx", sheet, location, period))
 
 
@@ -53,6 +54,21 @@ def test_an_ambiguous_number_without_evidence_is_left_empty_and_flagged():
 def test_magnitude_resolves_when_no_percentage_is_given():
     records, _ = parse([["1", "Học viên", "800 người", "1.95", None]])
     assert records[0]["actual_value"] == 1950
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "pct", "expected", "flagged"),
+    [
+        ("1.500 tấn", "1,466", "98", 1466, True),  # English thousands comma contradicted by 98 %
+        ("2 tấn", "1,466", "73", 1.466, False),  # the local decimal reading fits: no flag
+        ("20 tấn", "17.889", "89", 17.889, True),  # English decimal dot, only reading that fits
+        ("17.000 tấn", "17.889", "105", 17889, False),
+    ],
+)
+def test_english_convention_only_when_the_row_demands_it(target, actual, pct, expected, flagged):
+    records, findings = parse([["1", "Sản lượng", target, actual, pct]])
+    assert records[0]["actual_value"] == pytest.approx(expected)
+    assert [f.check_name for f in findings] == (["ambiguous_number"] if flagged else [])
 
 
 def test_two_columns_for_one_role_is_rejected_not_guessed():
@@ -95,7 +111,7 @@ def test_arbitrary_grids_parse_or_are_cleanly_rejected(rows):
         return
     if location is None:
         return
-    period = read_period([location.headers["actual"], *location.title_lines])
+    period = table_period(location)
     records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
     assert all(r["row_label"] for r in records)
     assert all(f.severity in {"error", "warning"} and f.message for f in findings)
@@ -106,6 +122,6 @@ def test_arbitrary_grids_parse_or_are_cleanly_rejected(rows):
 def test_arbitrary_rows_under_a_real_header_parse(rows):
     sheet = SheetGrid("S", [HEADER] + rows)
     location = locate_table(sheet, layout())
-    period = read_period([location.headers["actual"], *location.title_lines])
+    period = table_period(location)
     records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
     assert len(records) <= len(rows)
