@@ -27,7 +27,7 @@ def computed_pct(actual, low, high):
     """Result as a percentage of target; 100 inside a target range; NaN when not computable."""
     actual, low, high = _arrays(actual, low, high)
     ref = reference_target(low, high)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         pct = np.where(ref != 0, actual / ref * 100.0, np.nan)
     inside = _is_range(low, high) & (actual >= low) & (actual <= high)
     return np.where(inside, 100.0, pct)
@@ -51,7 +51,7 @@ def attainment_agrees(actual, low, high, reported):
     actual, low, high, reported = _arrays(actual, low, high, reported)
     ref = reference_target(low, high)
     computed = computed_pct(actual, low, high)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inverse = np.where(actual != 0, ref / actual * 100.0, np.nan)
         versus_low = np.where(low != 0, actual / low * 100.0, np.nan)
     return (
@@ -61,6 +61,26 @@ def attainment_agrees(actual, low, high, reported):
         | close_to(inverse, reported)
         | (_is_range(low, high) & close_to(versus_low, reported))
     )
+
+
+def pct_basis(actual: float | None, low: float | None, high: float | None, reported: float | None,
+              plan_years: int) -> str | None:
+    """Which figures the reported percentage was computed from.
+
+    'target' when it agrees with result and target; 'plan_total' when it only agrees with the
+    result as a total over the plan against a yearly target (44 houses vs 10 a year, 88 %);
+    'unexplained' otherwise; None when there is nothing to compare.
+    """
+    if actual is None or reported is None or (low is None and high is None):
+        return None
+    nan = np.nan
+    low_, high_ = (nan if low is None else low), (nan if high is None else high)
+    if bool(attainment_agrees(actual, low_, high_, reported)):
+        return "target"
+    ref = float(reference_target(low_, high_))
+    if ref and bool(close_to(actual / (ref * plan_years) * 100.0, reported)):
+        return "plan_total"
+    return "unexplained"
 
 
 def _is_range(low, high):

@@ -15,6 +15,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import warehouse as wh
 from flows.findings import ERROR, WARNING
+from flows.indicators import map_indicators as map_to_catalogue
+from flows.reference import load_reference_tables
 from flows.validate import rows_frame, validate_rows as validate_frame
 from flows.workbook import WorkbookResult, discover_files, district_of, process_workbook
 
@@ -75,6 +77,13 @@ def validate_rows(results: list[WorkbookResult]) -> tuple[pd.DataFrame, list[dic
 
 
 @task(cache_policy=NO_CACHE)
+def map_indicators(accepted: pd.DataFrame, findings: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
+    """Give every row its catalogue indicator; labels the crosswalk does not know get a warning."""
+    mapped, unmapped = map_to_catalogue(accepted)
+    return mapped, findings + unmapped
+
+
+@task(cache_policy=NO_CACHE)
 def build_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Create the staging, intermediate and analyst views from sql/."""
     return wh.build_views(con)
@@ -88,6 +97,7 @@ def load_rows(
     """Append this run to a copy of the warehouse, rebuild the views and publish it atomically."""
     con = wh.open_next_version(warehouse)
     try:
+        load_reference_tables(con)
         load_id = wh.next_load_id(con)
         summary = _summarise(load_id, warehouse, results, accepted, findings)
         wh.append_frame(con, "landing_indicator_rows", accepted.assign(load_id=load_id))
@@ -120,6 +130,7 @@ def load_warehouse(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WA
     futures = [(path, extract_workbook.submit(path, raw_dir)) for path in paths]
     results = [_result_or_rejection(future, path, raw_dir) for path, future in futures]
     accepted, findings = validate_rows(results)
+    accepted, findings = map_indicators(accepted, findings)
     summary = load_rows(warehouse, raw_dir, started_at, results, accepted, findings)
     publish_artifacts(summary, findings)
     return summary

@@ -8,11 +8,10 @@ from collections.abc import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from flows.attainment import close_to
 from flows.findings import ERROR, WARNING
 from flows.numbers import format_number
 from schemas.catalogues import plausibility_rules
-from schemas.indicator_rows import IMPLAUSIBLE_ATTAINMENT_PCT, IndicatorRow, IndicatorRowDoubts
+from schemas.indicator_rows import IMPLAUSIBLE_ATTAINMENT_PCT, IndicatorRow, IndicatorRowDoubts, scale_fixes
 
 # Which cell a finding about a model column points at (the record holds each field's letter).
 _CELL_OF = {
@@ -59,6 +58,7 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
             continue
         row = accepted.loc[index]
         findings.append(_finding(row, check, _CHECK_CELL.get(check), WARNING, _DOUBT_MESSAGES[check](row)))
+    accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
 
 
@@ -117,9 +117,9 @@ def _pct(value: float) -> str:
 def _mismatch_message(row: pd.Series) -> str:
     message = (f"reported {_pct(row.reported_pct)} does not match result {format_number(row.actual_value)} "
                f"against target {row.target_raw!r} ({_pct(row.computed_pct)} computed)")
-    reference = row.target_high if pd.notna(row.target_high) else row.target_low
-    years = int(row.get("plan_years") or 5)
-    if pd.notna(reference) and reference and close_to(row.actual_value / (reference * years) * 100, row.reported_pct):
+    if row.get("pct_basis") == "plan_total":
+        reference = row.target_high if pd.notna(row.target_high) else row.target_low
+        years = int(row.plan_years)
         message += (f"; it matches if the result is a {years}-year total against a yearly target "
                     f"({format_number(row.actual_value)} / ({format_number(reference)} × {years}))")
     return message + ". Check which figures the percentage was computed from"

@@ -7,7 +7,9 @@ failed or killed load never leaves a half-written warehouse behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,7 @@ import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
+MACRO_DIR = SQL_DIR / "macros"
 
 
 def next_version_path(published: Path) -> Path:
@@ -35,18 +38,74 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
 
 
 def create_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the landing tables, and add columns a newer version of sql/landing/ declares.
+
+    Warehouses outlive code versions: history written by an older loader stays, with the new
+    columns empty for its rows.
+    """
     for path in sorted((SQL_DIR / "landing").glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+        ddl = path.read_text(encoding="utf-8")
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [path.stem]).fetchall()}
+        con.execute(ddl)
+        if existing:
+            for name, column_type in _declared_columns(ddl, path.stem):
+                if name not in existing:
+                    con.execute(f'alter table {path.stem} add column "{name}" {column_type}')
+
+
+def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
+    """Column names and types a CREATE TABLE statement declares (built in a scratch database)."""
+    with duckdb.connect() as scratch:
+        scratch.execute(ddl)
+        return [(r[0], r[1]) for r in scratch.execute(f"describe {table}").fetchall()]
 
 
 def build_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """(Re)create every view of sql/<layer>/<name>.sql, layer by layer; returns their names."""
-    names = []
-    for layer in VIEW_LAYERS:
-        for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            con.execute(f"create or replace view {path.stem} as\n{path.read_text(encoding='utf-8')}")
-            names.append(path.stem)
-    return names
+    """(Re)create every view of sql/<layer>/<name>.sql, each after the views it reads from."""
+    for path in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+    sources = {path.stem: path.read_text(encoding="utf-8") for layer in VIEW_LAYERS
+               for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+    graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
+    order = list(TopologicalSorter(graph).static_order())
+    for name in order:
+        con.execute(f"create or replace view {name} as\n{sources[name]}")
+        apply_comments(con, name, sources[name])
+    return order
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str) -> None:
+    """COMMENT ON the view and its columns from the file's header lines.
+
+    `-- column NAME: text` documents a column; the other header lines describe the view. Run
+    after every CREATE OR REPLACE VIEW, which drops the comments a view had.
+    """
+    description, columns = [], {}
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        text = line[2:].strip()
+        if match := re.match(r"column (\w+): (.+)", text):
+            columns[match.group(1)] = match.group(2)
+        elif text:
+            description.append(text)
+    if description:
+        con.execute(f"comment on view {view} is {_literal(' '.join(description))}")
+    for column, text in columns.items():
+        con.execute(f'comment on column {view}."{column}" is {_literal(text)}')
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal; COMMENT ON takes no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reads_from(sql: str, views: dict[str, str]) -> set[str]:
+    """The other views a view's SQL names (views are named after their files)."""
+    code = re.sub(r"--[^\n]*", "", sql)  # comments name views without reading them
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", code.lower()))
+    return {name for name in views if name in words}
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -78,13 +78,16 @@ class PlausibilityRule:
     min: float
     max: float
     hint: str
+    fix_factor: float | None
+    fix_rule: str
 
 
 @cache
 def plausibility_rules() -> tuple[PlausibilityRule, ...]:
     """Ranges a result must stay within for what it measures (schemas/plausibility.csv)."""
     return tuple(
-        PlausibilityRule(r["rule"], r["unit"], match_key(r["label_contains"]), float(r["min"]), float(r["max"]), r["hint"])
+        PlausibilityRule(r["rule"], r["unit"], match_key(r["label_contains"]), float(r["min"]), float(r["max"]),
+                         r["hint"], float(r["fix_factor"]) if r["fix_factor"] else None, r["fix_rule"])
         for r in _rows("plausibility.csv")
     )
 
@@ -93,6 +96,35 @@ def plausibility_rules() -> tuple[PlausibilityRule, ...]:
 def districts() -> dict[str, dict[str, str]]:
     """Former districts keyed by the raw/ folder name that holds their workbooks."""
     return {r["code"]: r for r in _rows("districts.csv")}
+
+
+def table(name: str) -> list[dict[str, str]]:
+    """A reviewed data file of this folder as rows (comment lines starting with # skipped)."""
+    return _rows(name)
+
+
+@cache
+def indicators() -> dict[str, dict[str, str]]:
+    """The indicator catalogue keyed by indicator_code."""
+    return {r["indicator_code"]: r for r in _rows("indicators.csv")}
+
+
+@dataclass(frozen=True)
+class CrosswalkEntry:
+    indicator_code: str
+    definition_variant: str | None
+
+
+@cache
+def crosswalk() -> dict[tuple[str, str, str], CrosswalkEntry]:
+    """(source_district or "", parent label key or "", label key) -> catalogue indicator."""
+    from flows.labels import label_key
+
+    entries = {}
+    for r in _rows("indicator_crosswalk.csv"):
+        key = (r["source_district"], label_key(r["parent_label"]), label_key(r["label"]))
+        entries[key] = CrosswalkEntry(r["indicator_code"], r["definition_variant"] or None)
+    return entries
 
 
 @cache

@@ -63,13 +63,38 @@ class IndicatorRowDoubts(pa.DataFrameModel):
         strict = False
 
 
-def implausible_mask(df: pd.DataFrame) -> pd.Series:
-    """Rows whose result is outside what its measure allows, or far beyond its target."""
+def _rule_violations(df: pd.DataFrame):
+    """(rule, rows of df that break it) for every plausibility rule."""
     labels = df["row_label"].str.lower()
     actual = df["actual_value"].astype("float64")
-    bad = pd.Series(False, index=df.index)
     for rule in plausibility_rules():
         applies = (df["unit"] == rule.unit).fillna(False) & labels.str.contains(rule.label_contains, regex=False)
-        bad |= applies & ((actual < rule.min) | (actual > rule.max)).fillna(False)
-    pct = pd.Series(computed_pct(actual, df["target_low"], df["target_high"]), index=df.index)
+        yield rule, applies & ((actual < rule.min) | (actual > rule.max)).fillna(False)
+
+
+def implausible_mask(df: pd.DataFrame) -> pd.Series:
+    """Rows whose result is outside what its measure allows, or far beyond its target."""
+    bad = pd.Series(False, index=df.index)
+    for _, broken in _rule_violations(df):
+        bad |= broken
+    pct = pd.Series(computed_pct(df["actual_value"], df["target_low"], df["target_high"]), index=df.index)
     return bad | (pct > IMPLAUSIBLE_ATTAINMENT_PCT).fillna(False)
+
+
+def scale_fixes(df: pd.DataFrame) -> pd.DataFrame:
+    """For implausible results that a rule's fix_factor brings into range: that factor and rule.
+
+    Harmonisation applies them (a per-mille figure typed as percent becomes 0.92 %); the
+    reported value is never changed.
+    """
+    fixes = pd.DataFrame({"scale_fix_factor": pd.Series(float("nan"), index=df.index, dtype="float64"),
+                          "scale_fix_rule": pd.Series(None, index=df.index, dtype=object)})
+    actual = df["actual_value"].astype("float64")
+    for rule, broken in _rule_violations(df):
+        if rule.fix_factor is None:
+            continue
+        scaled = actual * rule.fix_factor
+        fixable = broken & (scaled >= rule.min) & (scaled <= rule.max) & fixes["scale_fix_rule"].isna()
+        fixes.loc[fixable, "scale_fix_factor"] = rule.fix_factor
+        fixes.loc[fixable, "scale_fix_rule"] = rule.fix_rule
+    return fixes

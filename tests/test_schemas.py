@@ -83,7 +83,7 @@ def test_attainment_within_rounding_is_not_flagged(low, high, actual, reported):
 
 def test_five_year_total_is_explained_in_the_mismatch_message():
     frame = rows_frame([row(target_low=10.0, target_high=10.0, actual_value=44.0, reported_pct=88.0,
-                            unit="house", unit_raw="nhà")])
+                            unit="house", unit_raw="nhà", pct_basis="plan_total")])
     _, findings = validate_rows(frame)
     assert "5-year total" in findings[0]["message"]
 

@@ -9,6 +9,7 @@ import duckdb
 
 import flows
 from flows import warehouse as wh
+from flows.reference import load_reference_tables
 
 
 def test_every_flow_module_imports():
@@ -19,6 +20,7 @@ def test_every_flow_module_imports():
 def test_every_sql_file_builds_and_each_mart_has_its_contract_columns():
     con = duckdb.connect()
     wh.create_landing_tables(con)
+    load_reference_tables(con)
     views = wh.build_views(con)
     files = sorted(p.stem for layer in wh.VIEW_LAYERS for p in (wh.SQL_DIR / layer).glob("*.sql"))
     assert sorted(views) == files

@@ -22,6 +22,12 @@ create table if not exists landing_indicator_rows (
     reported_pct_raw varchar,
     reported_pct double,
     computed_pct double,
+    pct_basis varchar,                 -- target | plan_total | unexplained: what the reported % was computed from
+    plan_years integer,
+    scale_fix_factor double,           -- set when a plausibility rule knows the slip (‰ typed as %)
+    scale_fix_rule varchar,
+    indicator_code varchar,
+    definition_variant varchar,
     note varchar,
     period_end date,
     is_estimate boolean not null,

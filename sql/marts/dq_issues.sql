@@ -1,4 +1,15 @@
--- grain: one row per data-quality finding from the latest load that looked at each source file
+-- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look.
+-- grain: one row per finding of the latest load that looked at each source file
+-- column load_id: load that made the finding (view load_runs)
+-- column source_district: former district folder of the file (NULL when the file is outside one)
+-- column source_file: file path under raw/
+-- column source_sheet: sheet name (NULL for findings about the whole file)
+-- column source_row: row number in the sheet, 1-based (NULL for findings about a sheet or file)
+-- column source_column: column letter of the cell the finding points at
+-- column check_name: the check, e.g. ambiguous_number, attainment_mismatch, invalid_unit, implausible_value, unmapped_indicator, header_not_recognised
+-- column severity: 'error' (the row or file was not loaded) or 'warning' (loaded; check it)
+-- column message: what is wrong and what to do, in words for the clerk
+-- column raw_value: the cell text the finding is about
 with findings as (
     select * from stg_dq_findings
 ),

@@ -1,65 +1,68 @@
--- grain: one row per indicator row of a source workbook, from the latest load of that workbook
+-- Every indicator row of both former districts' workbooks as reported, parsed and checked.
+-- grain: one row per indicator row of a source workbook, from the latest load that loaded that workbook
+-- column source_district: former district whose workbook holds the row: 'ha_quang' or 'thong_nong'
+-- column source_file: workbook path under raw/
+-- column source_sheet: sheet name in the workbook
+-- column source_row: row number in the sheet (1-based, as Excel shows it)
+-- column row_number: the TT/STT number printed on the row (parent rows only)
+-- column row_label: indicator name as printed (NFC, trimmed)
+-- column parent_label: label of the numbered row a sub-row belongs to
+-- column row_kind: 'measured' (figures), 'qualitative' (words such as Đảm bảo) or 'group' (a heading without figures)
+-- column indicator_code: catalogue indicator the row maps to (view indicators); NULL when its label is unknown (view unmapped_labels)
+-- column unit: canonical unit code of the reported unit (schemas/units.csv); NULL when the unit is not a unit
+-- column unit_raw: unit as written (unit column, or inside the target text)
+-- column target_raw: target cell text as printed
+-- column actual_raw: result cell text as printed
+-- column reported_pct_raw: percentage cell text as printed
+-- column target_kind: exact, at_least, at_most, range, ratio or text
+-- column target_low: lower bound of the target (an exact target has low = high)
+-- column target_high: upper bound of the target (NULL for 'at least')
+-- column target_note: text in brackets after the target, e.g. 738 in 'Trên 70%(738)'
+-- column actual_value: the result as a number; NULL when qualitative or ambiguous without evidence
+-- column actual_text: the result as words for qualitative rows
+-- column reported_pct: the percentage of target the workbook reports
+-- column computed_pct: result / target × 100 (100 inside a target range)
+-- column pct_basis: what the reported percentage matches: 'target', 'plan_total' (result as a plan-period total against a yearly target) or 'unexplained'
+-- column source_note: the Ghi chú (notes) cell
+-- column period_end: date the figures refer to, read from the workbook's title or header
+-- column is_estimate: true when the workbook calls the figures an estimate (Ước thực hiện)
+-- column dq_flags: check names of the data-quality findings on this row (view dq_issues)
+-- column load_id: load that brought the row (view load_runs)
 with rows as (
-    select * from stg_indicator_rows
-),
-
-current_loads as (
-    select * from int_current_file_loads
-),
-
-findings as (
-    select * from stg_dq_findings
-),
-
-row_flags as (
-    select
-        load_id,
-        source_file,
-        source_sheet,
-        source_row,
-        list_sort(list_distinct(list(check_name))) as dq_flags
-    from findings
-    where source_row is not null
-    group by all
+    select * from int_current_rows
 ),
 
 final as (
     select
-        rows.source_district,
-        rows.source_file,
-        rows.source_sheet,
-        rows.source_row,
-        rows.row_number,
-        rows.row_label,
-        rows.parent_label,
-        rows.row_kind,
-        rows.unit,
-        rows.unit_raw,
-        rows.target_raw,
-        rows.actual_raw,
-        rows.reported_pct_raw,
-        rows.target_kind,
-        rows.target_low,
-        rows.target_high,
-        rows.target_note,
-        rows.actual_value,
-        rows.actual_text,
-        rows.reported_pct,
-        rows.computed_pct,
-        rows.source_note,
-        rows.period_end,
-        rows.is_estimate,
-        coalesce(row_flags.dq_flags, []::varchar[]) as dq_flags,
-        rows.load_id
+        source_district,
+        source_file,
+        source_sheet,
+        source_row,
+        row_number,
+        row_label,
+        parent_label,
+        row_kind,
+        indicator_code,
+        unit,
+        unit_raw,
+        target_raw,
+        actual_raw,
+        reported_pct_raw,
+        target_kind,
+        target_low,
+        target_high,
+        target_note,
+        actual_value,
+        actual_text,
+        reported_pct,
+        computed_pct,
+        pct_basis,
+        source_note,
+        period_end,
+        is_estimate,
+        dq_flags,
+        load_id
     from rows
-    inner join current_loads
-        on rows.source_file = current_loads.source_file
-        and rows.load_id = current_loads.load_id
-    left join row_flags
-        on rows.load_id = row_flags.load_id
-        and rows.source_file = row_flags.source_file
-        and rows.source_sheet = row_flags.source_sheet
-        and rows.source_row = row_flags.source_row
 )
 
 select * from final

@@ -1,4 +1,17 @@
+-- The history of loads: when each ran, what it saw, loaded and rejected.
 -- grain: one row per run of the load flow
+-- column load_id: the load's number, increasing
+-- column started_at: when the run started (UTC)
+-- column finished_at: when the run finished writing (UTC)
+-- column status: 'succeeded' or 'succeeded_with_errors' (something was rejected; the rest was published)
+-- column raw_dir: folder the run read
+-- column files_seen: files found under the raw folder
+-- column files_loaded: files with at least one row loaded
+-- column files_rejected: files rejected as a whole
+-- column rows_loaded: indicator rows loaded
+-- column rows_rejected: rows rejected by a structural check
+-- column warnings: warning findings of the run
+-- column errors: error findings of the run
 with runs as (
     select * from stg_load_runs
 ),

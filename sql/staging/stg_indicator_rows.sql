@@ -27,6 +27,12 @@ final as (
         reported_pct_raw,
         reported_pct,
         computed_pct,
+        pct_basis,
+        plan_years,
+        scale_fix_factor,
+        scale_fix_rule,
+        indicator_code,
+        definition_variant,
         note as source_note,
         period_end,
         is_estimate

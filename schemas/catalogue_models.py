@@ -1,0 +1,60 @@
+"""pandera models for the reviewed catalogues: a bad edit to a catalogue fails loudly, not silently."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.catalogues import table
+
+DIRECTIONS = ["higher_is_better", "lower_is_better", "within_range"]
+TARGET_BASES = ["per_year", "cumulative", "end_level"]
+AGGREGATIONS = ["sum", "area_weighted_mean", "population_weighted_mean", "not_aggregable"]
+WEIGHT_OF = {"area_weighted_mean": "area", "population_weighted_mean": "population"}
+
+
+def _additive_units() -> set[str]:
+    return {r["code"] for r in table("units.csv") if r["additive"] == "true"}
+
+
+def _units() -> list[str]:
+    return [r["code"] for r in table("units.csv")]
+
+
+class IndicatorCatalogue(pa.DataFrameModel):
+    indicator_code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$")
+    name_vi: Series[str] = pa.Field(str_length={"min_value": 1})
+    name_en: Series[str] = pa.Field(str_length={"min_value": 1})
+    unit: Series[str] = pa.Field(isin=_units() + [""])
+    direction: Series[str] = pa.Field(isin=DIRECTIONS)
+    target_basis: Series[str] = pa.Field(isin=TARGET_BASES)
+    aggregation: Series[str] = pa.Field(isin=AGGREGATIONS)
+    weight: Series[str]
+
+    @pa.dataframe_check(name="sum_only_additive_units")
+    def rates_are_never_summed(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["aggregation"] != "sum") | df["unit"].isin(_additive_units())
+
+    @pa.dataframe_check(name="mean_only_for_rates")
+    def amounts_are_never_averaged(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df["aggregation"].isin(list(WEIGHT_OF)) | ~df["unit"].isin(_additive_units())
+
+    @pa.dataframe_check(name="weight_names_the_mean")
+    def weighted_means_name_their_weight(cls, df: pd.DataFrame) -> pd.Series:
+        return df["weight"] == df["aggregation"].map(WEIGHT_OF).fillna("")
+
+
+class IndicatorCrosswalk(pa.DataFrameModel):
+    label: Series[str] = pa.Field(str_length={"min_value": 1})
+    indicator_code: Series[str]
+
+    @pa.dataframe_check(name="indicator_in_catalogue")
+    def maps_to_catalogue(cls, df: pd.DataFrame) -> pd.Series:
+        return df["indicator_code"].isin({r["indicator_code"] for r in table("indicators.csv")})
+
+
+def validate_catalogues() -> None:
+    """Raise pandera's SchemaErrors, listing every problem, when a catalogue file is inconsistent."""
+    IndicatorCatalogue.validate(pd.DataFrame(table("indicators.csv")), lazy=True)
+    IndicatorCrosswalk.validate(pd.DataFrame(table("indicator_crosswalk.csv")), lazy=True)

@@ -1,0 +1,56 @@
+-- grain: one row per catalogue indicator reported by either former district, the two districts'
+-- harmonised rows side by side (the first row in sheet order if a workbook repeats an indicator)
+with rows as (
+    select *
+    from int_harmonised_rows
+    qualify row_number() over (
+        partition by source_district, indicator_code order by source_file, source_sheet, source_row
+    ) = 1
+),
+
+ha_quang as (
+    select * from rows where source_district = 'ha_quang'
+),
+
+thong_nong as (
+    select * from rows where source_district = 'thong_nong'
+),
+
+final as (
+    select
+        coalesce(ha_quang.indicator_code, thong_nong.indicator_code) as indicator_code,
+        ha_quang.row_label as ha_quang_label,
+        ha_quang.row_kind as ha_quang_row_kind,
+        ha_quang.definition_variant as ha_quang_definition_variant,
+        ha_quang.unit_factor as ha_quang_unit_factor,
+        ha_quang.unit_raw as ha_quang_unit_raw,
+        ha_quang.harmonised_target_low as ha_quang_target_low,
+        ha_quang.harmonised_target_high as ha_quang_target_high,
+        ha_quang.harmonised_actual as ha_quang_actual,
+        ha_quang.actual_value as ha_quang_actual_reported,
+        ha_quang.actual_text as ha_quang_actual_text,
+        ha_quang.reported_pct as ha_quang_reported_pct,
+        ha_quang.harmonised_computed_pct as ha_quang_computed_pct,
+        ha_quang.harmonisation_rules as ha_quang_harmonisation_rules,
+        ha_quang.period_end as ha_quang_period_end,
+        ha_quang.is_estimate as ha_quang_is_estimate,
+        thong_nong.row_label as thong_nong_label,
+        thong_nong.row_kind as thong_nong_row_kind,
+        thong_nong.definition_variant as thong_nong_definition_variant,
+        thong_nong.unit_factor as thong_nong_unit_factor,
+        thong_nong.unit_raw as thong_nong_unit_raw,
+        thong_nong.harmonised_target_low as thong_nong_target_low,
+        thong_nong.harmonised_target_high as thong_nong_target_high,
+        thong_nong.harmonised_actual as thong_nong_actual,
+        thong_nong.actual_value as thong_nong_actual_reported,
+        thong_nong.actual_text as thong_nong_actual_text,
+        thong_nong.reported_pct as thong_nong_reported_pct,
+        thong_nong.harmonised_computed_pct as thong_nong_computed_pct,
+        thong_nong.harmonisation_rules as thong_nong_harmonisation_rules,
+        thong_nong.period_end as thong_nong_period_end,
+        thong_nong.is_estimate as thong_nong_is_estimate
+    from ha_quang
+    full outer join thong_nong using (indicator_code)
+)
+
+select * from final

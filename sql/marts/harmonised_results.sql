@@ -1,0 +1,59 @@
+-- Each mapped indicator row in its catalogue unit and period basis, the reported figures beside the harmonised ones.
+-- grain: one row per current indicator row that maps to a catalogue indicator
+-- column source_district: former district: 'ha_quang' or 'thong_nong'
+-- column source_file: workbook path under raw/
+-- column source_row: row number in the sheet (1-based)
+-- column row_label: indicator name as printed
+-- column indicator_code: catalogue indicator (view indicators)
+-- column definition_variant: how this source defines the indicator when it differs from the catalogue
+-- column row_kind: measured or qualitative
+-- column unit_reported: unit code as reported (NULL when not a unit)
+-- column unit_raw: unit as written
+-- column unit: canonical unit of the indicator
+-- column target_low_reported: lower target bound as reported
+-- column target_high_reported: upper target bound as reported
+-- column actual_reported: result as reported
+-- column target_low: lower target bound in the canonical unit
+-- column target_high: upper target bound in the canonical unit
+-- column actual: result in the canonical unit and period basis
+-- column reported_pct: percentage of target the workbook reports
+-- column computed_pct: harmonised result / harmonised target × 100
+-- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, unit_completed_from_label, plan_total_to_per_year)
+-- column is_changed: true when harmonisation changed the result or the target
+-- column period_end: date the figures refer to
+-- column is_estimate: true when the figures are an estimate
+-- column dq_flags: check names of the findings on the row
+with rows as (
+    select * from int_harmonised_rows
+),
+
+final as (
+    select
+        source_district,
+        source_file,
+        source_row,
+        row_label,
+        indicator_code,
+        definition_variant,
+        row_kind,
+        unit as unit_reported,
+        unit_raw,
+        canonical_unit as unit,
+        target_low as target_low_reported,
+        target_high as target_high_reported,
+        actual_value as actual_reported,
+        harmonised_target_low as target_low,
+        harmonised_target_high as target_high,
+        harmonised_actual as actual,
+        reported_pct,
+        harmonised_computed_pct as computed_pct,
+        harmonisation_rules,
+        is_changed,
+        period_end,
+        is_estimate,
+        dq_flags
+    from rows
+)
+
+select * from final
+order by indicator_code, source_district

@@ -1,0 +1,148 @@
+-- The merged Hà Quảng district (GSO 045, 2020-2025) on each catalogue indicator, combined with the arithmetic the indicator allows.
+-- grain: one row per catalogue indicator reported by either former district
+-- column gso_code: GSO code of the merged district (045)
+-- column district_name: name of the merged district
+-- column indicator_code: catalogue indicator (view indicators)
+-- column name_vi: Vietnamese name of the indicator
+-- column name_en: English name of the indicator
+-- column unit: canonical unit of value and inputs
+-- column value: the merged district's figure; NULL when not aggregable
+-- column method: sum, area_weighted_mean, population_weighted_mean, not_aggregable or single_source
+-- column ha_quang_value: old Hà Quảng's harmonised result (input)
+-- column thong_nong_value: old Thông Nông's harmonised result (input)
+-- column weight_figure: the district figure used as weight (view district_figures), for weighted means
+-- column ha_quang_weight: old Hà Quảng's weight
+-- column thong_nong_weight: old Thông Nông's weight
+-- column weight_unit: unit of the weights
+-- column weight_source: where the weights come from
+-- column weight_years: reference years of the two weights (old Hà Quảng, old Thông Nông)
+-- column ha_quang_period_end: date old Hà Quảng's figure refers to
+-- column thong_nong_period_end: date old Thông Nông's figure refers to
+-- column caveats: what an analyst must know before using the value
+with pairs as (
+    select * from int_indicator_pairs
+),
+
+comparability as (
+    select * from int_comparability
+),
+
+indicators as (
+    select * from stg_indicators
+),
+
+merged_district as (
+    select code, name from stg_admin_units where period = '2020_2025' and level = 'district'
+),
+
+weights as (
+    select
+        weight,
+        any_value(figure) as figure,
+        any_value(unit) as unit,
+        max(value) filter (where source_district = 'ha_quang') as ha_quang_weight,
+        max(value) filter (where source_district = 'thong_nong') as thong_nong_weight,
+        string_agg(distinct source, '; ') as source,
+        coalesce(max(reference_year::varchar) filter (where source_district = 'ha_quang'), 'year not stated')
+            || ', ' || coalesce(max(reference_year::varchar) filter (where source_district = 'thong_nong'),
+                                'year not stated') as years
+    from int_district_weights
+    group by weight
+),
+
+methods as (
+    select
+        pairs.*,
+        comparability.reasons,
+        comparability.same_period,
+        indicators.name_vi,
+        indicators.name_en,
+        indicators.unit,
+        indicators.weight_note,
+        comparability.is_qualitative,
+        case
+            when comparability.is_qualitative then 'not_aggregable'
+            when not comparability.is_in_both then 'single_source'
+            when indicators.aggregation = 'not_aggregable'
+                or not comparability.same_definition or not comparability.same_unit then 'not_aggregable'
+            else indicators.aggregation
+        end as method,
+        indicators.weight as weight_kind
+    from pairs
+    inner join comparability using (indicator_code)
+    inner join indicators using (indicator_code)
+),
+
+valued as (
+    select
+        methods.*,
+        weights.figure as weight_figure,
+        weights.ha_quang_weight,
+        weights.thong_nong_weight,
+        weights.unit as weight_unit,
+        weights.source as weight_source,
+        weights.years as weight_years,
+        case methods.method
+            when 'single_source' then coalesce(methods.ha_quang_actual, methods.thong_nong_actual)
+            when 'sum' then methods.ha_quang_actual + methods.thong_nong_actual
+            when 'area_weighted_mean' then
+                (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+            when 'population_weighted_mean' then
+                (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+        end as value
+    from methods
+    left join weights
+        on weights.weight = methods.weight_kind
+        and methods.method in ('area_weighted_mean', 'population_weighted_mean')
+),
+
+final as (
+    select
+        merged_district.code as gso_code,
+        merged_district.name as district_name,
+        indicator_code,
+        name_vi,
+        name_en,
+        unit,
+        value,
+        method,
+        ha_quang_actual as ha_quang_value,
+        thong_nong_actual as thong_nong_value,
+        weight_figure,
+        ha_quang_weight,
+        thong_nong_weight,
+        weight_unit,
+        weight_source,
+        weight_years,
+        ha_quang_period_end,
+        thong_nong_period_end,
+        list_filter([
+            case when method = 'single_source' then reasons[1] end,
+            case when is_qualitative then 'qualitative result: '
+                || array_to_string(list_filter([ha_quang_actual_text, thong_nong_actual_text], lambda t: t is not null), ' / ')
+            end,
+            case when method = 'not_aggregable' and not is_qualitative
+                then coalesce(weight_note, array_to_string(reasons, '; ')) end,
+            case when method in ('sum', 'area_weighted_mean', 'population_weighted_mean') and not same_period
+                then list_filter(reasons, lambda r: starts_with(r, 'different period'))[1]
+                    || ': the value mixes two dates' end,
+            case when method in ('sum', 'area_weighted_mean', 'population_weighted_mean') and value is null
+                then 'a district figure is missing, so the value is too' end,
+            case when method like '%weighted_mean' then
+                'weights: ' || weight_figure || ' (' || weight_years || '; ' || weight_source || ')' end,
+            case when method like '%weighted_mean' and weight_note is not null then weight_note end,
+            case when ha_quang_is_estimate or thong_nong_is_estimate then 'includes an estimate' end,
+            case when len(coalesce(ha_quang_harmonisation_rules, [])) + len(coalesce(thong_nong_harmonisation_rules, [])) > 0
+                then 'harmonised: '
+                    || array_to_string(list_distinct(list_concat(
+                        coalesce(ha_quang_harmonisation_rules, []), coalesce(thong_nong_harmonisation_rules, []))), ', ')
+                end
+        ], lambda caveat: caveat is not null) as caveats
+    from valued
+    cross join merged_district
+)
+
+select * from final
+order by indicator_code

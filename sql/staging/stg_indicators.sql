@@ -1,0 +1,20 @@
+-- grain: one row per catalogue indicator (schemas/indicators.csv)
+with source as (
+    select * from ref_indicators
+),
+
+final as (
+    select
+        indicator_code,
+        name_vi,
+        name_en,
+        nullif(unit, '') as unit,
+        direction,
+        target_basis,
+        aggregation,
+        nullif(weight, '') as weight,
+        nullif(weight_note, '') as weight_note
+    from source
+)
+
+select * from final
