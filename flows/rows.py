@@ -9,6 +9,7 @@ from flows.attainment import pct_basis, pct_or_none
 from flows.evidence import resolve, target_bounds
 from flows.extract import SheetGrid
 from flows.findings import ERROR, WARNING, Finding
+from flows.labels import label_key
 from flows.locate import TableLocation
 from flows.numbers import NumberToken, format_number
 from flows.period import Period
@@ -118,6 +119,8 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "source_file": ctx.source_file,
         "source_sheet": ctx.sheet.name,
         "source_row": row + 1,
+        "reporting_unit": ctx.source_district,
+        "label_key": label_key(texts["label"]),
         "row_number": texts.get("row_number") or None,
         "row_label": texts["label"],
         "parent_label": parent,

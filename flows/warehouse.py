@@ -112,6 +112,17 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(load_id), 0) + 1 from landing_load_runs").fetchone()[0]
 
 
+def last_parsed_event(con: duckdb.DuckDBPyConnection, source_file: str) -> dict:
+    """The file's identity as last read (district, hash, size, time), for events about it."""
+    row = con.execute("""
+        select source_district, sha256, size_bytes, modified_at from landing_load_files
+        where source_file = ? and action in ('loaded', 'rejected') order by load_id desc limit 1
+    """, [source_file]).fetchone()
+    district, sha256, size, modified = row if row else (None, None, None, None)
+    return {"source_district": district, "source_file": source_file, "sha256": sha256, "size_bytes": size,
+            "modified_at": modified}
+
+
 def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Bulk-insert a frame by column name (columns the table lacks are ignored)."""
     if frame.empty:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class WorkbookResult:
     source_file: str  # path relative to the raw folder, with forward slashes
     sha256: str
     size_bytes: int
+    modified_at: dt.datetime | None = None
     records: list[dict] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     loaded: bool = True
@@ -47,11 +49,20 @@ def district_of(relative: Path) -> str | None:
     return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in districts() else None
 
 
-def process_workbook(path: Path, raw_dir: Path) -> WorkbookResult:
-    """Read, locate and parse one workbook; every problem becomes a finding, never an exception."""
+def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = None) -> WorkbookResult:
+    """Read, locate and parse one workbook; every problem becomes a finding, never an exception.
+
+    expected_sha256 is the fingerprint taken when the run started: a file whose content differs
+    now is still being written, and is left for the next run.
+    """
     relative = path.relative_to(raw_dir)
     content = path.read_bytes()
-    result = WorkbookResult(district_of(relative), relative.as_posix(), hashlib.sha256(content).hexdigest(), len(content))
+    modified_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    result = WorkbookResult(district_of(relative), relative.as_posix(), hashlib.sha256(content).hexdigest(),
+                            len(content), modified_at)
+    if expected_sha256 is not None and result.sha256 != expected_sha256:
+        return result.reject("file_changed_during_load", "the file changed while the load was reading it (still "
+                             "being copied?); it is not loaded now and will be read by the next run")
     if result.source_district is None:
         known = ", ".join(sorted(districts()))
         return result.reject("unknown_district", f"the file is not inside a former district's folder ({known}); "

@@ -1,11 +1,11 @@
--- grain: one row per indicator row of a source workbook, from the latest load that loaded it,
--- with the check names of the findings on that row
-with rows as (
-    select * from stg_indicator_rows
+-- grain: one row per current indicator row: a version not superseded, from a file not
+-- withdrawn, with its file's status and the check names of the findings on that row
+with versions as (
+    select * from int_row_versions where superseded_by_load_id is null
 ),
 
-current_loads as (
-    select * from int_current_file_loads
+file_status as (
+    select * from int_file_status
 ),
 
 findings as (
@@ -26,17 +26,18 @@ row_flags as (
 
 final as (
     select
-        rows.*,
+        versions.*,
+        case when file_status.last_action = 'missing' then 'missing_from_raw' else 'present' end as file_status,
         coalesce(row_flags.dq_flags, []::varchar[]) as dq_flags
-    from rows
-    inner join current_loads
-        on rows.source_file = current_loads.source_file
-        and rows.load_id = current_loads.load_id
+    from versions
+    inner join file_status
+        on file_status.source_file = versions.source_file
+        and file_status.last_action <> 'withdrawn'
     left join row_flags
-        on rows.load_id = row_flags.load_id
-        and rows.source_file = row_flags.source_file
-        and rows.source_sheet = row_flags.source_sheet
-        and rows.source_row = row_flags.source_row
+        on versions.load_id = row_flags.load_id
+        and versions.source_file = row_flags.source_file
+        and versions.source_sheet = row_flags.source_sheet
+        and versions.source_row = row_flags.source_row
 )
 
 select * from final

@@ -5,6 +5,8 @@ create table if not exists landing_indicator_rows (
     source_file varchar not null,
     source_sheet varchar not null,
     source_row integer not null,
+    reporting_unit varchar,            -- who the figures are about: the former district for district tables
+    label_key varchar,                 -- normalised row label (flows/labels.py), identifies unmapped rows
     row_number varchar,
     row_label varchar not null,
     parent_label varchar,

@@ -1,10 +1,13 @@
--- One row per file seen by a run: its fingerprint and whether it was loaded.
+-- One row per file event of a run: read and loaded or rejected, found missing from the raw
+-- folder, back unchanged (restored), or withdrawn by hand. Unchanged files write nothing.
 create table if not exists landing_load_files (
     load_id integer not null,
     source_district varchar,
     source_file varchar not null,
-    sha256 varchar not null,
-    size_bytes bigint not null,
+    action varchar,                    -- loaded | rejected | missing | restored | withdrawn
+    sha256 varchar,
+    modified_at timestamptz,
+    size_bytes bigint,
     loaded boolean not null,
     rows_loaded integer not null,
     primary key (load_id, source_file)

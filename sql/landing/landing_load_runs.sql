@@ -5,7 +5,12 @@ create table if not exists landing_load_runs (
     finished_at timestamptz,
     status varchar not null,           -- succeeded | succeeded_with_errors | failed
     raw_dir varchar not null,
+    mode varchar,                      -- incremental | full | withdraw
+    parser_version varchar,            -- hash of the parsing code and catalogues (flows/state.py)
     files_seen integer not null,
+    files_skipped integer,             -- unchanged since they were last read
+    files_missing integer,             -- known files no longer in the raw folder
+    files_restored integer,            -- missing files that came back unchanged
     files_loaded integer not null,
     files_rejected integer not null,
     rows_loaded integer not null,

@@ -1,5 +1,5 @@
 -- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look.
--- grain: one row per finding of the latest load that looked at each source file
+-- grain: one row per finding about each source file's current state: from the latest load that read it, and the warning that it is missing while it is
 -- column load_id: load that made the finding (view load_runs)
 -- column source_district: former district folder of the file (NULL when the file is outside one)
 -- column source_file: file path under raw/
@@ -14,8 +14,8 @@ with findings as (
     select * from stg_dq_findings
 ),
 
-latest_attempts as (
-    select * from int_latest_file_attempts
+file_status as (
+    select * from int_file_status
 ),
 
 final as (
@@ -31,9 +31,11 @@ final as (
         findings.message,
         findings.raw_value
     from findings
-    inner join latest_attempts
-        on findings.source_file = latest_attempts.source_file
-        and findings.load_id = latest_attempts.load_id
+    inner join file_status
+        on findings.source_file = file_status.source_file
+        and (findings.load_id = file_status.last_read_load_id
+             or (findings.load_id = file_status.last_event_load_id and file_status.last_action = 'missing'))
+    where file_status.last_action <> 'withdrawn'
 )
 
 select * from final

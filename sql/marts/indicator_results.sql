@@ -1,9 +1,10 @@
 -- Every indicator row of both former districts' workbooks as reported, parsed and checked.
--- grain: one row per indicator row of a source workbook, from the latest load that loaded that workbook
+-- grain: one row per current indicator row: the latest version of each figure from files not withdrawn (history: indicator_results_history)
 -- column source_district: former district whose workbook holds the row: 'ha_quang' or 'thong_nong'
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name in the workbook
 -- column source_row: row number in the sheet (1-based, as Excel shows it)
+-- column reporting_unit: who the figures are about (the former district for its district tables)
 -- column row_number: the TT/STT number printed on the row (parent rows only)
 -- column row_label: indicator name as printed (NFC, trimmed)
 -- column parent_label: label of the numbered row a sub-row belongs to
@@ -27,6 +28,7 @@
 -- column period_end: date the figures refer to, read from the workbook's title or header
 -- column is_estimate: true when the workbook calls the figures an estimate (Ước thực hiện)
 -- column dq_flags: check names of the data-quality findings on this row (view dq_issues)
+-- column file_status: 'present', or 'missing_from_raw' when the workbook has left the raw folder (figures kept until withdrawn)
 -- column load_id: load that brought the row (view load_runs)
 with rows as (
     select * from int_current_rows
@@ -38,6 +40,7 @@ final as (
         source_file,
         source_sheet,
         source_row,
+        reporting_unit,
         row_number,
         row_label,
         parent_label,
@@ -61,6 +64,7 @@ final as (
         period_end,
         is_estimate,
         dq_flags,
+        file_status,
         load_id
     from rows
 )

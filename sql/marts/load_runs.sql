@@ -5,8 +5,13 @@
 -- column finished_at: when the run finished writing (UTC)
 -- column status: 'succeeded' or 'succeeded_with_errors' (something was rejected; the rest was published)
 -- column raw_dir: folder the run read
+-- column mode: incremental (read only what changed), full (read everything) or withdraw (a file withdrawn by hand)
+-- column parser_version: hash of the parsing code and catalogues; when it changes, every file is read again
 -- column files_seen: files found under the raw folder
--- column files_loaded: files with at least one row loaded
+-- column files_skipped: files unchanged since they were last read, so not read again
+-- column files_missing: known files no longer in the raw folder (their figures stay, marked)
+-- column files_restored: missing files that came back unchanged
+-- column files_loaded: files read, with at least one row loaded
 -- column files_rejected: files rejected as a whole
 -- column rows_loaded: indicator rows loaded
 -- column rows_rejected: rows rejected by a structural check
@@ -23,7 +28,12 @@ final as (
         finished_at,
         status,
         raw_dir,
+        mode,
+        parser_version,
         files_seen,
+        files_skipped,
+        files_missing,
+        files_restored,
         files_loaded,
         files_rejected,
         rows_loaded,

@@ -10,6 +10,8 @@ final as (
         source_file,
         source_sheet,
         source_row,
+        coalesce(reporting_unit, source_district) as reporting_unit,
+        label_key,
         row_number,
         row_label,
         parent_label,

@@ -1,4 +1,4 @@
--- grain: one row per file seen per load
+-- grain: one row per file event per load (loaded, rejected, missing, restored, withdrawn)
 with source as (
     select * from landing_load_files
 ),
@@ -8,7 +8,9 @@ final as (
         load_id,
         source_district,
         source_file,
+        coalesce(action, case when loaded then 'loaded' else 'rejected' end) as action,
         sha256,
+        modified_at,
         size_bytes,
         loaded,
         rows_loaded

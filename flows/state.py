@@ -1,0 +1,119 @@
+"""What changed since the last load: file fingerprints against the warehouse's file history.
+
+A file is re-read only when its content hash or the parser that read it changed, so a night
+with nothing new costs little more than hashing the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from flows.workbook import discover_files, district_of
+
+_PROJECT = Path(__file__).resolve().parent.parent
+PARSED = ("loaded", "rejected")  # events where the file was read
+PRESENT = ("loaded", "rejected", "restored")  # events after which the file is expected in raw/
+
+
+@dataclass(frozen=True)
+class SeenFile:
+    path: Path
+    source_file: str  # relative to the raw folder, forward slashes
+    source_district: str | None
+    sha256: str
+    size_bytes: int
+    modified_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FileState:
+    last_action: str
+    parsed_sha256: str | None
+    parser_version: str | None
+
+
+@dataclass
+class LoadPlan:
+    to_parse: list[SeenFile] = field(default_factory=list)
+    skipped: list[SeenFile] = field(default_factory=list)
+    restored: list[SeenFile] = field(default_factory=list)
+    still_withdrawn: list[SeenFile] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.to_parse or self.restored or self.missing)
+
+
+def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
+    relative = path.relative_to(raw_dir)
+    stat = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return SeenFile(path, relative.as_posix(), district_of(relative), digest, stat.st_size,
+                    dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc))
+
+
+def fingerprint_files(raw_dir: Path) -> list[SeenFile]:
+    """Content hash, size and modification time of every file under raw_dir."""
+    return [fingerprint(path, raw_dir) for path in discover_files(raw_dir)]
+
+
+@cache
+def parser_version() -> str:
+    """A hash of the code and catalogues that turn a workbook into rows.
+
+    When it changes (a new release, an edited catalogue) every file is read again, so the
+    warehouse never mixes rows parsed by two versions of the rules.
+    """
+    digest = hashlib.sha256()
+    paths = [*(_PROJECT / "flows").glob("*.py"), *(_PROJECT / "schemas").glob("*.py"),
+             *(_PROJECT / "schemas").glob("*.csv"), *(_PROJECT / "schemas").glob("*.toml")]
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_file_state(warehouse: Path) -> dict[str, FileState]:
+    """Each known file's latest event and the content last read, from the published warehouse."""
+    if not warehouse.exists():
+        return {}
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute("""
+                select
+                    files.source_file,
+                    arg_max(files.action, files.load_id),
+                    arg_max(files.sha256, files.load_id) filter (where files.action in ('loaded', 'rejected')),
+                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ('loaded', 'rejected'))
+                from landing_load_files as files
+                inner join landing_load_runs as runs using (load_id)
+                group by files.source_file
+            """).fetchall()
+    except duckdb.Error:  # a warehouse written before file events existed: read everything again
+        return {}
+    return {name: FileState(action, sha, version) for name, action, sha, version in rows}
+
+
+def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool) -> LoadPlan:
+    """Sort the files of tonight into read, skip, restore; and list the known files that vanished."""
+    plan = LoadPlan()
+    for file in seen:
+        state = previous.get(file.source_file)
+        same_content = state is not None and state.parsed_sha256 == file.sha256
+        if same_content and state.last_action == "withdrawn":
+            plan.still_withdrawn.append(file)
+        elif same_content and state.parser_version == version and not full_reload:
+            (plan.restored if state.last_action == "missing" else plan.skipped).append(file)
+        else:
+            plan.to_parse.append(file)
+    present = {file.source_file for file in seen}
+    plan.missing = sorted(name for name, state in previous.items()
+                          if state.last_action in PRESENT and name not in present)
+    return plan
