@@ -8,13 +8,16 @@ INSTALLED := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test setup clean
+.PHONY: run test serve setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
 
 test: $(INSTALLED)
 	$(VENV)/bin/python -m pytest
+
+serve: $(INSTALLED)
+	$(VENV)/bin/haquang serve
 
 setup: $(INSTALLED)
 

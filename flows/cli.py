@@ -1,9 +1,12 @@
-"""`haquang`: load the warehouse, or query it read-only.
+"""`haquang`: load the warehouse, query it read-only, and look after the nightly load.
 
-    haquang load [--raw DIR] [--warehouse FILE]
+    haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS]
     haquang sql [--warehouse FILE] [--csv] "QUERY"
+    haquang status [--warehouse FILE]
+    haquang withdraw FILE [--warehouse FILE] [--wait SECONDS]
+    haquang serve [--raw DIR] [--warehouse FILE] [--port PORT] [--api-url URL]
 
-Exit status: 0 loaded (warnings allowed), 1 something was rejected or failed, 2 bad usage.
+Exit status: 0 success (warnings allowed), 1 something was rejected or failed, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import signal
 import sys
 from pathlib import Path
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
+DEFAULT_LOCK_WAIT = 600.0
 
 # This machine has no internet: keep Prefect from phoning home and from chatting on stdout.
 _QUIET_PREFECT = {
@@ -30,7 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "load":
-        return _load(args.raw, args.warehouse)
+        return _load(args.raw, args.warehouse, args.full, args.wait)
+    if args.command == "status":
+        return _status(args.warehouse)
+    if args.command == "withdraw":
+        return _withdraw(args.warehouse, args.file, args.wait)
+    if args.command == "serve":
+        return _serve(args)
     return _sql(args.warehouse, args.query, args.csv)
 
 
@@ -40,29 +51,85 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load raw/ workbooks into the warehouse (Prefect flow)")
     load.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks (raw/)")
     load.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
+    load.add_argument("--full", action="store_true", help="read every file again, changed or not")
+    load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+                      help="how long to wait for another load to finish (default %(default)s)")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sql.add_argument("query", help="the SQL query, in quotes")
+    status = commands.add_parser("status", help="what the last load did and how old the published data is")
+    status.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to read")
+    withdraw = commands.add_parser("withdraw", help="take a workbook's figures out of the current warehouse")
+    withdraw.add_argument("file", help="the workbook as source_file shows it, e.g. ha_quang/chi_tieu.xlsx")
+    withdraw.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to change")
+    withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+                          help="how long to wait for a running load (default %(default)s)")
+    serve = commands.add_parser("serve", help="start a local Prefect server and serve the nightly deployment")
+    serve.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks")
+    serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
+    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (127.0.0.1)")
+    serve.add_argument("--api-url", help="use this existing Prefect server instead of starting one")
     return parser
 
 
-def _load(raw_dir: Path, warehouse: Path) -> int:
+def _quiet_prefect() -> None:
+    for name, value in _QUIET_PREFECT.items():
+        os.environ.setdefault(name, value)
+
+
+def _load(raw_dir: Path, warehouse: Path, full: bool, wait: float) -> int:
     if not raw_dir.is_dir():
         print(f"haquang load: raw folder {raw_dir} does not exist", file=sys.stderr)
         return 2
-    for name, value in _QUIET_PREFECT.items():
-        os.environ.setdefault(name, value)
+    _quiet_prefect()
+    # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
+    # the temporary Prefect server is stopped instead of being orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from flows.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings at import
+    from flows.lock import WarehouseBusy
 
     try:
-        summary = load_warehouse(raw_dir=raw_dir, warehouse=warehouse)
+        summary = load_warehouse(raw_dir=raw_dir, warehouse=warehouse, full_reload=full, lock_wait_seconds=wait)
+    except WarehouseBusy as exc:
+        print(f"haquang load: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the flow failed as a whole: the published warehouse is unchanged
         print(f"haquang load: the load failed and nothing was published ({type(exc).__name__}: {exc})",
               file=sys.stderr)
         return 1
     print(summary_markdown(summary))
     return summary.exit_code
+
+
+def _status(warehouse: Path) -> int:
+    from flows.status import status_report
+
+    if not warehouse.exists():
+        print(f"haquang status: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
+        return 2
+    print(status_report(warehouse))
+    return 0
+
+
+def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
+    from flows.lock import WarehouseBusy
+    from flows.withdraw import UnknownFile, withdraw_file
+
+    try:
+        load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
+    except (UnknownFile, WarehouseBusy) as exc:
+        print(f"haquang withdraw: {exc}", file=sys.stderr)
+        return 1
+    print(f"Withdrew {source_file} in load {load_id}: its figures are in indicator_results_history only.")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from flows.serve import serve_nightly
+
+    return serve_nightly(args.raw, args.warehouse, args.port, args.api_url)
 
 
 def _sql(warehouse: Path, query: str, as_csv: bool) -> int:

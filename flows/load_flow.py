@@ -3,7 +3,6 @@
 lock -> fingerprint -> plan (what changed) -> extract -> validate -> map -> load -> publish
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections import Counter

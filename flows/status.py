@@ -1,0 +1,58 @@
+"""`haquang status`: what the last load did, for the person on call, read from the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+LOCAL_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def status_report(warehouse: Path, now: dt.datetime | None = None) -> str:
+    """Last run: when, what changed, what was rejected and why, and how old the published data is."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"set TimeZone = '{LOCAL_ZONE}'")
+        run = con.execute("""
+            select load_id, started_at, finished_at, status, mode, files_seen, files_skipped, files_loaded,
+                   files_rejected, files_missing, rows_loaded, rows_rejected, warnings, errors
+            from load_runs order by load_id desc limit 1""").fetchone()
+        if run is None:
+            return f"{warehouse}: no load has run yet"
+        load_id = run[0]
+        changes = con.execute("select change, source_file, rows_loaded from file_events where load_id = ? "
+                              "order by change, source_file", [load_id]).fetchall()
+        errors = con.execute("select source_file, source_sheet, source_row, check_name, message from stg_dq_findings "
+                             "where load_id = ? and severity = 'error' order by source_file, source_row",
+                             [load_id]).fetchall()
+        last_change = con.execute("select max(r.finished_at) from load_runs r join file_events e using (load_id) "
+                                  "where e.change in ('new', 'updated', 'withdrawn')").fetchone()[0]
+        open_issues = dict(con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+
+    lines = [
+        f"Last load {load_id} ({run[4]}): {run[3]}",
+        f"  ran {run[1]:%Y-%m-%d %H:%M} to {run[2]:%H:%M:%S} {LOCAL_ZONE} time, {_age(now - run[2])} ago",
+        f"  files: {run[5]} seen, {run[6]} unchanged, {run[7]} loaded, {run[8]} rejected, {run[9]} missing",
+        f"  rows: {run[10]} loaded, {run[11]} rejected; findings: {run[13]} errors, {run[12]} warnings",
+    ]
+    lines.append("What changed:" if changes else "What changed: nothing new")
+    lines += [f"  {change:9} {name}" + (f" ({rows} rows)" if rows else "") for change, name, rows in changes]
+    if errors:
+        lines.append("Rejected:")
+        lines += [f"  {file}" + (f", sheet {sheet}" if sheet else "") + (f", row {row}" if row else "")
+                  + f": {check}: {message}" for file, sheet, row, check, message in errors]
+    if last_change is not None:
+        lines.append(f"Published figures last changed {_age(now - last_change)} ago ({last_change:%Y-%m-%d %H:%M}).")
+    lines.append(f"Open data-quality issues: {open_issues.get('error', 0)} errors, "
+                 f"{open_issues.get('warning', 0)} warnings (view dq_issues)")
+    return "\n".join(lines)
+
+
+def _age(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"

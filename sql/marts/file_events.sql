@@ -1,0 +1,35 @@
+-- What happened to each workbook in each load: the on-call view of changes.
+-- grain: one row per file event per load (unchanged files write no event)
+-- column load_id: the load (view load_runs)
+-- column source_district: former district folder of the file
+-- column source_file: file path under raw/
+-- column change: new, updated (a resubmission), rejected, missing (left the raw folder), restored (came back unchanged) or withdrawn (by haquang withdraw)
+-- column rows_loaded: rows the event loaded
+-- column sha256: content hash of the file as read
+-- column size_bytes: file size as read
+-- column modified_at: file modification time as read
+with events as (
+    select * from stg_load_files
+),
+
+final as (
+    select
+        load_id,
+        source_district,
+        source_file,
+        case
+            when action = 'loaded' and count(*) filter (where action = 'loaded') over (
+                partition by source_file order by load_id rows between unbounded preceding and 1 preceding) > 0
+                then 'updated'
+            when action = 'loaded' then 'new'
+            else action
+        end as change,
+        rows_loaded,
+        sha256,
+        size_bytes,
+        modified_at
+    from events
+)
+
+select * from final
+order by load_id, source_file

@@ -1,0 +1,229 @@
+"""Nightly loads: incremental, with history, safe for readers, crashes and a second writer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from tests.conftest import REPO, sql
+from tests.layout_variants import Grid
+
+HQ_FILE = "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
+TN_FILE = "thong_nong/chi_tieu_ktxh_2015_2019.xlsx"
+GRAIN = "Tổng sản lượng lương thực có hạt"
+CURRENT_FACTS = """select * exclude (load_id) from indicator_results
+                   order by source_district, source_file, source_sheet, source_row"""
+
+
+def load(raw: Path, warehouse: Path, *extra: str) -> int:
+    return main(["load", "--raw", str(raw), "--warehouse", str(warehouse), *extra])
+
+
+def set_cell(path: Path, label: str, column: int, text: str) -> None:
+    """Rewrite one cell of the row with this label, as a clerk's correction would."""
+    grid = Grid.read(path)
+    row = next(r for r in grid.cells if len(r) > 1 and r[1] == label)
+    row[column] = text
+    grid.write(path)
+
+
+def test_unchanged_files_are_skipped_and_the_facts_stay_identical(prefect_harness, raw_copy, tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    assert load(raw_copy, warehouse) == 0
+    before = sql(warehouse, CURRENT_FACTS)
+    capsys.readouterr()
+    assert load(raw_copy, warehouse) == 0
+    assert "nothing new" in capsys.readouterr().out
+    assert sql(warehouse, CURRENT_FACTS) == before
+    runs = sql(warehouse, "select files_seen, files_skipped, files_loaded, rows_loaded from load_runs order by load_id")
+    assert runs == [(2, 0, 2, 66), (2, 2, 0, 0)]
+    assert sql(warehouse, "select count(*) from indicator_results_history")[0][0] == 66
+
+
+def test_a_resubmitted_workbook_updates_the_figure_and_keeps_the_old_one(prefect_harness, raw_copy, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load(raw_copy, warehouse)
+    first_night = sql(warehouse, "select finished_at from load_runs")[0][0]
+    set_cell(raw_copy / HQ_FILE, GRAIN, 4, "18.020")
+    assert load(raw_copy, warehouse) == 0
+    assert sql(warehouse, "select actual_value from indicator_results where source_file = ? and row_label = ?",
+               [HQ_FILE, GRAIN]) == [(18020.0,)]
+    history = sql(warehouse, "select actual_value, load_id, superseded_by_load_id, is_current "
+                             "from indicator_results_history where source_file = ? and row_label = ? order by load_id",
+                  [HQ_FILE, GRAIN])
+    assert history == [(17889.0, 1, 2, False), (18020.0, 2, None, True)]
+    on_first_night = sql(warehouse, "select actual_value from indicator_results_history where row_label = ? "
+                                    "and source_file = ? and valid_from <= ? and (valid_to is null or valid_to > ?)",
+                         [GRAIN, HQ_FILE, first_night, first_night])
+    assert on_first_night == [(17889.0,)]
+    assert sql(warehouse, "select change from file_events where load_id = 2") == [("updated",)]
+    # the other district's file was not read again and its rows are unchanged
+    assert sql(warehouse, "select distinct load_id from indicator_results where source_district = 'thong_nong'") == [(1,)]
+
+
+def test_a_corrected_file_under_a_new_name_supersedes_the_old_file(prefect_harness, raw_copy, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load(raw_copy, warehouse)
+    corrected = raw_copy / "thong_nong" / "chi_tieu_ktxh_2015_2019_sua.xlsx"
+    shutil.copy(raw_copy / TN_FILE, corrected)
+    set_cell(corrected, "Thu nhập bình quân đầu người", 3, "21,5")
+    assert load(raw_copy, warehouse) == 0
+    current = sql(warehouse, "select distinct source_file from indicator_results where source_district = 'thong_nong'")
+    assert current == [("thong_nong/chi_tieu_ktxh_2015_2019_sua.xlsx",)]
+    assert sql(warehouse, "select actual_value from indicator_results where source_district = 'thong_nong' "
+                          "and indicator_code = 'income_per_capita'") == [(21.5,)]
+    assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 22
+
+
+def test_two_files_for_the_same_figures_in_one_run_are_a_conflict(prefect_harness, raw_copy, tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    second = raw_copy / "thong_nong" / "ban_sao.xlsx"
+    shutil.copy(raw_copy / TN_FILE, second)
+    set_cell(second, "Thu nhập bình quân đầu người", 3, "22")
+    os.utime(second, (time.time() + 60, time.time() + 60))  # the newer of the two
+    assert load(raw_copy, warehouse) == 0
+    out = capsys.readouterr().out
+    assert "in conflict" in out and "thong_nong/ban_sao.xlsx" in out
+    files = {r[0] for r in sql(warehouse, "select distinct source_file from dq_issues "
+                                          "where check_name = 'conflicting_files'")}
+    assert files == {TN_FILE, "thong_nong/ban_sao.xlsx"}
+    assert sql(warehouse, "select source_file, actual_value from indicator_results "
+                          "where indicator_code = 'income_per_capita' and source_district = 'thong_nong'") == [
+        ("thong_nong/ban_sao.xlsx", 22.0)]
+
+
+def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    load(raw_copy, warehouse)
+    (raw_copy / TN_FILE).unlink()
+    assert load(raw_copy, warehouse) == 0
+    statuses = sql(warehouse, "select distinct file_status from indicator_results where source_district = 'thong_nong'")
+    assert statuses == [("missing_from_raw",)]
+    assert sql(warehouse, "select check_name from dq_issues where source_file = ? and check_name = 'file_missing'",
+               [TN_FILE]) == [("file_missing",)]
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 0
+    assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 0
+    assert sql(warehouse, "select count(*) from indicator_results_history where source_file = ?", [TN_FILE])[0][0] == 22
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1  # already withdrawn
+    capsys.readouterr()
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    report = capsys.readouterr().out
+    assert "(withdraw)" in report and f"withdrawn {TN_FILE}" in report
+
+
+def cli_load(raw: Path, warehouse: Path, home: Path, *extra: str) -> subprocess.Popen:
+    """`haquang load` in its own process, with its own Prefect home (as two cron jobs would be)."""
+    env = {**os.environ, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    # Its own session, so that killing the group also kills the Prefect server it starts.
+    return subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(raw),
+                             "--warehouse", str(warehouse), *extra],
+                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def test_a_load_killed_halfway_leaves_the_published_warehouse_intact(prefect_harness, raw_copy, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load(raw_copy, warehouse)
+    published = warehouse.read_bytes()
+    building = warehouse.with_name(warehouse.name + ".next")
+    process = cli_load(raw_copy, warehouse, tmp_path / "home", "--full")
+    deadline = time.monotonic() + 120
+    while not building.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole process group, as a power cut would
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL and building.exists(), "the kill must land mid-build"
+    assert warehouse.read_bytes() == published
+    assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
+    assert load(raw_copy, warehouse) == 0  # the next run clears the half-built copy and completes
+    assert not building.exists()
+    assert sql(warehouse, "select count(*) from load_runs")[0][0] == 2
+
+
+def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    processes = [cli_load(raw_copy, warehouse, tmp_path / f"home{i}") for i in range(2)]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    runs = sql(warehouse, "select load_id, files_loaded, files_skipped from load_runs order by load_id")
+    assert runs == [(1, 2, 0), (2, 0, 2)]  # the second waited, then found nothing new
+    assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
+
+
+def test_readers_query_throughout_a_running_load(prefect_harness, raw_copy, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    load(raw_copy, warehouse)
+    process = cli_load(raw_copy, warehouse, tmp_path / "home", "--full")
+    answers = 0
+    while process.poll() is None:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute("select count(*) from indicator_results").fetchone()[0] == 66
+        answers += 1
+        time.sleep(0.01)
+    assert process.returncode == 0, process.communicate()
+    assert answers > 10
+    assert sql(warehouse, "select count(*) from load_runs")[0][0] == 2
+
+
+@pytest.fixture
+def prefect_server_settings(tmp_path):
+    """A free loopback port and an environment with its own PREFECT_HOME, for a real server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
+    env.pop("PREFECT_API_URL", None)
+    return port, env
+
+
+def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_settings, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.serve import wait_until_healthy
+
+    port, env = prefect_server_settings
+    warehouse = tmp_path / "served.duckdb"
+    serve = subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "serve", "--port", str(port),
+                              "--raw", str(REPO / "raw"), "--warehouse", str(warehouse)],
+                             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_until_healthy(api, timeout_seconds=120)
+        with temporary_settings({PREFECT_API_URL: api}):
+            deployment = None
+            with get_client(sync_client=True) as client:
+                deadline = time.monotonic() + 60
+                while deployment is None and time.monotonic() < deadline:
+                    try:
+                        deployment = client.read_deployment_by_name("load-warehouse/nightly")
+                    except Exception:  # not registered yet
+                        time.sleep(0.5)
+            assert deployment is not None
+            schedule = deployment.schedules[0].schedule
+            assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
+            assert deployment.global_concurrency_limit.limit == 1
+            run = run_deployment("load-warehouse/nightly", timeout=180)
+            assert run.state.is_completed(), run.state
+        assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        try:
+            serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()

@@ -1,0 +1,58 @@
+"""Deciding what a run reads, and the writer lock: pure logic, no Prefect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from flows.lock import WarehouseBusy, writer_lock
+from flows.state import FileState, SeenFile, plan_load
+
+NOW = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+
+
+def seen(name: str, sha: str) -> SeenFile:
+    return SeenFile(Path(name), name, name.split("/")[0], sha, 10, NOW)
+
+
+@pytest.mark.parametrize(
+    ("state", "sha", "version", "full", "bucket"),
+    [
+        (None, "a", "v1", False, "to_parse"),  # new file
+        (FileState("loaded", "a", "v1"), "a", "v1", False, "skipped"),
+        (FileState("rejected", "a", "v1"), "a", "v1", False, "skipped"),  # still broken: not read again
+        (FileState("loaded", "a", "v1"), "b", "v1", False, "to_parse"),  # resubmitted
+        (FileState("loaded", "a", "v1"), "a", "v2", False, "to_parse"),  # the parser changed
+        (FileState("loaded", "a", "v1"), "a", "v1", True, "to_parse"),  # --full
+        (FileState("missing", "a", "v1"), "a", "v1", False, "restored"),
+        (FileState("withdrawn", "a", "v1"), "a", "v1", True, "still_withdrawn"),
+        (FileState("withdrawn", "a", "v1"), "b", "v1", False, "to_parse"),  # a new version after withdrawal
+    ],
+)
+def test_plan_puts_each_file_in_one_bucket(state, sha, version, full, bucket):
+    previous = {"ha_quang/x.xlsx": state} if state else {}
+    plan = plan_load([seen("ha_quang/x.xlsx", sha)], previous, version, full)
+    buckets = {name: [f.source_file for f in getattr(plan, name)]
+               for name in ("to_parse", "skipped", "restored", "still_withdrawn")}
+    assert buckets[bucket] == ["ha_quang/x.xlsx"]
+    assert sum(len(files) for files in buckets.values()) == 1
+
+
+def test_plan_lists_known_files_that_vanished():
+    previous = {"ha_quang/a.xlsx": FileState("loaded", "a", "v1"), "ha_quang/b.xlsx": FileState("missing", "b", "v1"),
+                "ha_quang/c.xlsx": FileState("withdrawn", "c", "v1"), "ha_quang/d.xlsx": FileState("rejected", "d", "v1")}
+    plan = plan_load([], previous, "v1", False)
+    assert plan.missing == ["ha_quang/a.xlsx", "ha_quang/d.xlsx"]  # already missing or withdrawn: no new event
+    assert not plan.nothing_new
+
+
+def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with writer_lock(warehouse, 1):
+        with pytest.raises(WarehouseBusy, match=r"another load is writing .*\(pid \d+"):
+            with writer_lock(warehouse, 0.3):
+                pass
+    with writer_lock(warehouse, 0.3):  # released when the first holder left
+        pass
