@@ -148,10 +148,20 @@ def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([neutralise_formula(v) for v in row] for row in rows)
     else:
         print(format_table(columns, rows))
     return 0
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:

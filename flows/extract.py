@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import python_calamine
 
@@ -50,10 +50,14 @@ class SheetGrid:
         return self.text(row, col)
 
 
-def read_workbook(path: Path) -> list[SheetGrid]:
-    """Every worksheet of an .xlsx file as a grid of typed cells."""
+def read_workbook(content: bytes) -> list[SheetGrid]:
+    """Every worksheet of an .xlsx file's bytes as a grid of typed cells.
+
+    Reads the very bytes that were hashed and checked (flows/guard.py), not the path again,
+    so a file replaced meanwhile cannot slip past the checks.
+    """
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except python_calamine.PasswordError as exc:
         raise WorkbookError("the workbook is password-protected: send it without a password") from exc
     except Exception as exc:  # calamine raises its own and zip/xml errors; all mean "unreadable"

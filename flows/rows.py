@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flows.attainment import pct_basis, pct_or_none
 from flows.evidence import resolve, target_bounds
 from flows.extract import SheetGrid
 from flows.findings import ERROR, WARNING, Finding
+from flows.guard import SheetFacts
 from flows.labels import label_key
 from flows.locate import TableLocation
 from flows.numbers import NumberToken, format_number
@@ -30,6 +32,7 @@ class TableContext:
     sheet: SheetGrid
     location: TableLocation
     period: Period
+    facts: SheetFacts = field(default_factory=SheetFacts)
 
 
 def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
@@ -87,6 +90,17 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     def flag(check: str, role: str, message: str, severity: str = WARNING) -> None:
         findings.append(Finding(check, severity, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
 
+    if row in ctx.facts.hidden_rows:
+        flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
+    for role in ("target", "actual", "reported_pct"):
+        column = ctx.location.columns.get(role)
+        if column is not None and (row, column) in ctx.facts.formulas_without_value:
+            flag("formula_without_value", role, "the cell holds a formula that was never calculated (no saved "
+                 "value), so it has no figure; open the workbook in Excel, let it recalculate, save", ERROR)
+        if isinstance(cells.get(role), (bool, dt.date, dt.time, dt.timedelta)):
+            flag("unexpected_cell_type", role, f"a {type(cells[role]).__name__} ({texts[role]!r}) where a figure "
+                 "is expected; it is not read as one. Type the figure as a number or text")
+            cells = {**cells, role: None}
     target, actual, pct = (read_cell(cells.get(r)) for r in ("target", "actual", "reported_pct"))
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     if pct.unit_text not in ("", "%"):

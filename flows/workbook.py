@@ -7,7 +7,10 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.extract import WorkbookError, read_workbook
+from flows.extract import SheetGrid, WorkbookError, read_workbook
+from flows.guard import SheetFacts, UnsafeWorkbook, inspect_workbook
+from flows.labels import label_key
+from flows.legacy_text import detect, to_unicode
 from flows.findings import ERROR, WARNING, Finding
 from flows.locate import HeaderError, TableLocation, locate_table
 from flows.period import Period, read_period
@@ -71,13 +74,18 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
         return result.reject("unsupported_file", f"{path.suffix or 'no'} file type: only .xlsx workbooks are "
                              "loaded; save it from Excel as .xlsx (Excel Workbook)")
     try:
-        sheets = read_workbook(path)
+        sheet_facts = inspect_workbook(content)
+    except UnsafeWorkbook as exc:
+        return result.reject(exc.check_name, str(exc))
+    try:
+        sheets = read_workbook(content)
     except WorkbookError as exc:
         return result.reject("unreadable_workbook", str(exc))
 
     tables_found = 0
     skipped: list[str] = []
     for sheet in sheets:
+        _decode_legacy_text(result, sheet)
         try:
             location = locate_table(sheet, layout())
         except HeaderError as exc:
@@ -93,11 +101,13 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
         if sheet.hidden:
             result.findings.append(Finding("hidden_sheet", WARNING, "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
-        ctx = TableContext(result.source_district, result.source_file, sheet, location, period)
+        facts = sheet_facts.get(sheet.name, SheetFacts())
+        ctx = TableContext(result.source_district, result.source_file, sheet, location, period, facts)
         records, findings = parse_table(ctx)
         result.records.extend(records)
         result.findings.extend(findings)
 
+    _reject_duplicate_rows(result)
     if tables_found == 0:
         names = ", ".join(repr(s.name) for s in sheets) or "none"
         return result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
@@ -106,6 +116,40 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
         return result.reject("empty_table", "the table header was found but no indicator rows below it")
     result.loaded = bool(result.records)
     return result
+
+
+def _reject_duplicate_rows(result: WorkbookResult) -> None:
+    """Two rows of one workbook for the same indicator: neither is loaded, both are reported."""
+    seen: dict[tuple, list[dict]] = {}
+    for record in result.records:
+        if record["row_kind"] != "group":
+            key = (record["label_key"], label_key(record["parent_label"] or ""), record["period_end"])
+            seen.setdefault(key, []).append(record)
+    duplicates = [group for group in seen.values() if len(group) > 1]
+    for group in duplicates:
+        rows = ", ".join(f"{r['source_sheet']} row {r['source_row']}" for r in group)
+        for record in group:
+            result.findings.append(Finding(
+                "duplicate_indicator_row", ERROR, f"{record['row_label']!r} appears more than once ({rows}); none "
+                "of them is loaded. Keep one row per indicator", record["source_sheet"], record["source_row"],
+                record["label_column"], record["row_label"]))
+    dropped = {id(r) for group in duplicates for r in group}
+    result.records = [r for r in result.records if id(r) not in dropped]
+
+
+def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:
+    """Convert a sheet typed in TCVN3 or VNI to Unicode; flag one that mixes encodings."""
+    texts = [cell for row in sheet.rows for cell in row if isinstance(cell, str)]
+    verdict = detect(texts)
+    if verdict.encoding == "mixed":
+        result.findings.append(Finding("mixed_encoding", WARNING, "the sheet mixes Unicode with legacy (TCVN3/VNI) "
+                                       f"text ({verdict.evidence}); it is read as it is. Retype the legacy cells in "
+                                       "Unicode", sheet.name))
+    elif verdict.encoding != "unicode":
+        sheet.rows = [[to_unicode(c, verdict.encoding) if isinstance(c, str) else c for c in row] for row in sheet.rows]
+        result.findings.append(Finding("legacy_encoding_converted", WARNING, f"the sheet was typed in "
+                                       f"{verdict.encoding.upper()} ({verdict.evidence}) and was converted to "
+                                       "Unicode; save future workbooks with a Unicode font", sheet.name))
 
 
 def table_period(location: TableLocation) -> Period:

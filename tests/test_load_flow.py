@@ -170,13 +170,16 @@ def test_committed_raw_tables_are_what_the_fixture_script_writes(tmp_path, monke
     shutil.rmtree(tmp_path / "raw")
 
 
-def test_flow_publishes_summary_and_data_quality_artifacts(loaded_warehouse):
+def test_flow_publishes_summary_and_data_quality_artifacts(prefect_harness, raw_copy, tmp_path):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
+    from flows.load_flow import load_warehouse
+
+    state = load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", return_state=True)
+    run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["load-summary", "data-quality"])))
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
     by_key = {a.key: a for a in artifacts}
     assert "rows loaded from ha_quang: 44" in by_key["load-summary"].data
     assert by_key["data-quality"].type == "table" and "ambiguous_number" in str(by_key["data-quality"].data)

@@ -1,0 +1,88 @@
+"""The whole flow on raw/ plus every malformed and hostile file at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import neutralise_formula
+from flows.legacy_text import from_unicode
+from flows.workbook import process_workbook
+from tests.conftest import RAW, REPO, sql
+from tests.fixtures.write_malformed_workbooks import write_all
+from tests.layout_variants import Grid
+
+FIGURES = """select source_district, source_file, source_row, row_label, indicator_code, target_low, target_high,
+                    actual_value, reported_pct, dq_flags
+             from indicator_results where source_file in (?, ?) order by source_file, source_row"""
+RAW_FILES = [p.relative_to(RAW).as_posix() for p in sorted(RAW.glob("*/*.xlsx"))]
+
+
+def test_every_bad_file_is_reported_and_every_good_figure_loads(loaded_warehouse, raw_copy, tmp_path):
+    cases = write_all(raw_copy)
+    warehouse = tmp_path / "w.duckdb"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
+    env.pop("PREFECT_API_URL", None)
+    run = subprocess.run([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(raw_copy),
+                          "--warehouse", str(warehouse)], env=env, cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 1, run.stderr  # not killed (negative), not crashed: rejected files exist
+    findings = {(f, c) for f, c in sql(warehouse, "select source_file, check_name from dq_issues")}
+    for name, expected in cases.items():
+        if expected.check_name:
+            assert (name, expected.check_name) in findings, name
+    rejected = {name for name, expected in cases.items() if expected.rejected}
+    events = dict(sql(warehouse, "select source_file, change from file_events"))
+    assert {name for name, change in events.items() if change == "rejected"} == rejected
+    assert sql(warehouse, "select files_rejected, files_seen from load_runs") == [(len(rejected), len(cases) + 2)]
+    # the real tables' figures are exactly those of a run without the bad files
+    assert sql(warehouse, FIGURES, RAW_FILES) == sql(loaded_warehouse, FIGURES, RAW_FILES)
+    # hostile text is stored as text and every table is still there
+    labels = {r[0] for r in sql(warehouse, "select row_label from indicator_results")}
+    assert "'; DROP TABLE landing_indicator_rows; --" in labels and '=HYPERLINK("http://example.invalid","bấm vào đây")' in labels
+    assert sql(warehouse, "select count(*) from landing_indicator_rows")[0][0] > 66
+
+
+def test_a_file_that_grows_during_the_load_waits_for_the_next_run(prefect_harness, raw_copy, tmp_path, monkeypatch):
+    from flows import load_flow
+
+    growing = raw_copy / "thong_nong" / "dang_chep.xlsx"
+    growing.write_bytes((raw_copy / RAW_FILES[1]).read_bytes())
+    fingerprint = load_flow.fingerprint_files
+
+    def fingerprint_then_keep_writing(raw_dir):
+        seen = fingerprint(raw_dir)
+        with open(growing, "ab") as handle:  # the copy is still arriving after the hash was taken
+            handle.write(b"\0" * 1024)
+        return seen
+
+    monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_keep_writing)
+    summary = load_flow.load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb")
+    assert summary.exit_code == 1 and summary.files_loaded == 2
+    assert [e["check_name"] for e in summary.errors] == ["file_changed_during_load"]
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_a_legacy_encoded_copy_of_the_ha_quang_table_gives_the_same_facts(tmp_path, encoding):
+    source = RAW / RAW_FILES[0]
+    grid = Grid.read(source)
+    grid.cells = [[from_unicode(c, encoding) if isinstance(c, str) else c for c in row] for row in grid.cells]
+    written = grid.write(tmp_path / "ha_quang" / source.name)
+    original, converted = process_workbook(source, RAW), process_workbook(written, tmp_path)
+    assert converted.records and [r | {"source_file": None} for r in converted.records] == \
+        [r | {"source_file": None} for r in original.records]
+    assert [f.check_name for f in converted.findings if f.check_name not in {x.check_name for x in original.findings}] \
+        == ["legacy_encoding_converted"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("=1+1", "'=1+1"), ("+84 123", "'+84 123"), ("- Vùng thấp", "'- Vùng thấp"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("Đảm bảo", "Đảm bảo"), (-2.5, -2.5), (None, None)],
+)
+def test_csv_output_neutralises_formulas(value, shown):
+    assert neutralise_formula(value) == shown
