@@ -278,8 +278,9 @@ def summary_markdown(summary: LoadSummary) -> str:
     lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
                  f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)")
     for error in summary.errors[:20]:
+        cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
         where = ", ".join(str(x) for x in (error["source_file"], error.get("source_sheet"),
-                                          error.get("source_row") and f"row {error['source_row']}") if x)
+                                          error.get("source_row") and f"cell {cell}") if x)
         lines.append(f"  - ERROR {error['check_name']} in {where}: {error['message']}")
     lines += ["", f"Warehouse: {summary.warehouse.resolve()}", "", "Query it, for example:",
               f'    .venv/bin/haquang sql "{EXAMPLE_QUERY}"']

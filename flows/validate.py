@@ -107,7 +107,8 @@ def _structure_message(check: str, column: str | None, value) -> str:
         return "the target range is written high-to-low; write it low-high (e.g. 650-700). Row not loaded"
     if check == "qualitative_with_value":
         return "a qualitative row cannot carry a numeric result. Row not loaded"
-    return f"{column or 'row'} value {value!r} fails the check {check}. Row not loaded; correct the cell"
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    return f"{column or 'row'} value {shown} fails the check {check}. Row not loaded; correct the cell"
 
 
 def _pct(value: float) -> str:
