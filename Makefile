@@ -8,13 +8,24 @@ INSTALLED := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test serve setup clean
+.PHONY: run test serve dashboard browser setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
 
-test: $(INSTALLED)
+test: $(INSTALLED) browser
 	$(VENV)/bin/python -m pytest
+
+dashboard: $(INSTALLED)
+	$(VENV)/bin/haquang dashboard
+
+# The dashboard's browser test drives Debian's Chromium (no browser download). Installed when
+# missing and possible (root with apt); otherwise the test says why it is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "Chromium could not be installed: the dashboard's browser test will be skipped"
 
 serve: $(INSTALLED)
 	$(VENV)/bin/haquang serve

@@ -5,6 +5,8 @@
     haquang status [--warehouse FILE]
     haquang withdraw FILE [--warehouse FILE] [--wait SECONDS]
     haquang serve [--raw DIR] [--warehouse FILE] [--port PORT] [--api-url URL]
+    haquang docs [--warehouse FILE] [--out DIR]
+    haquang dashboard [--warehouse FILE]
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed, 2 bad usage.
 """
@@ -17,6 +19,8 @@ import os
 import signal
 import sys
 from pathlib import Path
+
+from flows.cli_format import format_table, neutralise_formula
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
@@ -42,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         return _withdraw(args.warehouse, args.file, args.wait)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "docs":
+        return _docs(args.warehouse, args.out)
+    if args.command == "dashboard":
+        return _dashboard(args.warehouse)
     return _sql(args.warehouse, args.query, args.csv)
 
 
@@ -70,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
     serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (127.0.0.1)")
     serve.add_argument("--api-url", help="use this existing Prefect server instead of starting one")
+    docs = commands.add_parser("docs", help="write the data dictionary (Markdown and HTML) from the warehouse")
+    docs.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to describe")
+    docs.add_argument("--out", type=Path, default=None, help="folder for the pages (default: warehouse/docs)")
+    dashboard = commands.add_parser("dashboard", help="write the exports and the dashboard page")
+    dashboard.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="published DuckDB file")
     return parser
 
 
@@ -95,8 +108,8 @@ def _load(raw_dir: Path, warehouse: Path, full: bool, wait: float) -> int:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the flow failed as a whole: the published warehouse is unchanged
-        print(f"haquang load: the load failed and nothing was published ({type(exc).__name__}: {exc})",
-              file=sys.stderr)
+        print(f"haquang load: the load failed ({type(exc).__name__}: {exc}); the published warehouse is the "
+              "last complete one", file=sys.stderr)
         return 1
     print(summary_markdown(summary))
     return summary.exit_code
@@ -122,6 +135,29 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
         print(f"haquang withdraw: {exc}", file=sys.stderr)
         return 1
     print(f"Withdrew {source_file} in load {load_id}: its figures are in indicator_results_history only.")
+    return 0
+
+
+def _docs(warehouse: Path, out: Path | None) -> int:
+    from flows.docs import write_docs
+    from flows.outputs import docs_dir
+
+    if not warehouse.exists():
+        print(f"haquang docs: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
+        return 2
+    markdown, page = write_docs(warehouse, out or docs_dir(warehouse))
+    print(f"Data dictionary: {markdown.resolve()} and {page.resolve()}")
+    return 0
+
+
+def _dashboard(warehouse: Path) -> int:
+    from flows.outputs import write_outputs
+
+    if not warehouse.exists():
+        print(f"haquang dashboard: no warehouse at {warehouse}; run `make run` first", file=sys.stderr)
+        return 2
+    page = write_outputs(warehouse)
+    print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
     return 0
 
 
@@ -152,36 +188,6 @@ def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     else:
         print(format_table(columns, rows))
     return 0
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def format_table(columns: list[str], rows: list[tuple]) -> str:
-    """A plain aligned text table, NULL shown as NULL, with the row count below."""
-    cells = [[_show(v) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    line = lambda values: " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
-    out = [line(columns), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value).replace("\n", " ")
 
 
 if __name__ == "__main__":

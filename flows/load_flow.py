@@ -20,6 +20,7 @@ from flows.conflicts import find_conflicts
 from flows.findings import ERROR, WARNING
 from flows.indicators import map_indicators as map_to_catalogue
 from flows.lock import writer_lock
+from flows.outputs import write_outputs
 from flows.reference import load_reference_tables
 from flows.state import LoadPlan, SeenFile, fingerprint_files, parser_version, plan_load, read_file_state
 from flows.validate import rows_frame, validate_rows as validate_frame
@@ -139,6 +140,12 @@ def load_rows(
     return summary
 
 
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
+def publish_exports(warehouse: Path) -> Path:
+    """Exports, dashboard page and data dictionary of the warehouse just published."""
+    return write_outputs(warehouse)
+
+
 @task(cache_policy=NO_CACHE)
 def publish_artifacts(summary: LoadSummary, findings: list[dict]) -> None:
     """The load summary (markdown) and the data-quality findings (table) for the Prefect UI."""
@@ -167,6 +174,7 @@ def load_warehouse(
         accepted, findings = map_indicators(accepted, findings, results)
         mode = "full" if full_reload else "incremental"
         summary = load_rows(warehouse, raw_dir, started_at, mode, plan, results, accepted, findings)
+        publish_exports(warehouse)
     publish_artifacts(summary, findings)
     return summary
 
@@ -282,6 +290,8 @@ def summary_markdown(summary: LoadSummary) -> str:
         where = ", ".join(str(x) for x in (error["source_file"], error.get("source_sheet"),
                                           error.get("source_row") and f"cell {cell}") if x)
         lines.append(f"  - ERROR {error['check_name']} in {where}: {error['message']}")
-    lines += ["", f"Warehouse: {summary.warehouse.resolve()}", "", "Query it, for example:",
+    lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
+              f"Exports, dashboard and data dictionary: {summary.warehouse.resolve().parent}/"
+              "{exports,dashboard/index.html,docs}", "", "Query it, for example:",
               f'    .venv/bin/haquang sql "{EXAMPLE_QUERY}"']
     return "\n".join(lines)

@@ -65,8 +65,7 @@ def build_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re)create every view of sql/<layer>/<name>.sql, each after the views it reads from."""
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
-    sources = {path.stem: path.read_text(encoding="utf-8") for layer in VIEW_LAYERS
-               for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+    sources = view_sources()
     graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
     order = list(TopologicalSorter(graph).static_order())
     for name in order:
@@ -101,10 +100,25 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def view_sources() -> dict[str, str]:
+    """Every view's SQL, keyed by view name (the file name)."""
+    return {path.stem: path.read_text(encoding="utf-8") for layer in VIEW_LAYERS
+            for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+
+
+def lineage() -> dict[str, set[str]]:
+    """What each view reads: other views, landing tables (the loader's) and ref_ tables (catalogues)."""
+    sources = view_sources()
+    tables = {path.stem: "" for path in (SQL_DIR / "landing").glob("*.sql")}
+    tables.update({name: "" for name in re.findall(r"\bref_[a-z_]+", " ".join(sources.values()))})
+    return {name: _reads_from(sql, {**sources, **tables}) - {name} for name, sql in sources.items()}
+
+
 def _reads_from(sql: str, views: dict[str, str]) -> set[str]:
     """The other views a view's SQL names (views are named after their files)."""
-    code = re.sub(r"--[^\n]*", "", sql)  # comments name views without reading them
-    words = set(re.findall(r"[a-z_][a-z0-9_]*", code.lower()))
+    code = re.sub(r"--[^\n]*", "", sql).lower()  # comments name views without reading them
+    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+(?:\([^)]*\)\s*)?as\s*\(", code))  # local names, e.g. "indicators as ("
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", code)) - ctes
     return {name for name in views if name in words}
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from flows import warehouse as wh
 from flows.lock import writer_lock
+from flows.outputs import write_outputs
 from flows.state import parser_version
 
 
@@ -44,6 +45,7 @@ def withdraw_file(warehouse: Path, source_file: str, lock_wait_seconds: float) -
         except BaseException:
             wh.discard(con, warehouse)
             raise
+        write_outputs(warehouse)
     return load_id
 
 

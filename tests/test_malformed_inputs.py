@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import neutralise_formula
+from flows.cli_format import neutralise_formula
 from flows.legacy_text import from_unicode
 from flows.workbook import process_workbook
 from tests.conftest import RAW, REPO, sql

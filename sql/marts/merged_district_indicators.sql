@@ -10,6 +10,8 @@
 -- column method: sum, area_weighted_mean, population_weighted_mean, not_aggregable or single_source
 -- column ha_quang_value: old Hà Quảng's harmonised result (input)
 -- column thong_nong_value: old Thông Nông's harmonised result (input)
+-- column target: the merged district's target, combined from the two targets with the same method as value (the upper bound of a range)
+-- column attainment_pct: value / target × 100 (for a single source, that district's own attainment, ranges included)
 -- column weight_figure: the district figure used as weight (view district_figures), for weighted means
 -- column ha_quang_weight: old Hà Quảng's weight
 -- column thong_nong_weight: old Thông Nông's weight
@@ -53,6 +55,8 @@ weights as (
 methods as (
     select
         pairs.*,
+        coalesce(pairs.ha_quang_target_high, pairs.ha_quang_target_low) as ha_quang_target,
+        coalesce(pairs.thong_nong_target_high, pairs.thong_nong_target_low) as thong_nong_target,
         comparability.reasons,
         comparability.same_period,
         indicators.name_vi,
@@ -91,7 +95,17 @@ valued as (
             when 'population_weighted_mean' then
                 (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
                 / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as value
+        end as value,
+        case methods.method
+            when 'single_source' then coalesce(methods.ha_quang_target, methods.thong_nong_target)
+            when 'sum' then methods.ha_quang_target + methods.thong_nong_target
+            when 'area_weighted_mean' then
+                (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+            when 'population_weighted_mean' then
+                (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+        end as target
     from methods
     left join weights
         on weights.weight = methods.weight_kind
@@ -110,6 +124,11 @@ final as (
         method,
         ha_quang_actual as ha_quang_value,
         thong_nong_actual as thong_nong_value,
+        target,
+        case
+            when method = 'single_source' then coalesce(ha_quang_computed_pct, thong_nong_computed_pct)
+            else attainment_pct(value, target, target)
+        end as attainment_pct,
         weight_figure,
         ha_quang_weight,
         thong_nong_weight,

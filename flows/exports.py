@@ -1,0 +1,90 @@
+"""Write every analyst view to warehouse/exports/ after a load: Parquet, CSV and a manifest.
+
+Dashboard tools read these files without knowing DuckDB. Each file is written beside its
+final name and renamed into place, so a reader never sees half a file; the manifest is
+written last and names the load the files came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from flows.cli_format import neutralise_formula
+from flows.warehouse import SQL_DIR
+
+CSV_BATCH_ROWS = 10_000
+
+
+def analyst_views() -> list[str]:
+    """The views of sql/marts: the warehouse's contract with its readers."""
+    return sorted(path.stem for path in (SQL_DIR / "marts").glob("*.sql"))
+
+
+def export_views(warehouse: Path, exports_dir: Path) -> dict:
+    """Export each analyst view of the published warehouse; returns the manifest written."""
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        run = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 1").fetchone()
+        files = []
+        for view in analyst_views():
+            columns = [{"name": c[0], "type": c[1]} for c in con.execute(f"describe {view}").fetchall()]
+            parquet = _write_atomically(exports_dir / f"{view}.parquet", lambda tmp, v=view: con.execute(
+                f"copy (select * from {v}) to {_literal(str(tmp))} (format parquet)"))
+            text = _write_atomically(exports_dir / f"{view}.csv", lambda tmp, v=view: _write_csv(con, v, tmp))
+            rows = con.execute(f"select count(*) from {view}").fetchone()[0]
+            for path, kind in ((parquet, "parquet"), (text, "csv")):
+                files.append({"view": view, "format": kind, "file": path.name, "rows": rows,
+                              "sha256": _sha256(path), "columns": columns})
+    manifest = {
+        "load_id": run[0] if run else None,
+        "load_finished_at": run[1].isoformat() if run else None,
+        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "warehouse": str(warehouse.resolve()),
+        "files": files,
+    }
+    _write_atomically(exports_dir / "manifest.json",
+                      lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"))
+    return manifest
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
+    """UTF-8 with BOM (Excel then shows Vietnamese right), formula-like text neutralised."""
+    cursor = con.execute(f"select * from {view}")
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([d[0] for d in cursor.description])
+        while batch := cursor.fetchmany(CSV_BATCH_ROWS):
+            writer.writerows([_csv_value(v) for v in row] for row in batch)
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return neutralise_formula(value)
+
+
+def _write_atomically(target: Path, write) -> Path:
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    write(temporary)
+    os.replace(temporary, target)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

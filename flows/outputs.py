@@ -1,0 +1,29 @@
+"""Where a published warehouse's readable outputs go, beside the warehouse file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows.dashboard import write_dashboard
+from flows.docs import write_docs
+from flows.exports import export_views
+
+
+def exports_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "exports"
+
+
+def dashboard_file(warehouse: Path) -> Path:
+    return warehouse.parent / "dashboard" / "index.html"
+
+
+def docs_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "docs"
+
+
+def write_outputs(warehouse: Path) -> Path:
+    """Exports first (the dashboard reads only them), then the page and the data dictionary."""
+    export_views(warehouse, exports_dir(warehouse))
+    write_dashboard(exports_dir(warehouse), dashboard_file(warehouse))
+    write_docs(warehouse, docs_dir(warehouse))
+    return dashboard_file(warehouse)

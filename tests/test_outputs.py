@@ -1,0 +1,99 @@
+"""Exports, the data dictionary and the dashboard page, read back the way their users read them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.docs import collect
+from flows.exports import analyst_views
+from flows.outputs import dashboard_file, docs_dir, exports_dir
+from tests.conftest import REPO, sql
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = REPO / "warehouse" / "test-artifacts" / "dashboard.png"
+
+
+def test_every_analyst_view_is_exported_and_matches_row_for_row(loaded_warehouse):
+    exports = exports_dir(loaded_warehouse)
+    manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["load_id"] == sql(loaded_warehouse, "select max(load_id) from load_runs")[0][0]
+    assert {f["view"] for f in manifest["files"]} == set(analyst_views())
+    with duckdb.connect(str(loaded_warehouse), read_only=True) as con:
+        for entry in manifest["files"]:
+            path = exports / entry["file"]
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+            view = entry["view"]
+            assert [(c["name"], c["type"]) for c in entry["columns"]] == [
+                (c[0], c[1]) for c in con.execute(f"describe {view}").fetchall()]
+            count = con.execute(f"select count(*) from {view}").fetchone()[0]
+            assert entry["rows"] == count
+            if entry["format"] == "parquet":
+                assert len(pd.read_parquet(path)) == count
+                differences = con.execute(
+                    f"select count(*) from ((select * from {view} except all select * from read_parquet(?)) "
+                    f"union all (select * from read_parquet(?) except all select * from {view}))",
+                    [str(path), str(path)]).fetchone()[0]
+                assert differences == 0, view
+            else:
+                assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Vietnamese
+                frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+                assert len(frame) == count and list(frame.columns) == [c["name"] for c in entry["columns"]]
+
+
+def test_csv_exports_neutralise_formulas_and_parquet_keeps_the_text(loaded_warehouse):
+    exports = exports_dir(loaded_warehouse)
+    frame = pd.read_csv(exports / "indicator_results.csv", encoding="utf-8-sig", dtype=str)
+    assert "'- Vùng thấp" in set(frame["row_label"])
+    assert "- Vùng thấp" in set(pd.read_parquet(exports / "indicator_results.parquet")["row_label"])
+
+
+def test_data_dictionary_documents_every_view_column_and_lineage(loaded_warehouse):
+    docs = collect(loaded_warehouse)
+    assert {d.name for d in docs} == set(analyst_views())
+    for doc in docs:
+        assert doc.description, doc.name
+        assert all(meaning for _, _, meaning in doc.columns), doc.name
+        assert doc.lineage[-1] == doc.name
+    results = next(d for d in docs if d.name == "indicator_results")
+    assert any(step.startswith("landing_indicator_rows (raw/<district>/*.xlsx") for step in results.lineage)
+    page = (docs_dir(loaded_warehouse) / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "## `merged_district_indicators`" in page and "| `attainment_pct` | DOUBLE |" in page
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed here (make test installs it "
+                    "with apt-get when run as root); the dashboard's browser test needs it")
+def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    page_file = dashboard_file(loaded_warehouse)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(page_file.as_uri())
+            grain = page.locator("#grain_output td")
+            assert grain.nth(0).get_attribute("data-value") == "17889"
+            assert "17.889 tấn / 17.680" in grain.nth(0).inner_text()
+            assert "13.100 tấn" in grain.nth(1).inner_text() and "30.989 tấn" in grain.nth(2).inner_text()
+            assert "✓ đạt / met" in grain.nth(2).inner_text()
+            assert page.locator("#attainment svg.bar").count() > 40
+            assert "different period" in page.locator("#not-comparable").inner_text()
+            issues = page.locator("#dq-issues").inner_text()
+            assert "ambiguous_number" in issues and "D13" in issues
+            assert "last load" in page.locator("#last-load").inner_text()
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+    shutil.copy(tmp_path / "dashboard.png", SCREENSHOT)
+    assert SCREENSHOT.stat().st_size > 10_000
