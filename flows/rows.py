@@ -33,6 +33,7 @@ class TableContext:
     location: TableLocation
     period: Period
     facts: SheetFacts = field(default_factory=SheetFacts)
+    reporting_unit: str | None = None  # who the figures are about; the district when None
 
 
 def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
@@ -133,7 +134,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "source_file": ctx.source_file,
         "source_sheet": ctx.sheet.name,
         "source_row": row + 1,
-        "reporting_unit": ctx.source_district,
+        "reporting_unit": ctx.reporting_unit or ctx.source_district,
         "label_key": label_key(texts["label"]),
         "row_number": texts.get("row_number") or None,
         "row_label": texts["label"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flows.extract import SheetGrid, WorkbookError, read_workbook
@@ -13,6 +13,7 @@ from flows.labels import label_key
 from flows.legacy_text import detect, to_unicode
 from flows.findings import ERROR, WARNING, Finding
 from flows.locate import HeaderError, TableLocation, locate_table
+from flows.paths import ReportingPath, reporting_path
 from flows.period import Period, read_period
 from flows.rows import TableContext, parse_table
 from schemas.catalogues import districts, layout
@@ -82,6 +83,7 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
     except WorkbookError as exc:
         return result.reject("unreadable_workbook", str(exc))
 
+    place = reporting_path(result.source_file)
     tables_found = 0
     skipped: list[str] = []
     for sheet in sheets:
@@ -96,13 +98,14 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
             skipped.append(sheet.name)
             continue
         tables_found += 1
-        period = table_period(location)
+        period = _with_path_period(table_period(location), place)
         _flag_period(result, sheet.name, period)
         if sheet.hidden:
             result.findings.append(Finding("hidden_sheet", WARNING, "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
         facts = sheet_facts.get(sheet.name, SheetFacts())
-        ctx = TableContext(result.source_district, result.source_file, sheet, location, period, facts)
+        ctx = TableContext(result.source_district, result.source_file, sheet, location, period, facts,
+                           place.reporting_unit or result.source_district)
         records, findings = parse_table(ctx)
         result.records.extend(records)
         result.findings.extend(findings)
@@ -150,6 +153,13 @@ def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:
         result.findings.append(Finding("legacy_encoding_converted", WARNING, f"the sheet was typed in "
                                        f"{verdict.encoding.upper()} ({verdict.evidence}) and was converted to "
                                        "Unicode; save future workbooks with a Unicode font", sheet.name))
+
+
+def _with_path_period(period: Period, place: ReportingPath) -> Period:
+    """A month folder (raw/<district>/<commune>/2024-03/) dates the figures; the title says if estimated."""
+    if place.period_end is None:
+        return period
+    return replace(period, end=place.period_end, evidence=f"folder {place.period_end:%Y-%m}", assumed=False)
 
 
 def table_period(location: TableLocation) -> Period:

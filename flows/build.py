@@ -1,0 +1,143 @@
+"""One load's build of the next warehouse version: staged batch by batch, then published.
+
+Batches of parsed workbooks are appended to the landing tables as they arrive, so a night of
+ten thousand workbooks never sits in memory at once; only counts are kept here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows import warehouse as wh
+from flows.conflicts import find_conflicts
+from flows.findings import ERROR, WARNING
+from flows.reference import load_reference_tables
+from flows.state import LoadPlan, parser_version
+from flows.workbook import WorkbookResult
+
+MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
+
+
+@dataclass
+class Tally:
+    files_loaded: list[str] = field(default_factory=list)
+    files_rejected: int = 0
+    rows_by_district: Counter = field(default_factory=Counter)
+    rows_rejected: int = 0
+    severities: Counter = field(default_factory=Counter)
+    checks: Counter = field(default_factory=Counter)
+    errors: list[dict] = field(default_factory=list)
+    conflicts: set[str] = field(default_factory=set)
+
+    def count(self, findings: list[dict]) -> None:
+        for finding in findings:
+            self.severities[finding["severity"]] += 1
+            self.checks[(finding["check_name"], finding["severity"])] += 1
+            if finding["severity"] == ERROR:
+                self.rows_rejected += finding.get("source_row") is not None
+                if len(self.errors) < MAX_ERRORS_KEPT:
+                    self.errors.append(finding)
+
+
+class WarehouseBuild:
+    """The next version of the warehouse, open for writing beside the published one."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self.con: duckdb.DuckDBPyConnection = wh.open_next_version(warehouse)
+        load_reference_tables(self.con)
+        self.load_id = wh.next_load_id(self.con)
+        self.known_files = {r[0] for r in self.con.execute(
+            "select distinct source_file from landing_load_files").fetchall()}
+        self.tally = Tally()
+
+    def stage(self, results: list[WorkbookResult], accepted: pd.DataFrame, findings: list[dict]) -> None:
+        """Append one batch: its rows, its findings and an event per file."""
+        rows_per_file = accepted.groupby("source_file").size().to_dict() if not accepted.empty else {}
+        loaded = {r.source_file for r in results if r.loaded and rows_per_file.get(r.source_file)}
+        events = pd.DataFrame([
+            {"source_district": r.source_district, "source_file": r.source_file, "sha256": r.sha256,
+             "size_bytes": r.size_bytes, "modified_at": r.modified_at,
+             "action": "loaded" if r.source_file in loaded else "rejected", "loaded": r.source_file in loaded,
+             "rows_loaded": int(rows_per_file.get(r.source_file, 0))}
+            for r in results
+        ])
+        wh.append_frame(self.con, "landing_indicator_rows", accepted.assign(load_id=self.load_id))
+        self._add_findings(findings)
+        wh.append_frame(self.con, "landing_load_files", events.assign(load_id=self.load_id))
+        self.tally.files_loaded += sorted(loaded)
+        self.tally.files_rejected += len(results) - len(loaded)
+        if not accepted.empty:
+            self.tally.rows_by_district.update(accepted["source_district"].value_counts().to_dict())
+
+    def add_conflicts(self) -> None:
+        """Files of this load that report the same figures (found once every batch is in)."""
+        clashing = self.con.execute("""
+            with this_load as (
+                select *, coalesce(indicator_code, label_key) as fact_key
+                from landing_indicator_rows where load_id = ?
+            ),
+            keys as (
+                select source_district, reporting_unit, period_end, fact_key
+                from this_load group by all having count(distinct source_file) > 1
+            )
+            select this_load.* exclude (fact_key)
+            from this_load inner join keys using (source_district, reporting_unit, period_end, fact_key)
+        """, [self.load_id]).df()
+        if clashing.empty:
+            return
+        modified = dict(self.con.execute("select source_file, modified_at from landing_load_files where load_id = ?",
+                                         [self.load_id]).fetchall())
+        findings = find_conflicts(clashing, modified)
+        self._add_findings(findings)
+        self.tally.conflicts.update(f["source_file"] for f in findings)
+
+    def finish(self, plan: LoadPlan, raw_dir: Path, started_at: dt.datetime, mode: str) -> dict:
+        """Record the vanished and restored files and the run, build the views; returns the run row."""
+        events = [dict(wh.last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
+                  for name in plan.missing]
+        events += [{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
+                    "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
+                    "loaded": False, "rows_loaded": 0} for f in plan.restored]
+        if events:
+            wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
+        self._add_findings([{
+            "source_district": name.split("/")[0], "source_file": name, "check_name": "file_missing",
+            "severity": WARNING, "message": "the file is no longer in the raw folder; its figures stay published, "
+            f"marked as from a missing file, until someone runs `haquang withdraw {name}`",
+        } for name in plan.missing])
+        tally = self.tally
+        run = {
+            "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
+            "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded", "raw_dir": str(raw_dir),
+            "mode": mode, "parser_version": parser_version(),
+            "files_seen": len(plan.to_parse) + len(plan.skipped) + len(plan.restored) + len(plan.still_withdrawn),
+            "files_skipped": len(plan.skipped) + len(plan.still_withdrawn), "files_missing": len(plan.missing),
+            "files_restored": len(plan.restored), "files_loaded": len(tally.files_loaded),
+            "files_rejected": tally.files_rejected, "rows_loaded": sum(tally.rows_by_district.values()),
+            "rows_rejected": tally.rows_rejected, "warnings": tally.severities[WARNING],
+            "errors": tally.severities[ERROR],
+        }
+        wh.append_frame(self.con, "landing_load_runs", pd.DataFrame([run]))
+        return run
+
+    def open_issues(self) -> dict[str, int]:
+        return dict(self.con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+
+    def publish(self) -> None:
+        wh.publish(self.con, self.warehouse)
+
+    def discard(self) -> None:
+        wh.discard(self.con, self.warehouse)
+
+    def _add_findings(self, findings: list[dict]) -> None:
+        if findings:
+            wh.append_frame(self.con, "landing_dq_findings", pd.DataFrame(findings, dtype=object)
+                            .assign(load_id=self.load_id))
+            self.tally.count(findings)
