@@ -8,13 +8,17 @@ INSTALLED := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test serve dashboard browser setup clean
+.PHONY: run test serve dashboard bench browser setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
 
 test: $(INSTALLED) browser
 	$(VENV)/bin/python -m pytest
+
+# Corpora of 100, 1,000 and 10,000 synthetic workbooks; table on screen and in bench/results.csv.
+bench: $(INSTALLED)
+	$(VENV)/bin/python bench/run_bench.py
 
 dashboard: $(INSTALLED)
 	$(VENV)/bin/haquang dashboard

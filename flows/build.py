@@ -19,7 +19,7 @@ from flows.conflicts import find_conflicts
 from flows.findings import ERROR, WARNING
 from flows.reference import load_reference_tables
 from flows.state import LoadPlan, parser_version
-from flows.workbook import WorkbookResult
+from flows.batch import FINDING_COLUMNS, ParsedBatch
 
 MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
 
@@ -35,14 +35,14 @@ class Tally:
     errors: list[dict] = field(default_factory=list)
     conflicts: set[str] = field(default_factory=set)
 
-    def count(self, findings: list[dict]) -> None:
-        for finding in findings:
-            self.severities[finding["severity"]] += 1
-            self.checks[(finding["check_name"], finding["severity"])] += 1
-            if finding["severity"] == ERROR:
-                self.rows_rejected += finding.get("source_row") is not None
-                if len(self.errors) < MAX_ERRORS_KEPT:
-                    self.errors.append(finding)
+    def count(self, findings: pd.DataFrame) -> None:
+        self.severities.update(findings["severity"].value_counts().to_dict())
+        self.checks.update(findings.groupby(["check_name", "severity"]).size().to_dict())
+        errors = findings[findings["severity"] == ERROR]
+        self.rows_rejected += int(errors["source_row"].notna().sum())
+        room = MAX_ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors += errors.head(room).to_dict("records")
 
 
 class WarehouseBuild:
@@ -57,24 +57,16 @@ class WarehouseBuild:
             "select distinct source_file from landing_load_files").fetchall()}
         self.tally = Tally()
 
-    def stage(self, results: list[WorkbookResult], accepted: pd.DataFrame, findings: list[dict]) -> None:
+    def stage(self, batch: ParsedBatch) -> None:
         """Append one batch: its rows, its findings and an event per file."""
-        rows_per_file = accepted.groupby("source_file").size().to_dict() if not accepted.empty else {}
-        loaded = {r.source_file for r in results if r.loaded and rows_per_file.get(r.source_file)}
-        events = pd.DataFrame([
-            {"source_district": r.source_district, "source_file": r.source_file, "sha256": r.sha256,
-             "size_bytes": r.size_bytes, "modified_at": r.modified_at,
-             "action": "loaded" if r.source_file in loaded else "rejected", "loaded": r.source_file in loaded,
-             "rows_loaded": int(rows_per_file.get(r.source_file, 0))}
-            for r in results
-        ])
-        wh.append_frame(self.con, "landing_indicator_rows", accepted.assign(load_id=self.load_id))
-        self._add_findings(findings)
-        wh.append_frame(self.con, "landing_load_files", events.assign(load_id=self.load_id))
+        wh.append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
+        self._add_findings(batch.findings)
+        wh.append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
+        loaded = batch.events[batch.events["action"] == "loaded"]["source_file"]
         self.tally.files_loaded += sorted(loaded)
-        self.tally.files_rejected += len(results) - len(loaded)
-        if not accepted.empty:
-            self.tally.rows_by_district.update(accepted["source_district"].value_counts().to_dict())
+        self.tally.files_rejected += len(batch.events) - len(loaded)
+        if not batch.rows.empty:
+            self.tally.rows_by_district.update(batch.rows["source_district"].value_counts().to_dict())
 
     def add_conflicts(self) -> None:
         """Files of this load that report the same figures (found once every batch is in)."""
@@ -94,9 +86,9 @@ class WarehouseBuild:
             return
         modified = dict(self.con.execute("select source_file, modified_at from landing_load_files where load_id = ?",
                                          [self.load_id]).fetchall())
-        findings = find_conflicts(clashing, modified)
+        findings = pd.DataFrame(find_conflicts(clashing, modified), columns=FINDING_COLUMNS, dtype=object)
         self._add_findings(findings)
-        self.tally.conflicts.update(f["source_file"] for f in findings)
+        self.tally.conflicts.update(findings["source_file"])
 
     def finish(self, plan: LoadPlan, raw_dir: Path, started_at: dt.datetime, mode: str) -> dict:
         """Record the vanished and restored files and the run, build the views; returns the run row."""
@@ -107,11 +99,11 @@ class WarehouseBuild:
                     "loaded": False, "rows_loaded": 0} for f in plan.restored]
         if events:
             wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
-        self._add_findings([{
+        self._add_findings(pd.DataFrame([{
             "source_district": name.split("/")[0], "source_file": name, "check_name": "file_missing",
             "severity": WARNING, "message": "the file is no longer in the raw folder; its figures stay published, "
             f"marked as from a missing file, until someone runs `haquang withdraw {name}`",
-        } for name in plan.missing])
+        } for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
         tally = self.tally
         run = {
             "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
@@ -136,8 +128,7 @@ class WarehouseBuild:
     def discard(self) -> None:
         wh.discard(self.con, self.warehouse)
 
-    def _add_findings(self, findings: list[dict]) -> None:
-        if findings:
-            wh.append_frame(self.con, "landing_dq_findings", pd.DataFrame(findings, dtype=object)
-                            .assign(load_id=self.load_id))
+    def _add_findings(self, findings: pd.DataFrame) -> None:
+        if not findings.empty:
+            wh.append_frame(self.con, "landing_dq_findings", findings.assign(load_id=self.load_id))
             self.tally.count(findings)

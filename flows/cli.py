@@ -1,6 +1,7 @@
 """`haquang`: load the warehouse, query it read-only, and look after the nightly load.
 
-    haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS]
+    haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS] [--workers N] [--task-runner KIND]
+    haquang synth --workbooks N --out DIR [--seed S]
     haquang sql [--warehouse FILE] [--csv] "QUERY"
     haquang status [--warehouse FILE]
     haquang withdraw FILE [--warehouse FILE] [--wait SECONDS]
@@ -39,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "load":
-        return _load(args.raw, args.warehouse, args.full, args.wait)
+        return _load(args)
+    if args.command == "synth":
+        return _synth(args.workbooks, args.out, args.seed, args.templates)
     if args.command == "status":
         return _status(args.warehouse)
     if args.command == "withdraw":
@@ -62,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--full", action="store_true", help="read every file again, changed or not")
     load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
+    load.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel workers (default: cores)")
+    load.add_argument("--task-runner", choices=["threads", "processes"], default="threads",
+                      help="threads (default) or processes (parsing is CPU-bound: processes use every core)")
+    load.add_argument("--batch-size", type=int, default=100, help="workbooks per extraction task")
+    synth = commands.add_parser("synth", help="write a synthetic corpus of commune workbooks")
+    synth.add_argument("--workbooks", type=int, required=True, help="how many workbooks")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write raw/<district>/... into")
+    synth.add_argument("--seed", type=int, default=2020, help="the same seed writes the same files")
+    synth.add_argument("--templates", type=Path, default=DEFAULT_RAW_DIR, help="raw folder with the district tables")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -91,9 +103,13 @@ def _quiet_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
-def _load(raw_dir: Path, warehouse: Path, full: bool, wait: float) -> int:
+def _load(args: argparse.Namespace) -> int:
+    raw_dir, warehouse = args.raw, args.warehouse
     if not raw_dir.is_dir():
         print(f"haquang load: raw folder {raw_dir} does not exist", file=sys.stderr)
+        return 2
+    if args.workers < 1 or args.batch_size < 1:
+        print("haquang load: --workers and --batch-size must be at least 1", file=sys.stderr)
         return 2
     _quiet_prefect()
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
@@ -101,9 +117,12 @@ def _load(raw_dir: Path, warehouse: Path, full: bool, wait: float) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from flows.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings at import
     from flows.lock import WarehouseBusy
+    from flows.runners import task_runner
 
+    flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers))
     try:
-        summary = load_warehouse(raw_dir=raw_dir, warehouse=warehouse, full_reload=full, lock_wait_seconds=wait)
+        summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full, lock_wait_seconds=args.wait,
+                       batch_size=args.batch_size)
     except WarehouseBusy as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
@@ -113,6 +132,14 @@ def _load(raw_dir: Path, warehouse: Path, full: bool, wait: float) -> int:
         return 1
     print(summary_markdown(summary))
     return summary.exit_code
+
+
+def _synth(count: int, out: Path, seed: int, templates: Path) -> int:
+    from flows.synth import write_corpus
+
+    written = write_corpus(count, out, templates, seed)
+    print(f"Wrote {len(written)} workbooks under {out}")
+    return 0
 
 
 def _status(warehouse: Path) -> int:

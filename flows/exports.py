@@ -7,7 +7,6 @@ written last and names the load the files came from.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -16,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 
-from flows.cli_format import neutralise_formula
 from flows.warehouse import SQL_DIR
 
-CSV_BATCH_ROWS = 10_000
+FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
+APOSTROPHE = "'"
 
 
 def analyst_views() -> list[str]:
@@ -55,19 +54,28 @@ def export_views(warehouse: Path, exports_dir: Path) -> dict:
 
 
 def _write_csv(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
-    """UTF-8 with BOM (Excel then shows Vietnamese right), formula-like text neutralised."""
-    cursor = con.execute(f"select * from {view}")
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([d[0] for d in cursor.description])
-        while batch := cursor.fetchmany(CSV_BATCH_ROWS):
-            writer.writerows([_csv_value(v) for v in row] for row in batch)
+    """UTF-8 with BOM (Excel then shows Vietnamese right), formula-like text neutralised.
 
-
-def _csv_value(value: object) -> object:
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False, default=str)
-    return neutralise_formula(value)
+    DuckDB writes the CSV (fast); the select neutralises text the way flows/cli_format.py does
+    for `haquang sql --csv`, and lists are written as JSON.
+    """
+    columns = []
+    for name, column_type, *_ in con.execute(f"describe {view}").fetchall():
+        quoted = '"' + name.replace('"', '""') + '"'
+        if column_type == "VARCHAR":
+            columns.append(f"case when regexp_matches({quoted}, {_literal(FORMULA_START_PATTERN)}) "
+                           f"then {_literal(APOSTROPHE)} || {quoted} else {quoted} end as {quoted}")
+        elif column_type.endswith("[]") or column_type.startswith(("STRUCT", "MAP")):
+            columns.append(f"to_json({quoted})::varchar as {quoted}")
+        else:
+            columns.append(quoted)
+    body = path.with_name(path.name + ".body")
+    con.execute(f"copy (select {', '.join(columns)} from {view}) to {_literal(str(body))} (header, delimiter ',')")
+    with open(path, "wb") as out, open(body, "rb") as source:
+        out.write(b"\xef\xbb\xbf")
+        for block in iter(lambda: source.read(1 << 20), b""):
+            out.write(block)
+    body.unlink()
 
 
 def _write_atomically(target: Path, write) -> Path:

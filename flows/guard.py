@@ -2,8 +2,9 @@
 
 python-calamine aborts the whole process (no exception) on a sheet that claims a cell at
 XFD1048576, and every reader inflates a zip bomb. So the container is checked first, with
-the standard zipfile module and defusedxml's streaming parser (no DTDs, no entities), within
-fixed limits. What the scan learns on the way (formula cells without a cached value, hidden
+the standard zipfile module, defusedxml for the workbook's small index parts (no DTDs, no
+entities) and one pass of compiled regular expressions over each sheet's XML, within fixed
+limits. What the scan learns on the way (formula cells without a cached value, hidden
 rows) is kept for the row parser.
 """
 
@@ -16,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring, iterparse
+from defusedxml.ElementTree import fromstring
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
@@ -104,51 +105,36 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-class _BoundedReader(io.RawIOBase):
-    """Stops a part that inflates past its declared size (a lying zip header)."""
-
-    def __init__(self, stream, limit: int):
-        self._stream, self._left = stream, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._stream.read(min(len(buffer), self._left + 1))
-        if len(data) > self._left:
-            raise UnsafeWorkbook("zip_bomb", "a part of the workbook inflates past its declared size; it is not read")
-        self._left -= len(data)
-        buffer[: len(data)] = data
-        return len(data)
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DIMENSION = re.compile(rb'<dimension[^>]*\sref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
+_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?(/>|>(.*?)</c>)', re.DOTALL)
+_HIDDEN_ROW = re.compile(rb'<row\s[^>]*?r="(\d+)"[^>]*?\shidden="(?:1|true)"|<row\s[^>]*?\shidden="(?:1|true)"[^>]*?r="(\d+)"')
+_FORMULA = re.compile(rb"<f[\s>/]")
+_VALUE = re.compile(rb"<v>[^<]")
 
 
 def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
-    facts = SheetFacts()
+    """One pass of compiled regular expressions over the sheet's XML (no XML tree is built)."""
     info = archive.getinfo(part)
-    stream = io.BufferedReader(_BoundedReader(archive.open(info), info.file_size))
-    has_formula = has_value = False
-    for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
-        tag = _local(element.tag)
-        if event == "start":
-            if tag == "c":
-                has_formula = has_value = False
-            elif tag == "dimension":
-                for ref in (element.get("ref") or "").split(":"):
-                    _check_extent(ref, "the sheet declares its size as")
-            elif tag == "row" and element.get("hidden") in ("1", "true"):
-                facts.hidden_rows.add(int(element.get("r", "0")) - 1)
-            continue
-        if tag == "f":
-            has_formula = True
-        elif tag == "v" and (element.text or "") != "":
-            has_value = True
-        elif tag == "c":
-            row, col = _check_extent(element.get("r") or "", "a cell sits at")
-            if has_formula and not has_value and row is not None:
-                facts.formulas_without_value.add((row, col))
-            element.clear()
-        elif tag == "row":
-            element.clear()
+    with archive.open(info) as stream:
+        xml = stream.read(info.file_size + 1)
+    if len(xml) > info.file_size:
+        raise UnsafeWorkbook("zip_bomb", "a part of the workbook inflates past its declared size; it is not read")
+    if _DTD.search(xml):
+        raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
+                             "writes; it is not read. Re-save it from Excel")
+    for match in _DIMENSION.finditer(xml):
+        for ref in match.groups():
+            if ref:
+                _check_extent(ref.decode(), "the sheet declares its size as")
+    facts = SheetFacts()
+    for match in _HIDDEN_ROW.finditer(xml):
+        facts.hidden_rows.add(int(match.group(1) or match.group(2)) - 1)
+    for match in _CELL.finditer(xml):
+        row, col = _check_extent((match.group(1) + match.group(2)).decode(), "a cell sits at")
+        inner = match.group(4) or b""
+        if _FORMULA.search(inner) and not _VALUE.search(inner):
+            facts.formulas_without_value.add((row, col))
     return facts
 
 

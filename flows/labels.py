@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from flows.text import clean_text
 
@@ -14,6 +15,7 @@ _LEADING_MARK = re.compile(r"^[\s\-+•*–—.]+")
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=65536)  # labels repeat across thousands of workbooks of one layout
 def label_key(text: str) -> str:
     """Lower case, NFC, tone placement, punctuation and a leading "-"/"+" folded away."""
     words = _WORD.findall(_LEADING_MARK.sub("", clean_text(text).lower()))

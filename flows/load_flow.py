@@ -16,12 +16,11 @@ from prefect.cache_policies import NO_CACHE
 from flows import warehouse as wh
 from flows.build import WarehouseBuild
 from flows.findings import ERROR, WARNING
-from flows.indicators import map_indicators as map_to_catalogue
+from flows.batch import ParsedBatch, parse_batch, summarise_batch
 from flows.lock import writer_lock
 from flows.outputs import write_outputs
 from flows.state import LoadPlan, SeenFile, fingerprint_files, parser_version, plan_load, read_file_state
-from flows.validate import rows_frame, validate_rows as validate_frame
-from flows.workbook import WorkbookResult, process_workbook
+from flows.workbook import WorkbookResult
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
@@ -86,36 +85,18 @@ def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> Lo
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error, cache_policy=NO_CACHE)
-def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> list[WorkbookResult]:
-    """Read a batch of workbooks, find each one's table and parse its rows.
+def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
+    """Read, parse, validate and map a batch of workbooks.
 
     One task per batch, not per workbook, keeps the orchestrator's cost small beside the parsing.
     """
-    return [process_workbook(file.path, raw_dir, expected_sha256=file.sha256) for file in files]
+    return parse_batch(files, raw_dir)
 
 
 @task(cache_policy=NO_CACHE)
-def validate_rows(results: list[WorkbookResult]) -> tuple[pd.DataFrame, list[dict]]:
-    """Check every parsed row against the pandera models: (accepted rows, findings)."""
-    records = [record for result in results if result.loaded for record in result.records]
-    accepted, findings = validate_frame(rows_frame(records))
-    for result in results:
-        findings.extend(f.as_record(result.source_district, result.source_file) for f in result.findings)
-    return accepted, findings
-
-
-@task(cache_policy=NO_CACHE)
-def map_indicators(accepted: pd.DataFrame, findings: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
-    """Give every row its catalogue indicator; flag the labels the crosswalk does not know."""
-    mapped, unmapped = map_to_catalogue(accepted)
-    return mapped, findings + unmapped
-
-
-@task(cache_policy=NO_CACHE)
-def load_rows(build: WarehouseBuild, results: list[WorkbookResult], accepted: pd.DataFrame,
-              findings: list[dict]) -> None:
+def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
     """Append one batch to the next version of the warehouse."""
-    build.stage(results, accepted, findings)
+    build.stage(batch)
 
 
 @task(cache_policy=NO_CACHE)
@@ -155,10 +136,8 @@ def load_warehouse(
         plan = plan_changes(seen, warehouse, full_reload)
         build = WarehouseBuild(warehouse)
         try:
-            for batch, results in _extracted_batches(plan.to_parse, raw_dir, batch_size):
-                accepted, findings = validate_rows(results)
-                accepted, findings = map_indicators(accepted, findings)
-                load_rows(build, results, accepted, findings)
+            for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
+                load_rows(build, parsed)
             build.add_conflicts()
             run = build.finish(plan, raw_dir, started_at, mode)
             build_views(build)
@@ -184,11 +163,11 @@ def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
         yield _done(*in_flight.pop(0))
 
 
-def _done(batch: list[SeenFile], future) -> tuple[list[SeenFile], list[WorkbookResult]]:
+def _done(batch: list[SeenFile], future) -> ParsedBatch:
     """A batch whose reading kept failing rejects its files; the other batches go on."""
     state = future.wait() or future.state
     if state.is_completed():
-        return batch, future.result()
+        return future.result()
     try:
         future.result()
         reason = "unknown failure"
@@ -199,7 +178,7 @@ def _done(batch: list[SeenFile], future) -> tuple[list[SeenFile], list[WorkbookR
         result = WorkbookResult(file.source_district, file.source_file, file.sha256, file.size_bytes, file.modified_at)
         rejected.append(result.reject("unreadable_file", f"the file could not be read ({reason}); check it is "
                                       "complete and readable, then run the load again"))
-    return batch, rejected
+    return summarise_batch(rejected)
 
 
 def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:

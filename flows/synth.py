@@ -35,6 +35,7 @@ class Template:
     rows: list[list[object]]
     merged: list[str]
     result_column: int
+    pct_column: int  # rescaled with the result, so the reported percentage stays true
 
 
 def communes_by_district() -> dict[str, list[str]]:
@@ -59,7 +60,8 @@ def load_templates(raw_dir: Path) -> list[Template]:
             header = [list(r) for r in grid.rows[where.header_row:where.data_start]]
             body = [list(r) for r in grid.rows[where.data_start:]]
             merged = [_area(m) for m in grid.merged if m[0][0] >= where.header_row]
-            templates.append(Template(district, header, body, merged, where.columns["actual"]))
+            templates.append(Template(district, header, body, merged, where.columns["actual"],
+                                      where.columns["reported_pct"]))
     return templates
 
 
@@ -97,7 +99,8 @@ def _sheet(template: Template, commune: str, year: int, month: int, rng: random.
     title = [[f"Báo cáo kết quả thực hiện chỉ tiêu kinh tế - xã hội"],
              [f"Xã {commune}, tháng {month:02d} năm {year} (số liệu tính đến hết tháng {month:02d}/{year})"]]
     title = title[: rng.randint(0, 2)] + [[]]
-    rows = [_scaled(row, template.result_column, factor, numbers_as_cells) for row in template.rows]
+    rows = [_scaled(_scaled(row, template.result_column, factor, numbers_as_cells), template.pct_column, factor,
+                    numbers_as_cells) for row in template.rows]
     grid = title + [list(r) for r in template.header] + rows
     shift = len(title)
     merged = [_shift(m, shift) for m in template.merged]
@@ -108,7 +111,7 @@ def _sheet(template: Template, commune: str, year: int, month: int, rng: random.
 
 
 def _scaled(row: list[object], result_col: int, factor: float, numbers_as_cells: bool) -> list[object]:
-    """The result cell rescaled, written the way it was (comma decimals, dot thousands)."""
+    """One figure cell rescaled, written the way it was (comma decimals, dot thousands)."""
     out = list(row)
     value = out[result_col] if result_col < len(out) else None
     if isinstance(value, str) and _PLAIN.match(value.strip()) and (token := parse_number(value)) and not token.ambiguity:

@@ -32,6 +32,24 @@ _CHECK_CELL = {
 }
 
 
+class _Row(dict):
+    """A row as a dict with attribute access, for the message builders."""
+
+    __getattr__ = dict.get
+
+
+class _RowsByIndex(dict):
+    """Rows of a frame made into _Row only when a finding needs them."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self._frame = frame
+
+    def __missing__(self, index: int) -> _Row:
+        row = self[index] = _Row(self._frame.loc[index].to_dict())
+        return row
+
+
 def rows_frame(records: list[dict]) -> pd.DataFrame:
     """Records as a frame with the numeric columns typed, ready for the models and the warehouse."""
     frame = pd.DataFrame.from_records(records)
@@ -47,16 +65,17 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         return frame, []
     findings: list[dict] = []
     rejected: set[int] = set()
+    rows = _RowsByIndex(frame)
     for index, check, column, value in _failures(IndicatorRow, frame):
         for i in frame.index if index is None else [index]:  # None: the whole column failed
             rejected.add(i)
             cell = _CHECK_CELL.get(check, column)
-            findings.append(_finding(frame.loc[i], check, cell, ERROR, _structure_message(check, column, value)))
+            findings.append(_finding(rows[i], check, cell, ERROR, _structure_message(check, column, value)))
     accepted = frame.drop(index=sorted(rejected))
     for index, check, _, _ in _failures(IndicatorRowDoubts, accepted):
         if index is None:
             continue
-        row = accepted.loc[index]
+        row = rows[index]
         findings.append(_finding(row, check, _CHECK_CELL.get(check), WARNING, _DOUBT_MESSAGES[check](row)))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
@@ -82,7 +101,7 @@ def _failures(model: type[pa.DataFrameModel], frame: pd.DataFrame):
             yield index, check, column, case.failure_case
 
 
-def _finding(row: pd.Series, check: str, column: str | None, severity: str, message: str) -> dict:
+def _finding(row: _Row, check: str, column: str | None, severity: str, message: str) -> dict:
     letter_field, raw_field = _CELL_OF.get(column or "", (None, None))
     name = check if check in _CHECK_CELL else f"invalid_{column or 'row'}"
     return {

@@ -26,6 +26,13 @@ _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # fixed part times: the same cells give the same bytes
+
+
+def _put(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), text, compress_type=zipfile.ZIP_DEFLATED)
+
+
 def xlsx_bytes(sheets: list[tuple[str, list[list[object]], list[str]]]) -> bytes:
     """sheets: (name, rows of cells, merged areas like "A1:F1"); None cells are left out."""
     buffer = BytesIO()
@@ -34,19 +41,19 @@ def xlsx_bytes(sheets: list[tuple[str, list[list[object]], list[str]]]) -> bytes
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\n'
             for i in range(1, len(sheets) + 1))
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
-        archive.writestr("_rels/.rels", _ROOT_RELS)
+        _put(archive, "[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
+        _put(archive, "_rels/.rels", _ROOT_RELS)
         entries = "".join(f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
                           for i, (name, _, _) in enumerate(sheets, start=1))
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        _put(archive, "xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                          f'<workbook {_NS} {_REL_NS}><sheets>{entries}</sheets></workbook>')
         rels = "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
                        f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
-        archive.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        _put(archive, "xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                          f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}'
                          "</Relationships>")
         for i, (_, rows, merged) in enumerate(sheets, start=1):
-            archive.writestr(f"xl/worksheets/sheet{i}.xml", _sheet_xml(rows, merged))
+            _put(archive, f"xl/worksheets/sheet{i}.xml", _sheet_xml(rows, merged))
     return buffer.getvalue()
 
 

@@ -1,0 +1,127 @@
+"""`make bench`: the pipeline against the bare read floor and a plain-pandas peer, per corpus size.
+
+For each size it builds a synthetic corpus (`haquang synth`, fixed seed) and measures, each in
+its own process on the same files: (a) the floor, reading every workbook's cells with
+python-calamine; (b) the pandas peer (bench/pandas_peer.py); (c) `haquang load` full; (d) the
+same again with nothing changed; (e) `haquang load` on an empty raw folder (the fixed start-up
+cost). Then the analyst views' query speed on the loaded warehouse. Prints a table and writes
+bench/results.csv. Ratios come from one run on one machine: compare them, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one command in its own process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: some files rejected, as the corpus intends
+        raise RuntimeError(f"{command} failed: {process.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+_QUERY_SPEED = """
+import sys, time, duckdb
+from flows.exports import analyst_views
+with duckdb.connect(sys.argv[1], read_only=True) as con:
+    scans = []
+    for view in analyst_views():
+        started = time.perf_counter()
+        con.execute(f"select * from {view}").fetchall()
+        scans.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    con.execute("select * from indicator_results where source_district = 'ha_quang' "
+                "and indicator_code = 'grain_output'").fetchall()
+    print(max(scans), time.perf_counter() - started)
+"""
+
+
+def query_speed(warehouse: Path) -> tuple[float, float]:
+    """Slowest full scan over the analyst views, and a one-district one-indicator filter (seconds).
+
+    In a process of its own, like every measurement: a child forked from a big parent would
+    report the parent's memory as its own peak.
+    """
+    out = subprocess.run([sys.executable, "-c", _QUERY_SPEED, str(warehouse)], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def bench(size: int, work: Path, env: dict) -> dict:
+    corpus = work / f"corpus-{size}" / "raw"
+    if not corpus.exists():
+        subprocess.run([str(BIN / "haquang"), "synth", "--workbooks", str(size), "--out", str(corpus)],
+                       cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    empty = work / "empty-raw"
+    empty.mkdir(exist_ok=True)
+    warehouse, peer, idle = work / f"w-{size}.duckdb", work / f"peer-{size}.duckdb", work / "idle.duckdb"
+    for path in (*work.glob(f"w-{size}.duckdb*"), *work.glob("idle.duckdb*"), peer):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(work / "exports", ignore_errors=True)
+    load = [str(BIN / "haquang"), "load", "--warehouse"]
+    floor = timed([sys.executable, "bench/read_floor.py", str(corpus)], env)
+    pandas_peer = timed([sys.executable, "bench/pandas_peer.py", str(corpus), str(peer)], env)
+    timed(load + [str(idle), "--raw", str(empty)], env)  # warm-up: Prefect creates its database once
+    fixed = timed(load + [str(idle), "--raw", str(empty)], env)
+    full = timed(load + [str(warehouse), "--raw", str(corpus)], env)
+    again = timed(load + [str(warehouse), "--raw", str(corpus)], env)
+    scan, lookup = query_speed(warehouse)
+    work_seconds = full[0] - fixed[0]
+    return {
+        "workbooks": size, "floor_s": floor[0], "pandas_s": pandas_peer[0], "load_full_s": full[0],
+        "load_nochange_s": again[0], "load_empty_s": fixed[0], "pipeline_work_s": work_seconds,
+        "workbooks_per_s": size / work_seconds if work_seconds > 0 else None,
+        "work_over_floor": work_seconds / floor[0], "pandas_over_work": pandas_peer[0] / work_seconds,
+        "nochange_share": (again[0] - fixed[0]) / work_seconds,
+        "peak_rss_load_mb": full[1], "peak_rss_pandas_mb": pandas_peer[1], "peak_rss_floor_mb": floor[1],
+        "slowest_view_scan_s": scan, "filtered_lookup_s": lookup,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--work", type=Path, default=REPO / "warehouse" / "bench")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.csv")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(args.work / "prefect_home"), "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    rows = [bench(size, args.work, env) for size in args.sizes]
+    if len(rows) > 1:
+        for previous, row in zip(rows, rows[1:]):
+            row["growth_vs_previous"] = row["pipeline_work_s"] / previous["pipeline_work_s"]
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with open(args.out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    width = max(len(c) for c in columns)
+    for column in columns:
+        print(column.ljust(width), " ".join(_show(row.get(column)).rjust(10) for row in rows))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+def _show(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
