@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.warehouse import SQL_DIR
+from flows.warehouse import SQL_DIR, connect
 
 FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
 APOSTROPHE = "'"
@@ -26,13 +26,24 @@ def analyst_views() -> list[str]:
     return sorted(path.stem for path in (SQL_DIR / "marts").glob("*.sql"))
 
 
-def export_views(warehouse: Path, exports_dir: Path) -> dict:
-    """Export each analyst view of the published warehouse; returns the manifest written."""
+RUN_VIEWS = {"load_runs", "file_events"}  # what a run with nothing new changes
+
+
+def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) -> dict:
+    """Export each analyst view of the published warehouse; returns the manifest written.
+
+    After a run with nothing new only the run views are written again; the other files, and
+    their manifest entries, are those of the last load that changed something.
+    """
     exports_dir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    previous = _previous_entries(exports_dir) if nothing_new else {}
+    with connect(warehouse, read_only=True) as con:
         run = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 1").fetchone()
         files = []
         for view in analyst_views():
+            if view in previous and view not in RUN_VIEWS:
+                files += previous[view]
+                continue
             columns = [{"name": c[0], "type": c[1]} for c in con.execute(f"describe {view}").fetchall()]
             parquet = _write_atomically(exports_dir / f"{view}.parquet", lambda tmp, v=view: con.execute(
                 f"copy (select * from {v}) to {_literal(str(tmp))} (format parquet)"))
@@ -51,6 +62,19 @@ def export_views(warehouse: Path, exports_dir: Path) -> dict:
     _write_atomically(exports_dir / "manifest.json",
                       lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"))
     return manifest
+
+
+def _previous_entries(exports_dir: Path) -> dict[str, list[dict]]:
+    """The last manifest's entries by view, for views whose files are all still in place."""
+    try:
+        manifest = json.loads((exports_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries: dict[str, list[dict]] = {}
+    for entry in manifest.get("files", []):
+        entries.setdefault(entry["view"], []).append(entry)
+    return {view: group for view, group in entries.items()
+            if all((exports_dir / e["file"]).exists() for e in group)}
 
 
 def _write_csv(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:

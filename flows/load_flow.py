@@ -84,7 +84,8 @@ def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> Lo
     return plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error, cache_policy=NO_CACHE,
+      cache_result_in_memory=False)
 def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
     """Read, parse, validate and map a batch of workbooks.
 
@@ -106,9 +107,9 @@ def build_views(build: WarehouseBuild) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
-def publish_exports(warehouse: Path) -> Path:
+def publish_exports(warehouse: Path, nothing_new: bool) -> Path:
     """Exports, dashboard page and data dictionary of the warehouse just published."""
-    return write_outputs(warehouse)
+    return write_outputs(warehouse, nothing_new)
 
 
 @task(cache_policy=NO_CACHE)
@@ -146,7 +147,7 @@ def load_warehouse(
         except BaseException:
             build.discard()
             raise
-        publish_exports(warehouse)
+        publish_exports(warehouse, summary.nothing_new)
     publish_artifacts(summary)
     return summary
 

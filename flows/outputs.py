@@ -21,9 +21,10 @@ def docs_dir(warehouse: Path) -> Path:
     return warehouse.parent / "docs"
 
 
-def write_outputs(warehouse: Path) -> Path:
+def write_outputs(warehouse: Path, nothing_new: bool = False) -> Path:
     """Exports first (the dashboard reads only them), then the page and the data dictionary."""
-    export_views(warehouse, exports_dir(warehouse))
+    export_views(warehouse, exports_dir(warehouse), nothing_new)
     write_dashboard(exports_dir(warehouse), dashboard_file(warehouse))
-    write_docs(warehouse, docs_dir(warehouse))
+    if not nothing_new or not (docs_dir(warehouse) / "data_dictionary.md").exists():
+        write_docs(warehouse, docs_dir(warehouse))
     return dashboard_file(warehouse)

@@ -20,6 +20,16 @@ VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
 
 
+DUCKDB_MEMORY_LIMIT = "256MB"  # DuckDB spills past this instead of growing with the warehouse
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection with the project's memory bound, so a load's footprint does not grow with history."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    return con
+
+
 def next_version_path(published: Path) -> Path:
     return published.with_name(published.name + ".next")
 
@@ -32,7 +42,7 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
         leftover.unlink(missing_ok=True)  # a previous run was killed mid-build
     if published.exists():
         shutil.copyfile(published, building)
-    con = duckdb.connect(str(building))
+    con = connect(building)
     create_landing_tables(con)
     return con
 
@@ -168,7 +178,7 @@ def discard(con: duckdb.DuckDBPyConnection, published: Path) -> None:
 
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
     """Run one read-only query: (column names, rows)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()

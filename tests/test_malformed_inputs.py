@@ -45,6 +45,8 @@ def test_every_bad_file_is_reported_and_every_good_figure_loads(loaded_warehouse
     labels = {r[0] for r in sql(warehouse, "select row_label from indicator_results")}
     assert "'; DROP TABLE landing_indicator_rows; --" in labels and '=HYPERLINK("http://example.invalid","bấm vào đây")' in labels
     assert sql(warehouse, "select count(*) from landing_indicator_rows")[0][0] > 66
+    exported = (warehouse.parent / "exports" / "indicator_results.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(" in exported and "\n=HYPERLINK(" not in exported and ",=HYPERLINK(" not in exported
 
 
 def test_a_file_that_grows_during_the_load_waits_for_the_next_run(prefect_harness, raw_copy, tmp_path, monkeypatch):

@@ -97,3 +97,22 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             browser.close()
     shutil.copy(tmp_path / "dashboard.png", SCREENSHOT)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw_copy, tmp_path):
+    from flows.load_flow import load_warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    exports = exports_dir(warehouse)
+    before = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
+    load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    after = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"load_runs.parquet", "load_runs.csv", "file_events.parquet", "file_events.csv",
+                       "manifest.json"}
+    manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["load_id"] == 2
+    assert len(pd.read_parquet(exports / "load_runs.parquet")) == 2
+    for entry in manifest["files"]:
+        assert hashlib.sha256((exports / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
