@@ -89,20 +89,14 @@ valued as (
         case methods.method
             when 'single_source' then coalesce(methods.ha_quang_actual, methods.thong_nong_actual)
             when 'sum' then methods.ha_quang_actual + methods.thong_nong_actual
-            when 'area_weighted_mean' then
-                (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-            when 'population_weighted_mean' then
+            else  -- a weighted mean; the join picked the weights of its kind (area or population)
                 (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
                 / (weights.ha_quang_weight + weights.thong_nong_weight)
         end as value,
         case methods.method
             when 'single_source' then coalesce(methods.ha_quang_target, methods.thong_nong_target)
             when 'sum' then methods.ha_quang_target + methods.thong_nong_target
-            when 'area_weighted_mean' then
-                (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-            when 'population_weighted_mean' then
+            else
                 (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
                 / (weights.ha_quang_weight + weights.thong_nong_weight)
         end as target
