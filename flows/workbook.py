@@ -41,11 +41,16 @@ class WorkbookResult:
         return self
 
 
+# Files the operating system leaves in shared folders; never data.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+
+
 def discover_files(raw_dir: Path) -> list[Path]:
-    """Every file under raw/<district>/ except hidden ones and Excel's "~$" lock files."""
+    """Every file under raw/ except hidden ones, Excel's "~$" lock files and OS thumbnails."""
     return sorted(
         p for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith((".", "~$")) for part in p.relative_to(raw_dir).parts)
+        if p.is_file() and p.name.lower() not in SYSTEM_FILES
+        and not any(part.startswith((".", "~$")) for part in p.relative_to(raw_dir).parts)
     )
 
 

@@ -56,3 +56,14 @@ def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
                 pass
     with writer_lock(warehouse, 0.3):  # released when the first holder left
         pass
+
+
+def test_discovery_skips_lock_files_and_system_files(tmp_path):
+    from flows.workbook import discover_files
+
+    for name in ("ha_quang/a.xlsx", "ha_quang/~$a.xlsx", "ha_quang/Thumbs.db", "ha_quang/desktop.ini",
+                 "ha_quang/.DS_Store", ".git/config", "thong_nong/b.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in discover_files(tmp_path)] == [
+        "ha_quang/a.xlsx", "thong_nong/b.csv"]
