@@ -96,7 +96,7 @@ def write_corpus(count: int, out: Path, raw_dir: Path, seed: int = 2020) -> list
 def _sheet(template: Template, commune: str, year: int, month: int, rng: random.Random):
     factor = rng.uniform(0.8, 1.2)
     numbers_as_cells = rng.random() < NUMBER_CELLS_SHARE
-    title = [[f"Báo cáo kết quả thực hiện chỉ tiêu kinh tế - xã hội"],
+    title = [["Báo cáo kết quả thực hiện chỉ tiêu kinh tế - xã hội"],
              [f"Xã {commune}, tháng {month:02d} năm {year} (số liệu tính đến hết tháng {month:02d}/{year})"]]
     title = title[: rng.randint(0, 2)] + [[]]
     rows = [_scaled(_scaled(row, template.result_column, factor, numbers_as_cells), template.pct_column, factor,

@@ -152,7 +152,7 @@ def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness
         raise RuntimeError("disk full while building views")
 
     monkeypatch.setattr(wh, "build_views", broken_views)
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="disk full"):
         load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     assert warehouse.read_bytes() == before
     assert not wh.next_version_path(warehouse).exists()
