@@ -38,6 +38,7 @@ _QUERY_SPEED = """
 import sys, time, duckdb
 from flows.exports import analyst_views
 with duckdb.connect(sys.argv[1], read_only=True) as con:
+    con.execute("set enable_progress_bar = false")
     scans = []
     for view in analyst_views():
         started = time.perf_counter()
@@ -57,7 +58,7 @@ def query_speed(warehouse: Path) -> tuple[float, float]:
     report the parent's memory as its own peak.
     """
     out = subprocess.run([sys.executable, "-c", _QUERY_SPEED, str(warehouse)], cwd=REPO, check=True,
-                         capture_output=True, text=True).stdout.split()
+                         capture_output=True, text=True).stdout.splitlines()[-1].split()
     return float(out[0]), float(out[1])
 
 
