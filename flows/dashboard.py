@@ -38,8 +38,9 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
 
         comparison = read("district_comparison")
         merged = {r["indicator_code"]: r for r in read("merged_district_indicators")}
-        directions = {r["indicator_code"]: r["direction"] for r in read("indicators")}
-        unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in read("indicators")}
+        indicators = read("indicators")
+        directions = {r["indicator_code"]: r["direction"] for r in indicators}
+        unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in indicators}
         issues = read("dq_issues", "select * from t order by severity, source_file, source_row")
     out_file.parent.mkdir(parents=True, exist_ok=True)
     page = _page(manifest, comparison, merged, directions, unit_names, issues)

@@ -18,6 +18,7 @@ from pathlib import Path
 from flows.extract import read_workbook
 from flows.locate import locate_table
 from flows.numbers import NUMBER_PATTERN, format_number, parse_number
+from flows.text import column_letter
 from flows.xlsx_writer import xlsx_bytes
 from schemas.catalogues import HERE, districts, layout
 
@@ -66,8 +67,6 @@ def load_templates(raw_dir: Path) -> list[Template]:
 
 
 def _area(merged) -> str:
-    from flows.text import column_letter
-
     (r0, c0), (r1, c1) = merged
     return f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
 
@@ -122,8 +121,6 @@ def _scaled(row: list[object], result_col: int, factor: float, numbers_as_cells:
 
 
 def _shift(area: str, rows: int, cols: int = 0) -> str:
-    from flows.text import column_letter
-
     def move(ref: str) -> str:
         letters, number = re.match(r"([A-Z]+)(\d+)", ref).groups()
         index = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters))) - 1

@@ -10,8 +10,13 @@ import pandera.pandas as pa
 
 from flows.findings import ERROR, WARNING
 from flows.numbers import format_number
-from schemas.catalogues import plausibility_rules
-from schemas.indicator_rows import IMPLAUSIBLE_ATTAINMENT_PCT, IndicatorRow, IndicatorRowDoubts, scale_fixes
+from schemas.indicator_rows import (
+    IMPLAUSIBLE_ATTAINMENT_PCT,
+    IndicatorRow,
+    IndicatorRowDoubts,
+    rule_violations,
+    scale_fixes,
+)
 
 # Which cell a finding about a model column points at (the record holds each field's letter).
 _CELL_OF = {
@@ -145,13 +150,12 @@ def _mismatch_message(row: pd.Series) -> str:
     return message + ". Check which figures the percentage was computed from"
 
 
-def _implausible_message(row: pd.Series) -> str:
-    reasons = []
-    label = str(row.row_label).lower()
-    for rule in plausibility_rules():
-        if row.unit == rule.unit and rule.label_contains in label and not rule.min <= row.actual_value <= rule.max:
-            reasons.append(f"{format_number(row.actual_value)} is outside {format_number(rule.min)} to "
-                           f"{format_number(rule.max)} {row.unit_raw}: {rule.hint}")
+def _implausible_message(row: _Row) -> str:
+    reasons = [
+        f"{format_number(row.actual_value)} is outside {format_number(rule.min)} to {format_number(rule.max)} "
+        f"{row.unit_raw}: {rule.hint}"
+        for rule, broken in rule_violations(pd.DataFrame([dict(row)])) if broken.iloc[0]
+    ]
     if pd.notna(row.computed_pct) and row.computed_pct > IMPLAUSIBLE_ATTAINMENT_PCT:
         reasons.append(f"the result is {_pct(row.computed_pct)} of its target: check the unit and the period")
     return "; ".join(reasons)

@@ -90,7 +90,6 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
 
     place = reporting_path(result.source_file)
     tables_found = 0
-    skipped: list[str] = []
     for sheet in sheets:
         _decode_legacy_text(result, sheet)
         try:
@@ -99,8 +98,7 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
             result.findings.append(Finding("header_not_recognised", ERROR, f"sheet not loaded: {exc}", sheet.name))
             tables_found += 1  # a table was there; it is the header that failed
             continue
-        if location is None:
-            skipped.append(sheet.name)
+        if location is None:  # a cover or notes sheet: nothing to load, nothing wrong
             continue
         tables_found += 1
         period = _with_path_period(table_period(location), place)

@@ -63,7 +63,7 @@ class IndicatorRowDoubts(pa.DataFrameModel):
         strict = False
 
 
-def _rule_violations(df: pd.DataFrame):
+def rule_violations(df: pd.DataFrame):
     """(rule, rows of df that break it) for every plausibility rule."""
     labels = df["row_label"].str.lower()
     actual = df["actual_value"].astype("float64")
@@ -75,7 +75,7 @@ def _rule_violations(df: pd.DataFrame):
 def implausible_mask(df: pd.DataFrame) -> pd.Series:
     """Rows whose result is outside what its measure allows, or far beyond its target."""
     bad = pd.Series(False, index=df.index)
-    for _, broken in _rule_violations(df):
+    for _, broken in rule_violations(df):
         bad |= broken
     pct = pd.Series(computed_pct(df["actual_value"], df["target_low"], df["target_high"]), index=df.index)
     return bad | (pct > IMPLAUSIBLE_ATTAINMENT_PCT).fillna(False)
@@ -90,7 +90,7 @@ def scale_fixes(df: pd.DataFrame) -> pd.DataFrame:
     fixes = pd.DataFrame({"scale_fix_factor": pd.Series(float("nan"), index=df.index, dtype="float64"),
                           "scale_fix_rule": pd.Series(None, index=df.index, dtype=object)})
     actual = df["actual_value"].astype("float64")
-    for rule, broken in _rule_violations(df):
+    for rule, broken in rule_violations(df):
         if rule.fix_factor is None:
             continue
         scaled = actual * rule.fix_factor
