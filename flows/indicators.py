@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from flows.findings import WARNING
@@ -9,6 +11,7 @@ from flows.labels import label_key
 from schemas.catalogues import CrosswalkEntry, crosswalk
 
 
+@lru_cache(maxsize=1 << 16)  # a province's workbooks repeat the same few hundred labels
 def lookup(district: str, parent_label: str | None, label: str) -> CrosswalkEntry | None:
     """Most specific entry first: district and parent, district, parent, label alone."""
     entries = crosswalk()
@@ -27,7 +30,7 @@ def map_indicators(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """
     if frame.empty:
         return frame.assign(indicator_code=None, definition_variant=None), []
-    entries = [lookup(r.source_district, r.parent_label, r.row_label) for r in frame.itertuples()]
+    entries = [lookup(*key) for key in zip(frame["source_district"], frame["parent_label"], frame["row_label"])]
     mapped = frame.assign(
         indicator_code=[e.indicator_code if e else None for e in entries],
         definition_variant=[e.definition_variant if e else None for e in entries],
@@ -40,7 +43,6 @@ def map_indicators(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
             "message": f"the label {r.row_label!r} is not in the indicator crosswalk (schemas/indicator_crosswalk.csv); "
                        "it is loaded without an indicator. See the view unmapped_labels for the closest indicators",
         }
-        for r, entry in zip(frame.itertuples(), entries)
-        if entry is None and r.row_kind != "group"
+        for r in frame[mapped["indicator_code"].isna() & (frame["row_kind"] != "group")].itertuples()
     ]
     return mapped, findings

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from flows.attainment import pct_basis, pct_or_none
 from flows.evidence import resolve, target_bounds
 from flows.extract import SheetGrid
 from flows.findings import ERROR, WARNING, Finding
@@ -152,8 +151,6 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "actual_text": actual.raw if kind == "qualitative" and actual.raw else None,
         "reported_pct_raw": pct.raw or None,
         "reported_pct": reported,
-        "computed_pct": pct_or_none(actual_value, target_low, target_high),
-        "pct_basis": pct_basis(actual_value, target_low, target_high, reported, ctx.period.plan_years),
         "note": texts.get("note") or None,
         "period_end": ctx.period.end,
         "is_estimate": ctx.period.is_estimate,

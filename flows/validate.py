@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from flows.attainment import computed_pct, pct_basis
 from flows.findings import ERROR, WARNING
 from flows.numbers import format_number
 from schemas.indicator_rows import (
@@ -43,24 +45,27 @@ class _Row(dict):
     __getattr__ = dict.get
 
 
-class _RowsByIndex(dict):
-    """Rows of a frame made into _Row only when a finding needs them."""
-
-    def __init__(self, frame: pd.DataFrame):
-        super().__init__()
-        self._frame = frame
-
-    def __missing__(self, index: int) -> _Row:
-        row = self[index] = _Row(self._frame.loc[index].to_dict())
-        return row
+def _rows_at(frame: pd.DataFrame, indexes) -> dict[int, _Row]:
+    """The rows a finding needs, taken from the frame in one go (a row at a time costs ~0.3 ms)."""
+    wanted = sorted(set(indexes))
+    if not wanted:
+        return {}
+    return {i: _Row(r) for i, r in zip(wanted, frame.loc[wanted].to_dict("records"))}
 
 
 def rows_frame(records: list[dict]) -> pd.DataFrame:
-    """Records as a frame with the numeric columns typed, ready for the models and the warehouse."""
+    """Records as a frame with the numeric columns typed and the attainment columns computed.
+
+    Attainment is computed here, once per batch on whole columns, rather than row by row.
+    """
     frame = pd.DataFrame.from_records(records)
-    for column in ("target_low", "target_high", "actual_value", "reported_pct", "computed_pct"):
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    if frame.empty:
+        return frame
+    for column in ("target_low", "target_high", "actual_value", "reported_pct"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    figures = frame["actual_value"], frame["target_low"], frame["target_high"]
+    frame["computed_pct"] = np.round(computed_pct(*figures), 4)
+    frame["pct_basis"] = pct_basis(*figures, frame["reported_pct"], frame["plan_years"])
     return frame.reset_index(drop=True)
 
 
@@ -69,21 +74,31 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     if frame.empty:
         return frame, []
     findings: list[dict] = []
-    rejected: set[int] = set()
-    rows = _RowsByIndex(frame)
-    for index, check, column, value in _failures(IndicatorRow, frame):
-        for i in frame.index if index is None else [index]:  # None: the whole column failed
-            rejected.add(i)
-            cell = _CHECK_CELL.get(check, column)
-            findings.append(_finding(rows[i], check, cell, ERROR, _structure_message(check, column, value)))
-    accepted = frame.drop(index=sorted(rejected))
-    for index, check, _, _ in _failures(IndicatorRowDoubts, accepted):
-        if index is None:
-            continue
-        row = rows[index]
+    structure = [(frame.index if i is None else [i], check, column, value)  # None: the whole column failed
+                 for i, check, column, value in _failures(IndicatorRow, frame)]
+    rows = _rows_at(frame, (i for indexes, *_ in structure for i in indexes))
+    for indexes, check, column, value in structure:
+        for i in indexes:
+            findings.append(_finding(rows[i], check, _CHECK_CELL.get(check, column), ERROR,
+                                     _structure_message(check, column, value)))
+    accepted = frame.drop(index=sorted(rows))
+    doubts = [(i, check) for i, check, _, _ in _failures(IndicatorRowDoubts, accepted) if i is not None]
+    rows = _rows_at(accepted, (i for i, _ in doubts))
+    broken = _broken_rules(accepted) if any(check == "implausible_value" for _, check in doubts) else {}
+    for i, check in doubts:
+        row = _Row(rows[i], broken_rules=broken.get(i, []))
         findings.append(_finding(row, check, _CHECK_CELL.get(check), WARNING, _DOUBT_MESSAGES[check](row)))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
+
+
+def _broken_rules(frame: pd.DataFrame) -> dict[int, list]:
+    """Row index -> the plausibility rules its result breaks, for the whole frame at once."""
+    broken: dict[int, list] = {}
+    for rule, rows in rule_violations(frame):
+        for i in rows.index[rows.to_numpy()]:
+            broken.setdefault(i, []).append(rule)
+    return broken
 
 
 def _failures(model: type[pa.DataFrameModel], frame: pd.DataFrame):
@@ -94,14 +109,11 @@ def _failures(model: type[pa.DataFrameModel], frame: pd.DataFrame):
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        seen: set[tuple[int | None, str]] = set()
-        for case in errors.failure_cases.itertuples(index=False):
+        cases = errors.failure_cases.drop_duplicates(["index", "check"])
+        for case in cases.itertuples(index=False):
             index = None if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)) \
                 else int(case.index)
             check = str(case.check)
-            if (index, check) in seen:
-                continue
-            seen.add((index, check))
             column = case.column if isinstance(case.column, str) and case.column in frame else None
             yield index, check, column, case.failure_case
 
@@ -154,7 +166,7 @@ def _implausible_message(row: _Row) -> str:
     reasons = [
         f"{format_number(row.actual_value)} is outside {format_number(rule.min)} to {format_number(rule.max)} "
         f"{row.unit_raw}: {rule.hint}"
-        for rule, broken in rule_violations(pd.DataFrame([dict(row)])) if broken.iloc[0]
+        for rule in row.broken_rules
     ]
     if pd.notna(row.computed_pct) and row.computed_pct > IMPLAUSIBLE_ATTAINMENT_PCT:
         reasons.append(f"the result is {_pct(row.computed_pct)} of its target: check the unit and the period")

@@ -21,7 +21,7 @@ from tests.layout_variants import (
 
 RAW_FILES = sorted(RAW.glob("*/*.xlsx"))
 FACT_FIELDS = ("row_label", "parent_label", "row_kind", "unit", "target_low", "target_high", "actual_value",
-               "reported_pct", "computed_pct", "period_end", "is_estimate")
+               "reported_pct", "period_end", "is_estimate")
 
 
 def facts(path: Path, raw_dir: Path) -> list[tuple]:
