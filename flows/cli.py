@@ -1,6 +1,7 @@
 """`haquang`: load the warehouse, query it read-only, and look after the nightly load.
 
     haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS] [--workers N] [--task-runner KIND]
+                 [--dask-address ADDRESS] [--batch-size N]
     haquang synth --workbooks N --out DIR [--seed S]
     haquang sql [--warehouse FILE] [--csv] "QUERY"
     haquang status [--warehouse FILE]
@@ -66,8 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
     load.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel workers (default: cores)")
-    load.add_argument("--task-runner", choices=["threads", "processes"], default="threads",
-                      help="threads (default) or processes (parsing is CPU-bound: processes use every core)")
+    load.add_argument("--task-runner", choices=["threads", "processes", "dask"], default="threads",
+                      help="threads (default), processes, or dask (a local Dask cluster of --workers processes)")
+    load.add_argument("--dask-address", metavar="ADDRESS",
+                      help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                           "(its workers need this package installed and the raw folder at the same path)")
     load.add_argument("--batch-size", type=int, default=100, help="workbooks per extraction task")
     synth = commands.add_parser("synth", help="write a synthetic corpus of commune workbooks")
     synth.add_argument("--workbooks", type=int, required=True, help="how many workbooks")
@@ -119,7 +123,7 @@ def _load(args: argparse.Namespace) -> int:
     from flows.lock import WarehouseBusy
     from flows.runners import task_runner
 
-    flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers))
+    flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
         summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full, lock_wait_seconds=args.wait,
                        batch_size=args.batch_size)
