@@ -18,6 +18,7 @@ import pandas as pd
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
+MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
 
 
 DUCKDB_MEMORY_LIMIT = "256MB"  # DuckDB spills past this instead of growing with the warehouse
@@ -72,23 +73,38 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
 
 
 def build_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """(Re)create every view of sql/<layer>/<name>.sql, each after the views it reads from."""
+    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from.
+
+    A model is a view unless its header says `-- materialized: table`: the few heavy
+    intermediate models (versions, current rows, harmonised figures) are computed once per load,
+    in the copy being built, so the analyst views over them answer from stored rows.
+    """
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     sources = view_sources()
     graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
     order = list(TopologicalSorter(graph).static_order())
     for name in order:
-        con.execute(f"create or replace view {name} as\n{sources[name]}")
-        apply_comments(con, name, sources[name])
+        kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
+        _drop_other_kind(con, name, kind)
+        con.execute(f"create or replace {kind} {name} as\n{sources[name]}")
+        apply_comments(con, name, sources[name], kind)
     return order
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str) -> None:
-    """COMMENT ON the view and its columns from the file's header lines.
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
+    """A model that changed between view and table since the warehouse was written."""
+    found = con.execute("select table_type from information_schema.tables where table_name = ?", [name]).fetchone()
+    existing = None if found is None else ("view" if found[0] == "VIEW" else "table")
+    if existing and existing != kind:
+        con.execute(f"drop {existing} {name}")
 
-    `-- column NAME: text` documents a column; the other header lines describe the view. Run
-    after every CREATE OR REPLACE VIEW, which drops the comments a view had.
+
+def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str, kind: str = "view") -> None:
+    """COMMENT ON the view (or table) and its columns from the file's header lines.
+
+    `-- column NAME: text` documents a column; the other header lines describe the model. Run
+    after every CREATE OR REPLACE, which drops the comments a model had.
     """
     description, columns = [], {}
     for line in sql.splitlines():
@@ -97,10 +113,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str) -> None:
         text = line[2:].strip()
         if match := re.match(r"column (\w+): (.+)", text):
             columns[match.group(1)] = match.group(2)
-        elif text:
+        elif text and not MATERIALIZED_AS_TABLE.match(line):
             description.append(text)
     if description:
-        con.execute(f"comment on view {view} is {_literal(' '.join(description))}")
+        con.execute(f"comment on {kind} {view} is {_literal(' '.join(description))}")
     for column, text in columns.items():
         con.execute(f'comment on column {view}."{column}" is {_literal(text)}')
 

@@ -34,3 +34,20 @@ def test_every_sql_file_builds_and_each_mart_has_its_contract_columns():
             "check_name", "severity", "message", "raw_value"} <= columns["dq_issues"]
     assert {"load_id", "started_at", "finished_at", "status", "files_seen", "files_loaded", "files_rejected",
             "rows_loaded", "rows_rejected"} <= columns["load_runs"]
+
+
+def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loaded_warehouse, tmp_path):
+    """Warehouses written before a model became a stored table still load: the view gives way."""
+    copy = tmp_path / "older.duckdb"
+    copy.write_bytes(loaded_warehouse.read_bytes())
+    stored = [name for name, sql in wh.view_sources().items() if wh.MATERIALIZED_AS_TABLE.search(sql)]
+    with duckdb.connect(str(copy)) as con:
+        current = con.execute("select * from indicator_results order by all").fetchall()
+        for name in stored:  # as the older code left them
+            con.execute(f"create temp table kept_{name} as select * from {name}")
+            con.execute(f"drop table {name}")
+            con.execute(f"create view {name} as select * from kept_{name}")
+        wh.build_views(con)
+        kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
+        assert stored and {kinds[name] for name in stored} == {"BASE TABLE"}
+        assert con.execute("select * from indicator_results order by all").fetchall() == current

@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per current indicator row: a version not superseded, from a file not
 -- withdrawn, with its file's status and the check names of the findings on that row
 with versions as (
@@ -41,3 +42,5 @@ final as (
 )
 
 select * from final
+-- stored in the order analysts filter by, so a district-and-indicator lookup reads few blocks
+order by source_district, indicator_code, reporting_unit, period_end

@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per current indicator row mapped to a catalogue indicator, with its figures in
 -- the indicator's canonical unit and period basis, and the rules that changed them.
 -- Order of rules: a plausibility fix (‰ typed as %), then the unit conversion, then the period

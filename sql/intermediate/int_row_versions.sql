@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per indicator row per load that brought it: every version ever published.
 -- A version is superseded by the next load that loaded the same file again (a resubmission
 -- replaces the file's facts; a rejected one replaces nothing), by a withdrawal of
