@@ -117,6 +117,9 @@ class WarehouseBuild:
             "errors": tally.severities[ERROR],
         }
         wh.append_frame(self.con, "landing_load_runs", pd.DataFrame([run]))
+        # Write the staged rows out of memory before the stored models are built from them:
+        # under the memory limit, unwritten blocks cannot be evicted and the build would fail.
+        self.con.execute("checkpoint")
         return run
 
     def open_issues(self) -> dict[str, int]:

@@ -121,12 +121,13 @@ def _load(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from flows.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings at import
     from flows.lock import WarehouseBusy
-    from flows.runners import task_runner
+    from flows.runners import api_for_worker_processes, task_runner
 
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
-        summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full, lock_wait_seconds=args.wait,
-                       batch_size=args.batch_size)
+        with api_for_worker_processes(args.task_runner, args.dask_address):
+            summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
+                           lock_wait_seconds=args.wait, batch_size=args.batch_size)
     except WarehouseBusy as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1

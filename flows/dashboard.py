@@ -19,6 +19,7 @@ import duckdb
 from flows.numbers import format_number
 
 DISTRICTS = (("ha_quang", "Hà Quảng (cũ)", "former Hà Quảng"), ("thong_nong", "Thông Nông (cũ)", "former Thông Nông"))
+ISSUES_LISTED = 200  # the page lists the first issues, errors first; all of them are in dq_issues
 BAR_SCALE_PCT = 150.0  # bars run from 0 to 150 % of target, the tick marks 100 %
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 METHODS = {
@@ -41,9 +42,10 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
         indicators = read("indicators")
         directions = {r["indicator_code"]: r["direction"] for r in indicators}
         unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in indicators}
-        issues = read("dq_issues", "select * from t order by severity, source_file, source_row")
+        issues = read("dq_issues", f"select * from t order by severity, source_file, source_row limit {ISSUES_LISTED}")
+        by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    page = _page(manifest, comparison, merged, directions, unit_names, issues)
+    page = _page(manifest, comparison, merged, directions, unit_names, issues, by_check)
     temporary = out_file.with_name(f".{out_file.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out_file)
@@ -91,7 +93,7 @@ def _cell(actual, target_low, target_high, pct, direction, unit, text=None) -> s
             f"<div>{_figure(actual, unit)} / {_figure(target, '')}</div>{_bar(pct, met)}</td>")
 
 
-def _page(manifest, comparison, merged, directions, unit_names, issues) -> str:
+def _page(manifest, comparison, merged, directions, unit_names, issues, by_check) -> str:
     e = html.escape
     rows = []
     for r in comparison:
@@ -110,7 +112,13 @@ def _page(manifest, comparison, merged, directions, unit_names, issues) -> str:
                   f"<td>{e(i['source_file'])}</td><td>{e(i['source_sheet'] or '')}</td>"
                   f"<td>{e((i['source_column'] or '') + str(i['source_row'] or ''))}</td>"
                   f"<td>{e(i['message'])}</td></tr>" for i in issues]
-    counts = {s: sum(1 for i in issues if i["severity"] == s) for s in ("error", "warning")}
+    counts = {s: sum(c["n"] for c in by_check if c["severity"] == s) for s in ("error", "warning")}
+    check_rows = "".join(f"<tr class='{e(c['severity'])}'><td>{e(c['severity'])}</td><td>{e(c['check_name'])}</td>"
+                         f"<td>{c['n']}</td></tr>" for c in by_check)
+    unlisted = sum(counts.values()) - len(issues)
+    more = (f"<p id='more-issues'>{len(issues)} vấn đề đầu tiên được liệt kê; còn {unlisted} vấn đề khác "
+            f"<span class='en'>The first {len(issues)} issues are listed; {unlisted} more are in "
+            "exports/dq_issues.csv and the view dq_issues</span></p>") if unlisted > 0 else ""
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Hà Quảng: kết quả thực hiện chỉ tiêu / target attainment</title>
@@ -133,6 +141,8 @@ tr.warning td:first-child{{color:#b26a00}} .stamp{{color:#555}} .verdict{{white-
 {''.join(f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td><td>{e(r['comparable_reason'] or '')}</td></tr>" for r in not_comparable)}
 </table>
 <h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counts['error']} errors, {counts['warning']} warnings</span></h2>
+<table id="dq-checks"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>số / count</th></tr>{check_rows}</table>
+{more}
 <table id="dq-issues"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>tệp / file</th><th>trang / sheet</th>
 <th>ô / cell</th><th>nội dung / message</th></tr>
 {''.join(issue_rows)}</table>

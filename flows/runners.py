@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 RUNNER_KINDS = ("threads", "processes", "dask")
@@ -24,3 +27,30 @@ def task_runner(kind: str, workers: int, dask_address: str | None = None):
     if kind == "processes":
         return ProcessPoolTaskRunner(max_workers=workers)
     return ThreadPoolTaskRunner(max_workers=workers)
+
+
+@contextmanager
+def api_for_worker_processes(kind: str, dask_address: str | None = None):
+    """One Prefect API for the flow and every worker process it starts.
+
+    Without a configured API, Prefect runs a temporary server for the process that asks for it,
+    so each worker process of a process pool or local Dask cluster started a server of its
+    own (about 10 s apiece, measured). Started here once, its address reaches the workers
+    through the environment they inherit. Threads share the flow's process and need nothing;
+    the workers of a remote Dask cluster need PREFECT_API_URL set to a server they can reach.
+    """
+    if (kind == "threads" and not dask_address) or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
