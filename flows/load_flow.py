@@ -100,9 +100,9 @@ def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def build_views(build: WarehouseBuild) -> list[str]:
+def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
     """Create the staging, intermediate and analyst views from sql/."""
-    return wh.build_views(build.con)
+    return wh.build_views(build.con, data_changed)
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
@@ -140,8 +140,9 @@ def load_warehouse(
                 load_rows(build, parsed)
             build.add_conflicts()
             run = build.finish(plan, raw_dir, started_at, mode)
-            build_views(build)
             summary = _summary(build, plan, run)
+            build_views(build, data_changed=not summary.nothing_new)
+            summary.open_issues = build.open_issues()
             build.publish()
         except BaseException:
             build.discard()
@@ -193,7 +194,6 @@ def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
         files_missing=plan.missing,
         files_restored=[f.source_file for f in plan.restored],
         conflicts=sorted(tally.conflicts),
-        open_issues=build.open_issues(),
         checks=dict(tally.checks),
     )
 

@@ -6,6 +6,7 @@ failed or killed load never leaves a half-written warehouse behind.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -77,30 +78,43 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in scratch.execute(f"describe {table}").fetchall()]
 
 
-def build_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> list[str]:
     """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from.
 
     A model is a view unless its header says `-- materialized: table`: the few heavy
     intermediate models (versions, current rows, harmonised figures) are computed once per load,
-    in the copy being built, so the analyst views over them answer from stored rows.
+    in the copy being built, so the analyst views over them answer from stored rows. When the
+    load changed no data (`data_changed` False), a stored model built from the same SQL is kept:
+    the nightly run with nothing new does not recompute it.
     """
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
+    con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
     sources = view_sources()
     graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
     order = list(TopologicalSorter(graph).static_order())
+    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
+        digest = hashlib.sha256(sources[name].encode()).hexdigest()
+        if kind == "table" and not data_changed and built.get(name) == digest and _kind_of(con, name) == "table":
+            continue
         _drop_other_kind(con, name, kind)
         con.execute(f"create or replace {kind} {name} as\n{sources[name]}")
         apply_comments(con, name, sources[name], kind)
+        if kind == "table":
+            con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
     return order
+
+
+def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    found = con.execute("select table_type from information_schema.tables where table_name = ?", [name]).fetchone()
+    return None if found is None else ("view" if found[0] == "VIEW" else "table")
 
 
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
     """A model that changed between view and table since the warehouse was written."""
-    found = con.execute("select table_type from information_schema.tables where table_name = ?", [name]).fetchone()
-    existing = None if found is None else ("view" if found[0] == "VIEW" else "table")
+    existing = _kind_of(con, name)
     if existing and existing != kind:
         con.execute(f"drop {existing} {name}")
 

@@ -148,7 +148,7 @@ def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     before = warehouse.read_bytes()
 
-    def broken_views(con):
+    def broken_views(con, data_changed=True):
         raise RuntimeError("disk full while building views")
 
     monkeypatch.setattr(wh, "build_views", broken_views)

@@ -51,3 +51,19 @@ def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loa
         kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
         assert stored and {kinds[name] for name in stored} == {"BASE TABLE"}
         assert con.execute("select * from indicator_results order by all").fetchall() == current
+
+
+def test_stored_models_are_kept_when_nothing_changed_and_rebuilt_when_their_sql_did(loaded_warehouse, tmp_path):
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(loaded_warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        rows = con.execute("select count(*) from int_current_rows").fetchone()[0]
+        con.execute("delete from int_current_rows")  # so that a recomputation shows
+        wh.build_views(con, data_changed=False)
+        assert con.execute("select count(*) from int_current_rows").fetchone()[0] == 0
+        con.execute("update stored_model_sources set sql_sha256 = 'an older query' where model = 'int_current_rows'")
+        wh.build_views(con, data_changed=False)
+        assert con.execute("select count(*) from int_current_rows").fetchone()[0] == rows
+        con.execute("delete from int_current_rows")
+        wh.build_views(con)
+        assert con.execute("select count(*) from int_current_rows").fetchone()[0] == rows == 66
