@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from flows.numbers import NUMBER_PATTERN, NumberToken, format_number, parse_number
 from flows.text import clean_text
@@ -55,7 +56,6 @@ class Reading:
     unit_text: str = ""
     note: str = ""
     from_numeric_cell: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def is_numeric(self) -> bool:
@@ -85,7 +85,21 @@ def format_cell_number(number: float) -> str:
 
 
 def read_text(text: str) -> Reading:
-    """Parse the text of a cell with the grammar in the module docstring."""
+    """Parse the text of a cell with the grammar in the module docstring.
+
+    Remembered per text: a province's workbooks repeat the same targets, units and words month
+    after month. Each call still gets number tokens of its own, because a row tells its tokens
+    apart by identity (flows/evidence.py) and a target may be written like its result.
+    """
+    shared = _read_text_once(text)
+    if not shared.numbers:
+        return shared
+    tokens = tuple(NumberToken(t.text, t.candidates, t.ambiguity, t.foreign) for t in shared.numbers)
+    return Reading(shared.raw, shared.kind, tokens, shared.unit_text, shared.note, shared.from_numeric_cell)
+
+
+@lru_cache(maxsize=1 << 16)
+def _read_text_once(text: str) -> Reading:
     raw = clean_text(text)
     if not raw:
         return Reading("", "empty")

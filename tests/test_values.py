@@ -73,3 +73,10 @@ def test_no_text_crashes_the_grammar(text):
 @given(st.text(max_size=300))
 def test_no_unicode_text_crashes_the_grammar(text):
     read_text(text)
+
+
+def test_a_text_read_twice_gives_equal_readings_with_tokens_of_their_own():
+    """Readings are remembered per text, but rows tell tokens apart by identity."""
+    first, second = read_text("17.68 tấn"), read_text("17.68 tấn")
+    assert first == second and first.numbers[0].is_ambiguous
+    assert first.numbers[0] is not second.numbers[0]
