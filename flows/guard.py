@@ -109,6 +109,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension[^>]*\sref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
 _CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?(/>|>(.*?)</c>)', re.DOTALL)
 _HIDDEN_ROW = re.compile(rb'<row\s[^>]*?r="(\d+)"[^>]*?\shidden="(?:1|true)"|<row\s[^>]*?\shidden="(?:1|true)"[^>]*?r="(\d+)"')
+_CELL_POSITION = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _VALUE = re.compile(rb"<v>[^<]")
 
@@ -130,11 +131,15 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
     facts = SheetFacts()
     for match in _HIDDEN_ROW.finditer(xml):
         facts.hidden_rows.add(int(match.group(1) or match.group(2)) - 1)
-    for match in _CELL.finditer(xml):
-        row, col = _check_extent((match.group(1) + match.group(2)).decode(), "a cell sits at")
-        inner = match.group(4) or b""
-        if _FORMULA.search(inner) and not _VALUE.search(inner):
-            facts.formulas_without_value.add((row, col))
+    refs = _CELL_POSITION.findall(xml)
+    if refs:  # the deepest and the widest cell decide the extent
+        for letters, number in (max(refs, key=lambda r: int(r[1])), max(refs, key=lambda r: (len(r[0]), r[0]))):
+            _check_extent((letters + number).decode(), "a cell sits at")
+    if _FORMULA.search(xml):  # cell by cell only in a sheet that has formulas at all
+        for match in _CELL.finditer(xml):
+            inner = match.group(4) or b""
+            if _FORMULA.search(inner) and not _VALUE.search(inner):
+                facts.formulas_without_value.add(_check_extent((match.group(1) + match.group(2)).decode(), ""))
     return facts
 
 

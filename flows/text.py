@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b]+")
 
@@ -18,6 +19,7 @@ def match_key(value: str) -> str:
     return clean_text(value).lower()
 
 
+@lru_cache(maxsize=1024)  # asked for every field of every row
 def column_letter(index: int) -> str:
     """0-based column index to the spreadsheet letter a clerk sees ("A", "AB")."""
     letters = ""
