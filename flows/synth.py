@@ -98,8 +98,7 @@ def _sheet(template: Template, commune: str, year: int, month: int, rng: random.
     title = [["Báo cáo kết quả thực hiện chỉ tiêu kinh tế - xã hội"],
              [f"Xã {commune}, tháng {month:02d} năm {year} (số liệu tính đến hết tháng {month:02d}/{year})"]]
     title = title[: rng.randint(0, 2)] + [[]]
-    rows = [_scaled(_scaled(row, template.result_column, factor, numbers_as_cells), template.pct_column, factor,
-                    numbers_as_cells) for row in template.rows]
+    rows = [_rescaled_row(row, template, factor, numbers_as_cells) for row in template.rows]
     grid = title + [list(r) for r in template.header] + rows
     shift = len(title)
     merged = [_shift(m, shift) for m in template.merged]
@@ -109,15 +108,25 @@ def _sheet(template: Template, commune: str, year: int, month: int, rng: random.
     return "Báo cáo", grid, merged
 
 
-def _scaled(row: list[object], result_col: int, factor: float, numbers_as_cells: bool) -> list[object]:
-    """One figure cell rescaled, written the way it was (comma decimals, dot thousands)."""
+def _rescaled_row(row: list[object], template: Template, factor: float, numbers_as_cells: bool) -> list[object]:
+    """The result rescaled, and the reported percentage with it only when the result was, so a
+    percentage that agreed with its figures still does (the anomalies are the template's own)."""
     out = list(row)
-    value = out[result_col] if result_col < len(out) else None
-    if isinstance(value, str) and _PLAIN.match(value.strip()) and (token := parse_number(value)) and not token.ambiguity:
-        scaled = token.candidates[0] * factor
-        decimals = len(value.split(",")[1]) if "," in value else 0
-        out[result_col] = round(scaled, decimals) if numbers_as_cells else format_number(round(scaled, decimals))
+    if _rescale(out, template.result_column, factor, numbers_as_cells):
+        _rescale(out, template.pct_column, factor, numbers_as_cells)
     return out
+
+
+def _rescale(row: list[object], column: int, factor: float, numbers_as_cells: bool) -> bool:
+    """One plain figure cell rescaled in place, written the way it was (comma decimals, dot thousands)."""
+    value = row[column] if column < len(row) else None
+    if not (isinstance(value, str) and _PLAIN.match(value.strip()) and (token := parse_number(value))
+            and not token.ambiguity):
+        return False
+    decimals = len(value.split(",")[1]) if "," in value else 0
+    scaled = round(token.candidates[0] * factor, decimals)
+    row[column] = scaled if numbers_as_cells else format_number(scaled)
+    return True
 
 
 def _shift(area: str, rows: int, cols: int = 0) -> str:
