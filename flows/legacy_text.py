@@ -69,6 +69,9 @@ _VNI_TRAILING_MARKS = set("øûïåäëüØÛÏÅÄËÜ")
 # TCVN3 letters that VNI never uses and Unicode Vietnamese never contains.
 _TCVN3_ONLY = set(_TCVN3) - _VNI_CHARACTERS - _UNICODE_LATIN1_LETTERS
 _VOWELS = set("aeiouyAEIOUYôöÔÖ")
+# The same sets as character classes: the regex engine counts them far faster than a Python loop.
+_TCVN3_ONLY_CHARACTER = re.compile("[" + re.escape("".join(sorted(_TCVN3_ONLY))) + "]")
+_VNI_TRAILING_MARK = re.compile("[" + re.escape("".join(sorted(_VNI_TRAILING_MARKS))) + "]")
 MIN_MARKERS = 3  # fewer legacy characters in a sheet is not evidence
 VNI_AFTER_VOWEL_SHARE = 0.8
 
@@ -82,8 +85,8 @@ class Verdict:
 def detect(texts: list[str]) -> Verdict:
     """Which encoding a sheet's text cells were typed in."""
     joined = "\n".join(texts)
-    tcvn_only = sum(1 for ch in joined if ch in _TCVN3_ONLY)
-    marks = [i for i, ch in enumerate(joined) if ch in _VNI_TRAILING_MARKS]
+    tcvn_only = len(_TCVN3_ONLY_CHARACTER.findall(joined))
+    marks = [match.start() for match in _VNI_TRAILING_MARK.finditer(joined)]
     if tcvn_only + len(marks) < MIN_MARKERS:
         return Verdict("unicode", "")
     after_vowel = sum(1 for i in marks if i > 0 and joined[i - 1] in _VOWELS) / len(marks) if marks else 0.0

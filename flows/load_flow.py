@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import warehouse as wh
 from flows.build import WarehouseBuild
 from flows.findings import ERROR, WARNING
-from flows.batch import ParsedBatch, parse_batch, summarise_batch
+from flows.batch import DEFAULT_BATCH_SIZE, ParsedBatch, parse_batch, summarise_batch
 from flows.lock import writer_lock
 from flows.outputs import write_outputs
 from flows.state import LoadPlan, SeenFile, fingerprint_files, parser_version, plan_load, read_file_state
@@ -24,7 +24,6 @@ from flows.workbook import WorkbookResult
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
-DEFAULT_BATCH_SIZE = 100  # workbooks per extraction task
 MAX_BATCHES_IN_FLIGHT = 4
 SUMMARY_FILES_SHOWN = 10
 

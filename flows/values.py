@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flows.numbers import NUMBER_PATTERN, NumberToken, format_number, parse_number
-from flows.text import clean_text
+from flows.text import MAX_REMEMBERED_LENGTH, clean_text
 
 _NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
 _AT_LEAST = r"(?:>=|≥|>|trên|hơn|tối thiểu|ít nhất|từ)"
@@ -91,15 +91,14 @@ def read_text(text: str) -> Reading:
     after month. Each call still gets number tokens of its own, because a row tells its tokens
     apart by identity (flows/evidence.py) and a target may be written like its result.
     """
-    shared = _read_text_once(text)
+    shared = _read_text_once(text) if len(text) <= MAX_REMEMBERED_LENGTH else _read_text_uncached(text)
     if not shared.numbers:
         return shared
     tokens = tuple(NumberToken(t.text, t.candidates, t.ambiguity, t.foreign) for t in shared.numbers)
     return Reading(shared.raw, shared.kind, tokens, shared.unit_text, shared.note, shared.from_numeric_cell)
 
 
-@lru_cache(maxsize=1 << 16)
-def _read_text_once(text: str) -> Reading:
+def _read_text_uncached(text: str) -> Reading:
     raw = clean_text(text)
     if not raw:
         return Reading("", "empty")
@@ -129,6 +128,9 @@ def _read_text_once(text: str) -> Reading:
         if tokens:
             return Reading(raw, "exact", tokens, _unit(match.group("unit")), _note(match))
     return Reading(raw, "text")
+
+
+_read_text_once = lru_cache(maxsize=1 << 16)(_read_text_uncached)
 
 
 def _tokens(match: re.Match, *groups: str) -> tuple[NumberToken, ...] | None:
