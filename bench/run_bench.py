@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,14 +24,24 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one command in its own process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: some files rejected, as the corpus intends
-        raise RuntimeError(f"{command} failed: {process.stderr.read().decode()[-2000:]}")
+def timed(command: list[str], env: dict | None = None, published: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one command in its own process.
+
+    A load exits 1 both when the corpus's malformed files are rejected (as intended) and when
+    the load failed; only a finished load prints its summary ("# Load N: ..."), so that is
+    what `published` asks for.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        printed, complaint = out.read().decode(), err.read().decode()
+    finished = os.waitstatus_to_exitcode(status) in (0, 1) and (published is None or published in printed)
+    if not finished:
+        raise RuntimeError(f"{command} failed: {complaint[-2000:]}")
     return seconds, usage.ru_maxrss / 1024
 
 
@@ -65,7 +76,7 @@ def query_speed(warehouse: Path) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def bench(size: int, work: Path, env: dict) -> dict:
+def bench(size: int, work: Path, env: dict, runner: str) -> dict:
     corpus = work / f"corpus-{size}" / "raw"
     if not corpus.exists():
         subprocess.run([str(BIN / "haquang"), "synth", "--workbooks", str(size), "--out", str(corpus)],
@@ -76,17 +87,18 @@ def bench(size: int, work: Path, env: dict) -> dict:
     for path in (*work.glob(f"w-{size}.duckdb*"), *work.glob("idle.duckdb*"), peer):
         path.unlink(missing_ok=True)
     shutil.rmtree(work / "exports", ignore_errors=True)
-    load = [str(BIN / "haquang"), "load", "--warehouse"]
+    load = [str(BIN / "haquang"), "load", "--task-runner", runner, "--warehouse"]
     floor = timed([sys.executable, "bench/read_floor.py", str(corpus)], env)
     pandas_peer = timed([sys.executable, "bench/pandas_peer.py", str(corpus), str(peer)], env)
-    timed(load + [str(idle), "--raw", str(empty)], env)  # warm-up: Prefect creates its database once
-    fixed = timed(load + [str(idle), "--raw", str(empty)], env)
-    full = timed(load + [str(warehouse), "--raw", str(corpus)], env)
-    again = timed(load + [str(warehouse), "--raw", str(corpus)], env)
+    timed(load + [str(idle), "--raw", str(empty)], env, "# Load 1:")  # warm-up: Prefect creates its database
+    fixed = timed(load + [str(idle), "--raw", str(empty)], env, "# Load 2:")
+    full = timed(load + [str(warehouse), "--raw", str(corpus)], env, "# Load 1:")
+    again = timed(load + [str(warehouse), "--raw", str(corpus)], env, "# Load 2: succeeded (nothing new)")
     scan, lookup = query_speed(warehouse)
     work_seconds = full[0] - fixed[0]
     return {
-        "workbooks": size, "floor_s": floor[0], "pandas_s": pandas_peer[0], "load_full_s": full[0],
+        "workbooks": size, "task_runner": runner, "floor_s": floor[0], "pandas_s": pandas_peer[0],
+        "load_full_s": full[0],
         "load_nochange_s": again[0], "load_empty_s": fixed[0], "pipeline_work_s": work_seconds,
         "workbooks_per_s": size / work_seconds if work_seconds > 0 else None,
         "work_over_floor": work_seconds / floor[0], "pandas_over_work": pandas_peer[0] / work_seconds,
@@ -101,11 +113,13 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--work", type=Path, default=REPO / "warehouse" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.csv")
+    parser.add_argument("--task-runner", default="threads", choices=["threads", "processes", "dask"],
+                        help="the task runner of the measured loads (c), (d) and (e)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(args.work / "prefect_home"), "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    rows = [bench(size, args.work, env) for size in args.sizes]
+    rows = [bench(size, args.work, env, args.task_runner) for size in args.sizes]
     if len(rows) > 1:
         for previous, row in zip(rows, rows[1:]):
             row["growth_vs_previous"] = row["pipeline_work_s"] / previous["pipeline_work_s"]

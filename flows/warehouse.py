@@ -22,10 +22,10 @@ MACRO_DIR = SQL_DIR / "macros"
 MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
 
 
-# DuckDB spills past this instead of growing with the warehouse. One thread: with two, building
-# the stored models of 10,000 workbooks needed more than 128 MB (measured), and the load's
-# parsing already keeps the cores busy.
-DUCKDB_MEMORY_LIMIT = "128MB"
+# DuckDB spills past this instead of growing with the warehouse. One thread: parsing already keeps
+# the cores busy, and each DuckDB thread needs buffers of its own. 128 MB was tried and was not
+# enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
+DUCKDB_MEMORY_LIMIT = "256MB"
 DUCKDB_THREADS = 1
 
 
