@@ -47,8 +47,10 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
             columns = [{"name": c[0], "type": c[1]} for c in con.execute(f"describe {view}").fetchall()]
             parquet = _write_atomically(exports_dir / f"{view}.parquet", lambda tmp, v=view: con.execute(
                 f"copy (select * from {v}) to {_literal(str(tmp))} (format parquet)"))
-            text = _write_atomically(exports_dir / f"{view}.csv", lambda tmp, v=view: _write_csv(con, v, tmp))
-            rows = con.execute(f"select count(*) from {view}").fetchone()[0]
+            # The CSV and the row count read the Parquet file just written: the view is computed once.
+            written = f"read_parquet({_literal(str(parquet))})"
+            text = _write_atomically(exports_dir / f"{view}.csv", lambda tmp, w=written: _write_csv(con, w, tmp))
+            rows = con.execute(f"select count(*) from {written}").fetchone()[0]
             for path, kind in ((parquet, "parquet"), (text, "csv")):
                 files.append({"view": view, "format": kind, "file": path.name, "rows": rows,
                               "sha256": _sha256(path), "columns": columns})
@@ -77,14 +79,14 @@ def _previous_entries(exports_dir: Path) -> dict[str, list[dict]]:
             if all((exports_dir / e["file"]).exists() for e in group)}
 
 
-def _write_csv(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
+def _write_csv(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:
     """UTF-8 with BOM (Excel then shows Vietnamese right), formula-like text neutralised.
 
     DuckDB writes the CSV (fast); the select neutralises text the way flows/cli_format.py does
     for `haquang sql --csv`, and lists are written as JSON.
     """
     columns = []
-    for name, column_type, *_ in con.execute(f"describe {view}").fetchall():
+    for name, column_type, *_ in con.execute(f"describe select * from {source}").fetchall():
         quoted = '"' + name.replace('"', '""') + '"'
         if column_type == "VARCHAR":
             columns.append(f"case when regexp_matches({quoted}, {_literal(FORMULA_START_PATTERN)}) "
@@ -94,7 +96,7 @@ def _write_csv(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
         else:
             columns.append(quoted)
     body = path.with_name(path.name + ".body")
-    con.execute(f"copy (select {', '.join(columns)} from {view}) to {_literal(str(body))} (header, delimiter ',')")
+    con.execute(f"copy (select {', '.join(columns)} from {source}) to {_literal(str(body))} (header, delimiter ',')")
     with open(path, "wb") as out, open(body, "rb") as source:
         out.write(b"\xef\xbb\xbf")
         for block in iter(lambda: source.read(1 << 20), b""):
