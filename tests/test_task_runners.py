@@ -1,4 +1,4 @@
-"""The same load on a Dask cluster gives the same warehouse as the default thread runner."""
+"""The same load in worker processes or on a Dask cluster gives the warehouse the thread runner gives."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flows.load_flow import load_warehouse
 from flows.synth import write_corpus
 from tests.conftest import RAW, REPO, sql
 
+BATCH = 7
 PUBLISHED = {
     "facts": """select * exclude (load_id) from indicator_results
                 order by source_district, reporting_unit, period_end, source_file, source_row""",
@@ -33,23 +34,42 @@ def corpus(tmp_path_factory) -> Path:
     return raw
 
 
-def test_a_load_on_a_dask_cluster_publishes_the_same_warehouse(prefect_harness, corpus, tmp_path):
-    on_threads = tmp_path / "threads.duckdb"
-    load_warehouse(raw_dir=corpus, warehouse=on_threads, batch_size=7)
+@pytest.fixture(scope="module")
+def on_threads(prefect_harness, corpus, tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp("threads") / "w.duckdb"
+    load_warehouse(raw_dir=corpus, warehouse=warehouse, batch_size=BATCH)
+    return warehouse
 
+
+def cli_load(corpus: Path, warehouse: Path, *runner: str) -> subprocess.CompletedProcess:
+    """`haquang load` in a process of its own, with its own Prefect (as on a head node)."""
+    env = {**os.environ, "PREFECT_HOME": str(warehouse.parent / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(corpus),
+                           "--warehouse", str(warehouse), "--batch-size", str(BATCH), *runner],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr[-3000:]  # 1: the corpus's malformed files are rejected
+    return done
+
+
+def assert_same_warehouse(warehouse: Path, expected: Path) -> None:
+    for name, query in PUBLISHED.items():
+        assert sql(warehouse, query) == sql(expected, query), name
+    assert sql(warehouse, "select count(distinct reporting_unit) from indicator_results")[0][0] > 30
+
+
+def test_a_load_on_a_dask_cluster_publishes_the_same_warehouse(corpus, on_threads, tmp_path):
     on_dask = tmp_path / "dask.duckdb"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
-        env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
-        env.pop("PREFECT_API_URL", None)  # the CLI's own Prefect server, as on a cluster's head node
-        done = subprocess.run([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(corpus),
-                               "--warehouse", str(on_dask), "--batch-size", "7",
-                               "--dask-address", cluster.scheduler_address],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        cli_load(corpus, on_dask, "--dask-address", cluster.scheduler_address)
         ran_on_dask = {str(entry[0]) for entry in cluster.scheduler.transition_log}
-    assert done.returncode == 1, done.stderr[-3000:]  # 1: the corpus's malformed files are rejected
-    batches = -(-len(list(corpus.rglob("*.xlsx"))) // 7)
+    batches = -(-len(list(corpus.rglob("*.xlsx"))) // BATCH)
     assert sum("extract_workbooks" in key for key in ran_on_dask) == batches  # every batch ran on the cluster
-    for name, query in PUBLISHED.items():
-        assert sql(on_dask, query) == sql(on_threads, query), name
-    assert sql(on_dask, "select count(distinct reporting_unit) from indicator_results")[0][0] > 30
+    assert_same_warehouse(on_dask, on_threads)
+
+
+def test_a_load_in_worker_processes_publishes_the_same_warehouse(corpus, on_threads, tmp_path):
+    on_processes = tmp_path / "processes.duckdb"
+    cli_load(corpus, on_processes, "--task-runner", "processes", "--workers", "2")
+    assert_same_warehouse(on_processes, on_threads)
