@@ -97,9 +97,9 @@ def _write_csv(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:
             columns.append(quoted)
     body = path.with_name(path.name + ".body")
     con.execute(f"copy (select {', '.join(columns)} from {source}) to {_literal(str(body))} (header, delimiter ',')")
-    with open(path, "wb") as out, open(body, "rb") as source:
+    with open(path, "wb") as out, open(body, "rb") as written:
         out.write(b"\xef\xbb\xbf")
-        for block in iter(lambda: source.read(1 << 20), b""):
+        for block in iter(lambda: written.read(1 << 20), b""):
             out.write(block)
     body.unlink()
 

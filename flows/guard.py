@@ -139,7 +139,8 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
         for match in _CELL.finditer(xml):
             inner = match.group(4) or b""
             if _FORMULA.search(inner) and not _VALUE.search(inner):
-                facts.formulas_without_value.add(_check_extent((match.group(1) + match.group(2)).decode(), ""))
+                position = (match.group(1) + match.group(2)).decode()
+                facts.formulas_without_value.add(_check_extent(position, "a cell sits at"))
     return facts
 
 

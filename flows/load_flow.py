@@ -100,7 +100,7 @@ def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
 
 @task(cache_policy=NO_CACHE)
 def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
-    """Create the staging, intermediate and analyst views from sql/."""
+    """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
     return wh.build_views(build.con, data_changed)
 
 

@@ -7,8 +7,6 @@ from contextlib import contextmanager
 
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-RUNNER_KINDS = ("threads", "processes", "dask")
-
 
 def task_runner(kind: str, workers: int, dask_address: str | None = None):
     """Parsing is CPU-bound Python: processes use every core, threads start faster, and Dask
