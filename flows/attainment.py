@@ -39,8 +39,8 @@ def pct_or_none(actual: float | None, low: float | None, high: float | None) -> 
     """computed_pct for one row, None when not computable.
 
     Plain Python, not the array function on one element: number resolution calls it for every
-    reading of every row, and numpy's per-call cost was a fifth of the parse. A test holds the
-    two to the same answers.
+    reading of every row, where numpy's cost per call outweighed the arithmetic. A test holds
+    the two to the same answers.
     """
     if actual is None or (low is None and high is None):
         return None

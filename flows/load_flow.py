@@ -157,7 +157,7 @@ def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
     in_flight: list = []
     for batch in batches:
         in_flight.append((batch, extract_workbooks.submit(batch, raw_dir)))
-        if len(in_flight) > MAX_BATCHES_IN_FLIGHT:
+        if len(in_flight) >= MAX_BATCHES_IN_FLIGHT:
             yield _done(*in_flight.pop(0))
     while in_flight:
         yield _done(*in_flight.pop(0))

@@ -46,10 +46,6 @@ class LoadPlan:
     still_withdrawn: list[SeenFile] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
-    @property
-    def nothing_new(self) -> bool:
-        return not (self.to_parse or self.restored or self.missing)
-
 
 def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
     relative = path.relative_to(raw_dir)

@@ -22,18 +22,20 @@ MACRO_DIR = SQL_DIR / "macros"
 MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
 
 
-# DuckDB spills past this instead of growing with the warehouse. One thread: parsing already keeps
-# the cores busy, and each DuckDB thread needs buffers of its own. 128 MB was tried and was not
+# DuckDB spills past this instead of growing with the warehouse. 128 MB was tried and was not
 # enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
 DUCKDB_MEMORY_LIMIT = "256MB"
-DUCKDB_THREADS = 1
+# The build runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
+# thread needs buffers of its own. Readers (exports, `haquang sql`) keep DuckDB's default.
+BUILD_THREADS = 1
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with the project's memory bound, so a load's footprint does not grow with history."""
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"set threads = {DUCKDB_THREADS}")
+    if threads is not None:
+        con.execute(f"set threads = {threads}")
     return con
 
 
@@ -49,7 +51,7 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
         leftover.unlink(missing_ok=True)  # a previous run was killed mid-build
     if published.exists():
         shutil.copyfile(published, building)
-    con = connect(building)
+    con = connect(building, threads=BUILD_THREADS)
     create_landing_tables(con)
     return con
 
@@ -90,6 +92,8 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
     con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
+    con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
+                "from; the loader uses it to know when a stored model must be rebuilt'")
     sources = view_sources()
     graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
     order = list(TopologicalSorter(graph).static_order())

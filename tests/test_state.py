@@ -45,7 +45,6 @@ def test_plan_lists_known_files_that_vanished():
                 "ha_quang/c.xlsx": FileState("withdrawn", "c", "v1"), "ha_quang/d.xlsx": FileState("rejected", "d", "v1")}
     plan = plan_load([], previous, "v1", False)
     assert plan.missing == ["ha_quang/a.xlsx", "ha_quang/d.xlsx"]  # already missing or withdrawn: no new event
-    assert not plan.nothing_new
 
 
 def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
