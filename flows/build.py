@@ -28,6 +28,7 @@ MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
 class Tally:
     files_loaded: list[str] = field(default_factory=list)
     files_rejected: int = 0
+    files_pending: list[str] = field(default_factory=list)
     rows_by_district: Counter = field(default_factory=Counter)
     rows_rejected: int = 0
     severities: Counter = field(default_factory=Counter)
@@ -62,9 +63,10 @@ class WarehouseBuild:
         wh.append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
         self._add_findings(batch.findings)
         wh.append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
-        loaded = batch.events[batch.events["action"] == "loaded"]["source_file"]
-        self.tally.files_loaded += sorted(loaded)
-        self.tally.files_rejected += len(batch.events) - len(loaded)
+        action = batch.events["action"]
+        self.tally.files_loaded += sorted(batch.events[action == "loaded"]["source_file"])
+        self.tally.files_pending += sorted(batch.events[action == "pending"]["source_file"])
+        self.tally.files_rejected += int((action == "rejected").sum())
         if not batch.rows.empty:
             self.tally.rows_by_district.update(batch.rows["source_district"].value_counts().to_dict())
 
@@ -109,10 +111,12 @@ class WarehouseBuild:
             "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
             "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded", "raw_dir": str(raw_dir),
             "mode": mode, "parser_version": parser_version(),
-            "files_seen": len(plan.to_parse) + len(plan.skipped) + len(plan.restored) + len(plan.still_withdrawn),
+            "files_seen": len(plan.to_parse) + len(plan.unreadable) + len(plan.skipped) + len(plan.restored)
+            + len(plan.still_withdrawn),
             "files_skipped": len(plan.skipped) + len(plan.still_withdrawn), "files_missing": len(plan.missing),
             "files_restored": len(plan.restored), "files_loaded": len(tally.files_loaded),
-            "files_rejected": tally.files_rejected, "rows_loaded": sum(tally.rows_by_district.values()),
+            "files_rejected": tally.files_rejected, "files_pending": len(tally.files_pending),
+            "rows_loaded": sum(tally.rows_by_district.values()),
             "rows_rejected": tally.rows_rejected, "warnings": tally.severities[WARNING],
             "errors": tally.severities[ERROR],
         }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from textwrap import shorten
 
 ERROR = "error"  # the row or file was not loaded
 WARNING = "warning"  # loaded, but a person should check it
+MAX_REASON_LENGTH = 300  # an exception's text in a message; some quote whole inputs
 
 
 @dataclass
@@ -20,3 +22,8 @@ class Finding:
 
     def as_record(self, source_district: str | None, source_file: str) -> dict:
         return {"source_district": source_district, "source_file": source_file, **asdict(self)}
+
+
+def exception_reason(exc: BaseException) -> str:
+    """An exception as a message may quote it: its kind and text, shortened."""
+    return shorten(f"{type(exc).__name__}: {exc}", MAX_REASON_LENGTH, placeholder=" …")

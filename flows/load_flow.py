@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import warehouse as wh
 from flows.build import WarehouseBuild
 from flows.findings import ERROR, WARNING
-from flows.batch import DEFAULT_BATCH_SIZE, ParsedBatch, parse_batch, summarise_batch
+from flows.batch import DEFAULT_BATCH_SIZE, ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.lock import writer_lock
 from flows.outputs import write_outputs
 from flows.state import LoadPlan, SeenFile, fingerprint_files, parser_version, plan_load, read_file_state
@@ -45,6 +45,7 @@ class LoadSummary:
     files_updated: list[str] = field(default_factory=list)
     files_missing: list[str] = field(default_factory=list)
     files_restored: list[str] = field(default_factory=list)
+    files_pending: list[str] = field(default_factory=list)  # could not be read; the next run tries again
     conflicts: list[str] = field(default_factory=list)
     open_issues: dict[str, int] = field(default_factory=dict)  # dq_issues after this load, by severity
     checks: dict[tuple[str, str], int] = field(default_factory=dict)  # findings of this load by check
@@ -56,7 +57,8 @@ class LoadSummary:
 
     @property
     def nothing_new(self) -> bool:
-        return not (self.files_loaded or self.files_rejected or self.files_missing or self.files_restored)
+        return not (self.files_loaded or self.files_rejected or self.files_pending or self.files_missing
+                    or self.files_restored)
 
 
 def _retry_on_io_error(task, task_run, state) -> bool:
@@ -82,12 +84,12 @@ def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> Lo
     return plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error, cache_policy=NO_CACHE,
-      cache_result_in_memory=False)
+@task(cache_policy=NO_CACHE, cache_result_in_memory=False)
 def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
     """Read, parse, validate and map a batch of workbooks.
 
     One task per batch, not per workbook, keeps the orchestrator's cost small beside the parsing.
+    No retries: a file that cannot be read is a pending finding of its own, read again next run.
     """
     return parse_batch(files, raw_dir)
 
@@ -135,6 +137,8 @@ def load_warehouse(
         plan = plan_changes(seen, warehouse, full_reload)
         build = WarehouseBuild(warehouse)
         try:
+            if plan.unreadable:
+                load_rows(build, unreadable_batch(plan.unreadable))
             for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                 load_rows(build, parsed)
             build.add_conflicts()
@@ -158,27 +162,37 @@ def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
     for batch in batches:
         in_flight.append((batch, extract_workbooks.submit(batch, raw_dir)))
         if len(in_flight) >= MAX_BATCHES_IN_FLIGHT:
-            yield _done(*in_flight.pop(0))
+            yield _done(*in_flight.pop(0), raw_dir)
     while in_flight:
-        yield _done(*in_flight.pop(0))
+        yield _done(*in_flight.pop(0), raw_dir)
 
 
-def _done(batch: list[SeenFile], future) -> ParsedBatch:
-    """A batch whose reading kept failing rejects its files; the other batches go on."""
+def _done(batch: list[SeenFile], future, raw_dir: Path) -> ParsedBatch:
+    """A finished batch; one whose task failed is parsed again a file at a time.
+
+    Every per-file fault is already a finding inside the task, so a failed task means its worker
+    died (a reader that crashed the process, memory exhausted, a lost Dask worker). Parsed one by
+    one, each in a task of its own, only the file that kills its worker again is lost for tonight,
+    and it is left pending, to be tried again by the next run.
+    """
     state = future.wait() or future.state
     if state.is_completed():
         return future.result()
+    if len(batch) == 1:
+        return _worker_failed(batch[0], future)
+    alone = [(file, extract_workbooks.submit([file], raw_dir)) for file in batch]
+    return concat_batches([future.result() if (future.wait() or future.state).is_completed()
+                           else _worker_failed(file, future) for file, future in alone])
+
+
+def _worker_failed(file: SeenFile, future) -> ParsedBatch:
     try:
         future.result()
-        reason = "unknown failure"
-    except Exception as exc:  # the task's exception, after its retries
-        reason = f"{type(exc).__name__}: {exc}"
-    rejected = []
-    for file in batch:
-        result = WorkbookResult(file.source_district, file.source_file, file.sha256, file.size_bytes, file.modified_at)
-        rejected.append(result.reject("unreadable_file", f"the file could not be read ({reason}); check it is "
-                                      "complete and readable, then run the load again"))
-    return summarise_batch(rejected)
+        reason: BaseException = RuntimeError("the task ended without a result")
+    except BaseException as exc:  # the task's exception, after its retries
+        reason = exc
+    result = WorkbookResult(file.source_district, file.source_file, file.sha256, file.size_bytes, file.modified_at)
+    return summarise_batch([result.fail("in the worker process that read it (it stopped)", reason)])
 
 
 def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
@@ -192,6 +206,7 @@ def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
         files_updated=[f for f in tally.files_loaded if f in build.known_files],
         files_missing=plan.missing,
         files_restored=[f.source_file for f in plan.restored],
+        files_pending=tally.files_pending,
         conflicts=sorted(tally.conflicts),
         checks=dict(tally.checks),
     )
@@ -205,10 +220,12 @@ def summary_markdown(summary: LoadSummary) -> str:
     """What the person on call reads: what changed, rows per district, findings, where the warehouse is."""
     lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
     lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
-                 f"{summary.files_loaded} loaded, {summary.files_rejected} rejected")
+                 f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
+                 f"{len(summary.files_pending)} pending")
     for label, names in (("new", summary.files_new), ("updated", summary.files_updated),
                          ("missing from the raw folder (figures kept)", summary.files_missing),
-                         ("back in the raw folder", summary.files_restored),
+                         ("back as last read, after they were missing or unreadable", summary.files_restored),
+                         ("not read this time, tried again by the next run", summary.files_pending),
                          ("in conflict (same figures in one load; the newest file is published)", summary.conflicts)):
         if names:
             shown = ", ".join(names[:SUMMARY_FILES_SHOWN])

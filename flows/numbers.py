@@ -8,6 +8,7 @@ digits lost) for the row resolver to choose between with evidence.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -100,6 +101,8 @@ def _unsigned_readings(body: str) -> tuple[tuple[float, ...], str | None] | None
 
 def format_number(value: float) -> str:
     """A figure for messages, in the local style: 17.889 for 17889, 7,4 for 7.4."""
+    if not math.isfinite(value):  # a percentage of a result near the largest double overflows
+        return {math.inf: "∞", -math.inf: "-∞"}.get(value, "NaN")
     sign, value = ("-" if value < 0 else ""), abs(value)
     whole, _, fraction = f"{value:.4f}".rstrip("0").rstrip(".").partition(".")
     grouped = f"{int(whole):,}".replace(",", ".")

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
+
+from schemas.catalogues import districts
 
 _COMMUNE_CODE = re.compile(r"^\d{5}$")  # GSO commune codes have five digits
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -33,3 +36,23 @@ def reporting_path(source_file: str) -> ReportingPath:
         year, number = int(month.group(1)), int(month.group(2))
         period = dt.date(year, number, calendar.monthrange(year, number)[1])
     return ReportingPath(unit, period)
+
+
+def source_name(relative: PurePath) -> tuple[str, bool]:
+    """The file's path under raw/ as the warehouse stores it, and whether the name is valid UTF-8.
+
+    A name whose bytes are not UTF-8 (copied from an old share in a legacy code page) cannot be
+    stored as text as it is; its undecodable bytes are shown as \\xNN escapes, so the finding
+    about it still names the file a person can find.
+    """
+    text = relative.as_posix()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace"), False
+    return text, True
+
+
+def district_of(relative: PurePath) -> str | None:
+    """The former district whose folder holds the file, or None when it sits outside one."""
+    return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in districts() else None

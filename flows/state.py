@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from flows.workbook import discover_files, district_of
+from flows.paths import district_of, source_name
+from flows.raw_files import discover_files, open_regular
 
 _PROJECT = Path(__file__).resolve().parent.parent
-PARSED = ("loaded", "rejected")  # events where the file was read
-PRESENT = ("loaded", "rejected", "restored")  # events after which the file is expected in raw/
+PARSED = ("loaded", "rejected")  # events where the file's content was decided on
+# Events after which the file is expected in raw/. A pending file (it could not be read: it
+# vanished, was still being copied, a disk or the loader failed) is read again by the next run.
+PRESENT = ("loaded", "rejected", "restored", "pending")
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,10 @@ class SeenFile:
     path: Path
     source_file: str  # relative to the raw folder, forward slashes
     source_district: str | None
-    sha256: str
+    sha256: str | None  # None when the file could not be read (see problem)
     size_bytes: int
-    modified_at: dt.datetime
+    modified_at: dt.datetime | None
+    problem: str | None = None  # why it could not be fingerprinted; it is then read by the next run
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class FileState:
 @dataclass
 class LoadPlan:
     to_parse: list[SeenFile] = field(default_factory=list)
+    unreadable: list[SeenFile] = field(default_factory=list)  # could not be fingerprinted: pending
     skipped: list[SeenFile] = field(default_factory=list)
     restored: list[SeenFile] = field(default_factory=list)
     still_withdrawn: list[SeenFile] = field(default_factory=list)
@@ -48,11 +54,17 @@ class LoadPlan:
 
 
 def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
+    """Hash one file in blocks (a large file costs no memory); an unreadable one says why."""
     relative = path.relative_to(raw_dir)
-    stat = path.stat()
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return SeenFile(path, relative.as_posix(), district_of(relative), digest, stat.st_size,
-                    dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc))
+    name, _ = source_name(relative)
+    try:
+        with open_regular(path) as handle:
+            info = os.fstat(handle.fileno())
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        return SeenFile(path, name, district_of(relative), None, 0, None, problem=str(exc.strerror or exc))
+    return SeenFile(path, name, district_of(relative), digest, info.st_size,
+                    dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc))
 
 
 def fingerprint_files(raw_dir: Path) -> list[SeenFile]:
@@ -86,12 +98,12 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
                 select
                     files.source_file,
                     arg_max(files.action, files.load_id),
-                    arg_max(files.sha256, files.load_id) filter (where files.action in ('loaded', 'rejected')),
-                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ('loaded', 'rejected'))
+                    arg_max(files.sha256, files.load_id) filter (where files.action in ?),
+                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ?)
                 from landing_load_files as files
                 inner join landing_load_runs as runs using (load_id)
                 group by files.source_file
-            """).fetchall()
+            """, [list(PARSED), list(PARSED)]).fetchall()
     except duckdb.Error:  # a warehouse written before file events existed: read everything again
         return {}
     return {name: FileState(action, sha, version) for name, action, sha, version in rows}
@@ -103,10 +115,13 @@ def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str
     for file in seen:
         state = previous.get(file.source_file)
         same_content = state is not None and state.parsed_sha256 == file.sha256
-        if same_content and state.last_action == "withdrawn":
+        if file.sha256 is None:
+            plan.unreadable.append(file)
+        elif same_content and state.last_action == "withdrawn":
             plan.still_withdrawn.append(file)
         elif same_content and state.parser_version == version and not full_reload:
-            (plan.restored if state.last_action == "missing" else plan.skipped).append(file)
+            # back as it was last read, after a night it was gone or could not be read
+            (plan.restored if state.last_action in ("missing", "pending") else plan.skipped).append(file)
         else:
             plan.to_parse.append(file)
     present = {file.source_file for file in seen}

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flows.extract import SheetGrid, WorkbookError, read_workbook
-from flows.guard import SheetFacts, UnsafeWorkbook, inspect_workbook
+from flows.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook, inspect_workbook
 from flows.labels import label_key
 from flows.legacy_text import detect, to_unicode
-from flows.findings import ERROR, WARNING, Finding
+from flows.findings import ERROR, WARNING, Finding, exception_reason
 from flows.locate import HeaderError, TableLocation, locate_table
-from flows.paths import ReportingPath, reporting_path
+from flows.paths import ReportingPath, district_of, reporting_path, source_name
+from flows.raw_files import NotARegularFile, open_regular
 from flows.period import Period, read_period
 from flows.rows import TableContext, parse_table
 from schemas.catalogues import districts, layout
@@ -23,16 +25,22 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 
 @dataclass
 class WorkbookResult:
-    """Everything one workbook yields. `loaded` is False when the whole file was rejected."""
+    """Everything one workbook yields.
+
+    `loaded` is False when the whole file was rejected. `pending` marks a file that could not be
+    read this time for a reason outside its content (it vanished, was still being copied, the
+    disk or the loader failed): it is not recorded as read, so the next run reads it again.
+    """
 
     source_district: str | None
     source_file: str  # path relative to the raw folder, with forward slashes
-    sha256: str
+    sha256: str | None
     size_bytes: int
     modified_at: dt.datetime | None = None
     records: list[dict] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     loaded: bool = True
+    pending: bool = False
 
     def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
         self.findings.append(Finding(check_name, ERROR, message, sheet))
@@ -40,38 +48,82 @@ class WorkbookResult:
         self.loaded = False
         return self
 
+    def fail(self, doing: str, exc: BaseException) -> "WorkbookResult":
+        """The loader itself failed on this file: left for the next run, with the reason."""
+        return self.defer("processing_failed", f"the loader failed {doing} ({exception_reason(exc)}); the other "
+                          "files were loaded. If it happens again, send this file to the warehouse's maintainers")
 
-# Files the operating system leaves in shared folders; never data.
-SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
-
-
-def discover_files(raw_dir: Path) -> list[Path]:
-    """Every file under raw/ except hidden ones, Excel's "~$" lock files and OS thumbnails."""
-    return sorted(
-        p for p in raw_dir.rglob("*")
-        if p.is_file() and p.name.lower() not in SYSTEM_FILES
-        and not any(part.startswith((".", "~$")) for part in p.relative_to(raw_dir).parts)
-    )
-
-
-def district_of(relative: Path) -> str | None:
-    return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in districts() else None
+    def defer(self, check_name: str, message: str) -> "WorkbookResult":
+        """Leave the file for the next run; what a half-finished reading found is dropped with it."""
+        self.findings = [Finding(check_name, ERROR, message + "; the next run reads it again")]
+        self.records = []
+        self.loaded = False
+        self.pending = True
+        return self
 
 
 def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = None) -> WorkbookResult:
-    """Read, locate and parse one workbook; every problem becomes a finding, never an exception.
+    """Read, locate and parse one workbook; every problem becomes a finding on this file alone.
 
     expected_sha256 is the fingerprint taken when the run started: a file whose content differs
-    now is still being written, and is left for the next run.
+    now is still being written, and is left for the next run. No exception leaves this function:
+    one file's fault, whatever it is, must not take its batch or the night's load with it.
     """
     relative = path.relative_to(raw_dir)
-    content = path.read_bytes()
-    modified_at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-    result = WorkbookResult(district_of(relative), relative.as_posix(), hashlib.sha256(content).hexdigest(),
-                            len(content), modified_at)
+    name, name_is_text = source_name(relative)
+    result = WorkbookResult(district_of(relative), name, expected_sha256, 0)
+    try:
+        return _process(path, result, expected_sha256, name_is_text)
+    except Exception as exc:  # a fault of the loader or the machine, not a verdict on the file
+        return result.fail("reading this file", exc)
+
+
+def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
+    """The file's bytes, read once; None (with the finding made) when it must not or cannot be read.
+
+    The size is judged from the open file before a byte is read, and at most one byte more than
+    the limit is ever read: a 1 GB file costs no memory to reject.
+    """
+    try:
+        with open_regular(path) as handle:
+            info = os.fstat(handle.fileno())
+            result.size_bytes = info.st_size
+            result.modified_at = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
+            if info.st_size > MAX_FILE_BYTES:
+                result.reject("file_too_large", f"the file is {info.st_size // 2**20} MB; a district workbook "
+                              f"is far below the {MAX_FILE_BYTES // 2**20} MB limit. Send the indicator table alone")
+                return None
+            content = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        result.defer("file_vanished", "the file was in the raw folder when the load started and was gone when "
+                     "it was read (moved or renamed meanwhile?)")
+        return None
+    except NotARegularFile as exc:
+        result.defer("not_a_file", f"the entry is {exc}; only workbook files are loaded: put the .xlsx file "
+                     "itself in the raw folder")
+        return None
+    except OSError as exc:
+        result.defer("file_unreadable", f"the file could not be read ({exception_reason(exc)}); check that it "
+                     "is complete and that the loader may read it")
+        return None
+    if len(content) > MAX_FILE_BYTES:  # it grew past the limit after the size was taken
+        result.defer("file_changed_during_load", "the file grew while the load was reading it (still being "
+                     "copied?)")
+        return None
+    return content
+
+
+def _process(path: Path, result: WorkbookResult, expected_sha256: str | None, name_is_text: bool) -> WorkbookResult:
+    content = read_bounded(path, result)
+    if content is None:
+        return result
+    result.sha256 = hashlib.sha256(content).hexdigest()
     if expected_sha256 is not None and result.sha256 != expected_sha256:
-        return result.reject("file_changed_during_load", "the file changed while the load was reading it (still "
-                             "being copied?); it is not loaded now and will be read by the next run")
+        return result.defer("file_changed_during_load", "the file changed while the load was reading it (still "
+                            "being copied?); it is not loaded now")
+    if not name_is_text:
+        return result.reject("invalid_file_name", "the file name is not valid Unicode (UTF-8) text (undecodable "
+                             "bytes are shown as \\xNN); rename the file, typing its name again, and it will load")
     if result.source_district is None:
         known = ", ".join(sorted(districts()))
         return result.reject("unknown_district", f"the file is not inside a former district's folder ({known}); "

@@ -58,7 +58,7 @@ def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
 
 
 def test_discovery_skips_lock_files_and_system_files(tmp_path):
-    from flows.workbook import discover_files
+    from flows.raw_files import discover_files
 
     for name in ("ha_quang/a.xlsx", "ha_quang/~$a.xlsx", "ha_quang/Thumbs.db", "ha_quang/desktop.ini",
                  "ha_quang/.DS_Store", ".git/config", "thong_nong/b.csv"):

@@ -13,6 +13,7 @@ create table if not exists landing_load_runs (
     files_restored integer,            -- missing files that came back unchanged
     files_loaded integer not null,
     files_rejected integer not null,
+    files_pending integer,             -- could not be read this time; read again by the next run
     rows_loaded integer not null,
     rows_rejected integer not null,
     warnings integer not null,

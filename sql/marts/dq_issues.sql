@@ -1,5 +1,5 @@
 -- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look.
--- grain: one row per finding about each source file's current state: from the latest load that read it, and the warning that it is missing while it is
+-- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is
 -- column load_id: load that made the finding (view load_runs)
 -- column source_district: former district folder of the file (NULL when the file is outside one)
 -- column source_file: file path under raw/
@@ -34,7 +34,7 @@ final as (
     inner join file_status
         on findings.source_file = file_status.source_file
         and (findings.load_id = file_status.last_read_load_id
-             or (findings.load_id = file_status.last_event_load_id and file_status.last_action = 'missing'))
+             or (findings.load_id = file_status.last_event_load_id and file_status.last_action in ('missing', 'pending')))
     where file_status.last_action <> 'withdrawn'
 )
 

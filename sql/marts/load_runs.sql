@@ -12,7 +12,8 @@
 -- column files_missing: known files no longer in the raw folder (their figures stay, marked)
 -- column files_restored: missing files that came back unchanged
 -- column files_loaded: files read, with at least one row loaded
--- column files_rejected: files rejected as a whole
+-- column files_rejected: files rejected as a whole for what they contain (read again only when they change)
+-- column files_pending: files that could not be read this time (gone, still being copied, unreadable, the loader failed); the next run reads them again
 -- column rows_loaded: indicator rows loaded
 -- column rows_rejected: rows rejected by a structural check
 -- column warnings: warning findings of the run
@@ -36,6 +37,7 @@ final as (
         files_restored,
         files_loaded,
         files_rejected,
+        files_pending,
         rows_loaded,
         rows_rejected,
         warnings,

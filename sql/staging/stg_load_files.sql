@@ -1,4 +1,4 @@
--- grain: one row per file event per load (loaded, rejected, missing, restored, withdrawn)
+-- grain: one row per file event per load (loaded, rejected, pending, missing, restored, withdrawn)
 with source as (
     select * from landing_load_files
 ),

@@ -18,6 +18,7 @@ final as (
         coalesce(files_restored, 0) as files_restored,
         files_loaded,
         files_rejected,
+        coalesce(files_pending, 0) as files_pending,
         rows_loaded,
         rows_rejected,
         warnings,

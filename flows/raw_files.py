@@ -1,0 +1,52 @@
+"""The landing zone as a file system: which entries are there, and opening one safely.
+
+Everything under raw/ arrives from outside (a shared folder, a sync job, a clerk's copy), so an
+entry may be a link, a pipe, a device, unreadable, or gone by the time it is opened. Each of
+these must become a finding on that entry, never an exception that stops the night.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+# Files the operating system leaves in shared folders; never data.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+
+
+class NotARegularFile(OSError):
+    """A pipe, device, socket or link to a folder where a workbook was expected."""
+
+
+def discover_files(raw_dir: Path) -> list[Path]:
+    """Every entry under raw/ that is not a folder, except hidden ones, Excel's "~$" lock files
+    and OS thumbnails. Links to folders are listed, not followed (a link to / would walk the
+    whole disk, a link to its parent would never end), so that they get a finding."""
+    found: list[Path] = []
+    # A folder that cannot be listed is listed itself: opening it fails, and says why.
+    for folder, subfolders, names in os.walk(raw_dir, onerror=lambda error: found.append(Path(error.filename))):
+        base = Path(folder)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "~$")))
+        found += [base / n for n in names if not n.startswith((".", "~$")) and n.lower() not in SYSTEM_FILES]
+        found += [base / d for d in subfolders if (base / d).is_symlink()]
+    return sorted(found)
+
+
+def open_regular(path: Path):
+    """Open a regular file for reading (following links), or raise OSError.
+
+    Opened without blocking and checked on the open descriptor, so a pipe cannot hang the load
+    and an entry swapped for a device after it was listed is still refused.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a pipe, device or socket"
+            raise NotARegularFile(f"{kind}, not a file")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
