@@ -22,23 +22,33 @@ FIGURES = """select source_district, source_file, source_row, row_label, indicat
 RAW_FILES = [p.relative_to(RAW).as_posix() for p in sorted(RAW.glob("*/*.xlsx"))]
 
 
+# Runs a command and prints the peak resident memory of its largest process, in kB (Linux).
+PEAK_RSS = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+MAX_PEAK_RSS_MB = 700
+
+
 def test_every_bad_file_is_reported_and_every_good_figure_loads(loaded_warehouse, raw_copy, tmp_path):
     cases = write_all(raw_copy)
     warehouse = tmp_path / "w.duckdb"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
     env.pop("PREFECT_API_URL", None)
-    run = subprocess.run([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(raw_copy),
-                          "--warehouse", str(warehouse)], env=env, cwd=REPO, capture_output=True, text=True,
-                         timeout=300)
+    run = subprocess.run([sys.executable, "-c", PEAK_RSS, str(Path(sys.executable).with_name("haquang")), "load",
+                          "--raw", str(raw_copy), "--warehouse", str(warehouse)], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stderr  # not killed (negative), not crashed: rejected files exist
+    assert int(run.stderr.split()[-1]) / 1024 < MAX_PEAK_RSS_MB  # every case at once
     findings = {(f, c) for f, c in sql(warehouse, "select source_file, check_name from dq_issues")}
     for name, expected in cases.items():
         if expected.check_name:
             assert (name, expected.check_name) in findings, name
     rejected = {name for name, expected in cases.items() if expected.rejected}
+    pending = {name for name, expected in cases.items() if expected.pending}
     events = dict(sql(warehouse, "select source_file, change from file_events"))
     assert {name for name, change in events.items() if change == "rejected"} == rejected
-    assert sql(warehouse, "select files_rejected, files_seen from load_runs") == [(len(rejected), len(cases) + 2)]
+    assert {name for name, change in events.items() if change == "pending"} == pending
+    assert sql(warehouse, "select files_rejected, files_pending, files_seen from load_runs") == [
+        (len(rejected), len(pending), len(cases) + 2)]
     # the real tables' figures are exactly those of a run without the bad files
     assert sql(warehouse, FIGURES, RAW_FILES) == sql(loaded_warehouse, FIGURES, RAW_FILES)
     # hostile text is stored as text and every table is still there
