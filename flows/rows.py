@@ -15,11 +15,16 @@ from flows.locate import TableLocation
 from flows.numbers import NumberToken, format_number
 from flows.period import Period
 from flows.text import clean_text, column_letter
-from flows.values import Reading, describe, format_cell_number, read_cell
+from flows.values import (
+    Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
+)
 from schemas.catalogues import unit_code
 
 _SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
 _DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
+_FIGURE_ROLES = ("target", "actual", "reported_pct")
+_ROLE_NAMES = {"target": "target (Mục tiêu)", "actual": "result (Thực hiện)",
+               "reported_pct": "percentage (Tỷ lệ %)"}
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,9 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     if pct.unit_text not in ("", "%"):
         flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
     kind = _row_kind(target, actual, pct)
+    for role, reading in zip(_FIGURE_ROLES, (target, actual, pct)):
+        if problem := _unread_figure(role, reading, target, kind):
+            flag("unreadable_figure", role, problem, ERROR)
 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
@@ -165,11 +173,54 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
 
 
 def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:
+    """group, qualitative or measured, from the target and the result.
+
+    The result decides: words are a qualitative answer, unless the target is a figure and the
+    words are not a verdict (then a figure is missing, and _unread_figure reports it). With no
+    result, a target in words makes the row qualitative. The percentage never turns a row with
+    figures qualitative: "Đạt" there says the target was met, the figures still load.
+    """
     if target.kind == actual.kind == pct.kind == "empty":
         return "group"
-    if actual.kind == "text" or pct.kind == "text" or (actual.kind == "empty" and target.kind == "text"):
+    if _is_words(actual):
+        return "measured" if _is_figure(target) and not is_verdict(actual.raw) else "qualitative"
+    if actual.kind == "empty" and (_is_words(target) or (target.kind == "empty" and _is_words(pct))):
         return "qualitative"
     return "measured"
+
+
+def _is_figure(reading: Reading) -> bool:
+    """A number, or text meant as one that could not be read ("1O2")."""
+    return reading.is_numeric or (reading.kind == "text" and looks_like_figure(reading.raw))
+
+
+def _is_words(reading: Reading) -> bool:
+    return reading.kind == "text" and not looks_like_figure(reading.raw)
+
+
+def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> str | None:
+    """Why a figure cell's text was not loaded as a figure, or None when it was read (or is a
+    legitimate qualitative answer). Never a guess at what the clerk meant."""
+    if reading.kind != "text":
+        return None
+    name, text = _ROLE_NAMES[role], _shown(reading.raw)
+    example = "e.g. 95 or 87,5" if role == "reported_pct" else "e.g. 1.250 or 7,4"
+    if looks_like_figure(reading.raw):
+        return (f"the {name} {text!r} cannot be read as a figure ({why_unreadable(reading.raw)}); it is left empty "
+                f"and the rest of the row is loaded. Retype the figure as a plain number ({example}: a comma "
+                "for decimals, dots between thousands) with only a unit after it, and put any remark in the notes")
+    if kind == "measured" and role != "target" and not is_verdict(reading.raw):
+        because = (f"the target {target.raw!r} is a figure" if _is_figure(target)
+                   else "the row's other cells hold figures")
+        return (f"the {name} holds the words {text!r} where a figure is expected ({because}); it is left empty "
+                f"and the rest of the row is loaded. Type the figure ({example}), or a verdict such as "
+                "Đạt, Không đạt, Giữ vững, Đảm bảo, Hoàn thành, or leave the cell empty if there is no figure")
+    return None
+
+
+def _shown(text: str) -> str:
+    """A cell's text for a message: a paragraph is cut (the finding's raw_value keeps it whole)."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _target_tokens(target: Reading) -> tuple[NumberToken, ...]:
