@@ -52,10 +52,14 @@ class WarehouseBuild:
     def __init__(self, warehouse: Path):
         self.warehouse = warehouse
         self.con: duckdb.DuckDBPyConnection = wh.open_next_version(warehouse)
-        load_reference_tables(self.con)
-        self.load_id = wh.next_load_id(self.con)
-        self.known_files = {r[0] for r in self.con.execute(
-            "select distinct source_file from landing_load_files").fetchall()}
+        try:
+            load_reference_tables(self.con)
+            self.load_id = wh.next_load_id(self.con)
+            self.known_files = {r[0] for r in self.con.execute(
+                "select distinct source_file from landing_load_files").fetchall()}
+        except BaseException:  # the flow's clean-up starts after this: leave no `.next` copy behind
+            self.discard()
+            raise
         self.tally = Tally()
 
     def stage(self, batch: ParsedBatch) -> None:

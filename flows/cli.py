@@ -9,6 +9,7 @@
     haquang serve [--raw DIR] [--warehouse FILE] [--port PORT] [--api-url URL]
     haquang docs [--warehouse FILE] [--out DIR]
     haquang dashboard [--warehouse FILE]
+    haquang recover [--warehouse FILE] [--wait SECONDS]
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed, 2 bad usage.
 """
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return _docs(args.warehouse, args.out)
     if args.command == "dashboard":
         return _dashboard(args.warehouse)
+    if args.command == "recover":
+        return _recover(args.warehouse, args.wait)
     return _sql(args.warehouse, args.query, args.csv)
 
 
@@ -99,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", type=Path, default=None, help="folder for the pages (default: warehouse/docs)")
     dashboard = commands.add_parser("dashboard", help="write the exports and the dashboard page")
     dashboard.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="published DuckDB file")
+    recover = commands.add_parser("recover", help="put back the previous complete warehouse after the published "
+                                  "file was damaged (or set it aside, so that the next load rebuilds it)")
+    recover.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the damaged DuckDB file")
+    recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+                         help="how long to wait for a running load (default %(default)s)")
     return parser
 
 
@@ -119,8 +127,10 @@ def _load(args: argparse.Namespace) -> int:
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
     # the temporary Prefect server is stopped instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings at import
+    # Prefect reads its settings at import
+    from flows.load_flow import ExportsNotWritten, load_warehouse, summary_markdown
     from flows.lock import WarehouseBusy
+    from flows.warehouse import DamagedWarehouse
     from flows.runners import api_for_worker_processes, task_runner
 
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
@@ -129,10 +139,14 @@ def _load(args: argparse.Namespace) -> int:
             batching = {} if args.batch_size is None else {"batch_size": args.batch_size}
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
                            lock_wait_seconds=args.wait, **batching)
-    except WarehouseBusy as exc:
+    except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # the flow failed as a whole: the published warehouse is unchanged
+    except ExportsNotWritten as exc:  # the warehouse was published; only its exports are behind
+        print(summary_markdown(exc.summary))
+        print(f"haquang load: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the flow failed before publishing: the published warehouse is unchanged
         print(f"haquang load: the load failed ({type(exc).__name__}: {exc}); the published warehouse is the "
               "last complete one", file=sys.stderr)
         return 1
@@ -184,14 +198,38 @@ def _docs(warehouse: Path, out: Path | None) -> int:
 
 
 def _dashboard(warehouse: Path) -> int:
+    from flows.lock import WarehouseBusy, writer_lock
     from flows.outputs import write_outputs
+    from flows.warehouse import DamagedWarehouse, damage
 
     if not warehouse.exists():
         print(f"haquang dashboard: no warehouse at {warehouse}; run `make run` first", file=sys.stderr)
         return 2
-    page = write_outputs(warehouse)
+    try:
+        # As a load does: a load publishing meanwhile would otherwise find its exports overwritten
+        # by those of the version it replaced.
+        with writer_lock(warehouse, DEFAULT_LOCK_WAIT):
+            if (reason := damage(warehouse)) is not None:
+                raise DamagedWarehouse(warehouse, reason)
+            page = write_outputs(warehouse)
+    except (WarehouseBusy, DamagedWarehouse) as exc:
+        print(f"haquang dashboard: {exc}", file=sys.stderr)
+        return 1
     print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
     return 0
+
+
+def _recover(warehouse: Path, wait: float) -> int:
+    from flows.lock import WarehouseBusy
+    from flows.recover import recover_warehouse
+
+    try:
+        recovery = recover_warehouse(warehouse, wait)
+    except WarehouseBusy as exc:
+        print(f"haquang recover: {exc}", file=sys.stderr)
+        return 1
+    print(recovery.message)
+    return recovery.exit_code
 
 
 def _serve(args: argparse.Namespace) -> int:

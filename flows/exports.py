@@ -17,6 +17,8 @@ import duckdb
 
 from flows.warehouse import SQL_DIR, connect
 
+SCHEMAS_DIR = SQL_DIR.parent / "schemas"
+
 FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
 APOSTROPHE = "'"
 
@@ -32,13 +34,20 @@ RUN_VIEWS = {"load_runs", "file_events"}  # what a run with nothing new changes
 def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) -> dict:
     """Export each analyst view of the published warehouse; returns the manifest written.
 
-    After a run with nothing new only the run views are written again; the other files, and
-    their manifest entries, are those of the last load that changed something.
+    After a run with nothing new only the run views are written again, provided the exports in
+    place hold the data of the load just before it (their manifest names that load) computed by
+    the same SQL and reference tables; the other files, and their manifest entries, are kept.
+    Exports of any other load (a load killed, or whose exports failed, after it published), or
+    without a readable manifest, are all rewritten. The manifest's `kept_from_load` names the
+    load whose files were kept, or is null.
     """
     exports_dir.mkdir(parents=True, exist_ok=True)
-    previous = _previous_entries(exports_dir) if nothing_new else {}
+    models = models_sha256()
     with connect(warehouse, read_only=True) as con:
-        run = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 1").fetchone()
+        latest = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 2").fetchall()
+        run = latest[0] if latest else None
+        before = latest[1] if len(latest) > 1 else None
+        previous = _previous_entries(exports_dir, before, models) if nothing_new and before else {}
         files = []
         for view in analyst_views():
             if view in previous and view not in RUN_VIEWS:
@@ -53,10 +62,12 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
             rows = con.execute(f"select count(*) from {written}").fetchone()[0]
             for path, kind in ((parquet, "parquet"), (text, "csv")):
                 files.append({"view": view, "format": kind, "file": path.name, "rows": rows,
-                              "sha256": _sha256(path), "columns": columns})
+                              "bytes": path.stat().st_size, "sha256": _sha256(path), "columns": columns})
     manifest = {
         "load_id": run[0] if run else None,
         "load_finished_at": run[1].isoformat() if run else None,
+        "kept_from_load": before[0] if previous else None,
+        "models_sha256": models,
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "warehouse": str(warehouse.resolve()),
         "files": files,
@@ -66,17 +77,54 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
     return manifest
 
 
-def _previous_entries(exports_dir: Path) -> dict[str, list[dict]]:
-    """The last manifest's entries by view, for views whose files are all still in place."""
+def exports_hold(exports_dir: Path, load: tuple[int, dt.datetime]) -> bool:
+    """Whether the manifest in place names this load (its id and finish time: ids repeat after a recovery)."""
+    manifest = _read_manifest(exports_dir)
+    try:
+        finished = dt.datetime.fromisoformat(manifest["load_finished_at"])
+        return manifest["load_id"] == load[0] and finished == load[1]
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _read_manifest(exports_dir: Path) -> dict:
     try:
         manifest = json.loads((exports_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def models_sha256() -> str:
+    """What the views compute from besides the landing rows: the SQL and the reference tables.
+
+    A release that changes either is read by a run with nothing new in raw/ (parsing code is
+    covered by the parser version, which makes that run read every file again).
+    """
+    digest = hashlib.sha256()
+    for path in sorted([*SQL_DIR.rglob("*.sql"), *SCHEMAS_DIR.rglob("*.csv")]):
+        digest.update(str(path.relative_to(SQL_DIR.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_entries(exports_dir: Path, load: tuple[int, dt.datetime], models: str) -> dict[str, list[dict]]:
+    """The manifest's entries by view, when it names `load` and `models`, for views whose files are still in place."""
+    if not exports_hold(exports_dir, load) or _read_manifest(exports_dir).get("models_sha256") != models:
+        return {}
     entries: dict[str, list[dict]] = {}
-    for entry in manifest.get("files", []):
-        entries.setdefault(entry["view"], []).append(entry)
-    return {view: group for view, group in entries.items()
-            if all((exports_dir / e["file"]).exists() for e in group)}
+    try:
+        for entry in _read_manifest(exports_dir)["files"]:
+            entries.setdefault(entry["view"], []).append(entry)
+        return {view: group for view, group in entries.items() if all(_in_place(exports_dir, e) for e in group)}
+    except (KeyError, TypeError, AttributeError):  # a manifest of another shape: write everything again
+        return {}
+
+
+def _in_place(exports_dir: Path, entry: dict) -> bool:
+    """The file is there with the length the manifest gives (a cheap stand-in for its SHA-256)."""
+    path = exports_dir / entry["file"]
+    return path.is_file() and path.stat().st_size == entry["bytes"]
 
 
 def _write_csv(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:

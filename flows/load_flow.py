@@ -108,8 +108,24 @@ def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def publish_exports(warehouse: Path, nothing_new: bool) -> Path:
-    """Exports, dashboard page and data dictionary of the warehouse just published."""
+    """Exports, dashboard page and data dictionary of the warehouse just published.
+
+    Exports that a failure or a kill left half-written name an older load in their manifest;
+    the next run (or `haquang dashboard`) then writes them all again.
+    """
     return write_outputs(warehouse, nothing_new)
+
+
+class ExportsNotWritten(Exception):
+    """The load published its warehouse, then failed to write the exports beside it."""
+
+    def __init__(self, summary: LoadSummary, reason: str):
+        super().__init__(summary, reason)  # both in args: the exception survives pickling
+        self.summary, self.reason = summary, reason
+
+    def __str__(self) -> str:
+        return (f"load {self.summary.load_id} was published; writing the exports failed ({self.reason}); "
+                "they will be rewritten by the next run, or now with `haquang dashboard`")
 
 
 @task(cache_policy=NO_CACHE)
@@ -150,7 +166,11 @@ def load_warehouse(
         except BaseException:
             build.discard()
             raise
-        publish_exports(warehouse, summary.nothing_new)
+        try:
+            publish_exports(warehouse, summary.nothing_new)
+        except Exception as exc:  # the warehouse is published: say so, not that the load failed
+            publish_artifacts(summary)
+            raise ExportsNotWritten(summary, f"{type(exc).__name__}: {exc}") from exc
     publish_artifacts(summary)
     return summary
 

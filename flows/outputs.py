@@ -22,9 +22,13 @@ def docs_dir(warehouse: Path) -> Path:
 
 
 def write_outputs(warehouse: Path, nothing_new: bool = False) -> Path:
-    """Exports first (the dashboard reads only them), then the page and the data dictionary."""
-    export_views(warehouse, exports_dir(warehouse), nothing_new)
+    """Exports first (the dashboard reads only them), then the page and the data dictionary.
+
+    The dictionary is kept only when the exports' data files were (they held the load before a
+    run with nothing new): outputs left by a load that stopped half-way are all written again.
+    """
+    manifest = export_views(warehouse, exports_dir(warehouse), nothing_new)
     write_dashboard(exports_dir(warehouse), dashboard_file(warehouse))
-    if not nothing_new or not (docs_dir(warehouse) / "data_dictionary.md").exists():
+    if manifest["kept_from_load"] is None or not (docs_dir(warehouse) / "data_dictionary.md").exists():
         write_docs(warehouse, docs_dir(warehouse))
     return dashboard_file(warehouse)

@@ -43,17 +43,95 @@ def next_version_path(published: Path) -> Path:
     return published.with_name(published.name + ".next")
 
 
-def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
-    """A writable copy of the published warehouse (or a new one), with the landing tables in place."""
-    published.parent.mkdir(parents=True, exist_ok=True)
+def previous_version_path(published: Path) -> Path:
+    """The version published before the current one, kept for `haquang recover`."""
+    return published.with_name(published.name + ".previous")
+
+
+def _build_leftovers(published: Path) -> tuple[Path, ...]:
     building = next_version_path(published)
-    for leftover in (building, building.with_name(building.name + ".wal")):
-        leftover.unlink(missing_ok=True)  # a previous run was killed mid-build
-    if published.exists():
-        shutil.copyfile(published, building)
-    con = connect(building, threads=BUILD_THREADS)
-    create_landing_tables(con)
+    linking = previous_version_path(published)
+    return (building, building.with_name(building.name + ".wal"), linking.with_name(linking.name + ".tmp"))
+
+
+class DamagedWarehouse(Exception):
+    """The published warehouse cannot be read, so no load can build on it."""
+
+    def __init__(self, warehouse: Path, reason: str):
+        super().__init__(warehouse, reason)  # both in args: the exception survives pickling between processes
+        self.warehouse, self.reason = warehouse, reason
+
+    def __str__(self) -> str:
+        return (f"the published warehouse {self.warehouse} is damaged and cannot be read ({self.reason}), "
+                f"so nothing can be loaded into it. Run `haquang recover --warehouse {self.warehouse}`: it puts "
+                "back the previous complete version, or, when there is none, sets the damaged file aside so that "
+                "the next load rebuilds the warehouse from raw/")
+
+
+# A DuckDB file is three 4 KiB headers followed by its blocks; a file shorter than that was cut off.
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def damage(warehouse: Path) -> str | None:
+    """Why a warehouse file cannot be built on (DuckDB's own words), or None when it opens cleanly.
+
+    Cheap, so that it can run before every load copies the file: open it read-only, find the
+    landing tables (a DuckDB file without them is not this warehouse), count their rows, and
+    compare the file's length with the blocks its header counts (a truncated file whose catalogue
+    survived still opens). Corruption inside a block that nobody reads is not found here.
+    """
+    try:
+        with connect(warehouse, read_only=True) as con:
+            present = {r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+            missing = [table for table in landing_tables() if table not in present]
+            if missing:
+                return "a DuckDB file without the warehouse's landing tables: " + ", ".join(missing) + " missing"
+            for table in landing_tables():
+                con.execute(f"select count(*) from {table}").fetchone()
+            block_size, total_blocks = con.execute(
+                "select block_size, total_blocks from pragma_database_size()").fetchone()
+    except duckdb.Error as exc:
+        return str(exc)
+    expected, actual = DUCKDB_HEADER_BYTES + block_size * total_blocks, warehouse.stat().st_size
+    if actual < expected:
+        return f"the file holds {actual:,} bytes where its header counts {expected:,}: it was cut off"
+    return None
+
+
+def landing_tables() -> list[str]:
+    return sorted(path.stem for path in (SQL_DIR / "landing").glob("*.sql"))
+
+
+def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
+    """A writable copy of the published warehouse (or a new one), with the landing tables in place.
+
+    A damaged published file is refused before it is copied (DamagedWarehouse), and a copy that
+    fails half-way is removed: a failed load never leaves a `.next` file behind.
+    """
+    published.parent.mkdir(parents=True, exist_ok=True)
+    _remove_build_leftovers(published)  # a previous run was killed mid-build
+    if published.exists() and (reason := damage(published)) is not None:
+        raise DamagedWarehouse(published, reason)
+    building = next_version_path(published)
+    try:
+        if published.exists():
+            shutil.copyfile(published, building)
+        con = connect(building, threads=BUILD_THREADS)
+        try:
+            create_landing_tables(con)
+        except BaseException:
+            con.close()
+            raise
+    except BaseException:
+        _remove_build_leftovers(published)
+        raise
     return con
+
+
+def _remove_build_leftovers(published: Path) -> None:
+    for leftover in _build_leftovers(published):
+        leftover.unlink(missing_ok=True)
 
 
 def create_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -201,10 +279,30 @@ def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
 
 
 def publish(con: duckdb.DuckDBPyConnection, published: Path) -> None:
-    """Make the built version the published one in one atomic rename."""
+    """Make the built version the published one in one atomic rename, keeping the one it replaces."""
     con.execute("checkpoint")
     con.close()
+    keep_previous_version(published)
     os.replace(next_version_path(published), published)
+
+
+def keep_previous_version(published: Path) -> None:
+    """Hard-link the published file as `<warehouse>.previous` before a new version replaces it.
+
+    `haquang recover` puts it back when the published file is damaged. A link copies nothing;
+    the old version's disk space is held until the next publish. Linked under a temporary name
+    and renamed, so `.previous` is always one whole version.
+    """
+    previous = previous_version_path(published)
+    if not published.exists() or (previous.exists() and os.path.samefile(published, previous)):
+        return  # nothing to keep, or kept already (after a recovery both names are one file)
+    linking = _build_leftovers(published)[2]
+    linking.unlink(missing_ok=True)
+    try:
+        os.link(published, linking)
+    except OSError:  # a file system without hard links: a copy costs time but keeps the promise
+        shutil.copyfile(published, linking)
+    os.replace(linking, previous)  # rename(2) does nothing if both names are one file: hence the check above
 
 
 def discard(con: duckdb.DuckDBPyConnection, published: Path) -> None:
@@ -212,7 +310,7 @@ def discard(con: duckdb.DuckDBPyConnection, published: Path) -> None:
     try:
         con.close()
     finally:
-        next_version_path(published).unlink(missing_ok=True)
+        _remove_build_leftovers(published)
 
 
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
