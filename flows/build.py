@@ -105,10 +105,12 @@ class WarehouseBuild:
                     "loaded": False, "rows_loaded": 0} for f in plan.restored]
         if events:
             wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
+        from flows.cli_format import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
+
         self._add_findings(pd.DataFrame([{
             "source_district": name.split("/")[0], "source_file": name, "check_name": "file_missing",
             "severity": WARNING, "message": "the file is no longer in the raw folder; its figures stay published, "
-            f"marked as from a missing file, until someone runs `haquang withdraw {name}`",
+            f"marked as from a missing file, until someone runs `haquang withdraw {shell_argument(name)}`",
         } for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
         tally = self.tally
         run = {

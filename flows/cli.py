@@ -163,12 +163,20 @@ def _synth(count: int, out: Path, seed: int, templates: Path) -> int:
 
 
 def _status(warehouse: Path) -> int:
+    from flows.cli_format import show_name, stdout_closed_quietly
     from flows.status import status_report
+    from flows.warehouse import WarehouseUnreadable
 
     if not warehouse.exists():
-        print(f"haquang status: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
+        print(f"haquang status: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
         return 2
-    print(status_report(warehouse))
+    try:
+        report = status_report(warehouse)
+    except WarehouseUnreadable as exc:
+        print(f"haquang status: {exc}", file=sys.stderr)
+        return 1
+    with stdout_closed_quietly():
+        print(report)
     return 0
 
 
@@ -242,22 +250,34 @@ def _serve(args: argparse.Namespace) -> int:
 def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     import duckdb
 
+    from flows.cli_format import show_name, stdout_closed_quietly
+    from flows.warehouse import QueryRefused, WarehouseUnreadable
     from flows.warehouse import query as run_query
 
     if not warehouse.exists():
-        print(f"haquang sql: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
+        print(f"haquang sql: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
         return 2
     try:
         columns, rows = run_query(warehouse, query)
-    except duckdb.Error as exc:
-        print(f"haquang sql: {exc}", file=sys.stderr)
+    except QueryRefused as exc:
+        print(f"haquang sql: refused: {exc}", file=sys.stderr)
         return 2
-    if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([neutralise_formula(v) for v in row] for row in rows)
-    else:
-        print(format_table(columns, rows))
+    except WarehouseUnreadable as exc:
+        print(f"haquang sql: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        # DuckDB's first paragraph, on one line ("Parser Error: syntax error at or near ..., Candidate
+        # bindings: ..."); the LINE/caret drawing after the blank line needs more than one.
+        reason = " ".join(str(exc).split("\n\n")[0].splitlines())
+        print(f"haquang sql: {show_name(reason)}", file=sys.stderr)
+        return 2
+    with stdout_closed_quietly():  # `haquang sql ... | head -1`
+        if as_csv:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows([neutralise_formula(v) for v in row] for row in rows)
+        else:
+            print(format_table(columns, rows))
     return 0
 
 

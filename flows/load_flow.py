@@ -237,7 +237,13 @@ EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_hi
 
 
 def summary_markdown(summary: LoadSummary) -> str:
-    """What the person on call reads: what changed, rows per district, findings, where the warehouse is."""
+    """What the person on call reads: what changed, rows per district, findings, where the warehouse is.
+
+    File and sheet names, and messages that quote cell text, come from whoever sent the workbook:
+    each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
+    """
+    from flows.cli_format import show_name
+
     lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
     lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
                  f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
@@ -248,7 +254,7 @@ def summary_markdown(summary: LoadSummary) -> str:
                          ("not read this time, tried again by the next run", summary.files_pending),
                          ("in conflict (same figures in one load; the newest file is published)", summary.conflicts)):
         if names:
-            shown = ", ".join(names[:SUMMARY_FILES_SHOWN])
+            shown = ", ".join(show_name(name) for name in names[:SUMMARY_FILES_SHOWN])
             more = f" and {len(names) - SUMMARY_FILES_SHOWN} more" if len(names) > SUMMARY_FILES_SHOWN else ""
             lines.append(f"- {label} ({len(names)}): {shown}{more}")
     for district, rows in sorted(summary.rows_by_district.items()):
@@ -260,9 +266,9 @@ def summary_markdown(summary: LoadSummary) -> str:
                  f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)")
     for error in summary.errors[:20]:
         cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
-        where = ", ".join(str(x) for x in (error["source_file"], error.get("source_sheet"),
-                                          error.get("source_row") and f"cell {cell}") if x)
-        lines.append(f"  - ERROR {error['check_name']} in {where}: {error['message']}")
+        where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
+                                                    error.get("source_row") and f"cell {cell}") if x)
+        lines.append(f"  - ERROR {error['check_name']} in {where}: {show_name(str(error['message']))}")
     lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
               f"Exports, dashboard and data dictionary: {summary.warehouse.resolve().parent}/"
               "{exports,dashboard/index.html,docs}", "", "Query it, for example:",

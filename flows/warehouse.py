@@ -313,9 +313,96 @@ def discard(con: duckdb.DuckDBPyConnection, published: Path) -> None:
         _remove_build_leftovers(published)
 
 
+class QueryRefused(ValueError):
+    """A query `haquang sql` will not run; the message says why, in one line for the analyst."""
+
+
+class WarehouseUnreadable(Exception):
+    """The warehouse file could not be opened or read; the message says why and what to do next."""
+
+    def __init__(self, warehouse: Path, reason: duckdb.Error | str, step: str = "opened"):
+        from flows.cli_format import shell_argument, show_name
+
+        self.warehouse, self.reason = warehouse, reason
+        said = show_name(" ".join(str(reason).split("\n\n")[0].splitlines()))
+        if "Conflicting lock" in str(reason):  # another process writes it: busy, not damaged
+            text = f"the warehouse {show_name(str(warehouse))} is in use by another process ({said}); try again " \
+                   "when it has finished"
+        else:
+            text = f"the warehouse {show_name(str(warehouse))} could not be {step} ({said}); the file may be " \
+                   f"damaged. Run `haquang recover --warehouse {shell_argument(str(warehouse))}` to put back the " \
+                   "previous complete version (or to learn how to rebuild it from raw/)"
+        super().__init__(text)
+
+
+ALLOWED_QUERY = "haquang sql runs one read-only query (SELECT, FROM, WITH, DESCRIBE, SUMMARIZE, PIVOT) of the " \
+                "warehouse's views"
+# What the analyst's connection may do is settled before their SQL runs, by DuckDB itself: no file
+# but the warehouse (read_csv, read_text, glob, COPY, ATTACH, replacement scans of '/path'), no
+# extension installed or loaded behind their back, and the configuration locked so that no
+# statement can undo any of it.
+SANDBOX_SETTINGS = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_persistent_secrets": False,
+    "memory_limit": DUCKDB_MEMORY_LIMIT,
+    "lock_configuration": True,
+}
+# SELECT covers FROM-first queries, CTEs, VALUES, DESCRIBE, SHOW and SUMMARIZE; DuckDB's parser turns a
+# PIVOT without an IN list into a MULTI statement (it lists the values first). Every other type is refused,
+# and the settings above hold even if one slipped through.
+ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.MULTI}
+WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE_INTO", "CREATE", "CREATE_FUNC", "DROP", "ALTER", "VACUUM"}
+# What the analyst typed, where DuckDB's type name says something else.
+STATEMENT_WORDS = {"LOAD": "INSTALL or LOAD", "CALL": "CALL or CHECKPOINT", "PRAGMA": "PRAGMA or IMPORT",
+                   "SET": "SET, RESET or USE", "VACUUM": "VACUUM or ANALYZE", "DELETE": "DELETE or TRUNCATE",
+                   "ALTER": "ALTER or COMMENT ON", "TRANSACTION": "BEGIN, COMMIT or ROLLBACK"}
+
+
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run one read-only query: (column names, rows)."""
-    with connect(warehouse, read_only=True) as con:
-        cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
+    """Run one read-only query of the warehouse, and nothing else: (column names, rows).
+
+    Raises QueryRefused for anything but one query (DuckDB's own parser counts and types the
+    statements), WarehouseUnreadable when the file cannot be opened, duckdb.Error for a query
+    DuckDB rejects.
+    """
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True, config=SANDBOX_SETTINGS)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(warehouse, exc) from exc
+    with con:
+        statements = con.extract_statements(sql)
+        if not statements:
+            raise QueryRefused(f"the query is empty: {ALLOWED_QUERY}, e.g. \"select * from load_runs\"")
+        if len(statements) > 1:
+            raise QueryRefused(f"the query holds {len(statements)} statements: {ALLOWED_QUERY}; run them one "
+                               "at a time")
+        statement = statements[0]
+        try:
+            statement_type = statement.type
+        except ValueError as exc:  # a type the Python API cannot name (UPDATE EXTENSIONS in duckdb 2.0)
+            raise QueryRefused(f"that kind of statement is not allowed: {ALLOWED_QUERY}") from exc
+        if statement_type not in ALLOWED_STATEMENTS:
+            kind = statement_type.name
+            words = STATEMENT_WORDS.get(kind, kind.replace("_", " "))
+            if kind in WRITES:
+                raise QueryRefused(f"the warehouse is read-only: {words} statements are refused; {ALLOWED_QUERY}")
+            raise QueryRefused(f"{words} statements are not allowed: {ALLOWED_QUERY}")
+        try:
+            cursor = con.execute(statement)  # the very statement checked above, not the text again
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except duckdb.PermissionException as exc:
+            raise QueryRefused(f"the query reaches outside the warehouse ({str(exc).splitlines()[0]}): "
+                               f"{ALLOWED_QUERY}") from exc
+        except duckdb.Error as exc:
+            if _is_damage(exc):
+                raise WarehouseUnreadable(warehouse, exc, "read") from exc
+            raise
+
+
+def _is_damage(exc: duckdb.Error) -> bool:
+    """A read of the warehouse file failed: truncated (an IO error: no other file is reachable) or a
+    block whose checksum does not match (DuckDB raises that as a bare Error)."""
+    return isinstance(exc, duckdb.IOException) or str(exc).startswith("Corrupt database file")
