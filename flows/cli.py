@@ -23,7 +23,7 @@ import signal
 import sys
 from pathlib import Path
 
-from flows.cli_format import format_table, neutralise_formula
+from flows.cli_format import format_table, neutralise_formula, show_name, stdout_closed_quietly
 
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
@@ -163,7 +163,6 @@ def _synth(count: int, out: Path, seed: int, templates: Path) -> int:
 
 
 def _status(warehouse: Path) -> int:
-    from flows.cli_format import show_name, stdout_closed_quietly
     from flows.status import status_report
     from flows.warehouse import WarehouseUnreadable
 
@@ -182,14 +181,16 @@ def _status(warehouse: Path) -> int:
 
 def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
     from flows.lock import WarehouseBusy
+    from flows.warehouse import DamagedWarehouse
     from flows.withdraw import UnknownFile, withdraw_file
 
     try:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
-    except (UnknownFile, WarehouseBusy) as exc:
-        print(f"haquang withdraw: {exc}", file=sys.stderr)
+    except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
+        print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
-    print(f"Withdrew {source_file} in load {load_id}: its figures are in indicator_results_history only.")
+    print(f"Withdrew {show_name(source_file)} in load {load_id}: its figures are in indicator_results_history "
+          "only.")
     return 0
 
 
@@ -250,7 +251,6 @@ def _serve(args: argparse.Namespace) -> int:
 def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     import duckdb
 
-    from flows.cli_format import show_name, stdout_closed_quietly
     from flows.warehouse import QueryRefused, WarehouseUnreadable
     from flows.warehouse import query as run_query
 
