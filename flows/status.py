@@ -31,7 +31,7 @@ def _report(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -
     con.execute(f"set TimeZone = '{LOCAL_ZONE}'")
     run = con.execute("""
         select load_id, started_at, finished_at, status, mode, files_seen, files_skipped, files_loaded,
-               files_rejected, files_missing, rows_loaded, rows_rejected, warnings, errors
+               files_rejected, files_missing, rows_loaded, rows_rejected, warnings, errors, files_pending
         from load_runs order by load_id desc limit 1""").fetchone()
     if run is None:
         return f"{show_name(str(warehouse))}: no load has run yet"
@@ -44,22 +44,32 @@ def _report(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -
     last_change = con.execute("select max(r.finished_at) from load_runs r join file_events e using (load_id) "
                               "where e.change in ('new', 'updated', 'withdrawn')").fetchone()[0]
     open_issues = dict(con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+    pending = con.execute("""
+        select status.source_file, issues.check_name, issues.message
+        from int_file_status as status
+        left join dq_issues as issues
+            on issues.source_file = status.source_file and issues.load_id = status.last_event_load_id
+        where status.last_action = 'pending' order by 1""").fetchall()
 
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
     lines = [
         f"Last load {load_id} ({run[4]}): {run[3]}",
         f"  ran {run[1]:%Y-%m-%d %H:%M} to {run[2]:%H:%M:%S} {LOCAL_ZONE} time, {_age(now - run[2])} ago",
-        f"  files: {run[5]} seen, {run[6]} unchanged, {run[7]} loaded, {run[8]} rejected, {run[9]} missing",
+        f"  files: {run[5]} seen, {run[6]} unchanged, {run[7]} loaded, {run[8]} rejected, {run[14]} pending, "
+        f"{run[9]} missing",
         f"  rows: {run[10]} loaded, {run[11]} rejected; findings: {run[13]} errors, {run[12]} warnings",
     ]
     lines.append("What changed:" if changes else "What changed: nothing new")
     lines += [f"  {change:9} {show_name(name)}" + (f" ({rows} rows)" if rows else "") for change, name, rows in changes]
     if errors:
-        lines.append("Rejected:")
+        lines.append("Errors of this load (not loaded):")
         lines += [f"  {show_name(file)}" + (f", sheet {show_name(sheet)}" if sheet else "")
                   + (f", row {row}" if row else "") + f": {check}: {show_name(message)}"
                   for file, sheet, row, check, message in errors]
+    if pending:
+        lines.append("Pending (not read yet; the next run tries again):")
+        lines += [f"  {show_name(file)}: {check}: {show_name(message or '')}" for file, check, message in pending]
     if last_change is not None:
         lines.append(f"Published figures last changed {_age(now - last_change)} ago ({last_change:%Y-%m-%d %H:%M}).")
     lines.append(f"Open data-quality issues: {open_issues.get('error', 0)} errors, "
