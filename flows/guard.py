@@ -1,17 +1,21 @@
 """Inspect a workbook's bytes before any spreadsheet reader sees them.
 
-python-calamine aborts the whole process (no exception) on a sheet that claims a cell at
-XFD1048576, and every reader inflates a zip bomb. So the container is checked first, with
-the standard zipfile module, defusedxml for the workbook's small index parts (no DTDs, no
-entities) and one pass of compiled regular expressions over each sheet's XML, within fixed
-limits. What the scan learns on the way (formula cells without a cached value, hidden
-rows) is kept for the row parser.
+python-calamine aborts the whole process (no exception) on a sheet with a cell at XFD1048576,
+whether the XML says so with r="XFD1048576" or by position alone (cells and rows may carry no
+r attribute), fills the whole rectangle from A1 to the farthest cell in memory, and reserves
+memory for whatever string count the workbook declares; every reader inflates a zip bomb. So
+the container is checked first, with the standard zipfile module, defusedxml for the
+workbook's small index parts (no DTDs, no entities) and one pass of a streaming tokenizer
+(expat) over each sheet's XML that places cells the way calamine does, within fixed limits.
+What the pass learns on the way (formula cells without a cached value, hidden rows) is kept
+for the row parser.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
+import pyexpat
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,9 +29,15 @@ MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20x; bombs compress 10
 MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 50_000  # an indicator table has tens of rows; a district workbook a few thousand
 MAX_COLUMNS = 500
+# python-calamine fills the whole rectangle from A1 to the farthest cell (about 40 bytes a cell
+# with the Python lists read_workbook makes), so the area, summed over a workbook's sheets, is
+# what bounds memory. Measured: 1,000,000 cells of distinct texts took 144 MB in read_workbook,
+# too close to the 150 MB budget; half of that is the limit (tests/test_guard_extent.py measures
+# the worst accepted workbook). A district workbook of 5,000 rows by 20 columns is a fifth of it.
+MAX_CELLS = 500_000
+MAX_MERGED_AREAS = 10_000  # header matching walks the merged areas for every header cell
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
-_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 class UnsafeWorkbook(Exception):
@@ -66,7 +76,12 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
     _check_container(entries)
     try:
         sheets = _sheet_parts(archive)
-        return {name: _scan_sheet(archive, part) for name, part in sheets.items()}
+        _check_shared_strings(archive)
+        facts, budget = {}, MAX_CELLS
+        for name, part in sheets.items():
+            facts[name], area = _scan_sheet(archive, part, budget)
+            budget -= area
+        return facts
     except DefusedXmlException as exc:
         raise UnsafeWorkbook("xml_entities", f"the workbook's XML declares entities or a DTD ({type(exc).__name__}), "
                              "which Excel never writes; it is not read. Re-save it from Excel") from None
@@ -106,16 +121,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(rb'<dimension[^>]*\sref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
-_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?(/>|>(.*?)</c>)', re.DOTALL)
-_HIDDEN_ROW = re.compile(rb'<row\s[^>]*?r="(\d+)"[^>]*?\shidden="(?:1|true)"|<row\s[^>]*?\shidden="(?:1|true)"[^>]*?r="(\d+)"')
-_CELL_POSITION = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"')
-_FORMULA = re.compile(rb"<f[\s>/]")
-_VALUE = re.compile(rb"<v>[^<]")
+# A reference as python-calamine parses it: letters of either case, then ASCII digits. Anything
+# else makes calamine fail with an error (not a crash), so it is left for the reader to report.
+_REF = re.compile(r"([A-Za-z]*)([0-9]+)")
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
-    """One pass of compiled regular expressions over the sheet's XML (no XML tree is built)."""
+def _scan_sheet(archive: zipfile.ZipFile, part: str, budget: int) -> tuple[SheetFacts, int]:
+    """Facts of one sheet and the area of the rectangle from A1 that the cell reader will fill."""
     info = archive.getinfo(part)
     with archive.open(info) as stream:
         xml = stream.read(info.file_size + 1)
@@ -124,38 +136,188 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
     if _DTD.search(xml):
         raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
                              "writes; it is not read. Re-save it from Excel")
-    for match in _DIMENSION.finditer(xml):
-        for ref in match.groups():
-            if ref:
-                _check_extent(ref.decode(), "the sheet declares its size as")
+    return _walk_sheet(xml, budget)
+
+
+def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
+    """Follow a sheet's XML the way python-calamine places cells, with a streaming tokenizer (expat).
+
+    A cell's position is its r attribute if it has one, else one column right of the previous
+    cell; a row's is its r, else one below the previous row (the format allows both). Names are
+    compared without their namespace prefix (calamine accepts <x:row>); quoting, spacing and
+    attribute order are the tokenizer's business. Only cells with content (a value, formula or
+    inline string) count towards the extent: calamine skips empty ones. A cell beyond the limits
+    raises UnsafeWorkbook as soon as it is met. budget is what the workbook's earlier sheets left
+    of MAX_CELLS. Returns the facts and the area from A1 to the farthest cell.
+
+    Closures over local state rather than methods: expat calls back twice per element, and
+    this is the guard's whole cost (about 1 microsecond an element).
+    """
     facts = SheetFacts()
-    for match in _HIDDEN_ROW.finditer(xml):
-        facts.hidden_rows.add(int(match.group(1) or match.group(2)) - 1)
-    refs = _CELL_POSITION.findall(xml)
-    if refs:  # the deepest and the widest cell decide the extent
-        for letters, number in (max(refs, key=lambda r: int(r[1])), max(refs, key=lambda r: (len(r[0]), r[0]))):
-            _check_extent((letters + number).decode(), "a cell sits at")
-    if _FORMULA.search(xml):  # cell by cell only in a sheet that has formulas at all
-        for match in _CELL.finditer(xml):
-            inner = match.group(4) or b""
-            if _FORMULA.search(inner) and not _VALUE.search(inner):
-                position = (match.group(1) + match.group(2)).decode()
-                facts.formulas_without_value.add(_check_extent(position, "a cell sits at"))
-    return facts
+    row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
+    last_row = last_col = -1  # the deepest and the widest cell with content
+    cell = None  # the open cell's (row, column)
+    has_content = has_formula = has_value = False
+    merged_areas = 0
+    parser = pyexpat.ParserCreate()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, cell, has_content, has_formula, has_value, merged_areas
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if cell is not None:  # inside a cell: a value, a formula or an inline string
+            has_content = True
+            if name == "f":
+                has_formula = True
+            elif name == "v":
+                parser.CharacterDataHandler = value_text
+        elif name == "c":
+            ref = attrs.get("r")
+            position = _position(ref, "a cell sits at") if ref is not None else None
+            if position is None or position[1] is None:
+                cell = (row, col)
+            else:
+                cell = position
+                col = position[1]
+            has_content = has_formula = has_value = False
+        elif name == "row":
+            ref = attrs.get("r")
+            position = _position(ref, "a row starts at") if ref is not None else None
+            if position is not None:
+                row = position[0]
+            if attrs.get("hidden") in ("1", "true"):
+                facts.hidden_rows.add(row)
+        elif name == "dimension":
+            for ref in (attrs.get("ref") or "").split(":"):
+                _position(ref, "the sheet declares its size as")
+        elif name == "mergeCell":
+            merged_areas += 1
+            if merged_areas > MAX_MERGED_AREAS:
+                raise UnsafeWorkbook("sheet_too_large", f"a sheet has more than {MAX_MERGED_AREAS:,} merged areas "
+                                     "(an indicator table has a few); unmerge the cells outside the table, "
+                                     "re-save and send it again")
+
+    def end(name: str) -> None:
+        nonlocal row, col, cell, last_row, last_col
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            if cell is None:
+                return
+            cell_row, cell_col = cell
+            cell, col = None, cell_col + 1
+            if not has_content:
+                return
+            if has_formula and not has_value:
+                facts.formulas_without_value.add((cell_row, cell_col))
+            if cell_row > last_row or cell_col > last_col:
+                last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
+                _check_reach(cell_row, cell_col, last_row, last_col, budget)
+        elif name == "v":
+            parser.CharacterDataHandler = None
+        elif name == "row":
+            row, col = row + 1, 0
+
+    def value_text(_text: str) -> None:
+        nonlocal has_value
+        has_value = True
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    try:
+        parser.Parse(xml, True)
+    except pyexpat.ExpatError as exc:
+        raise UnsafeWorkbook("damaged_workbook", f"a sheet's XML is damaged ({exc}); re-save the workbook "
+                             "from Excel and send it again") from None
+    return facts, (last_row + 1) * (last_col + 1)
 
 
-def _check_extent(ref: str, what: str) -> tuple[int | None, int | None]:
-    match = _CELL_REF.match(ref)
-    if not match:
-        return None, None
+def _check_reach(row: int, col: int, last_row: int, last_col: int, budget: int) -> None:
+    """Refuse a sheet whose farthest cells make calamine's rectangle from A1 too large."""
+    if last_row >= MAX_ROWS or last_col >= MAX_COLUMNS:
+        raise UnsafeWorkbook("sheet_too_large", f"a cell sits at {_name(row, col)}, beyond {MAX_ROWS} rows or "
+                             f"{MAX_COLUMNS} columns (readers crash on such sheets); clear the far cells, "
+                             "re-save and send it again")
+    area = (last_row + 1) * (last_col + 1)
+    if area > budget:
+        raise UnsafeWorkbook("sheet_too_large", f"a cell sits at {_name(row, col)}: the reader would hold "
+                             f"{area:,} cells from A1 to there ({MAX_CELLS - budget:,} more in the sheets before "
+                             f"it), more than the {MAX_CELLS:,} allowed in a workbook; delete the rows and "
+                             "columns outside the indicator table, re-save and send it again")
+
+
+def _refuse_dtd(*_args) -> None:
+    raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
+                         "writes; it is not read. Re-save it from Excel")
+
+
+def _position(ref: str, what: str) -> tuple[int, int | None] | None:
+    """0-based (row, column) of a reference such as "B7" or "7" (column None); None if calamine
+    would refuse it. Raises UnsafeWorkbook when it lies beyond the row or column limit."""
+    match = _REF.fullmatch(ref)
+    if not match or int(match.group(2)) == 0:
+        return None
     letters, number = match.groups()
     col = 0
-    for letter in letters:
+    for letter in letters.upper():
         col = col * 26 + ord(letter) - 64
     if int(number) > MAX_ROWS or col > MAX_COLUMNS:
         raise UnsafeWorkbook("sheet_too_large", f"{what} {ref}, beyond {MAX_ROWS} rows or {MAX_COLUMNS} columns "
                              "(readers crash on such sheets); clear the far cells, re-save and send it again")
-    return int(number) - 1, col - 1
+    return int(number) - 1, (col - 1 if letters else None)
+
+
+def _name(row: int, col: int) -> str:
+    """"B7" for (6, 1): where the clerk finds the cell."""
+    letters, col = "", col + 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _check_shared_strings(archive: zipfile.ZipFile) -> None:
+    """python-calamine reserves memory for the shared-string table's declared uniqueCount before
+    reading it: a 5 KB file declaring two billion strings aborts the process."""
+    for entry in archive.infolist():
+        if entry.filename.replace("\\", "/").lower() != "xl/sharedstrings.xml":
+            continue  # calamine finds the part by this name, ignoring case and slash direction
+        declared = _root_attributes(archive, entry)
+        count = next((v for k, v in declared.items() if k.rpartition(":")[2] == "uniqueCount"), "").strip()
+        if count.isdigit() and int(count) > MAX_CELLS:
+            raise UnsafeWorkbook("sheet_too_large", f"the workbook declares {int(count):,} different texts, more "
+                                 f"than the {MAX_CELLS:,} cells a workbook may hold (readers crash on it); re-save "
+                                 "it from Excel and send it again")
+
+
+class _RootSeen(Exception):
+    pass
+
+
+def _root_attributes(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> dict[str, str]:
+    """The attributes of a part's root element, tokenizing only as far as the root's start tag."""
+    found: dict[str, str] = {}
+
+    def root(_name: str, attrs: dict[str, str]) -> None:
+        found.update(attrs)
+        raise _RootSeen
+
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = root
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    with archive.open(entry) as stream:
+        try:
+            while chunk := stream.read(64 * 1024):
+                parser.Parse(chunk, False)
+        except _RootSeen:
+            pass
+        except pyexpat.ExpatError as exc:
+            raise UnsafeWorkbook("damaged_workbook", f"the workbook's text table is damaged ({exc}); re-save it "
+                                 "from Excel and send it again") from None
+    return found
 
 
 def _local(tag: str) -> str:
