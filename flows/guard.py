@@ -29,12 +29,12 @@ MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20x; bombs compress 10
 MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 50_000  # an indicator table has tens of rows; a district workbook a few thousand
 MAX_COLUMNS = 500
-# python-calamine fills the whole rectangle from A1 to the farthest cell (about 40 bytes a cell
-# with the Python lists read_workbook makes), so the area, summed over a workbook's sheets, is
-# what bounds memory. Measured: 1,000,000 cells of distinct texts took 144 MB in read_workbook,
-# too close to the 150 MB budget; half of that is the limit (tests/test_guard_extent.py measures
-# the worst accepted workbook). A district workbook of 5,000 rows by 20 columns is a fifth of it.
-MAX_CELLS = 500_000
+# python-calamine fills the whole rectangle from A1 to the farthest cell, and read_workbook
+# keeps it as Python lists, so the area, summed over a workbook's sheets, is what bounds memory.
+# Measured through process_workbook, the area filled with distinct texts costs about 220 bytes
+# a cell at the peak (500,000 cells: 110 MB); 300,000 keeps the worst accepted workbook near
+# 65 MB (tests/test_guard_extent.py). A district workbook of 5,000 rows by 20 columns is a third.
+MAX_CELLS = 300_000
 MAX_MERGED_AREAS = 10_000  # header matching walks the merged areas for every header cell
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -173,7 +173,7 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 parser.CharacterDataHandler = value_text
         elif name == "c":
             ref = attrs.get("r")
-            position = _position(ref, "a cell sits at") if ref is not None else None
+            position = _position(ref) if ref is not None else None
             if position is None or position[1] is None:
                 cell = (row, col)
             else:
@@ -182,14 +182,18 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
             has_content = has_formula = has_value = False
         elif name == "row":
             ref = attrs.get("r")
-            position = _position(ref, "a row starts at") if ref is not None else None
+            position = _position(ref) if ref is not None else None
             if position is not None:
                 row = position[0]
             if attrs.get("hidden") in ("1", "true"):
                 facts.hidden_rows.add(row)
         elif name == "dimension":
-            for ref in (attrs.get("ref") or "").split(":"):
-                _position(ref, "the sheet declares its size as")
+            for ref in (attrs.get("ref") or "").split(":"):  # calamine ignores it; Excel never exceeds the cells
+                position = _position(ref)
+                if position is not None and (position[0] >= MAX_ROWS or (position[1] or 0) >= MAX_COLUMNS):
+                    raise UnsafeWorkbook("sheet_too_large", f"the sheet declares its size as {ref}, beyond "
+                                         f"{MAX_ROWS} rows or {MAX_COLUMNS} columns (readers crash on such sheets); "
+                                         "clear the far cells, re-save and send it again")
         elif name == "mergeCell":
             merged_areas += 1
             if merged_areas > MAX_MERGED_AREAS:
@@ -253,9 +257,10 @@ def _refuse_dtd(*_args) -> None:
                          "writes; it is not read. Re-save it from Excel")
 
 
-def _position(ref: str, what: str) -> tuple[int, int | None] | None:
+def _position(ref: str) -> tuple[int, int | None] | None:
     """0-based (row, column) of a reference such as "B7" or "7" (column None); None if calamine
-    would refuse it. Raises UnsafeWorkbook when it lies beyond the row or column limit."""
+    would refuse it (it then reports an error of its own). The limits are checked where a cell
+    with content lands, since calamine skips empty cells wherever they claim to be."""
     match = _REF.fullmatch(ref)
     if not match or int(match.group(2)) == 0:
         return None
@@ -263,9 +268,6 @@ def _position(ref: str, what: str) -> tuple[int, int | None] | None:
     col = 0
     for letter in letters.upper():
         col = col * 26 + ord(letter) - 64
-    if int(number) > MAX_ROWS or col > MAX_COLUMNS:
-        raise UnsafeWorkbook("sheet_too_large", f"{what} {ref}, beyond {MAX_ROWS} rows or {MAX_COLUMNS} columns "
-                             "(readers crash on such sheets); clear the far cells, re-save and send it again")
     return int(number) - 1, (col - 1 if letters else None)
 
 
