@@ -77,10 +77,13 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
     try:
         sheets = _sheet_parts(archive)
         _check_shared_strings(archive)
-        facts, budget = {}, MAX_CELLS
-        for name, part in sheets.items():
-            facts[name], area = _scan_sheet(archive, part, budget)
-            budget -= area
+        facts: dict[str, SheetFacts] = {}
+        budget = MAX_CELLS
+        for name, parts in sheets:
+            for part in parts:
+                sheet_facts, area = _scan_sheet(archive, part, budget)
+                facts.setdefault(name, sheet_facts)  # of two sheets with one name, calamine reads the first
+                budget -= area
         return facts
     except DefusedXmlException as exc:
         raise UnsafeWorkbook("xml_entities", f"the workbook's XML declares entities or a DTD ({type(exc).__name__}), "
@@ -93,6 +96,11 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
 def _check_container(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ZIP_ENTRIES:
         raise UnsafeWorkbook("zip_bomb", f"the workbook holds {len(entries)} parts; it is not read")
+    names = [_part_key(e.filename) for e in entries]
+    if len(set(names)) < len(names):
+        twin = next(e.filename for e, name in zip(entries, names) if names.count(name) > 1)
+        raise UnsafeWorkbook("damaged_workbook", f"the workbook holds two parts named {twin!r} (Excel never writes "
+                             "that; readers would pick one at random); re-save it from Excel and send it again")
     total = sum(e.file_size for e in entries)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UnsafeWorkbook("zip_bomb", f"the workbook would expand to {total // 2**20} MB; it is not read")
@@ -103,21 +111,45 @@ def _check_container(entries: list[zipfile.ZipInfo]) -> None:
                                  " times; that is a zip bomb, not a spreadsheet. It is not read")
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part, from xl/workbook.xml and its relationships."""
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, list[zipfile.ZipInfo]]]:
+    """Each sheet's name, and every zip entry python-calamine might read for it.
+
+    calamine resolves a sheet's relationship its own way: the Target as written (not unescaped,
+    ".." kept), "xl/" put in front, part names matched ignoring case and slash direction, any
+    <Relationship> element at any depth. Rather than imitate one reading, the guard takes every
+    entry any of them could pick, so that the part it judges is never another than the one read.
+    """
+    relations_xml = archive.read("xl/_rels/workbook.xml.rels")
+    if b"&" in relations_xml:  # an escaped Target reads differently here and in calamine
+        raise UnsafeWorkbook("damaged_workbook", "the workbook's list of parts uses escaped characters, which "
+                             "Excel never writes; re-save it from Excel and send it again")
     workbook = fromstring(archive.read("xl/workbook.xml"))
-    relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target") for rel in relations if _local(rel.tag) == "Relationship"}
-    parts = {}
+    targets: dict[str, list[str]] = {}
+    for rel in fromstring(relations_xml).iter():
+        if _local(rel.tag) == "Relationship":
+            targets.setdefault(rel.get("Id"), []).append(rel.get("Target") or "")
+    entries: dict[str, list[zipfile.ZipInfo]] = {}
+    for entry in archive.infolist():
+        entries.setdefault(_part_key(entry.filename), []).append(entry)
+    sheets = []
     for element in workbook.iter():
         if _local(element.tag) != "sheet":
             continue
         rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
-        target = targets.get(rel_id)
-        if target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            parts[element.get("name")] = path
-    return parts
+        parts = []
+        for target in targets.get(rel_id, []):
+            as_calamine = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") \
+                else "xl/" + target
+            as_written = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            for path in (as_calamine, posixpath.normpath(as_written)):
+                parts.extend(e for e in entries.get(_part_key(path), []) if e not in parts)
+        sheets.append((element.get("name"), parts))
+    return sheets
+
+
+def _part_key(name: str) -> str:
+    """A zip part's name as calamine matches it: either slash, any case."""
+    return name.replace("\\", "/").lower()
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -126,9 +158,8 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str, budget: int) -> tuple[SheetFacts, int]:
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[SheetFacts, int]:
     """Facts of one sheet and the area of the rectangle from A1 that the cell reader will fill."""
-    info = archive.getinfo(part)
     with archive.open(info) as stream:
         xml = stream.read(info.file_size + 1)
     if len(xml) > info.file_size:
@@ -284,7 +315,7 @@ def _check_shared_strings(archive: zipfile.ZipFile) -> None:
     """python-calamine reserves memory for the shared-string table's declared uniqueCount before
     reading it: a 5 KB file declaring two billion strings aborts the process."""
     for entry in archive.infolist():
-        if entry.filename.replace("\\", "/").lower() != "xl/sharedstrings.xml":
+        if _part_key(entry.filename) != "xl/sharedstrings.xml":
             continue  # calamine finds the part by this name, ignoring case and slash direction
         declared = _root_attributes(archive, entry)
         count = next((v for k, v in declared.items() if k.rpartition(":")[2] == "uniqueCount"), "").strip()

@@ -27,6 +27,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -312,3 +313,64 @@ def test_an_xml_error_in_a_sheet_is_a_damaged_workbook():
         inspect_workbook(broken)
     assert caught.value.check_name == "damaged_workbook"
     assert re.search("re-save", str(caught.value))
+
+
+def _with_parts(extra: dict[str, str], rels=lambda text: text, workbook=lambda text: text) -> bytes:
+    """The small table with the hostile far-row sheet added under other names, placed first in the
+    zip (where a reader that takes the first match finds it), and the index parts changed."""
+    good = _rewrite_part(_rewrite_part(_xlsx_bytes(table(2015)), "xl/_rels/workbook.xml.rels", rels),
+                         "xl/workbook.xml", workbook)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a duplicate part name is the point of one case
+        for name, text in extra.items():
+            target.writestr(name, text)
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+    return out.getvalue()
+
+
+EVIL = HOSTILE["16384 bare cells in the last row"]
+SHEET_REL = '<Relationship Id="rIdEvil" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+PATH_CONFUSIONS = {
+    # calamine does not normalise "..": it reads the entry literally named so, the guard used to read the other
+    "a Target through .. with a literal twin": _with_parts(
+        {"xl/../xl/worksheets/sheet1.xml": EVIL},
+        rels=lambda text: text.replace('Target="/xl/worksheets/sheet1.xml"', 'Target="../xl/worksheets/sheet1.xml"')),
+    # calamine does not unescape the Target
+    "an escaped Target with a literal twin": _with_parts(
+        {"xl/worksheets/sheet&#49;.xml": EVIL},
+        rels=lambda text: text.replace('/xl/worksheets/sheet1.xml"', '/xl/worksheets/sheet&#49;.xml"')),
+    # calamine takes <Relationship> at any depth, the last of one Id
+    "a nested relationship overriding the sheet's": _with_parts(
+        {"xl/worksheets/evil.xml": EVIL},
+        rels=lambda text: text.replace("</Relationships>", '<X><Relationship Id="rId1" Type="http://schemas.'
+                                       'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                                       'Target="worksheets/evil.xml"/></X></Relationships>')),
+    # two sheets of one name: calamine reads the first, the guard used to keep the last
+    "two sheets with one name": _with_parts(
+        {"xl/worksheets/evil.xml": EVIL},
+        rels=lambda text: text.replace("</Relationships>", SHEET_REL + 'Target="worksheets/evil.xml"/></Relationships>'),
+        workbook=lambda text: text.replace("<sheets>", '<sheets><sheet name="Sheet" sheetId="9" r:id="rIdEvil"/>')),
+    # the same part twice, or in another case or with backslashes: readers differ on which one they take
+    "the sheet part twice": _with_parts({"xl/worksheets/sheet1.xml": EVIL}),
+    "the sheet part in upper case": _with_parts({"xl/worksheets/SHEET1.xml": EVIL}),
+    "the sheet part with backslashes": _with_parts({"xl\\worksheets\\sheet1.xml": EVIL}),
+}
+
+
+@pytest.mark.parametrize("shape", list(PATH_CONFUSIONS))
+def test_the_guard_judges_every_part_the_reader_might_take(shape):
+    with pytest.raises(UnsafeWorkbook) as caught:
+        inspect_workbook(PATH_CONFUSIONS[shape])
+    assert caught.value.check_name in {"sheet_too_large", "damaged_workbook"}
+
+
+@pytest.mark.parametrize("shape", ["a Target through .. with a literal twin", "two sheets with one name"])
+def test_a_confused_path_is_rejected_instead_of_killing_the_process(shape, tmp_path):
+    unguarded = _child(PATH_CONFUSIONS[shape], tmp_path, "unguarded")
+    assert unguarded.returncode != 0, "calamine no longer reads the hostile part: update the table above"
+    guarded = _child(PATH_CONFUSIONS[shape], tmp_path)
+    assert guarded.returncode == 0, guarded.stderr
+    assert json.loads(guarded.stdout.splitlines()[-1])["checks"] == ["sheet_too_large"]
