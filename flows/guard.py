@@ -13,6 +13,7 @@ for the row parser.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import pyexpat
@@ -156,6 +157,7 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A reference as python-calamine parses it: letters of either case, then ASCII digits. Anything
 # else makes calamine fail with an error (not a crash), so it is left for the reader to report.
 _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
+_FORMULA_TAG = re.compile(rb"<[^\s/>]*f[\s/>]")  # <f>, <x:f ...>, and some others: a superset
 
 
 def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[SheetFacts, int]:
@@ -190,6 +192,9 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
     cell = None  # the open cell's (row, column)
     has_content = has_formula = has_value = False
     merged_areas = 0
+    # Whether a <v> holds text matters only beside a formula; without any formula element in the
+    # part (every start tag of one, prefixed or not, matches _FORMULA_TAG) no text is watched.
+    watch_values = _FORMULA_TAG.search(xml) is not None
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -200,7 +205,7 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
             has_content = True
             if name == "f":
                 has_formula = True
-            elif name == "v":
+            elif name == "v" and watch_values:
                 parser.CharacterDataHandler = value_text
         elif name == "c":
             ref = attrs.get("r")
@@ -248,7 +253,7 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
             if cell_row > last_row or cell_col > last_col:
                 last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
                 _check_reach(cell_row, cell_col, last_row, last_col, budget)
-        elif name == "v":
+        elif name == "v" and watch_values:
             parser.CharacterDataHandler = None
         elif name == "row":
             row, col = row + 1, 0
@@ -288,6 +293,7 @@ def _refuse_dtd(*_args) -> None:
                          "writes; it is not read. Re-save it from Excel")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same few hundred references recur in every workbook
 def _position(ref: str) -> tuple[int, int | None] | None:
     """0-based (row, column) of a reference such as "B7" or "7" (column None); None if calamine
     would refuse it (it then reports an error of its own). The limits are checked where a cell
