@@ -68,7 +68,8 @@ def _workbook(sheet_xml: str, shared_strings: str | None = None) -> bytes:
 
 
 def _far_row(cells: str, row: str = "1048576") -> str:
-    return _sheet(f'<row r="1"><c r="A1" t="inlineStr"><is><t>Chỉ tiêu</t></is></c></row><row r="{row}">{cells}</row>')
+    title = '<row r="1"><c r="A1" t="inlineStr"><is><t>Chỉ tiêu</t></is></c></row>'
+    return _sheet(f'{title}<row r="{row}">{cells}</row>')
 
 
 BARE = "<c><v>1</v></c>"
@@ -95,8 +96,8 @@ HOSTILE = {
     "an escaped reference": _sheet('<row r="1"><c r="&#88;FD1048576"><v>1</v></c></row>'),
     # inside the old separate limits, but a rectangle from A1 that does not fit in memory
     "one cell at the old corner SF50000": _sheet('<row r="50000"><c r="SF50000"><v>1</v></c></row>'),
-    "area just over the limit": _sheet(f'<row r="1"><c r="A1"><v>1</v></c></row>'
-                                       f'<row r="{MAX_CELLS // 20 + 1}"><c r="T{MAX_CELLS // 20 + 1}"><v>1</v></c></row>'),
+    "area just over the limit": _sheet(f'<row r="1"><c r="A1"><v>1</v></c></row><row r="{MAX_CELLS // 20 + 1}">'
+                                       f'<c r="T{MAX_CELLS // 20 + 1}"><v>1</v></c></row>'),
     # what the sheet declares rather than where its cells are
     "a dimension to XFD1048576": _sheet(f'<row r="1">{BARE}</row>', head='<dimension ref="A1:XFD1048576"/>'),
     "too many merged areas": _sheet(f'<row r="1">{BARE}</row>', tail="<mergeCells>" + "".join(
@@ -239,7 +240,8 @@ print(json.dumps({"loaded": result.loaded, "checks": sorted({f.check_name for f 
 """
 
 
-def _child(content: bytes, tmp_path: Path, mode: str = "guarded", name: str = "bieu.xlsx") -> subprocess.CompletedProcess:
+def _child(content: bytes, tmp_path: Path, mode: str = "guarded", name: str = "bieu.xlsx"
+           ) -> subprocess.CompletedProcess:
     raw = tmp_path / "raw"
     path = raw / "thong_nong" / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -336,7 +338,8 @@ def _with_parts(extra: dict[str, str], rels=lambda text: text, workbook=lambda t
 
 
 EVIL = HOSTILE["16384 bare cells in the last row"]
-SHEET_REL = '<Relationship Id="rIdEvil" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+SHEET_REL = ('<Relationship Id="rIdEvil" '
+             'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" ')
 PATH_CONFUSIONS = {
     # calamine does not normalise "..": it reads the entry literally named so, the guard used to read the other
     "a Target through .. with a literal twin": _with_parts(
@@ -355,7 +358,8 @@ PATH_CONFUSIONS = {
     # two sheets of one name: calamine reads the first, the guard used to keep the last
     "two sheets with one name": _with_parts(
         {"xl/worksheets/evil.xml": EVIL},
-        rels=lambda text: text.replace("</Relationships>", SHEET_REL + 'Target="worksheets/evil.xml"/></Relationships>'),
+        rels=lambda text: text.replace("</Relationships>",
+                                       SHEET_REL + 'Target="worksheets/evil.xml"/></Relationships>'),
         workbook=lambda text: text.replace("<sheets>", '<sheets><sheet name="Sheet" sheetId="9" r:id="rIdEvil"/>')),
     # the same part twice, or in another case or with backslashes: readers differ on which one they take
     "the sheet part twice": _with_parts({"xl/worksheets/sheet1.xml": EVIL}),
