@@ -62,6 +62,9 @@ def read_workbook(content: bytes) -> list[SheetGrid]:
         raise WorkbookError("the workbook is password-protected: send it without a password") from exc
     except Exception as exc:  # calamine raises its own and zip/xml errors; all mean "unreadable"
         raise WorkbookError(f"not a readable .xlsx workbook ({exc}); re-save it from Excel as .xlsx") from exc
+    except BaseException as exc:
+        _raise_if_not_a_reader_panic(exc)
+        raise WorkbookError(f"the reader broke on this workbook ({exc}); re-save it from Excel as .xlsx") from exc
     grids = []
     try:
         for meta in workbook.sheets_metadata:
@@ -74,9 +77,21 @@ def read_workbook(content: bytes) -> list[SheetGrid]:
             grids.append(SheetGrid(meta.name, rows, merged, hidden))
     except Exception as exc:
         raise WorkbookError(f"a sheet could not be read ({exc}); re-save the workbook from Excel") from exc
+    except BaseException as exc:
+        _raise_if_not_a_reader_panic(exc)
+        raise WorkbookError(f"the reader broke on a sheet ({exc}); re-save the workbook from Excel") from exc
     finally:
         workbook.close()
     return grids
+
+
+def _raise_if_not_a_reader_panic(exc: BaseException) -> None:
+    """A Rust panic inside python-calamine reaches Python as pyo3's PanicException, which derives
+    from BaseException so that `except Exception` lets it through and it ends the whole load.
+    flows/guard.py rejects the sheets known to cause one; any other is one bad workbook, reported
+    as such. Everything else that is not an Exception (KeyboardInterrupt, SystemExit) goes on."""
+    if type(exc).__name__ != "PanicException":
+        raise exc
 
 
 def _cell(value: Cell) -> Cell:

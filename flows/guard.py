@@ -1,17 +1,22 @@
 """Inspect a workbook's bytes before any spreadsheet reader sees them.
 
-python-calamine aborts the whole process (no exception) on a sheet that claims a cell at
-XFD1048576, and every reader inflates a zip bomb. So the container is checked first, with
-the standard zipfile module, defusedxml for the workbook's small index parts (no DTDs, no
-entities) and one pass of compiled regular expressions over each sheet's XML, within fixed
-limits. What the scan learns on the way (formula cells without a cached value, hidden
-rows) is kept for the row parser.
+python-calamine aborts the whole process (no exception) on a sheet with a cell at XFD1048576,
+whether the XML says so with r="XFD1048576" or by position alone (cells and rows may carry no
+r attribute), fills the whole rectangle from A1 to the farthest cell in memory, and reserves
+memory for whatever string count the workbook declares; every reader inflates a zip bomb. So
+the container is checked first, with the standard zipfile module, defusedxml for the
+workbook's small index parts (no DTDs, no entities) and one pass of a streaming tokenizer
+(expat) over each sheet's XML that places cells the way calamine does, within fixed limits.
+What the pass learns on the way (formula cells without a cached value, hidden rows) is kept
+for the row parser.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
+import pyexpat
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,9 +30,15 @@ MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20x; bombs compress 10
 MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 50_000  # an indicator table has tens of rows; a district workbook a few thousand
 MAX_COLUMNS = 500
+# python-calamine fills the whole rectangle from A1 to the farthest cell, and read_workbook
+# keeps it as Python lists, so the area, summed over a workbook's sheets, is what bounds memory.
+# Measured through process_workbook, the area filled with distinct texts costs about 220 bytes
+# a cell at the peak (500,000 cells: 110 MB); 300,000 keeps the worst accepted workbook near
+# 65 MB (tests/test_guard_extent.py). A district workbook of 5,000 rows by 20 columns is a third.
+MAX_CELLS = 300_000
+MAX_MERGED_AREAS = 10_000  # header matching walks the merged areas for every header cell
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
-_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 class UnsafeWorkbook(Exception):
@@ -66,7 +77,15 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
     _check_container(entries)
     try:
         sheets = _sheet_parts(archive)
-        return {name: _scan_sheet(archive, part) for name, part in sheets.items()}
+        _check_shared_strings(archive)
+        facts: dict[str, SheetFacts] = {}
+        budget = MAX_CELLS
+        for name, parts in sheets:
+            for part in parts:
+                sheet_facts, area = _scan_sheet(archive, part, budget)
+                facts.setdefault(name, sheet_facts)  # of two sheets with one name, calamine reads the first
+                budget -= area
+        return facts
     except DefusedXmlException as exc:
         raise UnsafeWorkbook("xml_entities", f"the workbook's XML declares entities or a DTD ({type(exc).__name__}), "
                              "which Excel never writes; it is not read. Re-save it from Excel") from None
@@ -78,6 +97,11 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
 def _check_container(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ZIP_ENTRIES:
         raise UnsafeWorkbook("zip_bomb", f"the workbook holds {len(entries)} parts; it is not read")
+    names = [_part_key(e.filename) for e in entries]
+    if len(set(names)) < len(names):
+        twin = next(e.filename for e, name in zip(entries, names) if names.count(name) > 1)
+        raise UnsafeWorkbook("damaged_workbook", f"the workbook holds two parts named {twin!r} (Excel never writes "
+                             "that; readers would pick one at random); re-save it from Excel and send it again")
     total = sum(e.file_size for e in entries)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise UnsafeWorkbook("zip_bomb", f"the workbook would expand to {total // 2**20} MB; it is not read")
@@ -88,35 +112,56 @@ def _check_container(entries: list[zipfile.ZipInfo]) -> None:
                                  " times; that is a zip bomb, not a spreadsheet. It is not read")
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part, from xl/workbook.xml and its relationships."""
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, list[zipfile.ZipInfo]]]:
+    """Each sheet's name, and every zip entry python-calamine might read for it.
+
+    calamine resolves a sheet's relationship its own way: the Target as written (not unescaped,
+    ".." kept), "xl/" put in front, part names matched ignoring case and slash direction, any
+    <Relationship> element at any depth. Rather than imitate one reading, the guard takes every
+    entry any of them could pick, so that the part it judges is never another than the one read.
+    """
+    relations_xml = archive.read("xl/_rels/workbook.xml.rels")
+    if b"&" in relations_xml:  # an escaped Target reads differently here and in calamine
+        raise UnsafeWorkbook("damaged_workbook", "the workbook's list of parts uses escaped characters, which "
+                             "Excel never writes; re-save it from Excel and send it again")
     workbook = fromstring(archive.read("xl/workbook.xml"))
-    relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target") for rel in relations if _local(rel.tag) == "Relationship"}
-    parts = {}
+    targets: dict[str, list[str]] = {}
+    for rel in fromstring(relations_xml).iter():
+        if _local(rel.tag) == "Relationship":
+            targets.setdefault(rel.get("Id"), []).append(rel.get("Target") or "")
+    entries: dict[str, list[zipfile.ZipInfo]] = {}
+    for entry in archive.infolist():
+        entries.setdefault(_part_key(entry.filename), []).append(entry)
+    sheets = []
     for element in workbook.iter():
         if _local(element.tag) != "sheet":
             continue
         rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
-        target = targets.get(rel_id)
-        if target:
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            parts[element.get("name")] = path
-    return parts
+        parts = []
+        for target in targets.get(rel_id, []):
+            as_calamine = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") \
+                else "xl/" + target
+            as_written = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            for path in (as_calamine, posixpath.normpath(as_written)):
+                parts.extend(e for e in entries.get(_part_key(path), []) if e not in parts)
+        sheets.append((element.get("name"), parts))
+    return sheets
+
+
+def _part_key(name: str) -> str:
+    """A zip part's name as calamine matches it: either slash, any case."""
+    return name.replace("\\", "/").lower()
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_DIMENSION = re.compile(rb'<dimension[^>]*\sref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
-_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"[^>]*?(/>|>(.*?)</c>)', re.DOTALL)
-_HIDDEN_ROW = re.compile(rb'<row\s[^>]*?r="(\d+)"[^>]*?\shidden="(?:1|true)"|<row\s[^>]*?\shidden="(?:1|true)"[^>]*?r="(\d+)"')
-_CELL_POSITION = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d+)"')
-_FORMULA = re.compile(rb"<f[\s>/]")
-_VALUE = re.compile(rb"<v>[^<]")
+# A reference as python-calamine parses it: letters of either case, then ASCII digits. Anything
+# else makes calamine fail with an error (not a crash), so it is left for the reader to report.
+_REF = re.compile(r"([A-Za-z]*)([0-9]+)")
+_FORMULA_TAG = re.compile(rb"<[^\s/>]*f[\s/>]")  # <f>, <x:f ...>, and some others: a superset
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
-    """One pass of compiled regular expressions over the sheet's XML (no XML tree is built)."""
-    info = archive.getinfo(part)
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[SheetFacts, int]:
+    """Facts of one sheet and the area of the rectangle from A1 that the cell reader will fill."""
     with archive.open(info) as stream:
         xml = stream.read(info.file_size + 1)
     if len(xml) > info.file_size:
@@ -124,38 +169,194 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetFacts:
     if _DTD.search(xml):
         raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
                              "writes; it is not read. Re-save it from Excel")
-    for match in _DIMENSION.finditer(xml):
-        for ref in match.groups():
-            if ref:
-                _check_extent(ref.decode(), "the sheet declares its size as")
+    return _walk_sheet(xml, budget)
+
+
+def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
+    """Follow a sheet's XML the way python-calamine places cells, with a streaming tokenizer (expat).
+
+    A cell's position is its r attribute if it has one, else one column right of the previous
+    cell; a row's is its r, else one below the previous row (the format allows both). Names are
+    compared without their namespace prefix (calamine accepts <x:row>); quoting, spacing and
+    attribute order are the tokenizer's business. Only cells with content (a value, formula or
+    inline string) count towards the extent: calamine skips empty ones. A cell beyond the limits
+    raises UnsafeWorkbook as soon as it is met. budget is what the workbook's earlier sheets left
+    of MAX_CELLS. Returns the facts and the area from A1 to the farthest cell.
+
+    Closures over local state rather than methods: expat calls back twice per element, and
+    this is the guard's whole cost (about 1 microsecond an element).
+    """
     facts = SheetFacts()
-    for match in _HIDDEN_ROW.finditer(xml):
-        facts.hidden_rows.add(int(match.group(1) or match.group(2)) - 1)
-    refs = _CELL_POSITION.findall(xml)
-    if refs:  # the deepest and the widest cell decide the extent
-        for letters, number in (max(refs, key=lambda r: int(r[1])), max(refs, key=lambda r: (len(r[0]), r[0]))):
-            _check_extent((letters + number).decode(), "a cell sits at")
-    if _FORMULA.search(xml):  # cell by cell only in a sheet that has formulas at all
-        for match in _CELL.finditer(xml):
-            inner = match.group(4) or b""
-            if _FORMULA.search(inner) and not _VALUE.search(inner):
-                position = (match.group(1) + match.group(2)).decode()
-                facts.formulas_without_value.add(_check_extent(position, "a cell sits at"))
-    return facts
+    row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
+    last_row = last_col = -1  # the deepest and the widest cell with content
+    cell = None  # the open cell's (row, column)
+    has_content = has_formula = has_value = False
+    merged_areas = 0
+    # Whether a <v> holds text matters only beside a formula; without any formula element in the
+    # part (every start tag of one, prefixed or not, matches _FORMULA_TAG) no text is watched.
+    watch_values = _FORMULA_TAG.search(xml) is not None
+    parser = pyexpat.ParserCreate()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, cell, has_content, has_formula, has_value, merged_areas
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if cell is not None:  # inside a cell: a value, a formula or an inline string
+            has_content = True
+            if name == "f":
+                has_formula = True
+            elif name == "v" and watch_values:
+                parser.CharacterDataHandler = value_text
+        elif name == "c":
+            ref = attrs.get("r")
+            position = _position(ref) if ref is not None else None
+            if position is None or position[1] is None:
+                cell = (row, col)
+            else:
+                cell = position
+                col = position[1]
+            has_content = has_formula = has_value = False
+        elif name == "row":
+            ref = attrs.get("r")
+            position = _position(ref) if ref is not None else None
+            if position is not None:
+                row = position[0]
+            if attrs.get("hidden") in ("1", "true"):
+                facts.hidden_rows.add(row)
+        elif name == "dimension":
+            for ref in (attrs.get("ref") or "").split(":"):  # calamine ignores it; Excel never exceeds the cells
+                position = _position(ref)
+                if position is not None and (position[0] >= MAX_ROWS or (position[1] or 0) >= MAX_COLUMNS):
+                    raise UnsafeWorkbook("sheet_too_large", f"the sheet declares its size as {ref}, beyond "
+                                         f"{MAX_ROWS} rows or {MAX_COLUMNS} columns (readers crash on such sheets); "
+                                         "clear the far cells, re-save and send it again")
+        elif name == "mergeCell":
+            merged_areas += 1
+            if merged_areas > MAX_MERGED_AREAS:
+                raise UnsafeWorkbook("sheet_too_large", f"a sheet has more than {MAX_MERGED_AREAS:,} merged areas "
+                                     "(an indicator table has a few); unmerge the cells outside the table, "
+                                     "re-save and send it again")
+
+    def end(name: str) -> None:
+        nonlocal row, col, cell, last_row, last_col
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            if cell is None:
+                return
+            cell_row, cell_col = cell
+            cell, col = None, cell_col + 1
+            if not has_content:
+                return
+            if has_formula and not has_value:
+                facts.formulas_without_value.add((cell_row, cell_col))
+            if cell_row > last_row or cell_col > last_col:
+                last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
+                _check_reach(cell_row, cell_col, last_row, last_col, budget)
+        elif name == "v" and watch_values:
+            parser.CharacterDataHandler = None
+        elif name == "row":
+            row, col = row + 1, 0
+
+    def value_text(_text: str) -> None:
+        nonlocal has_value
+        has_value = True
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    try:
+        parser.Parse(xml, True)
+    except pyexpat.ExpatError as exc:
+        raise UnsafeWorkbook("damaged_workbook", f"a sheet's XML is damaged ({exc}); re-save the workbook "
+                             "from Excel and send it again") from None
+    return facts, (last_row + 1) * (last_col + 1)
 
 
-def _check_extent(ref: str, what: str) -> tuple[int | None, int | None]:
-    match = _CELL_REF.match(ref)
-    if not match:
-        return None, None
+def _check_reach(row: int, col: int, last_row: int, last_col: int, budget: int) -> None:
+    """Refuse a sheet whose farthest cells make calamine's rectangle from A1 too large."""
+    if last_row >= MAX_ROWS or last_col >= MAX_COLUMNS:
+        raise UnsafeWorkbook("sheet_too_large", f"a cell sits at {_name(row, col)}, beyond {MAX_ROWS} rows or "
+                             f"{MAX_COLUMNS} columns (readers crash on such sheets); clear the far cells, "
+                             "re-save and send it again")
+    area = (last_row + 1) * (last_col + 1)
+    if area > budget:
+        raise UnsafeWorkbook("sheet_too_large", f"a cell sits at {_name(row, col)}: the reader would hold "
+                             f"{area:,} cells from A1 to there ({MAX_CELLS - budget:,} more in the sheets before "
+                             f"it), more than the {MAX_CELLS:,} allowed in a workbook; delete the rows and "
+                             "columns outside the indicator table, re-save and send it again")
+
+
+def _refuse_dtd(*_args) -> None:
+    raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
+                         "writes; it is not read. Re-save it from Excel")
+
+
+@functools.lru_cache(maxsize=1 << 14)  # the same few hundred references recur in every workbook
+def _position(ref: str) -> tuple[int, int | None] | None:
+    """0-based (row, column) of a reference such as "B7" or "7" (column None); None if calamine
+    would refuse it (it then reports an error of its own). The limits are checked where a cell
+    with content lands, since calamine skips empty cells wherever they claim to be."""
+    match = _REF.fullmatch(ref)
+    if not match or int(match.group(2)) == 0:
+        return None
     letters, number = match.groups()
     col = 0
-    for letter in letters:
+    for letter in letters.upper():
         col = col * 26 + ord(letter) - 64
-    if int(number) > MAX_ROWS or col > MAX_COLUMNS:
-        raise UnsafeWorkbook("sheet_too_large", f"{what} {ref}, beyond {MAX_ROWS} rows or {MAX_COLUMNS} columns "
-                             "(readers crash on such sheets); clear the far cells, re-save and send it again")
-    return int(number) - 1, col - 1
+    return int(number) - 1, (col - 1 if letters else None)
+
+
+def _name(row: int, col: int) -> str:
+    """"B7" for (6, 1): where the clerk finds the cell."""
+    letters, col = "", col + 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _check_shared_strings(archive: zipfile.ZipFile) -> None:
+    """python-calamine reserves memory for the shared-string table's declared uniqueCount before
+    reading it: a 5 KB file declaring two billion strings aborts the process."""
+    for entry in archive.infolist():
+        if _part_key(entry.filename) != "xl/sharedstrings.xml":
+            continue  # calamine finds the part by this name, ignoring case and slash direction
+        declared = _root_attributes(archive, entry)
+        count = next((v for k, v in declared.items() if k.rpartition(":")[2] == "uniqueCount"), "").strip()
+        if count.isdigit() and int(count) > MAX_CELLS:
+            raise UnsafeWorkbook("sheet_too_large", f"the workbook declares {int(count):,} different texts, more "
+                                 f"than the {MAX_CELLS:,} cells a workbook may hold (readers crash on it); re-save "
+                                 "it from Excel and send it again")
+
+
+class _RootSeen(Exception):
+    pass
+
+
+def _root_attributes(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> dict[str, str]:
+    """The attributes of a part's root element, tokenizing only as far as the root's start tag."""
+    found: dict[str, str] = {}
+
+    def root(_name: str, attrs: dict[str, str]) -> None:
+        found.update(attrs)
+        raise _RootSeen
+
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = root
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    with archive.open(entry) as stream:
+        try:
+            while chunk := stream.read(64 * 1024):
+                parser.Parse(chunk, False)
+        except _RootSeen:
+            pass
+        except pyexpat.ExpatError as exc:
+            raise UnsafeWorkbook("damaged_workbook", f"the workbook's text table is damaged ({exc}); re-save it "
+                                 "from Excel and send it again") from None
+    return found
 
 
 def _local(tag: str) -> str:
