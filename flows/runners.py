@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # Prefect's own setting for how long a temporary API server may take to start. Its default of
-# 20 s is not enough here: a start takes 10-20 s on this 2-core machine when it is idle, and a
-# load failed on a busy night. Set for every Prefect process a load starts (see cli.py).
+# 20 s is not enough here: on this 2-core machine a start takes 5-10 s when it is idle and took
+# 26-37 s at a load average of 5-7, when Prefect's own start failed two loads in three. Set for
+# every Prefect process a load starts (see cli.py).
 TEMPORARY_SERVER_START_SECONDS = 180
 PATIENT_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(TEMPORARY_SERVER_START_SECONDS)}
 

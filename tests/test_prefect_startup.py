@@ -19,8 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from flows.runners import TEMPORARY_SERVER_START_SECONDS
 from flows.serve import SERVE_RECORD_NAME, record_served_server, remove_serve_record, running_serve_api_url
 from tests.conftest import REPO, RAW
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="finds processes through /proc; the kernel's parent-death signal is Linux's")
 
 HAQUANG = Path(sys.executable).with_name("haquang")
 PREFECTS_DEFAULT_START_SECONDS = 20
@@ -182,9 +186,11 @@ def test_a_killed_load_leaves_no_prefect_server_behind(tmp_path, moment):
 
 # -- (c) Prefect's start-up timeout: generous by default, and a failure that says what to do --
 
-@pytest.mark.parametrize(("environment", "expected"), [({}, "180"),
-                                                       ({"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}, "45")])
+@pytest.mark.parametrize(("environment", "expected"),
+                         [({}, str(TEMPORARY_SERVER_START_SECONDS)),
+                          ({"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}, "45")])
 def test_the_cli_gives_prefects_temporary_server_a_generous_start_up_timeout(tmp_path, environment, expected):
+    assert TEMPORARY_SERVER_START_SECONDS >= 3 * PREFECTS_DEFAULT_START_SECONDS
     program = ("from flows.cli import _quiet_prefect; _quiet_prefect(); "
                "from prefect.settings import get_current_settings; "
                "print(get_current_settings().server.ephemeral.startup_timeout_seconds)")
@@ -305,6 +311,32 @@ def test_a_record_that_cannot_be_trusted_is_ignored_within_half_a_second(tmp_pat
     started = time.monotonic()
     assert running_serve_api_url(record) is None
     assert time.monotonic() - started < 0.6  # the probe's 0.5 s for a hung server, and a little
+
+
+@pytest.mark.parametrize(("configured_by", "source"), [("environment", "configured"), ("profile", "configured"),
+                                                      (None, "haquang serve")])
+def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, configured_by, source):
+    """Decided in a fresh process, as Prefect reads its settings once: the environment or the
+    active profile wins; without them the live serve is used, by threads that do not copy the
+    caller's context too (Prefect's global settings)."""
+    home, elsewhere = tmp_path / "prefect_home", "http://127.0.0.1:9/api"
+    served = f"http://127.0.0.1:{healthy_server}/api"
+    record_served_server(home / SERVE_RECORD_NAME, served, server_pid=os.getpid())
+    environment = prefect_env(home)
+    if configured_by == "environment":
+        environment["PREFECT_API_URL"] = elsewhere
+    elif configured_by == "profile":
+        (home / "profiles.toml").write_text(f'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "{elsewhere}"\n',
+                                            encoding="utf-8")
+    program = ("import threading; from flows.runners import prefect_api_for_load; api = prefect_api_for_load(); "
+               "from prefect.settings import get_current_settings; seen = []; "
+               "thread = threading.Thread(target=lambda: seen.append(get_current_settings().api.url)); "
+               "thread.start(); thread.join(); print(api.source, api.url, seen[0], sep='|')")
+    done = subprocess.run([sys.executable, "-c", program], env=environment, cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = served if configured_by is None else elsewhere
+    assert done.stdout.strip().split("|") == [source, expected, expected]
 
 
 def test_serve_removes_only_its_own_record(tmp_path):
