@@ -111,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _quiet_prefect() -> None:
-    for name, value in _QUIET_PREFECT.items():
+    """Defaults for every Prefect process a command starts; a value already set wins."""
+    from flows.runners import PATIENT_PREFECT  # a temporary API server may start slowly here
+
+    for name, value in {**_QUIET_PREFECT, **PATIENT_PREFECT}.items():
         os.environ.setdefault(name, value)
 
 
@@ -127,12 +130,20 @@ def _load(args: argparse.Namespace) -> int:
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
     # the temporary Prefect server is stopped instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # Prefect reads its settings at import
-    from flows.load_flow import ExportsNotWritten, load_warehouse, summary_markdown
-    from flows.lock import WarehouseBusy
-    from flows.warehouse import DamagedWarehouse
-    from flows.runners import api_for_worker_processes, task_runner
+    from flows.runners import PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load, task_runner
 
+    try:
+        # The API is chosen (a temporary server started) before the heavy imports, so that the
+        # server's start-up, 10-20 s here, overlaps them.
+        api = prefect_api_for_load()
+        from flows.load_flow import ExportsNotWritten, load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.lock import WarehouseBusy
+        from flows.warehouse import DamagedWarehouse
+
+        api.wait_until_ready()
+    except PrefectApiUnavailable as exc:
+        print(f"haquang load: {exc}", file=sys.stderr)
+        return 1
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
         with api_for_worker_processes(args.task_runner, args.dask_address):
@@ -243,9 +254,14 @@ def _recover(warehouse: Path, wait: float) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from flows.serve import serve_nightly
+    from flows.serve import ServerDidNotStart, serve_nightly
 
-    return serve_nightly(args.raw, args.warehouse, args.port, args.api_url)
+    try:
+        return serve_nightly(args.raw, args.warehouse, args.port, args.api_url)
+    except ServerDidNotStart as exc:
+        print(f"haquang serve: {exc}; is port {args.port} free (--port) and the machine not overloaded?",
+              file=sys.stderr)
+        return 1
 
 
 def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
