@@ -1,6 +1,6 @@
 """`make bench`: the pipeline against the bare read floor and a plain-pandas peer, per corpus size.
 
-For each size it builds a synthetic corpus (`haquang synth`, fixed seed) and measures, each in
+For each size it builds a synthetic corpus (`python -m bench.synth`, fixed seed) and measures, each in
 its own process on the same files: (a) the floor, reading every workbook's cells with
 python-calamine; (b) the pandas peer (bench/pandas_peer.py); (c) `haquang load` full; (d) the
 same again with nothing changed; (e) `haquang load` on an empty raw folder (the fixed start-up
@@ -47,7 +47,7 @@ def timed(command: list[str], env: dict | None = None, published: str | None = N
 
 _QUERY_SPEED = """
 import sys, time, duckdb
-from flows.exports import analyst_views
+from flows.publish.exports import analyst_views
 with duckdb.connect(sys.argv[1], read_only=True) as con:
     con.execute("set enable_progress_bar = false")
     scans = []
@@ -79,7 +79,7 @@ def query_speed(warehouse: Path) -> tuple[float, float]:
 def bench(size: int, work: Path, env: dict, runner: str) -> dict:
     corpus = work / f"corpus-{size}" / "raw"
     if not corpus.exists():
-        subprocess.run([str(BIN / "haquang"), "synth", "--workbooks", str(size), "--out", str(corpus)],
+        subprocess.run([str(BIN / "python"), "-m", "bench.synth", "--workbooks", str(size), "--out", str(corpus)],
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     empty = work / "empty-raw"
     empty.mkdir(exist_ok=True)

@@ -2,7 +2,6 @@
 
     haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS] [--workers N] [--task-runner KIND]
                  [--dask-address ADDRESS] [--batch-size N]
-    haquang synth --workbooks N --out DIR [--seed S]
     haquang sql [--warehouse FILE] [--csv] "QUERY"
     haquang status [--warehouse FILE]
     haquang withdraw FILE [--warehouse FILE] [--wait SECONDS]
@@ -43,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "load":
         return _load(args)
-    if args.command == "synth":
-        return _synth(args.workbooks, args.out, args.seed, args.templates)
     if args.command == "status":
         return _status(args.warehouse)
     if args.command == "withdraw":
@@ -76,11 +73,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                            "(its workers need this package installed and the raw folder at the same path)")
     load.add_argument("--batch-size", type=int, help="workbooks per extraction task (default 250)")
-    synth = commands.add_parser("synth", help="write a synthetic corpus of commune workbooks")
-    synth.add_argument("--workbooks", type=int, required=True, help="how many workbooks")
-    synth.add_argument("--out", type=Path, required=True, help="folder to write raw/<district>/... into")
-    synth.add_argument("--seed", type=int, default=2020, help="the same seed writes the same files")
-    synth.add_argument("--templates", type=Path, default=DEFAULT_RAW_DIR, help="raw folder with the district tables")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -112,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _quiet_prefect() -> None:
     """Defaults for every Prefect process a command starts; a value already set wins."""
-    from flows.runners import PATIENT_PREFECT  # a temporary API server may start slowly here
+    from flows.orchestration.runners import PATIENT_PREFECT  # a temporary API server may start slowly here
 
     for name, value in {**_QUIET_PREFECT, **PATIENT_PREFECT}.items():
         os.environ.setdefault(name, value)
@@ -130,15 +122,15 @@ def _load(args: argparse.Namespace) -> int:
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
     # the temporary Prefect server is stopped instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.runners import PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load, task_runner
+    from flows.orchestration.runners import PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load, task_runner
 
     try:
         # The API is chosen (a temporary server started) before the heavy imports, so that the
         # server's start-up, 10-20 s here, overlaps them.
         api = prefect_api_for_load()
-        from flows.load_flow import ExportsNotWritten, load_warehouse, summary_markdown  # Prefect reads its settings
-        from flows.lock import WarehouseBusy
-        from flows.warehouse import DamagedWarehouse
+        from flows.orchestration.load_flow import ExportsNotWritten, load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.warehouse.lock import WarehouseBusy
+        from flows.warehouse.models import DamagedWarehouse
 
         api.wait_until_ready()
     except PrefectApiUnavailable as exc:
@@ -165,17 +157,9 @@ def _load(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _synth(count: int, out: Path, seed: int, templates: Path) -> int:
-    from flows.synth import write_corpus
-
-    written = write_corpus(count, out, templates, seed)
-    print(f"Wrote {len(written)} workbooks under {out}")
-    return 0
-
-
 def _status(warehouse: Path) -> int:
-    from flows.status import status_report
-    from flows.warehouse import WarehouseUnreadable
+    from flows.publish.status import status_report
+    from flows.warehouse.models import WarehouseUnreadable
 
     if not warehouse.exists():
         print(f"haquang status: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
@@ -191,9 +175,9 @@ def _status(warehouse: Path) -> int:
 
 
 def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
-    from flows.lock import WarehouseBusy
-    from flows.warehouse import DamagedWarehouse
-    from flows.withdraw import UnknownFile, withdraw_file
+    from flows.warehouse.lock import WarehouseBusy
+    from flows.warehouse.models import DamagedWarehouse
+    from flows.orchestration.withdraw import UnknownFile, withdraw_file
 
     try:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
@@ -206,8 +190,8 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
 
 
 def _docs(warehouse: Path, out: Path | None) -> int:
-    from flows.docs import write_docs
-    from flows.outputs import docs_dir
+    from flows.publish.docs import write_docs
+    from flows.publish.outputs import docs_dir
 
     if not warehouse.exists():
         print(f"haquang docs: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
@@ -218,9 +202,9 @@ def _docs(warehouse: Path, out: Path | None) -> int:
 
 
 def _dashboard(warehouse: Path) -> int:
-    from flows.lock import WarehouseBusy, writer_lock
-    from flows.outputs import write_outputs
-    from flows.warehouse import DamagedWarehouse, damage
+    from flows.warehouse.lock import WarehouseBusy, writer_lock
+    from flows.publish.outputs import write_outputs
+    from flows.warehouse.models import DamagedWarehouse, damage
 
     if not warehouse.exists():
         print(f"haquang dashboard: no warehouse at {warehouse}; run `make run` first", file=sys.stderr)
@@ -240,8 +224,8 @@ def _dashboard(warehouse: Path) -> int:
 
 
 def _recover(warehouse: Path, wait: float) -> int:
-    from flows.lock import WarehouseBusy
-    from flows.recover import recover_warehouse
+    from flows.warehouse.lock import WarehouseBusy
+    from flows.orchestration.recover import recover_warehouse
 
     try:
         recovery = recover_warehouse(warehouse, wait)
@@ -254,7 +238,7 @@ def _recover(warehouse: Path, wait: float) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from flows.serve import ServerDidNotStart, serve_nightly
+    from flows.orchestration.serve import ServerDidNotStart, serve_nightly
 
     try:
         return serve_nightly(args.raw, args.warehouse, args.port, args.api_url)
@@ -267,8 +251,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     import duckdb
 
-    from flows.warehouse import QueryRefused, WarehouseUnreadable
-    from flows.warehouse import query as run_query
+    from flows.warehouse.models import QueryRefused, WarehouseUnreadable
+    from flows.warehouse.models import query as run_query
 
     if not warehouse.exists():
         print(f"haquang sql: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flows.text import match_key
+from flows.core.text import match_key
 
 HERE = Path(__file__).parent
 
@@ -118,7 +118,7 @@ class CrosswalkEntry:
 @cache
 def crosswalk() -> dict[tuple[str, str, str], CrosswalkEntry]:
     """(source_district or "", parent label key or "", label key) -> catalogue indicator."""
-    from flows.labels import label_key
+    from flows.core.labels import label_key
 
     entries = {}
     for r in _rows("indicator_crosswalk.csv"):

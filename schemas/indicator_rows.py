@@ -11,7 +11,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.attainment import attainment_agrees, computed_pct
+from flows.core.attainment import attainment_agrees, computed_pct
 from schemas.catalogues import districts, plausibility_rules, units
 
 ROW_KINDS = ["measured", "qualitative", "group"]

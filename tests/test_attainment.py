@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.attainment import computed_pct, pct_basis, pct_or_none
+from flows.core.attainment import computed_pct, pct_basis, pct_or_none
 
 figure = st.one_of(st.none(), st.just(0.0), st.floats(min_value=-1e6, max_value=1e9, allow_nan=False))
 

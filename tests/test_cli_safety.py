@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from flows.cli import main
-from flows.cli_format import shell_argument, show_name
+from flows.core.names import shell_argument, show_name
 from tests.conftest import REPO, sql
 
 HOSTILE_NAMES = [

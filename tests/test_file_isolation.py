@@ -17,7 +17,7 @@ RAW_FILES = [p.relative_to(RAW).as_posix() for p in sorted(RAW.glob("*/*.xlsx"))
 
 
 def _load(raw: Path, warehouse: Path, **options):
-    from flows.load_flow import load_warehouse
+    from flows.orchestration.load_flow import load_warehouse
 
     return load_warehouse(raw_dir=raw, warehouse=warehouse, **options)
 
@@ -37,7 +37,7 @@ def _small_tables(raw: Path, count: int) -> list[str]:
 
 def test_a_file_that_fails_the_loader_costs_only_itself_and_loads_next_run(
         prefect_harness, loaded_warehouse, raw_copy, tmp_path, monkeypatch):
-    from flows import workbook
+    from flows.parse import workbook
 
     names = _small_tables(raw_copy, 4)
     victim = names[1]
@@ -66,7 +66,7 @@ def test_a_file_that_fails_the_loader_costs_only_itself_and_loads_next_run(
 
 
 def test_a_batch_whose_worker_died_is_read_again_a_file_at_a_time(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     names = _small_tables(raw_copy, 3)
     victim = names[0]
@@ -87,7 +87,7 @@ def test_a_batch_whose_worker_died_is_read_again_a_file_at_a_time(prefect_harnes
 
 def test_a_file_gone_between_fingerprint_and_parse_is_pending_then_loads(prefect_harness, raw_copy, tmp_path,
                                                                            monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     (name,) = _small_tables(raw_copy, 1)
     kept = tmp_path / "kept.xlsx"
@@ -111,7 +111,7 @@ def test_a_file_gone_between_fingerprint_and_parse_is_pending_then_loads(prefect
 
 def test_a_file_still_being_copied_is_read_when_the_copy_has_finished(prefect_harness, raw_copy, tmp_path,
                                                                       monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     (name,) = _small_tables(raw_copy, 1)
     complete = (raw_copy / name).read_bytes()
@@ -133,7 +133,7 @@ def test_a_file_still_being_copied_is_read_when_the_copy_has_finished(prefect_ha
 
 
 def test_a_file_back_as_it_was_last_read_is_restored_not_read(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     (name,) = _small_tables(raw_copy, 1)
     original = (raw_copy / name).read_bytes()
@@ -193,7 +193,7 @@ def test_entries_that_are_not_files_get_a_finding_and_do_not_stop_the_load(prefe
 def test_the_size_limit_is_judged_before_reading(tmp_path, monkeypatch, grown_by):
     import tracemalloc
 
-    from flows import workbook
+    from flows.parse import workbook
 
     monkeypatch.setattr(workbook, "MAX_FILE_BYTES", 2**20)
     big = tmp_path / "thong_nong" / "lon.xlsx"

@@ -1,6 +1,6 @@
 """The guard judges the extent python-calamine will really use, whatever the sheet XML looks like.
 
-Found by experiment (python-calamine 0.9.1 reading each shape through flows.extract.read_workbook,
+Found by experiment (python-calamine 0.9.1 reading each shape through flows.ingest.extract.read_workbook,
 in a child process limited to 4 GB of address space; peak RSS of the child, 14 MB at rest):
 
 | sheet XML shape | what calamine does unguarded |
@@ -34,8 +34,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from flows.extract import read_workbook
-from flows.guard import MAX_CELLS, MAX_COLUMNS, MAX_MERGED_AREAS, MAX_ROWS, UnsafeWorkbook, inspect_workbook
+from flows.ingest.extract import read_workbook
+from flows.ingest.guard import MAX_CELLS, MAX_COLUMNS, MAX_MERGED_AREAS, MAX_ROWS, UnsafeWorkbook, inspect_workbook
 from tests.conftest import RAW, REPO
 from tests.fixtures.write_malformed_workbooks import _rewrite_part, _xlsx_bytes, table
 
@@ -214,8 +214,8 @@ from pathlib import Path
 limit = 3 * 2**30
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 path, raw, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-from flows.workbook import process_workbook
-from flows.extract import WorkbookError, read_workbook
+from flows.parse.workbook import process_workbook
+from flows.ingest.extract import WorkbookError, read_workbook
 
 
 def status(field):

@@ -2,8 +2,8 @@ import unicodedata
 
 import pytest
 
-from flows.indicators import lookup
-from flows.labels import label_key
+from flows.mapping.indicators import lookup
+from flows.core.labels import label_key
 
 
 @pytest.mark.parametrize(

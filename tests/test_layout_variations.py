@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.workbook import process_workbook
+from flows.parse.workbook import process_workbook
 from tests.conftest import RAW
 from tests.layout_variants import (
     Grid,

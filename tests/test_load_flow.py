@@ -120,7 +120,7 @@ def test_load_run_is_recorded(loaded_warehouse):
 
 
 def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, tmp_path):
-    from flows.load_flow import load_warehouse
+    from flows.orchestration.load_flow import load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     first = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -143,8 +143,8 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows import warehouse as wh
-    from flows.load_flow import load_warehouse
+    from flows.warehouse import models as wh
+    from flows.orchestration.load_flow import load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -176,7 +176,7 @@ def test_flow_publishes_summary_and_data_quality_artifacts(prefect_harness, raw_
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    from flows.load_flow import load_warehouse
+    from flows.orchestration.load_flow import load_warehouse
 
     state = load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", return_state=True)
     run_id = state.state_details.flow_run_id

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from flows.cli_format import neutralise_formula
-from flows.legacy_text import from_unicode
-from flows.workbook import process_workbook
+from flows.ingest.legacy_text import from_unicode
+from flows.parse.workbook import process_workbook
 from tests.conftest import RAW, REPO, sql
 from tests.fixtures.write_malformed_workbooks import table, write_all, write_grid
 from tests.layout_variants import Grid
@@ -91,7 +91,7 @@ def _exports_match(warehouse: Path) -> None:
 
 
 def test_a_file_that_grows_during_the_load_waits_for_the_next_run(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     growing = raw_copy / "thong_nong" / "dang_chep.xlsx"
     growing.write_bytes((raw_copy / RAW_FILES[1]).read_bytes())

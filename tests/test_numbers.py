@@ -1,6 +1,6 @@
 import pytest
 
-from flows.numbers import format_number, parse_number
+from flows.parse.numbers import format_number, parse_number
 
 
 @pytest.mark.parametrize(

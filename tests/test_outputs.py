@@ -11,9 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.docs import collect
-from flows.exports import analyst_views
-from flows.outputs import dashboard_file, docs_dir, exports_dir
+from flows.publish.docs import collect
+from flows.publish.exports import analyst_views
+from flows.publish.outputs import dashboard_file, docs_dir, exports_dir
 from tests.conftest import REPO, sql
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +100,7 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
 
 
 def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw_copy, tmp_path):
-    from flows.load_flow import load_warehouse
+    from flows.orchestration.load_flow import load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -120,7 +120,7 @@ def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw
 
 def test_the_dashboard_lists_the_first_issues_and_counts_them_all(loaded_warehouse, tmp_path, monkeypatch):
     """A province's night can leave a hundred thousand warnings: the page stays readable."""
-    from flows import dashboard
+    from flows.publish import dashboard
 
     monkeypatch.setattr(dashboard, "ISSUES_LISTED", 5)
     page = dashboard.write_dashboard(exports_dir(loaded_warehouse), tmp_path / "index.html").read_text()

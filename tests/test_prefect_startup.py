@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.runners import TEMPORARY_SERVER_START_SECONDS
-from flows.serve import SERVE_RECORD_NAME, record_served_server, remove_serve_record, running_serve_api_url
+from flows.orchestration.runners import TEMPORARY_SERVER_START_SECONDS
+from flows.orchestration.serve import SERVE_RECORD_NAME, record_served_server, remove_serve_record, running_serve_api_url
 from tests.conftest import REPO, RAW
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -328,7 +328,7 @@ def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, co
     elif configured_by == "profile":
         (home / "profiles.toml").write_text(f'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "{elsewhere}"\n',
                                             encoding="utf-8")
-    program = ("import threading; from flows.runners import prefect_api_for_load; api = prefect_api_for_load(); "
+    program = ("import threading; from flows.orchestration.runners import prefect_api_for_load; api = prefect_api_for_load(); "
                "from prefect.settings import get_current_settings; seen = []; "
                "thread = threading.Thread(target=lambda: seen.append(get_current_settings().api.url)); "
                "thread.start(); thread.join(); print(api.source, api.url, seen[0], sep='|')")
@@ -353,7 +353,7 @@ def test_serve_removes_only_its_own_record(tmp_path):
 
 def test_a_child_started_with_end_with_this_process_ends_when_its_parent_is_sigkilled(tmp_path):
     """The mechanism under both servers, without Prefect: a parent that starts `sleep`, then is killed."""
-    program = ("import subprocess, sys, time; from flows.runners import end_with_this_process; "
+    program = ("import subprocess, sys, time; from flows.orchestration.runners import end_with_this_process; "
                "child = subprocess.Popen(['sleep', '300'], preexec_fn=end_with_this_process()); "
                "print(child.pid, flush=True); time.sleep(300)")
     parent = subprocess.Popen([sys.executable, "-c", program], cwd=REPO, stdout=subprocess.PIPE, text=True,

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse as wh
+from flows.warehouse import models as wh
 from flows.cli import main
-from flows.exports import analyst_views, export_views
-from flows.lock import writer_lock
-from flows.outputs import exports_dir, write_outputs
+from flows.publish.exports import analyst_views, export_views
+from flows.warehouse.lock import writer_lock
+from flows.publish.outputs import exports_dir, write_outputs
 from tests.conftest import RAW, sql
 from tests.layout_variants import Grid
 
@@ -230,7 +230,7 @@ def test_recover_waits_for_the_writer_lock(site, capsys):
 
 
 def test_a_build_that_fails_before_the_flow_can_clean_up_leaves_no_copy(site, monkeypatch):
-    from flows import build
+    from flows.warehouse.models import build
 
     warehouse = site / "warehouse" / "w.duckdb"
 
@@ -264,7 +264,7 @@ def test_dashboard_on_a_damaged_warehouse_points_to_recover(site, capsys):
 
 def test_exports_that_fail_after_publishing_say_so_and_the_next_run_rewrites_them(
         prefect_harness, raw_copy, tmp_path, monkeypatch, capsys):
-    from flows import exports
+    from flows.publish import exports
 
     warehouse = tmp_path / "w.duckdb"
     assert load(raw_copy, warehouse) == 0
@@ -298,7 +298,7 @@ def test_exports_that_fail_after_publishing_say_so_and_the_next_run_rewrites_the
 
 def test_a_load_stopped_between_publishing_and_exports_is_caught_up_by_a_run_with_nothing_new(
         prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows import load_flow
+    from flows.orchestration import load_flow
 
     warehouse = tmp_path / "w.duckdb"
     assert load(raw_copy, warehouse) == 0

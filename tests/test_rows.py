@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.extract import SheetGrid
-from flows.locate import HeaderError, locate_table
-from flows.period import read_period
-from flows.rows import TableContext, parse_table
-from flows.workbook import table_period
+from flows.ingest.extract import SheetGrid
+from flows.parse.locate import HeaderError, locate_table
+from flows.parse.period import read_period
+from flows.parse.rows import TableContext, parse_table
+from flows.parse.workbook import table_period
 from schemas.catalogues import layout
 
 HEADER = ["STT", "Các chỉ tiêu", "Mục tiêu", "Thực hiện", "Tỷ lệ %"]

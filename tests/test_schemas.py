@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from flows.validate import rows_frame, validate_rows
+from flows.quality.validate import rows_frame, validate_rows
 from schemas.indicator_rows import IndicatorRow, IndicatorRowDoubts
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
-from flows.lock import WarehouseBusy, writer_lock
-from flows.state import FileState, SeenFile, plan_load
+from flows.ingest.fingerprint import SeenFile
+from flows.warehouse.lock import WarehouseBusy, writer_lock
+from flows.warehouse.state import FileState, plan_load
+from tests.conftest import REPO
 
 NOW = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
 
@@ -58,7 +61,7 @@ def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
 
 
 def test_discovery_skips_lock_files_and_system_files(tmp_path):
-    from flows.raw_files import discover_files
+    from flows.ingest.raw_files import discover_files
 
     for name in ("ha_quang/a.xlsx", "ha_quang/~$a.xlsx", "ha_quang/Thumbs.db", "ha_quang/desktop.ini",
                  "ha_quang/.DS_Store", ".git/config", "thong_nong/b.csv"):
@@ -66,3 +69,22 @@ def test_discovery_skips_lock_files_and_system_files(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     assert [p.relative_to(tmp_path).as_posix() for p in discover_files(tmp_path)] == [
         "ha_quang/a.xlsx", "thong_nong/b.csv"]
+
+
+@pytest.mark.parametrize(("edited", "rereads"), [
+    ("flows/parse/values.py", True), ("flows/ingest/guard.py", True), ("flows/quality/validate.py", True),
+    ("flows/mapping/indicators.py", True), ("flows/core/text.py", True), ("schemas/indicator_crosswalk.csv", True),
+    ("schemas/layouts.toml", True), ("flows/publish/dashboard.py", False), ("flows/cli.py", False),
+    ("flows/orchestration/load_flow.py", False), ("flows/warehouse/models.py", False),
+    ("schemas/reference/district_figures.csv", False), ("sql/marts/dq_issues.sql", False),
+])
+def test_only_what_decides_how_a_workbook_is_read_makes_every_file_read_again(tmp_path, edited, rereads):
+    from flows.warehouse.state import rules_digest
+
+    project = tmp_path / "project"
+    for folder in ("flows", "schemas", "sql"):
+        shutil.copytree(REPO / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    before = rules_digest(project)
+    with open(project / edited, "a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    assert (rules_digest(project) != before) == rereads

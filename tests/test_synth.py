@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flows.batch import parse_batch
-from flows.paths import reporting_path
-from flows.state import fingerprint_files
-from flows.synth import write_corpus
+from flows.orchestration.batch import parse_batch
+from flows.ingest.paths import reporting_path
+from flows.ingest.fingerprint import fingerprint_files
+from bench.synth import write_corpus
 from tests.conftest import RAW, sql
 
 
@@ -40,7 +40,7 @@ def test_commune_workbooks_parse_to_their_own_unit_and_month(tmp_path):
 
 
 def test_a_synthetic_corpus_loads_without_conflicts(prefect_harness, tmp_path):
-    from flows.load_flow import load_warehouse
+    from flows.orchestration.load_flow import load_warehouse
 
     raw = tmp_path / "raw"
     write_corpus(60, raw, RAW, seed=5)

@@ -11,8 +11,8 @@ from pathlib import Path
 import distributed
 import pytest
 
-from flows.load_flow import load_warehouse
-from flows.synth import write_corpus
+from flows.orchestration.load_flow import load_warehouse
+from bench.synth import write_corpus
 from tests.conftest import RAW, REPO, sql
 
 BATCH = 7

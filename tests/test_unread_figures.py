@@ -1,6 +1,6 @@
 """No figure is lost silently: text in a figure column ends as a number, a verdict, or a finding.
 
-The rule (flows/rows.py, flows/values.py): text that holds a digit, digit look-alikes or an Excel
+The rule (flows/parse/rows.py, flows/parse/values.py): text that holds a digit, digit look-alikes or an Excel
 error and that the grammar does not read is an unreadable figure, in any column; words that are
 not a verdict ("Đạt", "Giữ vững", "Đảm bảo", ...) in the result or percentage of a row with
 figures are a figure not given. Both are an error naming the cell; the row loads with that
@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from flows.batch import summarise_batch
-from flows.extract import SheetGrid
-from flows.locate import locate_table
-from flows.rows import TableContext, parse_table
-from flows.values import read_text
-from flows.workbook import process_workbook, table_period
+from flows.orchestration.batch import summarise_batch
+from flows.ingest.extract import SheetGrid
+from flows.parse.locate import locate_table
+from flows.parse.rows import TableContext, parse_table
+from flows.parse.values import read_text
+from flows.parse.workbook import process_workbook, table_period
 from schemas.catalogues import layout
 
 HEADER = ["STT", "Các chỉ tiêu", "Mục tiêu", "Thực hiện", "Tỷ lệ %"]

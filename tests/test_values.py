@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.values import read_cell, read_text
+from flows.parse.values import read_cell, read_text
 
 
 @pytest.mark.parametrize(

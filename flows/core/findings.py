@@ -1,0 +1,32 @@
+"""A data-quality finding: what a clerk must look at, where, and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from textwrap import shorten
+
+ERROR = "error"  # the row or file was not loaded
+WARNING = "warning"  # loaded, but a person should check it
+# A finding as the warehouse stores it (landing_dq_findings), in this order.
+FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
+                   "severity", "message", "raw_value"]
+MAX_REASON_LENGTH = 300  # an exception's text in a message; some quote whole inputs
+
+
+@dataclass
+class Finding:
+    check_name: str
+    severity: str
+    message: str
+    source_sheet: str | None = None
+    source_row: int | None = None  # 1-based, as the spreadsheet shows it
+    source_column: str | None = None  # spreadsheet letter
+    raw_value: str | None = None
+
+    def as_record(self, source_district: str | None, source_file: str) -> dict:
+        return {"source_district": source_district, "source_file": source_file, **asdict(self)}
+
+
+def exception_reason(exc: BaseException) -> str:
+    """An exception as a message may quote it: its kind and text, shortened."""
+    return shorten(f"{type(exc).__name__}: {exc}", MAX_REASON_LENGTH, placeholder=" …")

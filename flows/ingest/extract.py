@@ -1,0 +1,99 @@
+"""Read a workbook's cells, keeping text as text and numbers as numbers (python-calamine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import python_calamine
+
+from flows.core.text import clean_text
+
+Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+class WorkbookError(Exception):
+    """A workbook that cannot be read at all; the message says what to do."""
+
+
+@dataclass
+class SheetGrid:
+    """One sheet as a rectangle of cells from A1, with merged areas filled for header reading."""
+
+    name: str
+    rows: list[list[Cell]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden: bool = False
+
+    def cell(self, row: int, col: int) -> Cell:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def text(self, row: int, col: int) -> str:
+        """Cell as cleaned text ("" when empty), for matching header and title words."""
+        value = self.cell(row, col)
+        if value is None or value == "":
+            return ""
+        return clean_text(str(value))
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def filled_text(self, row: int, col: int) -> str:
+        """Text of a cell, or of the merged area's top-left cell when the cell is inside one."""
+        for (r0, c0), (r1, c1) in self.merged:
+            if r0 <= row <= r1 and c0 <= col <= c1:
+                return self.text(r0, c0)
+        return self.text(row, col)
+
+
+def read_workbook(content: bytes) -> list[SheetGrid]:
+    """Every worksheet of an .xlsx file's bytes as a grid of typed cells.
+
+    Reads the very bytes that were hashed and checked (flows/ingest/guard.py), not the path again,
+    so a file replaced meanwhile cannot slip past the checks.
+    """
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except python_calamine.PasswordError as exc:
+        raise WorkbookError("the workbook is password-protected: send it without a password") from exc
+    except Exception as exc:  # calamine raises its own and zip/xml errors; all mean "unreadable"
+        raise WorkbookError(f"not a readable .xlsx workbook ({exc}); re-save it from Excel as .xlsx") from exc
+    except BaseException as exc:
+        _raise_if_not_a_reader_panic(exc)
+        raise WorkbookError(f"the reader broke on this workbook ({exc}); re-save it from Excel as .xlsx") from exc
+    grids = []
+    try:
+        for meta in workbook.sheets_metadata:
+            if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+            merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
+            hidden = str(meta.visible) != str(python_calamine.SheetVisibleEnum.Visible)
+            grids.append(SheetGrid(meta.name, rows, merged, hidden))
+    except Exception as exc:
+        raise WorkbookError(f"a sheet could not be read ({exc}); re-save the workbook from Excel") from exc
+    except BaseException as exc:
+        _raise_if_not_a_reader_panic(exc)
+        raise WorkbookError(f"the reader broke on a sheet ({exc}); re-save the workbook from Excel") from exc
+    finally:
+        workbook.close()
+    return grids
+
+
+def _raise_if_not_a_reader_panic(exc: BaseException) -> None:
+    """A Rust panic inside python-calamine reaches Python as pyo3's PanicException, which derives
+    from BaseException so that `except Exception` lets it through and it ends the whole load.
+    flows/ingest/guard.py rejects the sheets known to cause one; any other is one bad workbook, reported
+    as such. Everything else that is not an Exception (KeyboardInterrupt, SystemExit) goes on."""
+    if type(exc).__name__ != "PanicException":
+        raise exc
+
+
+def _cell(value: Cell) -> Cell:
+    """Empty strings become None so that "empty" has one spelling downstream."""
+    return None if value == "" else value

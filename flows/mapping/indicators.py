@@ -1,0 +1,48 @@
+"""Map each parsed row to its catalogue indicator through the label crosswalk."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from flows.core.findings import WARNING
+from flows.core.labels import label_key
+from schemas.catalogues import CrosswalkEntry, crosswalk
+
+
+@lru_cache(maxsize=1 << 16)  # a province's workbooks repeat the same few hundred labels
+def lookup(district: str, parent_label: str | None, label: str) -> CrosswalkEntry | None:
+    """Most specific entry first: district and parent, district, parent, label alone."""
+    entries = crosswalk()
+    label_k = label_key(label)
+    parent_k = label_key(parent_label) if isinstance(parent_label, str) else ""  # NaN from pandas: no parent
+    for key in ((district, parent_k, label_k), (district, "", label_k), ("", parent_k, label_k), ("", "", label_k)):
+        if key in entries:
+            return entries[key]
+    return None
+
+
+def map_indicators(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Add indicator_code and definition_variant; a reported row with no entry gets a warning.
+
+    Group rows (headings without figures) are not indicators and are left unmapped silently.
+    """
+    if frame.empty:
+        return frame.assign(indicator_code=None, definition_variant=None), []
+    entries = [lookup(*key) for key in zip(frame["source_district"], frame["parent_label"], frame["row_label"])]
+    mapped = frame.assign(
+        indicator_code=[e.indicator_code if e else None for e in entries],
+        definition_variant=[e.definition_variant if e else None for e in entries],
+    )
+    findings = [
+        {
+            "source_district": r.source_district, "source_file": r.source_file, "source_sheet": r.source_sheet,
+            "source_row": int(r.source_row), "source_column": r.label_column, "check_name": "unmapped_indicator",
+            "severity": WARNING, "raw_value": r.row_label,
+            "message": f"the label {r.row_label!r} is not in the indicator crosswalk (schemas/indicator_crosswalk.csv); "
+                       "it is loaded without an indicator. See the view unmapped_labels for the closest indicators",
+        }
+        for r in frame[mapped["indicator_code"].isna() & (frame["row_kind"] != "group")].itertuples()
+    ]
+    return mapped, findings

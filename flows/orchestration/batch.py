@@ -1,0 +1,83 @@
+"""The work on one batch of workbooks, done where the batch runs (a thread or a worker process).
+
+Parse, validate and map every workbook of the batch, and hand back three data frames. Frames,
+not lists of records: Prefect walks through every Python object passed between tasks, which
+for a batch of parsed rows cost more than the parsing itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from flows.core.findings import FINDING_COLUMNS
+from flows.ingest.fingerprint import SeenFile
+from flows.mapping.indicators import map_indicators
+from flows.parse.workbook import WorkbookResult, process_workbook
+from flows.quality.validate import rows_frame, validate_rows
+from flows.warehouse.staging import EVENT_COLUMNS, ParsedBatch
+
+# Workbooks per extraction task. Larger batches spread pandera's fixed cost per validation
+# (1,000 synthetic workbooks: 3.5 ms each in batches of 100, 3.3 ms in batches of 250).
+DEFAULT_BATCH_SIZE = 250
+
+def parse_batch(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
+    return summarise_batch([process_workbook(f.path, raw_dir, expected_sha256=f.sha256) for f in files])
+
+
+def summarise_batch(results: list[WorkbookResult]) -> ParsedBatch:
+    """Validate and map the parsed workbooks; a file with no accepted row counts as rejected.
+
+    Validation and mapping run on the whole batch at once (their cost is per call). Should they
+    fail on it, each workbook is tried alone, and one that still fails is left for the next run
+    with a finding: one workbook that trips the loader must not cost the other files their night.
+    """
+    try:
+        return _summarise(results)
+    except Exception:
+        return concat_batches([_summarise_alone(result) for result in results])
+
+
+def _summarise_alone(result: WorkbookResult) -> ParsedBatch:
+    try:
+        return _summarise([result])
+    except Exception as exc:
+        failed = WorkbookResult(result.source_district, result.source_file, result.sha256, result.size_bytes,
+                                result.modified_at)
+        return _summarise([failed.fail("validating or mapping this file's rows", exc)])
+
+
+def unreadable_batch(files: list[SeenFile]) -> ParsedBatch:
+    """Files that could not even be fingerprinted: a pending event and a finding each."""
+    return _summarise([
+        WorkbookResult(f.source_district, f.source_file, None, 0).defer(
+            "file_unreadable", f"the entry could not be read ({f.problem}); check that it is a complete workbook "
+            "file (not a folder, link or device) that the loader may read")
+        for f in files])
+
+
+def concat_batches(batches: list[ParsedBatch]) -> ParsedBatch:
+    return ParsedBatch(*(pd.concat([getattr(b, part) for b in batches], ignore_index=True)
+                         for part in ("rows", "findings", "events")))
+
+
+def _summarise(results: list[WorkbookResult]) -> ParsedBatch:
+    records = [record for result in results if result.loaded for record in result.records]
+    accepted, findings = validate_rows(rows_frame(records))
+    accepted, unmapped = map_indicators(accepted)
+    findings += unmapped
+    for result in results:
+        findings.extend(f.as_record(result.source_district, result.source_file) for f in result.findings)
+    rows_per_file = accepted.groupby("source_file").size().to_dict() if not accepted.empty else {}
+    events = pd.DataFrame([_event(result, int(rows_per_file.get(result.source_file, 0))) for result in results],
+                          columns=EVENT_COLUMNS)
+    return ParsedBatch(accepted, pd.DataFrame(findings, columns=FINDING_COLUMNS, dtype=object), events)
+
+
+def _event(result: WorkbookResult, rows_loaded: int) -> dict:
+    loaded = bool(result.loaded and rows_loaded)
+    action = "loaded" if loaded else "pending" if result.pending else "rejected"
+    return {"source_district": result.source_district, "source_file": result.source_file, "sha256": result.sha256,
+            "size_bytes": result.size_bytes, "modified_at": result.modified_at, "action": action, "loaded": loaded,
+            "rows_loaded": rows_loaded}

@@ -1,0 +1,277 @@
+"""The nightly load as a Prefect flow.
+
+lock -> fingerprint -> plan (what changed) -> extract -> validate -> map -> load -> publish
+"""
+
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.warehouse import models as wh
+from flows.warehouse.build import WarehouseBuild
+from flows.core.findings import ERROR, WARNING
+from flows.orchestration.batch import DEFAULT_BATCH_SIZE, ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.warehouse.lock import writer_lock
+from flows.publish.outputs import write_outputs
+from flows.ingest.fingerprint import SeenFile, fingerprint_files
+from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
+from flows.parse.workbook import WorkbookResult
+
+DEFAULT_RAW_DIR = Path("raw")
+DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
+MAX_BATCHES_IN_FLIGHT = 4
+SUMMARY_FILES_SHOWN = 10
+
+
+@dataclass
+class LoadSummary:
+    load_id: int
+    status: str
+    warehouse: Path
+    files_seen: int
+    files_loaded: int
+    files_rejected: int
+    rows_by_district: dict[str, int]
+    rows_rejected: int
+    findings_by_severity: dict[str, int]
+    errors: list[dict] = field(default_factory=list)
+    files_skipped: int = 0
+    files_new: list[str] = field(default_factory=list)
+    files_updated: list[str] = field(default_factory=list)
+    files_missing: list[str] = field(default_factory=list)
+    files_restored: list[str] = field(default_factory=list)
+    files_pending: list[str] = field(default_factory=list)  # could not be read; the next run tries again
+    conflicts: list[str] = field(default_factory=list)
+    open_issues: dict[str, int] = field(default_factory=dict)  # dq_issues after this load, by severity
+    checks: dict[tuple[str, str], int] = field(default_factory=dict)  # findings of this load by check
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything loaded (warnings allowed), 1 when any file or row was rejected."""
+        return 1 if self.findings_by_severity.get(ERROR, 0) else 0
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.files_loaded or self.files_rejected or self.files_pending or self.files_missing
+                    or self.files_restored)
+
+
+def _retry_on_io_error(task, task_run, state) -> bool:
+    """Retry only when the file system failed us (a share hiccup), never on bad content."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
+def fingerprint_workbooks(raw_dir: Path) -> list[SeenFile]:
+    """Hash every file under raw/<district>/."""
+    return fingerprint_files(raw_dir)
+
+
+@task(cache_policy=NO_CACHE)
+def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> LoadPlan:
+    """Compare tonight's files with what the published warehouse last read."""
+    return plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
+
+
+@task(cache_policy=NO_CACHE, cache_result_in_memory=False)
+def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
+    """Read, parse, validate and map a batch of workbooks.
+
+    One task per batch, not per workbook, keeps the orchestrator's cost small beside the parsing.
+    No retries: a file that cannot be read is a pending finding of its own, read again next run.
+    """
+    return parse_batch(files, raw_dir)
+
+
+@task(cache_policy=NO_CACHE)
+def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
+    """Append one batch to the next version of the warehouse."""
+    build.stage(batch)
+
+
+@task(cache_policy=NO_CACHE)
+def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
+    """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
+    return wh.build_views(build.con, data_changed)
+
+
+@task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
+def publish_exports(warehouse: Path, nothing_new: bool) -> Path:
+    """Exports, dashboard page and data dictionary of the warehouse just published.
+
+    Exports that a failure or a kill left half-written name an older load in their manifest;
+    the next run (or `haquang dashboard`) then writes them all again.
+    """
+    return write_outputs(warehouse, nothing_new)
+
+
+class ExportsNotWritten(Exception):
+    """The load published its warehouse, then failed to write the exports beside it."""
+
+    def __init__(self, summary: LoadSummary, reason: str):
+        super().__init__(summary, reason)  # both in args: the exception survives pickling
+        self.summary, self.reason = summary, reason
+
+    def __str__(self) -> str:
+        return (f"load {self.summary.load_id} was published; writing the exports failed ({self.reason}); "
+                "they will be rewritten by the next run, or now with `haquang dashboard`")
+
+
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(summary: LoadSummary) -> None:
+    """The load summary (markdown) and the data-quality findings (table) for the Prefect UI."""
+    create_markdown_artifact(key="load-summary", markdown=summary_markdown(summary), description="Load summary")
+    table = [{"check_name": c, "severity": s, "findings": n} for (c, s), n in sorted(summary.checks.items())]
+    create_table_artifact(key="data-quality", table=table or [{"check_name": "none", "severity": "", "findings": 0}],
+                          description="Data-quality findings of this load by check")
+
+
+@flow(name="load-warehouse")
+def load_warehouse(
+    raw_dir: Path = DEFAULT_RAW_DIR,
+    warehouse: Path = DEFAULT_WAREHOUSE,
+    full_reload: bool = False,
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> LoadSummary:
+    """Load what changed under raw_dir into the DuckDB warehouse and publish it."""
+    started_at = dt.datetime.now(dt.timezone.utc)
+    mode = "full" if full_reload else "incremental"
+    with writer_lock(warehouse, lock_wait_seconds):
+        seen = fingerprint_workbooks(raw_dir)
+        plan = plan_changes(seen, warehouse, full_reload)
+        build = WarehouseBuild(warehouse)
+        try:
+            if plan.unreadable:
+                load_rows(build, unreadable_batch(plan.unreadable))
+            for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
+                load_rows(build, parsed)
+            build.add_conflicts()
+            run = build.finish(plan, raw_dir, started_at, mode)
+            summary = _summary(build, plan, run)
+            build_views(build, data_changed=not summary.nothing_new)
+            summary.open_issues = build.open_issues()
+            build.publish()
+        except BaseException:
+            build.discard()
+            raise
+        try:
+            publish_exports(warehouse, summary.nothing_new)
+        except Exception as exc:  # the warehouse is published: say so, not that the load failed
+            publish_artifacts(summary)
+            raise ExportsNotWritten(summary, f"{type(exc).__name__}: {exc}") from exc
+    publish_artifacts(summary)
+    return summary
+
+
+def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
+    """(batch, results) in order, with at most a few batches in flight so memory stays flat."""
+    batches = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
+    in_flight: list = []
+    for batch in batches:
+        in_flight.append((batch, extract_workbooks.submit(batch, raw_dir)))
+        if len(in_flight) >= MAX_BATCHES_IN_FLIGHT:
+            yield _done(*in_flight.pop(0), raw_dir)
+    while in_flight:
+        yield _done(*in_flight.pop(0), raw_dir)
+
+
+def _done(batch: list[SeenFile], future, raw_dir: Path) -> ParsedBatch:
+    """A finished batch; one whose task failed is parsed again a file at a time.
+
+    Every per-file fault is already a finding inside the task, so a failed task means its worker
+    died (a reader that crashed the process, memory exhausted, a lost Dask worker). Parsed one by
+    one, each in a task of its own, only the file that kills its worker again is lost for tonight,
+    and it is left pending, to be tried again by the next run.
+    """
+    state = future.wait() or future.state
+    if state.is_completed():
+        return future.result()
+    if len(batch) == 1:
+        return _worker_failed(batch[0], future)
+    alone = [(file, extract_workbooks.submit([file], raw_dir)) for file in batch]
+    return concat_batches([future.result() if (future.wait() or future.state).is_completed()
+                           else _worker_failed(file, future) for file, future in alone])
+
+
+def _worker_failed(file: SeenFile, future) -> ParsedBatch:
+    try:
+        future.result()
+        reason: BaseException = RuntimeError("the task ended without a result")
+    except BaseException as exc:  # the task's exception, after its retries
+        reason = exc
+    result = WorkbookResult(file.source_district, file.source_file, file.sha256, file.size_bytes, file.modified_at)
+    return summarise_batch([result.fail("in the worker process that read it (it stopped)", reason)])
+
+
+def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
+    tally = build.tally
+    return LoadSummary(
+        run["load_id"], run["status"], build.warehouse, run["files_seen"], run["files_loaded"],
+        run["files_rejected"], dict(tally.rows_by_district), tally.rows_rejected,
+        {ERROR: tally.severities[ERROR], WARNING: tally.severities[WARNING]}, tally.errors,
+        files_skipped=run["files_skipped"],
+        files_new=[f for f in tally.files_loaded if f not in build.known_files],
+        files_updated=[f for f in tally.files_loaded if f in build.known_files],
+        files_missing=plan.missing,
+        files_restored=[f.source_file for f in plan.restored],
+        files_pending=tally.files_pending,
+        conflicts=sorted(tally.conflicts),
+        checks=dict(tally.checks),
+    )
+
+
+EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_high, actual_value, reported_pct, "
+                 "dq_flags from indicator_results where row_kind = 'measured' limit 5")
+
+
+def summary_markdown(summary: LoadSummary) -> str:
+    """What the person on call reads: what changed, rows per district, findings, where the warehouse is.
+
+    File and sheet names, and messages that quote cell text, come from whoever sent the workbook:
+    each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
+    """
+    from flows.core.names import show_name
+
+    lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
+    lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
+                 f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
+                 f"{len(summary.files_pending)} pending")
+    for label, names in (("new", summary.files_new), ("updated", summary.files_updated),
+                         ("missing from the raw folder (figures kept)", summary.files_missing),
+                         ("back as last read, after they were missing or unreadable", summary.files_restored),
+                         ("not read this time, tried again by the next run", summary.files_pending),
+                         ("in conflict (same figures in one load; the newest file is published)", summary.conflicts)):
+        if names:
+            shown = ", ".join(show_name(name) for name in names[:SUMMARY_FILES_SHOWN])
+            more = f" and {len(names) - SUMMARY_FILES_SHOWN} more" if len(names) > SUMMARY_FILES_SHOWN else ""
+            lines.append(f"- {label} ({len(names)}): {shown}{more}")
+    for district, rows in sorted(summary.rows_by_district.items()):
+        lines.append(f"- rows loaded from {district}: {rows}")
+    lines.append(f"- rows rejected: {summary.rows_rejected}")
+    lines.append(f"- data-quality findings of this load: {summary.findings_by_severity.get(ERROR, 0)} errors, "
+                 f"{summary.findings_by_severity.get(WARNING, 0)} warnings")
+    lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
+                 f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)")
+    for error in summary.errors[:20]:
+        cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
+        where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
+                                                    error.get("source_row") and f"cell {cell}") if x)
+        lines.append(f"  - ERROR {error['check_name']} in {where}: {show_name(str(error['message']))}")
+    lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
+              f"Exports, dashboard and data dictionary: {summary.warehouse.resolve().parent}/"
+              "{exports,dashboard/index.html,docs}", "", "Query it, for example:",
+              f'    .venv/bin/haquang sql "{EXAMPLE_QUERY}"']
+    return "\n".join(lines)

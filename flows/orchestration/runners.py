@@ -1,0 +1,228 @@
+"""How a load runs: the Prefect task runner (threads, worker processes, or a Dask cluster) and
+the Prefect API the flow reports to (a configured one, the server `haquang serve` runs, or a
+temporary server that ends with the load)."""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+# Prefect's own setting for how long a temporary API server may take to start. Its default of
+# 20 s is not enough here: on this 2-core machine a start takes 5-10 s when it is idle and took
+# 26-37 s at a load average of 5-7, when Prefect's own start failed two loads in three. Set for
+# every Prefect process a load starts (see cli.py).
+TEMPORARY_SERVER_START_SECONDS = 180
+PATIENT_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(TEMPORARY_SERVER_START_SECONDS)}
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+class PrefectApiUnavailable(RuntimeError):
+    """No Prefect API for the load: the message says what happened and what to do, in one line."""
+
+
+def task_runner(kind: str, workers: int, dask_address: str | None = None):
+    """Parsing is CPU-bound Python: processes use every core, threads start faster, and Dask
+    spreads batches over several machines once one is not enough.
+
+    With an address the flow joins that running Dask scheduler; without one it starts a local
+    cluster of `workers` single-threaded worker processes for the length of the load.
+    """
+    if kind == "dask" or dask_address:
+        from prefect_dask import DaskTaskRunner  # imported only when asked for: distributed is heavy
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    # Imported here, not at the top: the CLI imports this module to start the API server before
+    # the rest of Prefect, so that the two overlap.
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    if kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
+@dataclass
+class PrefectApi:
+    """The Prefect API a load reports to, and the temporary server behind it when there is one."""
+
+    url: str
+    source: str  # "configured", "haquang serve" or "temporary server"
+    server: subprocess.Popen | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def wait_until_ready(self) -> None:
+        """Block until a temporary server answers; anything else answers already.
+
+        The start-up timeout counts from the server's start, as Prefect's does, so the
+        imports done meanwhile use it up rather than extend it.
+        """
+        if self.server is None:
+            return
+        from flows.orchestration.serve import wait_until_healthy
+
+        timeout = temporary_server_start_seconds()
+        try:
+            wait_until_healthy(self.url, self.server, timeout_seconds=self.started + timeout - time.monotonic())
+        except RuntimeError as exc:
+            exited = self.server.poll() is not None
+            # Nothing worth a graceful stop in a server that never answered; a starting uvicorn
+            # would make SIGTERM wait for the end of its start-up.
+            stop_server(self.server, grace_seconds=2)
+            what = str(exc) if exited else f"it did not answer within {timeout:g} s"
+            raise PrefectApiUnavailable(
+                f"Prefect's temporary API server did not start ({what}; is the machine busy?). "
+                "Start `haquang serve` in another terminal (loads then use its server) or set "
+                "PREFECT_API_URL to a running Prefect server, then run the load again; "
+                f"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now {timeout:g}) allows a slower start"
+            ) from None
+
+
+def prefect_api_for_load() -> PrefectApi:
+    """Choose the Prefect API before the flow starts, and make Prefect use it.
+
+    A configured API wins (PREFECT_API_URL in the environment, a Prefect profile or a test
+    harness). Next the server of a running `haquang serve` with the same PREFECT_HOME, so that
+    a load by hand shows in its UI beside the nightly runs. Otherwise a temporary server,
+    started here rather than by Prefect so that it dies with the load even when the load is
+    killed (Prefect's own outlived a SIGKILLed load at about 230 MB), and started before the
+    rest of Prefect is imported so that its start-up overlaps the import. Call
+    `wait_until_ready` before the flow runs.
+    """
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url:
+        return PrefectApi(settings.api.url, "configured")
+    from flows.orchestration.serve import running_serve_api_url, serve_record_path
+
+    served = running_serve_api_url(serve_record_path())
+    if served is not None:
+        api = PrefectApi(served, "haquang serve")
+    else:
+        server, url = start_temporary_server()
+        api = PrefectApi(url, "temporary server", server)
+    _use_api_url(api.url)
+    return api
+
+
+def _use_api_url(url: str) -> None:
+    """Point this process, and every process it starts, at this API.
+
+    The environment reaches worker processes; the refreshed global settings reach threads
+    that do not copy the caller's context (Prefect's event and log workers), which would
+    otherwise start a temporary server of their own.
+    """
+    from prefect.context import refresh_global_settings_context
+
+    os.environ["PREFECT_API_URL"] = url
+    refresh_global_settings_context()
+
+
+def start_temporary_server() -> tuple[subprocess.Popen, str]:
+    """Start the API server Prefect would start for this process, on a free loopback port.
+
+    The command and environment are those of Prefect's SubprocessASGIServer (no UI, the
+    services of an ephemeral server); only the start differs: the child asks the kernel to
+    SIGTERM it when this process dies, and the server module is not imported here (saving
+    about 4 s and 70 MB in the load process). It is stopped at exit, or with its parent.
+    """
+    import prefect
+    from prefect.settings import get_current_settings
+
+    port = free_loopback_port()
+    environment = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                   "PREFECT__SERVER_FINAL": "1",
+                   **get_current_settings().to_environment_variables(exclude_unset=True)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "error", "--lifespan", "on"],
+        env=environment, preexec_fn=end_with_this_process())
+    atexit.register(stop_server, server)
+    return server, f"http://127.0.0.1:{port}/api"
+
+
+def temporary_server_start_seconds() -> float:
+    from prefect.settings import get_current_settings
+
+    return float(get_current_settings().server.ephemeral.startup_timeout_seconds)
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def end_with_this_process() -> Callable[[], None] | None:
+    """A preexec function that makes the child receive SIGTERM when this process dies.
+
+    Linux's PR_SET_PDEATHSIG fires even when this process is SIGKILLed, which no atexit or
+    signal handler survives. It is tied to the thread that starts the child: start servers
+    from the main thread. prctl is looked up here, before the fork, so that the child runs
+    nothing but two system calls before exec. Elsewhere there is no equivalent: None.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect: nobody will signal us
+            os._exit(1)
+
+    return die_with_parent
+
+
+def stop_server(server: subprocess.Popen, grace_seconds: float = 10) -> None:
+    """SIGTERM lets the server finish its database writes; a server that hangs is killed."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@contextmanager
+def api_for_worker_processes(kind: str, dask_address: str | None = None):
+    """One Prefect API for the flow and every worker process it starts.
+
+    Without a configured API, Prefect runs a temporary server for the process that asks for it,
+    so each worker process of a process pool or local Dask cluster started a server of its
+    own (about 10 s apiece, measured). `haquang load` sets PREFECT_API_URL beforehand
+    (prefect_api_for_load); a caller that has not (a test harness, a script) gets one
+    server here, started once, whose address reaches the workers through the environment
+    they inherit. Threads share the flow's process and need nothing; the workers of a remote
+    Dask cluster need PREFECT_API_URL set to a server they can reach.
+    """
+    if (kind == "threads" and not dask_address) or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server, url = start_temporary_server()
+    api = PrefectApi(url, "temporary server", server)
+    try:
+        api.wait_until_ready()
+        os.environ["PREFECT_API_URL"] = url
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        stop_server(server)

@@ -1,0 +1,173 @@
+"""`haquang serve`: the nightly schedule, on a local Prefect server or an existing one.
+
+Prefect's embedded (ephemeral) server has no scheduler, so a schedule needs a real server:
+by default this starts one bound to 127.0.0.1 with its UI, then serves the deployment until
+stopped (Ctrl-C or SIGTERM stop both; a SIGKILL stops the server too). While it runs, a record
+in PREFECT_HOME (`haquang-serve.json`) tells `haquang load` by hand to report to the same
+server instead of starting a temporary one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEPLOYMENT_NAME = "nightly"
+NIGHTLY_CRON = "0 2 * * *"
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+SERVER_START_SECONDS = 120
+SERVE_RECORD_NAME = "haquang-serve.json"
+# How long a load waits for a recorded server's health before starting its own: a server that
+# does not answer this fast is not one to send a night's load to.
+SERVE_PROBE_SECONDS = 0.5
+
+# Health checks go to loopback: a proxy configured for the internet must not carry them.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class ServerDidNotStart(RuntimeError):
+    """The local Prefect server did not answer its health check in time."""
+
+
+def serve_nightly(raw_dir: Path, warehouse: Path, port: int, api_url: str | None) -> int:
+    """Serve the load flow at 02:00 Hà Nội time, one run at a time; returns when stopped."""
+    server = record = None
+    if api_url is None:
+        api_url = f"http://127.0.0.1:{port}/api"
+        server = start_local_server(port)
+        try:
+            wait_until_healthy(api_url, server)
+        except RuntimeError as exc:
+            server.kill()  # it never served anything
+            server.wait()
+            raise ServerDidNotStart(str(exc)) from None
+        print(f"Prefect server and UI: http://127.0.0.1:{port}", flush=True)
+    os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so the runner uses this server
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop ends both cleanly
+    try:
+        if server is not None:
+            record = record_served_server(serve_record_path(), api_url, server.pid)
+        from prefect.schedules import Cron
+
+        from flows.orchestration.load_flow import load_warehouse
+
+        load_warehouse.serve(
+            name=DEPLOYMENT_NAME,
+            schedules=[Cron(NIGHTLY_CRON, timezone=TIME_ZONE)],
+            parameters={"raw_dir": str(raw_dir.resolve()), "warehouse": str(warehouse.resolve())},
+            global_limit=1,  # never two nightly runs at once
+            limit=1,
+            description="Nightly load of raw/ into the Hà Quảng warehouse",
+        )
+    finally:
+        if record is not None:
+            remove_serve_record(record)  # first, so that no load picks a server that is stopping
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    return 0
+
+
+def start_local_server(port: int) -> subprocess.Popen:
+    """`prefect server start` on loopback, ended by the kernel if this process dies unannounced."""
+    from flows.orchestration.runners import end_with_this_process
+
+    prefect = Path(sys.executable).with_name("prefect")
+    return subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=end_with_this_process())
+
+
+def wait_until_healthy(api_url: str, server: subprocess.Popen | None = None,
+                       timeout_seconds: float = SERVER_START_SECONDS) -> None:
+    """Poll the server's health endpoint (at least once); raise if it does not answer in time."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with status {server.returncode} while starting")
+        if answers_health(api_url, timeout_seconds=2):
+            return
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"the Prefect server at {api_url} did not answer within {timeout_seconds:g} s")
+        time.sleep(0.2)
+
+
+def answers_health(api_url: str, timeout_seconds: float) -> bool:
+    try:
+        with _direct.open(f"{api_url}/health", timeout=timeout_seconds) as response:
+            return response.status == 200
+    except (OSError, ValueError):  # refused, timed out, reset, not HTTP at all
+        return False
+
+
+def serve_record_path() -> Path:
+    """Beside Prefect's own database, in PREFECT_HOME: a load with the same home (the same
+    Prefect world) finds the server; a test or a second user with another home does not."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home) / SERVE_RECORD_NAME
+
+
+def record_served_server(path: Path, api_url: str, server_pid: int) -> Path:
+    """Written under a temporary name and renamed, so that a load never reads half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps({"api_url": api_url, "serve_pid": os.getpid(), "server_pid": server_pid,
+                                   "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}), encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def remove_serve_record(path: Path) -> None:
+    """Only our own record: a second `haquang serve` with the same home may have replaced it."""
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("serve_pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def running_serve_api_url(path: Path, probe_seconds: float = SERVE_PROBE_SECONDS) -> str | None:
+    """The API of the `haquang serve` recorded at `path`, or None when there is none to use.
+
+    A record outlives a SIGKILLed serve, so it is believed only when both recorded processes
+    are alive and the server answers its health check within `probe_seconds`; the URL must be
+    the loopback address serve writes, so that an edited record cannot send loads elsewhere.
+    """
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        api_url, pids = record["api_url"], (record["serve_pid"], record["server_pid"])
+    except (OSError, ValueError, TypeError, KeyError):  # no record, or not one serve wrote
+        return None
+    if not isinstance(api_url, str) or not _is_loopback_api(api_url):
+        return None
+    if not all(isinstance(pid, int) and _process_alive(pid) for pid in pids):
+        return None
+    return api_url if answers_health(api_url, probe_seconds) else None
+
+
+def _is_loopback_api(api_url: str) -> bool:
+    try:
+        parts = urlsplit(api_url)
+        return (parts.scheme, parts.hostname, parts.path) == ("http", "127.0.0.1", "/api") and bool(parts.port)
+    except ValueError:
+        return False
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's (a service account's serve)
+        return True
+    return True

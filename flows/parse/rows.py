@@ -1,0 +1,258 @@
+"""Turn a located table into one record per source row, raw text kept beside parsed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from flows.parse.evidence import resolve, target_bounds
+from flows.ingest.extract import SheetGrid
+from flows.core.findings import ERROR, WARNING, Finding
+from flows.ingest.guard import SheetFacts
+from flows.core.labels import label_key
+from flows.parse.locate import TableLocation
+from flows.parse.numbers import NumberToken, format_number
+from flows.parse.period import Period
+from flows.core.text import clean_text, column_letter
+from flows.parse.values import (
+    Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
+)
+from schemas.catalogues import unit_code
+
+_SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
+_DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
+_FIGURE_ROLES = ("target", "actual", "reported_pct")
+_ROLE_NAMES = {"target": "target (Mục tiêu)", "actual": "result (Thực hiện)",
+               "reported_pct": "percentage (Tỷ lệ %)"}
+
+
+@dataclass(frozen=True)
+class TableContext:
+    """What every row of one table shares."""
+
+    source_district: str
+    source_file: str
+    sheet: SheetGrid
+    location: TableLocation
+    period: Period
+    facts: SheetFacts = field(default_factory=SheetFacts)
+    reporting_unit: str | None = None  # who the figures are about; the district when None
+
+
+def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
+    """Records for every non-blank row below the header, and what was doubtful about them."""
+    records: list[dict] = []
+    findings: list[Finding] = []
+    has_numbering = "row_number" in ctx.location.columns
+    parent: str | None = None
+    for row in range(ctx.location.data_start, len(ctx.sheet.rows)):
+        cells = {role: ctx.sheet.cell(row, col) for role, col in ctx.location.columns.items()}
+        texts = {role: _raw_text(value) for role, value in cells.items()}
+        if not any(texts.values()) or all(_DECORATION.match(t) for t in texts.values() if t):
+            continue
+        label = texts.get("label", "")
+        if not label:
+            findings.append(_unlabelled(ctx, row, texts))
+            continue
+        numbered = bool(texts.get("row_number"))
+        is_sub_row = (has_numbering and not numbered) or bool(_SUB_ROW_MARK.match(label))
+        record, row_findings = _parse_row(ctx, row, cells, texts, parent if is_sub_row else None)
+        records.append(record)
+        findings.extend(row_findings)
+        if not is_sub_row:
+            parent = label
+    return records, findings
+
+
+def _raw_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return format_cell_number(float(value))
+    return clean_text(str(value))
+
+
+def _unlabelled(ctx: TableContext, row: int, texts: dict[str, str]) -> Finding:
+    has_figures = any(texts.get(r) for r in ("target", "actual", "reported_pct"))
+    shown = "; ".join(f"{role}={text!r}" for role, text in texts.items() if text)
+    if has_figures:
+        return Finding("missing_label", ERROR, f"row has figures but no indicator name in column "
+                       f"{_letter(ctx, 'label')}; add the name or delete the row ({shown})",
+                       ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
+    return Finding("row_without_label", WARNING, f"row has no indicator name and no figures; not loaded ({shown})",
+                   ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
+
+
+def _letter(ctx: TableContext, role: str) -> str | None:
+    col = ctx.location.columns.get(role)
+    return None if col is None else column_letter(col)
+
+
+def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None):
+    findings: list[Finding] = []
+
+    def flag(check: str, role: str, message: str, severity: str = WARNING) -> None:
+        findings.append(Finding(check, severity, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
+
+    if row in ctx.facts.hidden_rows:
+        flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
+    for role in ("target", "actual", "reported_pct"):
+        column = ctx.location.columns.get(role)
+        if column is not None and (row, column) in ctx.facts.formulas_without_value:
+            flag("formula_without_value", role, "the cell holds a formula that was never calculated (no saved "
+                 "value), so it has no figure; open the workbook in Excel, let it recalculate, save", ERROR)
+        if isinstance(cells.get(role), (bool, dt.date, dt.time, dt.timedelta)):
+            flag("unexpected_cell_type", role, f"a {type(cells[role]).__name__} ({texts[role]!r}) where a figure "
+                 "is expected; it is not read as one. Type the figure as a number or text")
+            cells = {**cells, role: None}
+    target, actual, pct = (read_cell(cells.get(r)) for r in ("target", "actual", "reported_pct"))
+    unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
+    if pct.unit_text not in ("", "%"):
+        flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
+    kind = _row_kind(target, actual, pct)
+    for role, reading in zip(_FIGURE_ROLES, (target, actual, pct)):
+        if problem := _unread_figure(role, reading, target, kind):
+            flag("unreadable_figure", role, problem, ERROR)
+
+    target_tokens = _target_tokens(target)
+    actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
+    pct_token = pct.numbers[0] if pct.is_numeric else None
+    choice = resolve(target_tokens, target.kind, actual_token, pct_token)
+    for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
+        for token in reading.numbers:
+            if id(token) in choice.reinterpreted:
+                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
+            elif token.ambiguity and id(token) in choice.values:
+                flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
+
+    target_low, target_high = target_bounds(target_tokens, target.kind, choice.values)
+    actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
+    if actual_token is not None:
+        _flag_unusual_actual(actual, flag)
+    elif kind == "measured" and actual.kind == "empty":
+        flag("missing_value", "actual", "the result cell is empty; fill it in or mark the row as not reported")
+    if target.kind == "ratio":
+        flag("compound_value", "target", f"target {target.raw!r} holds two numbers; the first is used")
+    reported = choice.values.get(id(pct_token)) if pct_token is not None else None
+
+    record = {
+        "source_district": ctx.source_district,
+        "source_file": ctx.source_file,
+        "source_sheet": ctx.sheet.name,
+        "source_row": row + 1,
+        "reporting_unit": ctx.reporting_unit or ctx.source_district,
+        "label_key": label_key(texts["label"]),
+        "row_number": texts.get("row_number") or None,
+        "row_label": texts["label"],
+        "parent_label": parent,
+        "row_kind": kind,
+        "unit": unit_code(unit_raw),
+        "unit_raw": unit_raw or None,
+        "target_raw": target.raw or None,
+        "target_kind": target.kind if target.kind != "empty" else None,
+        "target_low": target_low,
+        "target_high": target_high,
+        "target_note": target.note or None,
+        "actual_raw": actual.raw or None,
+        "actual_value": actual_value,
+        "actual_text": actual.raw if kind == "qualitative" and actual.raw else None,
+        "reported_pct_raw": pct.raw or None,
+        "reported_pct": reported,
+        "note": texts.get("note") or None,
+        "period_end": ctx.period.end,
+        "is_estimate": ctx.period.is_estimate,
+        "plan_years": ctx.period.plan_years,
+        "label_column": _letter(ctx, "label"),
+        "unit_column": _letter(ctx, "unit") if texts.get("unit") else _letter(ctx, "target"),
+        "target_column": _letter(ctx, "target"),
+        "actual_column": _letter(ctx, "actual"),
+        "reported_pct_column": _letter(ctx, "reported_pct"),
+    }
+    return record, findings
+
+
+def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:
+    """group, qualitative or measured, from the target and the result.
+
+    The result decides: words are a qualitative answer, unless the target is a figure and the
+    words are not a verdict (then a figure is missing, and _unread_figure reports it). With no
+    result, a target in words makes the row qualitative. The percentage never turns a row with
+    figures qualitative: "Đạt" there says the target was met, the figures still load.
+    """
+    if target.kind == actual.kind == pct.kind == "empty":
+        return "group"
+    if _is_words(actual):
+        return "measured" if _is_figure(target) and not is_verdict(actual.raw) else "qualitative"
+    if actual.kind == "empty" and (_is_words(target) or (target.kind == "empty" and _is_words(pct))):
+        return "qualitative"
+    return "measured"
+
+
+def _is_figure(reading: Reading) -> bool:
+    """A number, or text meant as one that could not be read ("1O2")."""
+    return reading.is_numeric or (reading.kind == "text" and looks_like_figure(reading.raw))
+
+
+def _is_words(reading: Reading) -> bool:
+    return reading.kind == "text" and not looks_like_figure(reading.raw)
+
+
+def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> str | None:
+    """Why a figure cell's text was not loaded as a figure, or None when it was read (or is a
+    legitimate qualitative answer). Never a guess at what the clerk meant."""
+    if reading.kind != "text":
+        return None
+    name, text = _ROLE_NAMES[role], _shown(reading.raw)
+    example = "e.g. 95 or 87,5" if role == "reported_pct" else "e.g. 1.250 or 7,4"
+    if looks_like_figure(reading.raw):
+        return (f"the {name} {text!r} cannot be read as a figure ({why_unreadable(reading.raw)}); it is left empty "
+                f"and the rest of the row is loaded. Retype the figure as a plain number ({example}: a comma "
+                "for decimals, dots between thousands) with only a unit after it, and put any remark in the notes")
+    if kind == "measured" and role != "target" and not is_verdict(reading.raw):
+        because = (f"the target {target.raw!r} is a figure" if _is_figure(target)
+                   else "the row's other cells hold figures")
+        return (f"the {name} holds the words {text!r} where a figure is expected ({because}); it is left empty "
+                f"and the rest of the row is loaded. Type the figure ({example}), or a verdict such as "
+                "Đạt, Không đạt, Giữ vững, Đảm bảo, Hoàn thành, or leave the cell empty if there is no figure")
+    return None
+
+
+def _shown(text: str) -> str:
+    """A cell's text for a message: a paragraph is cut (the finding's raw_value keeps it whole)."""
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _target_tokens(target: Reading) -> tuple[NumberToken, ...]:
+    if target.kind == "range":
+        return target.numbers[:2]
+    return target.numbers[:1] if target.is_numeric else ()
+
+
+def _flag_unusual_actual(actual: Reading, flag) -> None:
+    if actual.kind == "ratio":
+        a, b = (describe(t) for t in actual.numbers)
+        flag("compound_value", "actual",
+             f"result {actual.raw!r} holds two numbers ({a} against {b}); {a} is loaded as the result. "
+             "Report the result alone and put the comparison in the notes")
+    elif actual.kind in ("at_least", "at_most"):
+        flag("bound_as_result", "actual", f"result {actual.raw!r} is a bound, not a figure; its number is loaded")
+    elif actual.kind == "range":
+        flag("range_as_result", "actual", f"result {actual.raw!r} is a range, not a figure")
+
+
+def _reinterpreted_message(token: NumberToken, chosen: float, evidence: str) -> str:
+    return (f"{token.text!r} reads {format_number(token.candidates[0])} the local way, but "
+            f"{format_number(chosen)} in the English convention, and only that reading fits: {evidence}. "
+            "Check the cell and retype it with dots grouping thousands and a comma for decimals")
+
+
+def _ambiguity_message(token: NumberToken, chosen: float | None, evidence: str) -> str:
+    readings = describe(token)
+    if chosen is None:
+        return (f"{token.text!r} can be read as {readings} ({token.ambiguity}); left empty because there is "
+                f"{evidence}. Retype the number with dots grouping thousands and a comma for decimals")
+    if not token.is_ambiguous:
+        return f"{token.text!r} is written with {token.ambiguity}; read as {format_number(chosen)}. Check the cell"
+    return (f"{token.text!r} can be read as {readings} ({token.ambiguity}); read as {format_number(chosen)} "
+            f"because {evidence}. Check the cell and retype it")

@@ -1,0 +1,96 @@
+"""`haquang docs`: the data dictionary, written from the warehouse's own COMMENT ON text."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from flows.publish.exports import analyst_views
+from flows.warehouse.models import lineage
+
+RAW_ORIGIN = {
+    "landing_indicator_rows": "raw/<district>/*.xlsx, read and checked by flows/ (extract, locate, rows, validate)",
+    "landing_dq_findings": "the loader's checks on raw/ workbooks",
+    "landing_load_files": "the loader's fingerprint of each raw/ file",
+    "landing_load_runs": "one row per run of the loader",
+}
+
+
+@dataclass
+class ViewDoc:
+    name: str
+    description: str
+    columns: list[tuple[str, str, str]]  # name, type, meaning
+    lineage: list[str]  # from the raw files up to the view
+
+
+def collect(warehouse: Path) -> list[ViewDoc]:
+    """Every analyst view with its comment, columns and lineage, as the warehouse states them."""
+    graph = lineage()
+    docs = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for view in analyst_views():
+            comment = con.execute("select comment from duckdb_views() where view_name = ?", [view]).fetchone()
+            columns = con.execute("select column_name, data_type, comment from duckdb_columns() "
+                                  "where table_name = ? order by column_index", [view]).fetchall()
+            docs.append(ViewDoc(view, (comment or [""])[0] or "", [(n, t, c or "") for n, t, c in columns],
+                                _chain(view, graph)))
+    return docs
+
+
+def _chain(view: str, graph: dict[str, set[str]]) -> list[str]:
+    """The view's ancestors in build order, each source table with where its rows come from."""
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        for parent in sorted(graph.get(name, ())):
+            if parent not in ordered:
+                visit(parent)
+        if name not in ordered:
+            ordered.append(name)
+
+    visit(view)
+    return [f"{name} ({RAW_ORIGIN[name]})" if name in RAW_ORIGIN else
+            f"{name} (schemas/ catalogue or reference file)" if name.startswith("ref_") else name for name in ordered]
+
+
+def write_docs(warehouse: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Markdown and HTML pages of the data dictionary; returns their paths."""
+    docs = collect(warehouse)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    markdown, page = out_dir / "data_dictionary.md", out_dir / "data_dictionary.html"
+    markdown.write_text(to_markdown(docs), encoding="utf-8")
+    page.write_text(to_html(docs), encoding="utf-8")
+    return markdown, page
+
+
+def to_markdown(docs: list[ViewDoc]) -> str:
+    lines = ["# Data dictionary: the Hà Quảng district warehouse", "",
+             "Written by `haquang docs` from the warehouse's own `COMMENT ON` text.", ""]
+    for doc in docs:
+        lines += [f"## `{doc.name}`", "", doc.description, "", "Lineage: " + " → ".join(f"`{s}`" for s in doc.lineage),
+                  "", "| column | type | meaning |", "| --- | --- | --- |"]
+        lines += [f"| `{n}` | {t} | {c.replace('|', '/')} |" for n, t, c in doc.columns]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_html(docs: list[ViewDoc]) -> str:
+    e = html.escape
+    parts = ["<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>Data dictionary</title>",
+             "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
+             "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;"
+             "vertical-align:top}code{background:#f4f4f4}</style></head><body>",
+             "<h1>Data dictionary: the Hà Quảng district warehouse</h1>",
+             "<p>Written by <code>haquang docs</code> from the warehouse's own COMMENT ON text.</p>"]
+    for doc in docs:
+        parts += [f"<h2 id='{e(doc.name)}'><code>{e(doc.name)}</code></h2><p>{e(doc.description)}</p>",
+                  "<p>Lineage: " + " → ".join(f"<code>{e(s)}</code>" for s in doc.lineage) + "</p>",
+                  "<table><tr><th>column</th><th>type</th><th>meaning</th></tr>"]
+        parts += [f"<tr><td><code>{e(n)}</code></td><td>{e(t)}</td><td>{e(c)}</td></tr>" for n, t, c in doc.columns]
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,172 @@
+"""Write every analyst view to warehouse/exports/ after a load: Parquet, CSV and a manifest.
+
+Dashboard tools read these files without knowing DuckDB. Each file is written beside its
+final name and renamed into place, so a reader never sees half a file; the manifest is
+written last and names the load the files came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from flows.warehouse.models import SQL_DIR, connect
+
+SCHEMAS_DIR = SQL_DIR.parent / "schemas"
+
+FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
+APOSTROPHE = "'"
+
+
+def analyst_views() -> list[str]:
+    """The views of sql/marts: the warehouse's contract with its readers."""
+    return sorted(path.stem for path in (SQL_DIR / "marts").glob("*.sql"))
+
+
+RUN_VIEWS = {"load_runs", "file_events"}  # what a run with nothing new changes
+
+
+def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) -> dict:
+    """Export each analyst view of the published warehouse; returns the manifest written.
+
+    After a run with nothing new only the run views are written again, provided the exports in
+    place hold the data of the load just before it (their manifest names that load) computed by
+    the same SQL and reference tables; the other files, and their manifest entries, are kept.
+    Exports of any other load (a load killed, or whose exports failed, after it published), or
+    without a readable manifest, are all rewritten. The manifest's `kept_from_load` names the
+    load whose files were kept, or is null.
+    """
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    models = models_sha256()
+    with connect(warehouse, read_only=True) as con:
+        latest = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 2").fetchall()
+        run = latest[0] if latest else None
+        before = latest[1] if len(latest) > 1 else None
+        previous = _previous_entries(exports_dir, before, models) if nothing_new and before else {}
+        files = []
+        for view in analyst_views():
+            if view in previous and view not in RUN_VIEWS:
+                files += previous[view]
+                continue
+            columns = [{"name": c[0], "type": c[1]} for c in con.execute(f"describe {view}").fetchall()]
+            parquet = _write_atomically(exports_dir / f"{view}.parquet", lambda tmp, v=view: con.execute(
+                f"copy (select * from {v}) to {_literal(str(tmp))} (format parquet)"))
+            # The CSV and the row count read the Parquet file just written: the view is computed once.
+            written = f"read_parquet({_literal(str(parquet))})"
+            text = _write_atomically(exports_dir / f"{view}.csv", lambda tmp, w=written: _write_csv(con, w, tmp))
+            rows = con.execute(f"select count(*) from {written}").fetchone()[0]
+            for path, kind in ((parquet, "parquet"), (text, "csv")):
+                files.append({"view": view, "format": kind, "file": path.name, "rows": rows,
+                              "bytes": path.stat().st_size, "sha256": _sha256(path), "columns": columns})
+    manifest = {
+        "load_id": run[0] if run else None,
+        "load_finished_at": run[1].isoformat() if run else None,
+        "kept_from_load": before[0] if previous else None,
+        "models_sha256": models,
+        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "warehouse": str(warehouse.resolve()),
+        "files": files,
+    }
+    _write_atomically(exports_dir / "manifest.json",
+                      lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"))
+    return manifest
+
+
+def exports_hold(exports_dir: Path, load: tuple[int, dt.datetime]) -> bool:
+    """Whether the manifest in place names this load (its id and finish time: ids repeat after a recovery)."""
+    manifest = _read_manifest(exports_dir)
+    try:
+        finished = dt.datetime.fromisoformat(manifest["load_finished_at"])
+        return manifest["load_id"] == load[0] and finished == load[1]
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _read_manifest(exports_dir: Path) -> dict:
+    try:
+        manifest = json.loads((exports_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def models_sha256() -> str:
+    """What the views compute from besides the landing rows: the SQL and the reference tables.
+
+    A release that changes either is read by a run with nothing new in raw/ (parsing code is
+    covered by the parser version, which makes that run read every file again).
+    """
+    digest = hashlib.sha256()
+    for path in sorted([*SQL_DIR.rglob("*.sql"), *SCHEMAS_DIR.rglob("*.csv")]):
+        digest.update(str(path.relative_to(SQL_DIR.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_entries(exports_dir: Path, load: tuple[int, dt.datetime], models: str) -> dict[str, list[dict]]:
+    """The manifest's entries by view, when it names `load` and `models`, for views whose files are still in place."""
+    if not exports_hold(exports_dir, load) or _read_manifest(exports_dir).get("models_sha256") != models:
+        return {}
+    entries: dict[str, list[dict]] = {}
+    try:
+        for entry in _read_manifest(exports_dir)["files"]:
+            entries.setdefault(entry["view"], []).append(entry)
+        return {view: group for view, group in entries.items() if all(_in_place(exports_dir, e) for e in group)}
+    except (KeyError, TypeError, AttributeError):  # a manifest of another shape: write everything again
+        return {}
+
+
+def _in_place(exports_dir: Path, entry: dict) -> bool:
+    """The file is there with the length the manifest gives (a cheap stand-in for its SHA-256)."""
+    path = exports_dir / entry["file"]
+    return path.is_file() and path.stat().st_size == entry["bytes"]
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:
+    """UTF-8 with BOM (Excel then shows Vietnamese right), formula-like text neutralised.
+
+    DuckDB writes the CSV (fast); the select neutralises text the way flows/cli_format.py does
+    for `haquang sql --csv`, and lists are written as JSON.
+    """
+    columns = []
+    for name, column_type, *_ in con.execute(f"describe select * from {source}").fetchall():
+        quoted = '"' + name.replace('"', '""') + '"'
+        if column_type == "VARCHAR":
+            columns.append(f"case when regexp_matches({quoted}, {_literal(FORMULA_START_PATTERN)}) "
+                           f"then {_literal(APOSTROPHE)} || {quoted} else {quoted} end as {quoted}")
+        elif column_type.endswith("[]") or column_type.startswith(("STRUCT", "MAP")):
+            columns.append(f"to_json({quoted})::varchar as {quoted}")
+        else:
+            columns.append(quoted)
+    body = path.with_name(path.name + ".body")
+    con.execute(f"copy (select {', '.join(columns)} from {source}) to {_literal(str(body))} (header, delimiter ',')")
+    with open(path, "wb") as out, open(body, "rb") as written:
+        out.write(b"\xef\xbb\xbf")
+        for block in iter(lambda: written.read(1 << 20), b""):
+            out.write(block)
+    body.unlink()
+
+
+def _write_atomically(target: Path, write) -> Path:
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    write(temporary)
+    os.replace(temporary, target)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

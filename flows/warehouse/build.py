@@ -1,0 +1,147 @@
+"""One load's build of the next warehouse version: staged batch by batch, then published.
+
+Batches of parsed workbooks are appended to the landing tables as they arrive, so a night of
+ten thousand workbooks never sits in memory at once; only counts are kept here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows.warehouse import models as wh
+from flows.quality.conflicts import find_conflicts
+from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING
+from flows.warehouse.reference import load_reference_tables
+from flows.warehouse.state import LoadPlan, parser_version
+from flows.warehouse.staging import ParsedBatch
+
+MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
+
+
+@dataclass
+class Tally:
+    files_loaded: list[str] = field(default_factory=list)
+    files_rejected: int = 0
+    files_pending: list[str] = field(default_factory=list)
+    rows_by_district: Counter = field(default_factory=Counter)
+    rows_rejected: int = 0
+    severities: Counter = field(default_factory=Counter)
+    checks: Counter = field(default_factory=Counter)
+    errors: list[dict] = field(default_factory=list)
+    conflicts: set[str] = field(default_factory=set)
+
+    def count(self, findings: pd.DataFrame) -> None:
+        self.severities.update(findings["severity"].value_counts().to_dict())
+        self.checks.update(findings.groupby(["check_name", "severity"]).size().to_dict())
+        errors = findings[findings["severity"] == ERROR]
+        self.rows_rejected += int(errors["source_row"].notna().sum())
+        room = MAX_ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors += errors.head(room).to_dict("records")
+
+
+class WarehouseBuild:
+    """The next version of the warehouse, open for writing beside the published one."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self.con: duckdb.DuckDBPyConnection = wh.open_next_version(warehouse)
+        try:
+            load_reference_tables(self.con)
+            self.load_id = wh.next_load_id(self.con)
+            self.known_files = {r[0] for r in self.con.execute(
+                "select distinct source_file from landing_load_files").fetchall()}
+        except BaseException:  # the flow's clean-up starts after this: leave no `.next` copy behind
+            self.discard()
+            raise
+        self.tally = Tally()
+
+    def stage(self, batch: ParsedBatch) -> None:
+        """Append one batch: its rows, its findings and an event per file."""
+        wh.append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
+        self._add_findings(batch.findings)
+        wh.append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
+        action = batch.events["action"]
+        self.tally.files_loaded += sorted(batch.events[action == "loaded"]["source_file"])
+        self.tally.files_pending += sorted(batch.events[action == "pending"]["source_file"])
+        self.tally.files_rejected += int((action == "rejected").sum())
+        if not batch.rows.empty:
+            self.tally.rows_by_district.update(batch.rows["source_district"].value_counts().to_dict())
+
+    def add_conflicts(self) -> None:
+        """Files of this load that report the same figures (found once every batch is in)."""
+        clashing = self.con.execute("""
+            with this_load as (
+                select *, coalesce(indicator_code, label_key) as fact_key
+                from landing_indicator_rows where load_id = ?
+            ),
+            keys as (
+                select source_district, reporting_unit, period_end, fact_key
+                from this_load group by all having count(distinct source_file) > 1
+            )
+            select this_load.* exclude (fact_key)
+            from this_load inner join keys using (source_district, reporting_unit, period_end, fact_key)
+        """, [self.load_id]).df()
+        if clashing.empty:
+            return
+        modified = dict(self.con.execute("select source_file, modified_at from landing_load_files where load_id = ?",
+                                         [self.load_id]).fetchall())
+        findings = pd.DataFrame(find_conflicts(clashing, modified), columns=FINDING_COLUMNS, dtype=object)
+        self._add_findings(findings)
+        self.tally.conflicts.update(findings["source_file"])
+
+    def finish(self, plan: LoadPlan, raw_dir: Path, started_at: dt.datetime, mode: str) -> dict:
+        """Record the vanished and restored files and the run, build the views; returns the run row."""
+        events = [dict(wh.last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
+                  for name in plan.missing]
+        events += [{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
+                    "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
+                    "loaded": False, "rows_loaded": 0} for f in plan.restored]
+        if events:
+            wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
+        from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
+
+        self._add_findings(pd.DataFrame([{
+            "source_district": name.split("/")[0], "source_file": name, "check_name": "file_missing",
+            "severity": WARNING, "message": "the file is no longer in the raw folder; its figures stay published, "
+            f"marked as from a missing file, until someone runs `haquang withdraw {shell_argument(name)}`",
+        } for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
+        tally = self.tally
+        run = {
+            "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
+            "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded", "raw_dir": str(raw_dir),
+            "mode": mode, "parser_version": parser_version(),
+            "files_seen": len(plan.to_parse) + len(plan.unreadable) + len(plan.skipped) + len(plan.restored)
+            + len(plan.still_withdrawn),
+            "files_skipped": len(plan.skipped) + len(plan.still_withdrawn), "files_missing": len(plan.missing),
+            "files_restored": len(plan.restored), "files_loaded": len(tally.files_loaded),
+            "files_rejected": tally.files_rejected, "files_pending": len(tally.files_pending),
+            "rows_loaded": sum(tally.rows_by_district.values()),
+            "rows_rejected": tally.rows_rejected, "warnings": tally.severities[WARNING],
+            "errors": tally.severities[ERROR],
+        }
+        wh.append_frame(self.con, "landing_load_runs", pd.DataFrame([run]))
+        # Write the staged rows out of memory before the stored models are built from them:
+        # under the memory limit, unwritten blocks cannot be evicted and the build would fail.
+        self.con.execute("checkpoint")
+        return run
+
+    def open_issues(self) -> dict[str, int]:
+        return dict(self.con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+
+    def publish(self) -> None:
+        wh.publish(self.con, self.warehouse)
+
+    def discard(self) -> None:
+        wh.discard(self.con, self.warehouse)
+
+    def _add_findings(self, findings: pd.DataFrame) -> None:
+        if not findings.empty:
+            wh.append_frame(self.con, "landing_dq_findings", findings.assign(load_id=self.load_id))
+            self.tally.count(findings)

@@ -1,0 +1,408 @@
+"""The DuckDB warehouse: build the next version beside the published one, then swap it in.
+
+Readers keep the previous complete file until `publish` renames the new one over it, so a
+failed or killed load never leaves a half-written warehouse behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+VIEW_LAYERS = ("staging", "intermediate", "marts")
+MACRO_DIR = SQL_DIR / "macros"
+MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
+
+
+# DuckDB spills past this instead of growing with the warehouse. 128 MB was tried and was not
+# enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
+DUCKDB_MEMORY_LIMIT = "256MB"
+# The build runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
+# thread needs buffers of its own. Readers (exports, `haquang sql`) keep DuckDB's default.
+BUILD_THREADS = 1
+
+
+def connect(path: Path | str, read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with the project's memory bound, so a load's footprint does not grow with history."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    if threads is not None:
+        con.execute(f"set threads = {threads}")
+    return con
+
+
+def next_version_path(published: Path) -> Path:
+    return published.with_name(published.name + ".next")
+
+
+def previous_version_path(published: Path) -> Path:
+    """The version published before the current one, kept for `haquang recover`."""
+    return published.with_name(published.name + ".previous")
+
+
+def _build_leftovers(published: Path) -> tuple[Path, ...]:
+    building = next_version_path(published)
+    linking = previous_version_path(published)
+    return (building, building.with_name(building.name + ".wal"), linking.with_name(linking.name + ".tmp"))
+
+
+class DamagedWarehouse(Exception):
+    """The published warehouse cannot be read, so no load can build on it."""
+
+    def __init__(self, warehouse: Path, reason: str):
+        super().__init__(warehouse, reason)  # both in args: the exception survives pickling between processes
+        self.warehouse, self.reason = warehouse, reason
+
+    def __str__(self) -> str:
+        return (f"the published warehouse {self.warehouse} is damaged and cannot be read ({self.reason}), "
+                f"so nothing can be loaded into it. Run `haquang recover --warehouse {self.warehouse}`: it puts "
+                "back the previous complete version, or, when there is none, sets the damaged file aside so that "
+                "the next load rebuilds the warehouse from raw/")
+
+
+# A DuckDB file is three 4 KiB headers followed by its blocks; a file shorter than that was cut off.
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def damage(warehouse: Path) -> str | None:
+    """Why a warehouse file cannot be built on (DuckDB's own words), or None when it opens cleanly.
+
+    Cheap, so that it can run before every load copies the file: open it read-only, find the
+    landing tables (a DuckDB file without them is not this warehouse), count their rows, and
+    compare the file's length with the blocks its header counts (a truncated file whose catalogue
+    survived still opens). Corruption inside a block that nobody reads is not found here.
+    """
+    try:
+        with connect(warehouse, read_only=True) as con:
+            present = {r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+            missing = [table for table in landing_tables() if table not in present]
+            if missing:
+                return "a DuckDB file without the warehouse's landing tables: " + ", ".join(missing) + " missing"
+            for table in landing_tables():
+                con.execute(f"select count(*) from {table}").fetchone()
+            block_size, total_blocks = con.execute(
+                "select block_size, total_blocks from pragma_database_size()").fetchone()
+    except duckdb.Error as exc:
+        return str(exc)
+    expected, actual = DUCKDB_HEADER_BYTES + block_size * total_blocks, warehouse.stat().st_size
+    if actual < expected:
+        return f"the file holds {actual:,} bytes where its header counts {expected:,}: it was cut off"
+    return None
+
+
+def landing_tables() -> list[str]:
+    return sorted(path.stem for path in (SQL_DIR / "landing").glob("*.sql"))
+
+
+def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
+    """A writable copy of the published warehouse (or a new one), with the landing tables in place.
+
+    A damaged published file is refused before it is copied (DamagedWarehouse), and a copy that
+    fails half-way is removed: a failed load never leaves a `.next` file behind.
+    """
+    published.parent.mkdir(parents=True, exist_ok=True)
+    _remove_build_leftovers(published)  # a previous run was killed mid-build
+    if published.exists() and (reason := damage(published)) is not None:
+        raise DamagedWarehouse(published, reason)
+    building = next_version_path(published)
+    try:
+        if published.exists():
+            shutil.copyfile(published, building)
+        con = connect(building, threads=BUILD_THREADS)
+        try:
+            create_landing_tables(con)
+        except BaseException:
+            con.close()
+            raise
+    except BaseException:
+        _remove_build_leftovers(published)
+        raise
+    return con
+
+
+def _remove_build_leftovers(published: Path) -> None:
+    for leftover in _build_leftovers(published):
+        leftover.unlink(missing_ok=True)
+
+
+def create_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the landing tables, and add columns a newer version of sql/landing/ declares.
+
+    Warehouses outlive code versions: history written by an older loader stays, with the new
+    columns empty for its rows.
+    """
+    for path in sorted((SQL_DIR / "landing").glob("*.sql")):
+        ddl = path.read_text(encoding="utf-8")
+        existing = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [path.stem]).fetchall()}
+        con.execute(ddl)
+        if existing:
+            for name, column_type in _declared_columns(ddl, path.stem):
+                if name not in existing:
+                    con.execute(f'alter table {path.stem} add column "{name}" {column_type}')
+
+
+def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
+    """Column names and types a CREATE TABLE statement declares (built in a scratch database)."""
+    with duckdb.connect() as scratch:
+        scratch.execute(ddl)
+        return [(r[0], r[1]) for r in scratch.execute(f"describe {table}").fetchall()]
+
+
+def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> list[str]:
+    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from.
+
+    A model is a view unless its header says `-- materialized: table`: the few heavy
+    intermediate models (versions, current rows, harmonised figures) are computed once per load,
+    in the copy being built, so the analyst views over them answer from stored rows. When the
+    load changed no data (`data_changed` False), a stored model built from the same SQL is kept:
+    the nightly run with nothing new does not recompute it.
+    """
+    for path in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+    con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
+    con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
+                "from; the loader uses it to know when a stored model must be rebuilt'")
+    sources = view_sources()
+    graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
+    order = list(TopologicalSorter(graph).static_order())
+    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    for name in order:
+        kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
+        digest = hashlib.sha256(sources[name].encode()).hexdigest()
+        if kind == "table" and not data_changed and built.get(name) == digest and _kind_of(con, name) == "table":
+            continue
+        _drop_other_kind(con, name, kind)
+        con.execute(f"create or replace {kind} {name} as\n{sources[name]}")
+        apply_comments(con, name, sources[name], kind)
+        if kind == "table":
+            con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
+    return order
+
+
+def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    found = con.execute("select table_type from information_schema.tables where table_name = ?", [name]).fetchone()
+    return None if found is None else ("view" if found[0] == "VIEW" else "table")
+
+
+def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
+    """A model that changed between view and table since the warehouse was written."""
+    existing = _kind_of(con, name)
+    if existing and existing != kind:
+        con.execute(f"drop {existing} {name}")
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str, kind: str = "view") -> None:
+    """COMMENT ON the view (or table) and its columns from the file's header lines.
+
+    `-- column NAME: text` documents a column; the other header lines describe the model. Run
+    after every CREATE OR REPLACE, which drops the comments a model had.
+    """
+    description, columns = [], {}
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        text = line[2:].strip()
+        if match := re.match(r"column (\w+): (.+)", text):
+            columns[match.group(1)] = match.group(2)
+        elif text and not MATERIALIZED_AS_TABLE.match(line):
+            description.append(text)
+    if description:
+        con.execute(f"comment on {kind} {view} is {_literal(' '.join(description))}")
+    for column, text in columns.items():
+        con.execute(f'comment on column {view}."{column}" is {_literal(text)}')
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal; COMMENT ON takes no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_sources() -> dict[str, str]:
+    """Every view's SQL, keyed by view name (the file name)."""
+    return {path.stem: path.read_text(encoding="utf-8") for layer in VIEW_LAYERS
+            for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+
+
+def lineage() -> dict[str, set[str]]:
+    """What each view reads: other views, landing tables (the loader's) and ref_ tables (catalogues)."""
+    sources = view_sources()
+    tables = {path.stem: "" for path in (SQL_DIR / "landing").glob("*.sql")}
+    tables.update({name: "" for name in re.findall(r"\bref_[a-z_]+", " ".join(sources.values()))})
+    return {name: _reads_from(sql, {**sources, **tables}) - {name} for name, sql in sources.items()}
+
+
+def _reads_from(sql: str, views: dict[str, str]) -> set[str]:
+    """The other views a view's SQL names (views are named after their files)."""
+    code = re.sub(r"--[^\n]*", "", sql).lower()  # comments name views without reading them
+    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+(?:\([^)]*\)\s*)?as\s*\(", code))  # local names, e.g. "indicators as ("
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", code)) - ctes
+    return {name for name in views if name in words}
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(load_id), 0) + 1 from landing_load_runs").fetchone()[0]
+
+
+def last_parsed_event(con: duckdb.DuckDBPyConnection, source_file: str) -> dict:
+    """The file's identity as last read (district, hash, size, time), for events about it."""
+    row = con.execute("""
+        select source_district, sha256, size_bytes, modified_at from landing_load_files
+        where source_file = ? and action in ('loaded', 'rejected') order by load_id desc limit 1
+    """, [source_file]).fetchone()
+    district, sha256, size, modified = row if row else (None, None, None, None)
+    return {"source_district": district, "source_file": source_file, "sha256": sha256, "size_bytes": size,
+            "modified_at": modified}
+
+
+def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Bulk-insert a frame by column name (columns the table lacks are ignored)."""
+    if frame.empty:
+        return
+    columns = [c[0] for c in con.execute(f"describe {table}").fetchall()]
+    present = [c for c in columns if c in frame.columns]
+    con.register("incoming_frame", frame[present])
+    try:
+        column_list = ", ".join(present)
+        con.execute(f"insert into {table} ({column_list}) select {column_list} from incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
+
+
+def publish(con: duckdb.DuckDBPyConnection, published: Path) -> None:
+    """Make the built version the published one in one atomic rename, keeping the one it replaces."""
+    con.execute("checkpoint")
+    con.close()
+    keep_previous_version(published)
+    os.replace(next_version_path(published), published)
+
+
+def keep_previous_version(published: Path) -> None:
+    """Hard-link the published file as `<warehouse>.previous` before a new version replaces it.
+
+    `haquang recover` puts it back when the published file is damaged. A link copies nothing;
+    the old version's disk space is held until the next publish. Linked under a temporary name
+    and renamed, so `.previous` is always one whole version.
+    """
+    previous = previous_version_path(published)
+    if not published.exists() or (previous.exists() and os.path.samefile(published, previous)):
+        return  # nothing to keep, or kept already (after a recovery both names are one file)
+    linking = _build_leftovers(published)[2]
+    linking.unlink(missing_ok=True)
+    try:
+        os.link(published, linking)
+    except OSError:  # a file system without hard links: a copy costs time but keeps the promise
+        shutil.copyfile(published, linking)
+    os.replace(linking, previous)  # rename(2) does nothing if both names are one file: hence the check above
+
+
+def discard(con: duckdb.DuckDBPyConnection, published: Path) -> None:
+    """Drop a build that failed; the published warehouse is untouched."""
+    try:
+        con.close()
+    finally:
+        _remove_build_leftovers(published)
+
+
+class QueryRefused(ValueError):
+    """A query `haquang sql` will not run; the message says why, in one line for the analyst."""
+
+
+class WarehouseUnreadable(Exception):
+    """The warehouse file could not be opened or read; the message says why and what to do next."""
+
+    def __init__(self, warehouse: Path, reason: duckdb.Error | str, step: str = "opened"):
+        from flows.core.names import shell_argument, show_name
+
+        self.warehouse, self.reason = warehouse, reason
+        said = show_name(" ".join(str(reason).split("\n\n")[0].splitlines()))
+        if "Conflicting lock" in str(reason):  # another process writes it: busy, not damaged
+            text = f"the warehouse {show_name(str(warehouse))} is in use by another process ({said}); try again " \
+                   "when it has finished"
+        else:
+            text = f"the warehouse {show_name(str(warehouse))} could not be {step} ({said}); the file may be " \
+                   f"damaged. Run `haquang recover --warehouse {shell_argument(str(warehouse))}` to put back the " \
+                   "previous complete version (or to learn how to rebuild it from raw/)"
+        super().__init__(text)
+
+
+ALLOWED_QUERY = "haquang sql runs one read-only query (SELECT, FROM, WITH, DESCRIBE, SUMMARIZE, PIVOT) of the " \
+                "warehouse's views"
+# What the analyst's connection may do is settled before their SQL runs, by DuckDB itself: no file
+# but the warehouse (read_csv, read_text, glob, COPY, ATTACH, replacement scans of '/path'), no
+# extension installed or loaded behind their back, and the configuration locked so that no
+# statement can undo any of it.
+SANDBOX_SETTINGS = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_persistent_secrets": False,
+    "memory_limit": DUCKDB_MEMORY_LIMIT,
+    "lock_configuration": True,
+}
+# SELECT covers FROM-first queries, CTEs, VALUES, DESCRIBE, SHOW and SUMMARIZE; DuckDB's parser turns a
+# PIVOT without an IN list into a MULTI statement (it lists the values first). Every other type is refused,
+# and the settings above hold even if one slipped through.
+ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.MULTI}
+WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE_INTO", "CREATE", "CREATE_FUNC", "DROP", "ALTER", "VACUUM"}
+# What the analyst typed, where DuckDB's type name says something else.
+STATEMENT_WORDS = {"LOAD": "INSTALL or LOAD", "CALL": "CALL or CHECKPOINT", "PRAGMA": "PRAGMA or IMPORT",
+                   "SET": "SET, RESET or USE", "VACUUM": "VACUUM or ANALYZE", "DELETE": "DELETE or TRUNCATE",
+                   "ALTER": "ALTER or COMMENT ON", "TRANSACTION": "BEGIN, COMMIT or ROLLBACK"}
+
+
+def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Run one read-only query of the warehouse, and nothing else: (column names, rows).
+
+    Raises QueryRefused for anything but one query (DuckDB's own parser counts and types the
+    statements), WarehouseUnreadable when the file cannot be opened, duckdb.Error for a query
+    DuckDB rejects.
+    """
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True, config=SANDBOX_SETTINGS)
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(warehouse, exc) from exc
+    with con:
+        statements = con.extract_statements(sql)
+        if not statements:
+            raise QueryRefused(f"the query is empty: {ALLOWED_QUERY}, e.g. \"select * from load_runs\"")
+        if len(statements) > 1:
+            raise QueryRefused(f"the query holds {len(statements)} statements: {ALLOWED_QUERY}; run them one "
+                               "at a time")
+        statement = statements[0]
+        try:
+            statement_type = statement.type
+        except ValueError as exc:  # a type the Python API cannot name (UPDATE EXTENSIONS in duckdb 2.0)
+            raise QueryRefused(f"that kind of statement is not allowed: {ALLOWED_QUERY}") from exc
+        if statement_type not in ALLOWED_STATEMENTS:
+            kind = statement_type.name
+            words = STATEMENT_WORDS.get(kind, kind.replace("_", " "))
+            if kind in WRITES:
+                raise QueryRefused(f"the warehouse is read-only: {words} statements are refused; {ALLOWED_QUERY}")
+            raise QueryRefused(f"{words} statements are not allowed: {ALLOWED_QUERY}")
+        try:
+            cursor = con.execute(statement)  # the very statement checked above, not the text again
+            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except duckdb.PermissionException as exc:
+            raise QueryRefused(f"the query reaches outside the warehouse ({str(exc).splitlines()[0]}): "
+                               f"{ALLOWED_QUERY}") from exc
+        except duckdb.Error as exc:
+            if _is_damage(exc):
+                raise WarehouseUnreadable(warehouse, exc, "read") from exc
+            raise
+
+
+def _is_damage(exc: duckdb.Error) -> bool:
+    """A read of the warehouse file failed: truncated (an IO error: no other file is reachable) or a
+    block whose checksum does not match (DuckDB raises that as a bare Error)."""
+    return isinstance(exc, duckdb.IOException) or str(exc).startswith("Corrupt database file")

@@ -1,0 +1,106 @@
+"""What changed since the last load: tonight's fingerprints against the warehouse's file history.
+
+A file is re-read only when its content hash or the parser that read it changed, so a night
+with nothing new costs little more than hashing the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from flows.ingest.fingerprint import SeenFile
+
+_PROJECT = Path(__file__).resolve().parents[2]
+# What decides how a workbook becomes rows: the stages up to mapping, and the catalogues. The
+# warehouse, publishing, orchestration and the CLI do not: editing them re-reads nothing.
+RULES = ("flows/core", "flows/ingest", "flows/parse", "flows/quality", "flows/mapping")
+CATALOGUES = ("*.py", "*.csv", "*.toml")  # in schemas/ (not schemas/reference/: facts the marts join)
+PARSED = ("loaded", "rejected")  # events where the file's content was decided on
+# Events after which the file is expected in raw/. A pending file (it could not be read: it
+# vanished, was still being copied, a disk or the loader failed) is read again by the next run.
+PRESENT = ("loaded", "rejected", "restored", "pending")
+
+
+@dataclass(frozen=True)
+class FileState:
+    last_action: str
+    parsed_sha256: str | None
+    parser_version: str | None
+
+
+@dataclass
+class LoadPlan:
+    to_parse: list[SeenFile] = field(default_factory=list)
+    unreadable: list[SeenFile] = field(default_factory=list)  # could not be fingerprinted: pending
+    skipped: list[SeenFile] = field(default_factory=list)
+    restored: list[SeenFile] = field(default_factory=list)
+    still_withdrawn: list[SeenFile] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+@cache
+def parser_version() -> str:
+    """A hash of the code and catalogues that turn a workbook into rows (RULES, CATALOGUES).
+
+    When it changes (a new release, an edited catalogue) every file is read again, so the
+    warehouse never mixes rows parsed by two versions of the rules.
+    """
+    return rules_digest(_PROJECT)
+
+
+def rules_digest(project: Path) -> str:
+    digest = hashlib.sha256()
+    paths = [path for folder in RULES for path in (project / folder).rglob("*.py")]
+    paths += [path for pattern in CATALOGUES for path in (project / "schemas").glob(pattern)]
+    for path in sorted(paths):
+        digest.update(path.relative_to(project).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def read_file_state(warehouse: Path) -> dict[str, FileState]:
+    """Each known file's latest event and the content last read, from the published warehouse."""
+    if not warehouse.exists():
+        return {}
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute("""
+                select
+                    files.source_file,
+                    arg_max(files.action, files.load_id),
+                    arg_max(files.sha256, files.load_id) filter (where files.action in ?),
+                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ?)
+                from landing_load_files as files
+                inner join landing_load_runs as runs using (load_id)
+                group by files.source_file
+            """, [list(PARSED), list(PARSED)]).fetchall()
+    except duckdb.Error:  # a warehouse written before file events existed: read everything again
+        return {}
+    return {name: FileState(action, sha, version) for name, action, sha, version in rows}
+
+
+def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool) -> LoadPlan:
+    """Sort the files of tonight into read, skip, restore; and list the known files that vanished."""
+    plan = LoadPlan()
+    for file in seen:
+        state = previous.get(file.source_file)
+        same_content = state is not None and state.parsed_sha256 == file.sha256
+        if file.sha256 is None:
+            plan.unreadable.append(file)
+        elif same_content and state.last_action == "withdrawn":
+            plan.still_withdrawn.append(file)
+        elif same_content and state.parser_version == version and not full_reload:
+            # back as it was last read, after a night it was gone or could not be read
+            (plan.restored if state.last_action in ("missing", "pending") else plan.skipped).append(file)
+        else:
+            plan.to_parse.append(file)
+    present = {file.source_file for file in seen}
+    plan.missing = sorted(name for name, state in previous.items()
+                          if state.last_action in PRESENT and name not in present)
+    return plan

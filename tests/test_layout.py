@@ -1,0 +1,55 @@
+"""The folders of flows/ follow the data flow, and no stage reaches forward into a later one."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+# The stages in the order data passes through them; schemas/ (the catalogues and pandera
+# models) sits just above the core, which is all it may use of flows/.
+STAGES = ["core", "schemas", "ingest", "parse", "quality", "mapping", "warehouse", "publish", "orchestration", "cli"]
+
+
+def stage_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] == "schemas":
+        return "schemas"
+    if parts[0] != "flows" or len(parts) < 2:
+        return None
+    return "cli" if parts[1] in ("cli", "cli_format") else parts[1]
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if node.module == "flows")
+    return found
+
+
+MODULES = sorted(p for folder in ("flows", "schemas") for p in (REPO / folder).rglob("*.py")
+                 if p.parent.name != "flows" or p.stem != "__init__")
+
+
+def test_every_module_of_flows_sits_in_a_stage_folder():
+    loose = [p.name for p in (REPO / "flows").glob("*.py") if p.stem not in ("__init__", "cli", "cli_format")]
+    assert loose == []
+    assert {p.name for p in (REPO / "flows").iterdir() if p.is_dir() and p.name != "__pycache__"} == \
+        set(STAGES) - {"schemas", "cli"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_no_module_imports_from_a_later_stage(path):
+    module = ".".join(path.relative_to(REPO).with_suffix("").parts)
+    own = STAGES.index(stage_of(module))
+    later = {name for name in imported_modules(path)
+             if stage_of(name) in STAGES and STAGES.index(stage_of(name)) > own}
+    assert later == set()
