@@ -85,20 +85,25 @@ def test_a_batch_whose_worker_died_is_read_again_a_file_at_a_time(prefect_harnes
     assert sql(warehouse, "select check_name from dq_issues where severity = 'error'") == [("processing_failed",)]
 
 
-def test_a_file_gone_between_fingerprint_and_parse_is_pending_then_loads(prefect_harness, raw_copy, tmp_path,
-                                                                           monkeypatch):
+def _after_the_fingerprints(monkeypatch, change) -> None:
+    """Make `change` to raw/ between the fingerprints and the parse, as a copy or a clerk would."""
     from flows.orchestration import load_flow
 
-    (name,) = _small_tables(raw_copy, 1)
-    kept = tmp_path / "kept.xlsx"
     fingerprint = load_flow.fingerprint_files
 
-    def fingerprint_then_move_away(raw_dir):
+    def fingerprint_then_change(raw_dir):
         seen = fingerprint(raw_dir)
-        (raw_copy / name).rename(kept)
+        change()
         return seen
 
-    monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_move_away)
+    monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_change)
+
+
+def test_a_file_gone_between_fingerprint_and_parse_is_pending_then_loads(prefect_harness, raw_copy, tmp_path,
+                                                                           monkeypatch):
+    (name,) = _small_tables(raw_copy, 1)
+    kept = tmp_path / "kept.xlsx"
+    _after_the_fingerprints(monkeypatch, lambda: (raw_copy / name).rename(kept))
     warehouse = tmp_path / "w.duckdb"
     first = _load(raw_copy, warehouse)
     assert first.files_pending == [name] and [e["check_name"] for e in first.errors] == ["file_vanished"]
@@ -111,19 +116,10 @@ def test_a_file_gone_between_fingerprint_and_parse_is_pending_then_loads(prefect
 
 def test_a_file_still_being_copied_is_read_when_the_copy_has_finished(prefect_harness, raw_copy, tmp_path,
                                                                       monkeypatch):
-    from flows.orchestration import load_flow
-
     (name,) = _small_tables(raw_copy, 1)
     complete = (raw_copy / name).read_bytes()
     (raw_copy / name).write_bytes(complete[: len(complete) // 2])  # half-copied when the night starts
-    fingerprint = load_flow.fingerprint_files
-
-    def fingerprint_then_finish_the_copy(raw_dir):
-        seen = fingerprint(raw_dir)
-        (raw_copy / name).write_bytes(complete)
-        return seen
-
-    monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_finish_the_copy)
+    _after_the_fingerprints(monkeypatch, lambda: (raw_copy / name).write_bytes(complete))
     warehouse = tmp_path / "w.duckdb"
     first = _load(raw_copy, warehouse)
     assert first.files_pending == [name] and [e["check_name"] for e in first.errors] == ["file_changed_during_load"]
@@ -133,21 +129,12 @@ def test_a_file_still_being_copied_is_read_when_the_copy_has_finished(prefect_ha
 
 
 def test_a_file_back_as_it_was_last_read_is_restored_not_read(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows.orchestration import load_flow
-
     (name,) = _small_tables(raw_copy, 1)
     original = (raw_copy / name).read_bytes()
     warehouse = tmp_path / "w.duckdb"
     _load(raw_copy, warehouse)
     (raw_copy / name).write_bytes(b"PK\x03\x04 half a new version")  # a resubmission, still arriving
-    fingerprint = load_flow.fingerprint_files
-
-    def fingerprint_then_abort_the_copy(raw_dir):
-        seen = fingerprint(raw_dir)
-        (raw_copy / name).write_bytes(original)  # the clerk put the old file back
-        return seen
-
-    monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_abort_the_copy)
+    _after_the_fingerprints(monkeypatch, lambda: (raw_copy / name).write_bytes(original))  # the old file put back
     assert _load(raw_copy, warehouse).files_pending == [name]
     monkeypatch.undo()
     third = _load(raw_copy, warehouse)
