@@ -7,6 +7,7 @@ failed or killed load never leaves a half-written warehouse behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -173,8 +174,7 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
                 "from; the loader uses it to know when a stored model must be rebuilt'")
     sources = view_sources()
-    graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
-    order = list(TopologicalSorter(graph).static_order())
+    order = build_order(sources)
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
@@ -187,6 +187,12 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
         if kind == "table":
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
     return order
+
+
+def build_order(sources: dict[str, str]) -> list[str]:
+    """The models in an order where each comes after every model it reads."""
+    graph = {name: reads - {name} for name, reads in _reads_from(sources).items()}
+    return list(TopologicalSorter({name: reads & sources.keys() for name, reads in graph.items()}).static_order())
 
 
 def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -235,18 +241,44 @@ def view_sources() -> dict[str, str]:
 
 def lineage() -> dict[str, set[str]]:
     """What each view reads: other views, landing tables (the loader's) and ref_ tables (catalogues)."""
-    sources = view_sources()
-    tables = {path.stem: "" for path in (SQL_DIR / "landing").glob("*.sql")}
-    tables.update({name: "" for name in re.findall(r"\bref_[a-z_]+", " ".join(sources.values()))})
-    return {name: _reads_from(sql, {**sources, **tables}) - {name} for name, sql in sources.items()}
+    return {name: reads - {name} for name, reads in _reads_from(view_sources()).items()}
 
 
-def _reads_from(sql: str, views: dict[str, str]) -> set[str]:
-    """The other views a view's SQL names (views are named after their files)."""
-    code = re.sub(r"--[^\n]*", "", sql).lower()  # comments name views without reading them
-    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+(?:\([^)]*\)\s*)?as\s*\(", code))  # local names, e.g. "indicators as ("
-    words = set(re.findall(r"[a-z_][a-z0-9_]*", code)) - ctes
-    return {name for name in views if name in words}
+def _reads_from(sources: dict[str, str]) -> dict[str, set[str]]:
+    """The tables and views each model's SQL reads, as DuckDB's own parser sees them.
+
+    Every FROM and JOIN of the parse tree, subqueries included; a name bound by a WITH clause
+    (a CTE) is the model's own and is not a dependency where that clause is in scope. Names
+    in comments and strings are not read at all.
+    """
+    with duckdb.connect() as scratch:
+        trees = {name: json.loads(scratch.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+                 for name, sql in sources.items()}
+    broken = {name: tree.get("error_message", "") for name, tree in trees.items() if tree["error"]}
+    if broken:
+        raise ValueError("DuckDB cannot parse " + "; ".join(f"sql model {n}: {m}" for n, m in broken.items()))
+    return {name: _table_references(tree["statements"], frozenset()) for name, tree in trees.items()}
+
+
+def _table_references(node, ctes: frozenset[str]) -> set[str]:
+    """Base tables named anywhere in a json_serialize_sql tree, except the CTEs in scope."""
+    if isinstance(node, list):
+        return set().union(*(_table_references(item, ctes) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    if node.get("type") == "BASE_TABLE":
+        name = node["table_name"].lower()
+        return set() if name in ctes and not node.get("schema_name") else {name}
+    if node.get("type") == "RECURSIVE_CTE_NODE":  # its parts read the CTE itself
+        ctes = ctes | {node["cte_name"].lower()}
+    found: set[str] = set()
+    for entry in (node.get("cte_map") or {}).get("map", []):
+        found |= _table_references(entry["value"], ctes)  # a CTE sees the ones written before it
+        ctes = ctes | {entry["key"].lower()}
+    for key, value in node.items():
+        if key != "cte_map":
+            found |= _table_references(value, ctes)
+    return found
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
