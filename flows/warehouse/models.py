@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.warehouse import model_tests
+
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
@@ -160,13 +162,15 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
 
 
 def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> list[str]:
-    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from.
+    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from, then test them.
 
     A model is a view unless its header says `-- materialized: table`: the few heavy
     intermediate models (versions, current rows, harmonised figures) are computed once per load,
     in the copy being built, so the analyst views over them answer from stored rows. When the
     load changed no data (`data_changed` False), a stored model built from the same SQL is kept:
-    the nightly run with nothing new does not recompute it.
+    the nightly run with nothing new does not recompute it. The tests each header declares
+    (flows/warehouse/model_tests.py) run last; any failure raises ModelTestFailed, so the copy
+    being built is never published.
     """
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
@@ -174,6 +178,7 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
                 "from; the loader uses it to know when a stored model must be rebuilt'")
     sources = view_sources()
+    tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
     order = build_order(sources)
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     for name in order:
@@ -186,6 +191,10 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
         apply_comments(con, name, sources[name], kind)
         if kind == "table":
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
+    failures = [failure for name in order if tests[name]
+                for failure in model_tests.check(con, name, sources[name])]
+    if failures:
+        raise model_tests.ModelTestFailed(failures)
     return order
 
 
@@ -220,7 +229,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str, kind: st
         text = line[2:].strip()
         if match := re.match(r"column (\w+): (.+)", text):
             columns[match.group(1)] = match.group(2)
-        elif text and not MATERIALIZED_AS_TABLE.match(line):
+        elif text and not MATERIALIZED_AS_TABLE.match(line) and not model_tests.is_declaration(line):
             description.append(text)
     if description:
         con.execute(f"comment on {kind} {view} is {_literal(' '.join(description))}")

@@ -1,5 +1,9 @@
 -- grain: one row per catalogue indicator reported by either former district: why its two
 -- figures can or cannot be compared (period, unit, definition, presence, qualitative)
+-- unique: indicator_code
+-- not_null: indicator_code, reasons
+-- references: indicator_code -> int_indicator_pairs.indicator_code
+
 with pairs as (
     select * from int_indicator_pairs
 ),

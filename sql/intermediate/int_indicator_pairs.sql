@@ -1,5 +1,8 @@
 -- grain: one row per catalogue indicator reported by either former district, the two districts'
 -- harmonised rows side by side (the first row in sheet order if a workbook repeats an indicator)
+-- unique: indicator_code
+-- not_null: indicator_code
+
 with rows as (
     select *
     from int_harmonised_rows

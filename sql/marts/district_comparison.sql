@@ -1,5 +1,8 @@
 -- The two former districts side by side on each catalogue indicator, in the indicator's canonical unit.
 -- grain: one row per catalogue indicator reported by either former district
+-- unique: indicator_code
+-- not_null: indicator_code, name_vi, comparable
+-- references: indicator_code -> indicators.indicator_code
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
@@ -31,6 +34,7 @@
 -- column same_period: both districts' figures refer to the same date and are both actual or both estimates
 -- column comparable: true when the indicator is in both districts with the same definition, unit and period and is not qualitative
 -- column comparable_reason: why not, when comparable is false
+
 with pairs as (
     select * from int_indicator_pairs
 ),

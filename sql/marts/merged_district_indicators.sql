@@ -1,5 +1,8 @@
 -- The merged Hà Quảng district (GSO 045, 2020-2025) on each catalogue indicator, combined with the arithmetic the indicator allows.
 -- grain: one row per catalogue indicator reported by either former district
+-- unique: indicator_code
+-- not_null: method
+-- references: indicator_code -> indicators.indicator_code
 -- column gso_code: GSO code of the merged district (045)
 -- column district_name: name of the merged district
 -- column indicator_code: catalogue indicator (view indicators)
@@ -21,6 +24,7 @@
 -- column ha_quang_period_end: date old Hà Quảng's figure refers to
 -- column thong_nong_period_end: date old Thông Nông's figure refers to
 -- column caveats: what an analyst must know before using the value
+
 with pairs as (
     select * from int_indicator_pairs
 ),
