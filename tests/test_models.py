@@ -1,13 +1,15 @@
-"""The SQL models: the tests their headers declare and the order they are built in."""
+"""The SQL models: the tests their headers declare, the order they are built in, and the two districts they are written for."""
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 
 import duckdb
 import pytest
 
+from flows.publish import dashboard
 from flows.warehouse import model_tests
 from flows.warehouse import models as wh
 from flows.warehouse.model_tests import ModelTestFailed
@@ -158,3 +160,24 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
     assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables
     assert graph["stg_load_runs"] == {"landing_load_runs"}
+
+
+# The models that put the former districts side by side, one block of <district>_* columns each.
+SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "marts/district_comparison",
+                "marts/merged_district_indicators"]
+
+
+def test_the_districts_loaded_are_exactly_the_two_the_merge_is_written_for():
+    with open(REPO / "schemas" / "districts.csv", encoding="utf-8") as handle:
+        listed = {row["code"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))}
+    sql = {path.relative_to(wh.SQL_DIR).with_suffix("").as_posix(): path.read_text(encoding="utf-8")
+           for path in wh.SQL_DIR.glob("*/*.sql")}
+    named = set(re.findall(r"source_district = '(\w+)'", "\n".join(sql.values())))
+    assert named == {d for d, _, _ in dashboard.DISTRICTS} == {"ha_quang", "thong_nong"}
+    assert listed == named, ("schemas/districts.csv lists other districts than the two the merge models are written "
+                             "for; see the README, \"How the two former districts are combined\"")
+    side_by_side = sorted(name for name, text in sql.items() if all(f"{d}_" in text for d in named)
+                          and re.search(r"\bha_quang_\w+", text))
+    assert side_by_side == sorted(SIDE_BY_SIDE)
+    for name in side_by_side:
+        assert "Two former districts, by design" in sql[name] and "A third district would" in sql[name]
