@@ -176,6 +176,7 @@ def _status(warehouse: Path) -> int:
 
 def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
     from flows.warehouse.lock import WarehouseBusy
+    from flows.warehouse.model_tests import ModelTestFailed
     from flows.warehouse.models import DamagedWarehouse
     from flows.orchestration.withdraw import UnknownFile, withdraw_file
 
@@ -183,6 +184,10 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
+        return 1
+    except ModelTestFailed as exc:  # raised before publishing: the published warehouse is unchanged
+        print(f"haquang withdraw: the withdrawal failed ({show_name(str(exc))}); the published warehouse is the "
+              "last complete one", file=sys.stderr)
         return 1
     print(f"Withdrew {show_name(source_file)} in load {load_id}: its figures are in indicator_results_history "
           "only.")

@@ -7,6 +7,7 @@ failed or killed load never leaves a half-written warehouse behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from flows.warehouse import model_tests
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
@@ -159,13 +162,15 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
 
 
 def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> list[str]:
-    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from.
+    """(Re)create every model of sql/<layer>/<name>.sql, each after the models it reads from, then test them.
 
     A model is a view unless its header says `-- materialized: table`: the few heavy
     intermediate models (versions, current rows, harmonised figures) are computed once per load,
     in the copy being built, so the analyst views over them answer from stored rows. When the
     load changed no data (`data_changed` False), a stored model built from the same SQL is kept:
-    the nightly run with nothing new does not recompute it.
+    the nightly run with nothing new does not recompute it. The tests each header declares
+    (flows/warehouse/model_tests.py) run last; any failure raises ModelTestFailed, so the copy
+    being built is never published.
     """
     for path in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
@@ -173,8 +178,8 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
                 "from; the loader uses it to know when a stored model must be rebuilt'")
     sources = view_sources()
-    graph = {name: _reads_from(sql, sources) - {name} for name, sql in sources.items()}
-    order = list(TopologicalSorter(graph).static_order())
+    tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
+    order = build_order(sources)
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
@@ -186,7 +191,17 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
         apply_comments(con, name, sources[name], kind)
         if kind == "table":
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
+    failures = [failure for name in order if tests[name]
+                for failure in model_tests.check(con, name, sources[name])]
+    if failures:
+        raise model_tests.ModelTestFailed(failures)
     return order
+
+
+def build_order(sources: dict[str, str]) -> list[str]:
+    """The models in an order where each comes after every model it reads."""
+    graph = {name: reads - {name} for name, reads in _reads_from(sources).items()}
+    return list(TopologicalSorter({name: reads & sources.keys() for name, reads in graph.items()}).static_order())
 
 
 def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -214,7 +229,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str, kind: st
         text = line[2:].strip()
         if match := re.match(r"column (\w+): (.+)", text):
             columns[match.group(1)] = match.group(2)
-        elif text and not MATERIALIZED_AS_TABLE.match(line):
+        elif text and not MATERIALIZED_AS_TABLE.match(line) and not model_tests.is_declaration(line):
             description.append(text)
     if description:
         con.execute(f"comment on {kind} {view} is {_literal(' '.join(description))}")
@@ -235,18 +250,44 @@ def view_sources() -> dict[str, str]:
 
 def lineage() -> dict[str, set[str]]:
     """What each view reads: other views, landing tables (the loader's) and ref_ tables (catalogues)."""
-    sources = view_sources()
-    tables = {path.stem: "" for path in (SQL_DIR / "landing").glob("*.sql")}
-    tables.update({name: "" for name in re.findall(r"\bref_[a-z_]+", " ".join(sources.values()))})
-    return {name: _reads_from(sql, {**sources, **tables}) - {name} for name, sql in sources.items()}
+    return {name: reads - {name} for name, reads in _reads_from(view_sources()).items()}
 
 
-def _reads_from(sql: str, views: dict[str, str]) -> set[str]:
-    """The other views a view's SQL names (views are named after their files)."""
-    code = re.sub(r"--[^\n]*", "", sql).lower()  # comments name views without reading them
-    ctes = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s+(?:\([^)]*\)\s*)?as\s*\(", code))  # local names, e.g. "indicators as ("
-    words = set(re.findall(r"[a-z_][a-z0-9_]*", code)) - ctes
-    return {name for name in views if name in words}
+def _reads_from(sources: dict[str, str]) -> dict[str, set[str]]:
+    """The tables and views each model's SQL reads, as DuckDB's own parser sees them.
+
+    Every FROM and JOIN of the parse tree, subqueries included; a name bound by a WITH clause
+    (a CTE) is the model's own and is not a dependency where that clause is in scope. Names
+    in comments and strings are not read at all.
+    """
+    with duckdb.connect() as scratch:
+        trees = {name: json.loads(scratch.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+                 for name, sql in sources.items()}
+    broken = {name: tree.get("error_message", "") for name, tree in trees.items() if tree["error"]}
+    if broken:
+        raise ValueError("DuckDB cannot parse " + "; ".join(f"sql model {n}: {m}" for n, m in broken.items()))
+    return {name: _table_references(tree["statements"], frozenset()) for name, tree in trees.items()}
+
+
+def _table_references(node, ctes: frozenset[str]) -> set[str]:
+    """Base tables named anywhere in a json_serialize_sql tree, except the CTEs in scope."""
+    if isinstance(node, list):
+        return set().union(*(_table_references(item, ctes) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    if node.get("type") == "BASE_TABLE":
+        name = node["table_name"].lower()
+        return set() if name in ctes and not node.get("schema_name") else {name}
+    if node.get("type") == "RECURSIVE_CTE_NODE":  # its parts read the CTE itself
+        ctes = ctes | {node["cte_name"].lower()}
+    found: set[str] = set()
+    for entry in (node.get("cte_map") or {}).get("map", []):
+        found |= _table_references(entry["value"], ctes)  # a CTE sees the ones written before it
+        ctes = ctes | {entry["key"].lower()}
+    for key, value in node.items():
+        if key != "cte_map":
+            found |= _table_references(value, ctes)
+    return found
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,5 +1,17 @@
 -- grain: one row per catalogue indicator reported by either former district: why its two
 -- figures can or cannot be compared (period, unit, definition, presence, qualitative)
+-- unique: indicator_code
+-- not_null: indicator_code, reasons
+-- references: indicator_code -> int_indicator_pairs.indicator_code
+
+-- Two former districts, by design: the merge is written for exactly ha_quang and thong_nong, the two
+-- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
+-- A third district would enter every flag (is_in_both, same_definition, same_unit, same_period,
+-- is_qualitative) and every reason, each of which compares two blocks of columns.
+-- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
+-- fails while schemas/districts.csv lists any other district (README: "How the two former
+-- districts are combined").
 with pairs as (
     select * from int_indicator_pairs
 ),

@@ -1,6 +1,9 @@
 -- materialized: table
 -- grain: one row per current indicator row: a version not superseded, from a file not
 -- withdrawn, with its file's status and the check names of the findings on that row
+-- unique: source_file, source_sheet, source_row
+-- not_null: load_id, source_district, file_status, dq_flags
+-- references: load_id, source_file -> stg_load_files.load_id, source_file
 with versions as (
     select * from int_row_versions where superseded_by_load_id is null
 ),

@@ -1,4 +1,7 @@
 -- grain: one row per former district: how many communes it had before the 2020 merger
+-- unique: source_district
+-- not_null: source_district, communes
+-- references: source_district -> stg_districts.source_district
 with units as (
     select * from stg_admin_units
 ),

@@ -1,6 +1,9 @@
 -- grain: one row per former district and weight kind (area, population): the figure a weighted
 -- mean uses. A kind takes the first figure that both former districts have, so the two weights
 -- always come from the same kind of source.
+-- unique: source_district, weight
+-- not_null: source_district, weight, value
+-- references: source_district -> stg_districts.source_district
 with figures as (
     select * from stg_district_figures where entity = 'former'
 ),

@@ -1,4 +1,6 @@
 -- grain: one row per source file ever seen: its latest event, and the latest load that read it
+-- unique: source_file
+-- not_null: source_file, last_action, last_event_load_id
 with events as (
     select * from stg_load_files
 ),

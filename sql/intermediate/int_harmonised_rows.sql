@@ -3,6 +3,8 @@
 -- the indicator's canonical unit and period basis, and the rules that changed them.
 -- Order of rules: a plausibility fix (‰ typed as %), then the unit conversion, then the period
 -- basis (a five-year total against a yearly target becomes a yearly average).
+-- unique: source_file, source_sheet, source_row
+-- references: indicator_code -> stg_indicators.indicator_code
 with rows as (
     select * from int_current_rows where indicator_code is not null
 ),

@@ -1,5 +1,16 @@
 -- grain: one row per catalogue indicator reported by either former district, the two districts'
 -- harmonised rows side by side (the first row in sheet order if a workbook repeats an indicator)
+-- unique: indicator_code
+-- not_null: indicator_code
+
+-- Two former districts, by design: the merge is written for exactly ha_quang and thong_nong, the two
+-- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
+-- A third district would be a third CTE beside ha_quang and thong_nong, a third full outer
+-- join on indicator_code and a third block of <district>_* columns in final.
+-- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
+-- fails while schemas/districts.csv lists any other district (README: "How the two former
+-- districts are combined").
 with rows as (
     select *
     from int_harmonised_rows

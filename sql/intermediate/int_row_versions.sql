@@ -4,6 +4,8 @@
 -- replaces the file's facts; a rejected one replaces nothing), by a withdrawal of
 -- the file, or by a newer version of the same fact (same district, reporting unit, period and
 -- indicator) from any file. Within one load, the most recently modified file wins.
+-- unique: load_id, source_file, source_sheet, source_row
+-- references: superseded_by_load_id -> stg_load_runs.load_id
 with rows as (
     select *, coalesce(indicator_code, label_key) as fact_key from stg_indicator_rows
 ),

@@ -1,5 +1,7 @@
 -- Official administrative units of the two former districts and the merged district, with validity dates and sources.
 -- grain: one row per administrative unit per period (pre2020, 2020_2025, from2025)
+-- unique: period, level, code
+-- not_null: period, level, code, name
 -- column period: pre2020 (before 2020-02-01), 2020_2025 (merged district), from2025 (after the 2025-07-01 reform) or all
 -- column level: province, district or commune
 -- column code: GSO code

@@ -1,5 +1,7 @@
 -- Where each commune of the two former districts went: its 2020-2025 code in the merged district and its 2025 successor.
 -- grain: one row per commune of old Hà Quảng or old Thông Nông before the 2020 merger
+-- unique: old_code
+-- not_null: old_code, old_name, source_district, status
 -- column old_code: GSO code of the commune before 2020-02-01
 -- column old_name: name of the commune before 2020-02-01
 -- column old_district_code: GSO code of the former district (045 old Hà Quảng, 044 old Thông Nông)

@@ -1,5 +1,8 @@
 -- The two former districts side by side on each catalogue indicator, in the indicator's canonical unit.
 -- grain: one row per catalogue indicator reported by either former district
+-- unique: indicator_code
+-- not_null: indicator_code, name_vi, comparable
+-- references: indicator_code -> indicators.indicator_code
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
@@ -31,6 +34,15 @@
 -- column same_period: both districts' figures refer to the same date and are both actual or both estimates
 -- column comparable: true when the indicator is in both districts with the same definition, unit and period and is not qualitative
 -- column comparable_reason: why not, when comparable is false
+
+-- Two former districts, by design: the merge is written for exactly ha_quang and thong_nong, the two
+-- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
+-- A third district would be a third block of <district>_* columns after thong_nong's, read from
+-- int_indicator_pairs.
+-- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
+-- fails while schemas/districts.csv lists any other district (README: "How the two former
+-- districts are combined").
 with pairs as (
     select * from int_indicator_pairs
 ),

@@ -1,5 +1,7 @@
 -- Area and population of the former and merged districts, each with its year and source: the weights of weighted means.
 -- grain: one row per published figure of a district
+-- unique: district_code, entity, figure, reference_year
+-- not_null: value
 -- column district_code: GSO code (044 old Thông Nông, 045 old or merged Hà Quảng)
 -- column district_name: district name; (cũ) the former district, (mới) the merged one
 -- column entity: former or merged

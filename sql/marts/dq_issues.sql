@@ -1,5 +1,8 @@
 -- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look.
 -- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is
+-- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
+-- not_null: load_id, source_file, check_name, severity, message
+-- references: load_id -> load_runs.load_id
 -- column load_id: load that made the finding (view load_runs)
 -- column source_district: former district folder of the file (NULL when the file is outside one)
 -- column source_file: file path under raw/

@@ -1,5 +1,8 @@
 -- What happened to each workbook in each load: the on-call view of changes.
 -- grain: one row per file event per load (unchanged files write no event)
+-- unique: load_id, source_file
+-- not_null: change
+-- references: load_id -> load_runs.load_id
 -- column load_id: the load (view load_runs)
 -- column source_district: former district folder of the file
 -- column source_file: file path under raw/

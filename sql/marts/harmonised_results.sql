@@ -1,7 +1,11 @@
 -- Each mapped indicator row in its catalogue unit and period basis, the reported figures beside the harmonised ones.
 -- grain: one row per current indicator row that maps to a catalogue indicator
+-- unique: source_file, source_sheet, source_row
+-- references: source_file, source_sheet, source_row -> indicator_results.source_file, source_sheet, source_row
+-- references: indicator_code -> indicators.indicator_code
 -- column source_district: former district: 'ha_quang' or 'thong_nong'
 -- column source_file: workbook path under raw/
+-- column source_sheet: sheet name in the workbook (a workbook may hold a table per sheet)
 -- column source_row: row number in the sheet (1-based)
 -- column row_label: indicator name as printed
 -- column indicator_code: catalogue indicator (view indicators)
@@ -31,6 +35,7 @@ final as (
     select
         source_district,
         source_file,
+        source_sheet,
         source_row,
         row_label,
         indicator_code,

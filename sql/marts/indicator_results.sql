@@ -1,5 +1,8 @@
 -- Every indicator row of both former districts' workbooks as reported, parsed and checked.
 -- grain: one row per current indicator row: the latest version of each figure from files not withdrawn (history: indicator_results_history)
+-- unique: source_file, source_sheet, source_row
+-- not_null: source_district, row_label, row_kind, load_id, file_status
+-- references: load_id, source_file -> file_events.load_id, source_file
 -- column source_district: former district whose workbook holds the row: 'ha_quang' or 'thong_nong'
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name in the workbook

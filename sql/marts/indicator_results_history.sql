@@ -1,5 +1,9 @@
 -- Every version of every indicator row ever published, with the load that brought it and the load that replaced it.
 -- grain: one row per indicator row per load that brought it
+-- unique: load_id, source_file, source_sheet, source_row
+-- not_null: is_current
+-- references: load_id -> load_runs.load_id
+-- references: superseded_by_load_id -> load_runs.load_id
 -- column source_district: former district: 'ha_quang' or 'thong_nong'
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name

@@ -1,5 +1,7 @@
 -- The indicator catalogue: one canonical indicator per concept, as reviewed in schemas/indicators.csv.
 -- grain: one row per catalogue indicator
+-- unique: indicator_code
+-- not_null: name_vi, name_en, direction, aggregation
 -- column indicator_code: stable snake_case code
 -- column name_vi: Vietnamese name
 -- column name_en: English name

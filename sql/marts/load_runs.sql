@@ -1,5 +1,7 @@
 -- The history of loads: when each ran, what it saw, loaded and rejected.
 -- grain: one row per run of the load flow
+-- unique: load_id
+-- not_null: started_at, status, mode
 -- column load_id: the load's number, increasing
 -- column started_at: when the run started (UTC)
 -- column finished_at: when the run finished writing (UTC)

@@ -1,5 +1,8 @@
 -- The merged Hà Quảng district (GSO 045, 2020-2025) on each catalogue indicator, combined with the arithmetic the indicator allows.
 -- grain: one row per catalogue indicator reported by either former district
+-- unique: indicator_code
+-- not_null: method
+-- references: indicator_code -> indicators.indicator_code
 -- column gso_code: GSO code of the merged district (045)
 -- column district_name: name of the merged district
 -- column indicator_code: catalogue indicator (view indicators)
@@ -21,6 +24,15 @@
 -- column ha_quang_period_end: date old Hà Quảng's figure refers to
 -- column thong_nong_period_end: date old Thông Nông's figure refers to
 -- column caveats: what an analyst must know before using the value
+
+-- Two former districts, by design: the merge is written for exactly ha_quang and thong_nong, the two
+-- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
+-- A third district would be a third weight column in weights, a third term in every sum and
+-- weighted mean of valued, and a third block of <district>_* inputs and caveats in final.
+-- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
+-- fails while schemas/districts.csv lists any other district (README: "How the two former
+-- districts are combined").
 with pairs as (
     select * from int_indicator_pairs
 ),

@@ -1,5 +1,7 @@
 -- Rows whose label the indicator crosswalk does not know, with the catalogue indicators they most resemble.
 -- grain: one row per current indicator row (not a group heading) without a catalogue indicator
+-- unique: source_file, source_sheet, source_row
+-- references: source_file, source_sheet, source_row -> indicator_results.source_file, source_sheet, source_row
 -- column source_district: former district of the workbook
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name

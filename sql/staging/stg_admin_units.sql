@@ -1,4 +1,6 @@
 -- grain: one row per administrative unit and period (schemas/reference/cao_bang_admin_units.csv)
+-- unique: period, level, code
+-- not_null: period, level, code, name
 with source as (
     select * from ref_admin_units
 ),

@@ -1,4 +1,6 @@
 -- grain: one row per published figure of a district (schemas/reference/district_figures.csv)
+-- unique: district_code, entity, figure, reference_year
+-- not_null: district_code, entity, figure, value
 with source as (
     select * from ref_district_figures
 ),

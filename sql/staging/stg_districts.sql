@@ -1,4 +1,6 @@
 -- grain: one row per former district whose workbooks are loaded (schemas/districts.csv)
+-- unique: source_district
+-- not_null: source_district, gso_code
 with source as (
     select * from ref_districts
 ),

@@ -1,4 +1,7 @@
 -- grain: one row per data-quality finding per load
+-- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (two pandera rules of one column are both invalid_<column>)
+-- not_null: load_id, source_file, check_name, severity, message
+-- references: load_id -> stg_load_runs.load_id
 with source as (
     select * from landing_dq_findings
 ),

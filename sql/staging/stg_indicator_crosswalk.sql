@@ -1,4 +1,7 @@
 -- grain: one row per source label mapped to a catalogue indicator (schemas/indicator_crosswalk.csv)
+-- unique: source_district, parent_label, label
+-- not_null: label, indicator_code
+-- references: indicator_code -> stg_indicators.indicator_code
 with source as (
     select * from ref_indicator_crosswalk
 ),

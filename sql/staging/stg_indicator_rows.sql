@@ -1,4 +1,7 @@
 -- grain: one row per accepted source row per load
+-- unique: load_id, source_file, source_sheet, source_row
+-- not_null: source_district, row_label, row_kind, is_estimate
+-- references: load_id, source_file -> stg_load_files.load_id, source_file
 with source as (
     select * from landing_indicator_rows
 ),

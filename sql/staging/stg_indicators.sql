@@ -1,4 +1,7 @@
 -- grain: one row per catalogue indicator (schemas/indicators.csv)
+-- unique: indicator_code
+-- not_null: indicator_code, name_vi, direction, target_basis, aggregation
+-- references: unit -> stg_units.unit
 with source as (
     select * from ref_indicators
 ),

@@ -1,4 +1,7 @@
 -- grain: one row per file event per load (loaded, rejected, pending, missing, restored, withdrawn)
+-- unique: load_id, source_file
+-- not_null: action
+-- references: load_id -> stg_load_runs.load_id
 with source as (
     select * from landing_load_files
 ),

@@ -1,4 +1,6 @@
 -- grain: one row per load run
+-- unique: load_id
+-- not_null: load_id, started_at, status, mode
 with source as (
     select * from landing_load_runs
 ),

@@ -1,4 +1,6 @@
 -- grain: one row per unit of the unit catalogue (schemas/units.csv)
+-- unique: unit
+-- not_null: unit
 with source as (
     select * from ref_units
 ),

@@ -1,0 +1,183 @@
+"""The SQL models: the tests their headers declare, the order they are built in, and the two districts they are written for."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+
+import duckdb
+import pytest
+
+from flows.publish import dashboard
+from flows.warehouse import model_tests
+from flows.warehouse import models as wh
+from flows.warehouse.model_tests import ModelTestFailed
+from flows.warehouse.reference import load_reference_tables
+from tests.conftest import REPO
+
+RUN = ("insert into landing_load_runs (load_id, started_at, finished_at, status, raw_dir, mode, files_seen, "
+       "files_loaded, files_rejected, rows_loaded, rows_rejected, warnings, errors) "
+       "values (?, now(), now(), ?, 'raw', ?, 1, 1, 0, 0, 0, 0, 0)")
+FILE_EVENT = ("insert into landing_load_files (load_id, source_district, source_file, action, loaded, rows_loaded) "
+              "values (?, 'ha_quang', ?, 'loaded', true, 0)")
+
+
+@pytest.fixture
+def sql_copy(tmp_path, monkeypatch):
+    """A copy of sql/ that the build reads instead, for a test to break one model in it."""
+    copy = tmp_path / "sql"
+    shutil.copytree(wh.SQL_DIR, copy)
+    monkeypatch.setattr(wh, "SQL_DIR", copy)
+    monkeypatch.setattr(wh, "MACRO_DIR", copy / "macros")
+    return copy
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def warehouse_with_a_run(mode: str | None = "full", status: str = "succeeded") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    wh.create_landing_tables(con)
+    load_reference_tables(con)
+    con.execute(RUN, [1, status, mode])
+    con.execute(FILE_EVENT, [1, "ha_quang/a.xlsx"])
+    return con
+
+
+def test_a_join_that_doubles_a_key_fails_the_build_naming_the_model_test_and_keys(sql_copy):
+    # A join on a unit prefix: "percent" also matches "percent_per_year", so those indicators double.
+    edit(sql_copy / "marts" / "indicators.sql", "left join units using (unit)",
+         "left join units on units.unit like indicators.unit || '%'")
+    con = warehouse_with_a_run()
+    with pytest.raises(ModelTestFailed) as failed:
+        wh.build_views(con)
+    doubled = [r[0] for r in con.execute(  # the models stay built in the copy that is not published
+        "select indicator_code from stg_indicators i where (select count(*) from stg_units u "
+        "where u.unit like i.unit || '%') > 1 order by 1").fetchall()]
+    assert len(doubled) > 3
+    message = str(failed.value)
+    assert f"model indicators, test unique (indicator_code): {len(doubled)} key value(s) on more than one row, " \
+           f"e.g. {doubled[0]!r}" in message
+    assert [f.test.model for f in failed.value.failures] == ["indicators"]  # nothing else is affected
+
+
+def test_a_null_in_a_not_null_column_fails_the_build_with_the_rows_keys(sql_copy):
+    # Dropping the default that older warehouses need: their runs have no mode.
+    edit(sql_copy / "staging" / "stg_load_runs.sql", "coalesce(mode, 'full') as mode", "mode")
+    con = warehouse_with_a_run(mode=None)
+    with pytest.raises(ModelTestFailed) as failed:
+        wh.build_views(con)
+    assert "model stg_load_runs, test not_null (load_id, started_at, status, mode): NULL in mode (1 rows); " \
+           "rows (load_id), e.g. 1" in str(failed.value)
+    assert "model load_runs, test not_null (started_at, status, mode): NULL in mode (1 rows); rows (load_id), " \
+           "e.g. 1" in str(failed.value)
+
+
+def test_a_dangling_reference_fails_the_build_with_the_values_that_name_nothing(sql_copy):
+    # A filter in a parent model orphans its children: the run's file events and findings.
+    edit(sql_copy / "staging" / "stg_load_runs.sql", "    from source\n", "    from source\n    where status = 'succeeded'\n")
+    con = warehouse_with_a_run(status="succeeded_with_errors")
+    con.execute(FILE_EVENT, [1, "ha_quang/b.xlsx"])
+    with pytest.raises(ModelTestFailed) as failed:
+        wh.build_views(con)
+    assert "model stg_load_files, test references (load_id) -> stg_load_runs (load_id): 2 row(s) name no row of " \
+           "stg_load_runs, e.g. 1" in str(failed.value)
+    assert "model file_events, test references (load_id) -> load_runs (load_id)" in str(failed.value)
+
+
+def test_the_same_models_pass_their_tests_and_the_tests_stay_out_of_the_comments():
+    con = warehouse_with_a_run()
+    wh.build_views(con)
+    comments = [r[0] for r in con.execute("select comment from duckdb_views() where comment is not null").fetchall()]
+    assert comments and not any(re.search(r"\b(unique|not_null|references|no_unique_key):", c) for c in comments)
+
+
+def test_a_failed_model_test_fails_load_and_withdraw_and_leaves_the_published_warehouse(
+        prefect_harness, raw_copy, tmp_path, sql_copy, capsys):
+    from flows.cli import main
+
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse)]) == 0
+    published = warehouse.read_bytes()
+    edit(sql_copy / "marts" / "indicators.sql", "left join units using (unit)",
+         "left join units on units.unit like indicators.unit || '%'")
+    capsys.readouterr()
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse), "--full"]) == 1
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("haquang load:")]  # not Prefect's log
+    assert len(said) == 1
+    assert said[0].startswith("haquang load: the load failed (ModelTestFailed: 1 model test(s) failed: model "
+                              "indicators, test unique (indicator_code): ")
+    assert said[0].endswith("the published warehouse is the last complete one")
+    assert main(["withdraw", "ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "--warehouse", str(warehouse)]) == 1
+    assert "haquang withdraw: the withdrawal failed (1 model test(s) failed: model indicators" in capsys.readouterr().err
+    assert warehouse.read_bytes() == published
+    assert not wh.next_version_path(warehouse).exists()
+
+
+@pytest.mark.parametrize("model", sorted(wh.view_sources()))
+def test_every_model_declares_its_key_or_says_why_it_has_none(model):
+    sql = wh.view_sources()[model]
+    assert (model_tests.key_of(model, sql) is None) == model_tests.says_why_no_key(sql), \
+        f"{model}: declare `-- unique: ...` or `-- no_unique_key: why` (not both) in its header"
+    for test in model_tests.declared_tests(model, sql):
+        if test.kind == "references":
+            assert test.target in wh.view_sources(), f"{model}: {test} names no model of sql/"
+
+
+@pytest.mark.parametrize("declaration", ["-- references: load_id stg_load_runs.load_id",
+                                         "-- references: load_id, source_file -> stg_load_files.load_id",
+                                         "-- unique:", "-- no_unique_key:"])
+def test_an_unreadable_declaration_is_refused_before_anything_is_built(declaration):
+    with pytest.raises(model_tests.BadDeclaration, match="file_events"):
+        model_tests.declared_tests("file_events", f"-- grain: one row\n{declaration}\nselect 1")
+
+
+def test_dependencies_come_from_the_parse_not_from_words():
+    sql = """-- reads stg_units (a comment names it, the query does not)
+        with stg_indicators as (select * from ref_indicators),
+        counted as (select count(*) as n from stg_indicators)
+        select 1 as stg_load_runs, 'from landing_load_runs' as text, n
+        from counted
+        where exists (select 1 from stg_districts where gso_code = '045')
+            and n > (select count(*) from main.stg_indicators)"""
+    assert wh._reads_from({"m": sql})["m"] == {"ref_indicators", "stg_districts", "stg_indicators"}  # main.: the model
+
+
+def test_the_build_order_is_topological_and_lineage_is_exact():
+    con = warehouse_with_a_run()
+    order = wh.build_views(con)
+    graph = wh.lineage()
+    assert sorted(order) == sorted(graph)
+    for position, model in enumerate(order):
+        assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
+    assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_district_weights",
+                                                   "stg_indicators", "stg_admin_units"}
+    assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status"}
+    assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
+    assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables
+    assert graph["stg_load_runs"] == {"landing_load_runs"}
+
+
+# The models that put the former districts side by side, one block of <district>_* columns each.
+SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "marts/district_comparison",
+                "marts/merged_district_indicators"]
+
+
+def test_the_districts_loaded_are_exactly_the_two_the_merge_is_written_for():
+    with open(REPO / "schemas" / "districts.csv", encoding="utf-8") as handle:
+        listed = {row["code"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))}
+    sql = {path.relative_to(wh.SQL_DIR).with_suffix("").as_posix(): path.read_text(encoding="utf-8")
+           for path in wh.SQL_DIR.glob("*/*.sql")}
+    named = set(re.findall(r"source_district = '(\w+)'", "\n".join(sql.values())))
+    assert named == {d for d, _, _ in dashboard.DISTRICTS} == {"ha_quang", "thong_nong"}
+    assert listed == named, ("schemas/districts.csv lists other districts than the two the merge models are written "
+                             "for; see the README, \"How the two former districts are combined\"")
+    side_by_side = sorted(name for name, text in sql.items() if all(f"{d}_" in text for d in named)
+                          and re.search(r"\bha_quang_\w+", text))
+    assert side_by_side == sorted(SIDE_BY_SIDE)
+    for name in side_by_side:
+        assert "Two former districts, by design" in sql[name] and "A third district would" in sql[name]
