@@ -70,3 +70,17 @@ def test_stored_models_are_kept_when_nothing_changed_and_rebuilt_when_their_sql_
         con.execute("delete from int_current_rows")
         wh.build_views(con)
         assert con.execute("select count(*) from int_current_rows").fetchone()[0] == rows == 66
+
+
+def test_an_edit_upstream_of_a_stored_model_rebuilds_it_on_a_night_with_nothing_new(loaded_warehouse, tmp_path,
+                                                                                     monkeypatch):
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(loaded_warehouse.read_bytes())
+    sources = wh.view_sources()
+    edited = {**sources, "int_current_rows": sources["int_current_rows"] + "\n-- edited by a new release\n"}
+    with duckdb.connect(str(copy)) as con:
+        rows = con.execute("select count(*) from int_harmonised_rows").fetchone()[0]
+        con.execute("delete from int_harmonised_rows")  # stored downstream of int_current_rows
+        monkeypatch.setattr(wh, "view_sources", lambda: edited)
+        wh.build_views(con, data_changed=False)
+        assert con.execute("select count(*) from int_harmonised_rows").fetchone()[0] == rows > 0

@@ -172,18 +172,21 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     (flows/warehouse/model_tests.py) run last; any failure raises ModelTestFailed, so the copy
     being built is never published.
     """
-    for path in sorted(MACRO_DIR.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    macros = [path.read_text(encoding="utf-8") for path in sorted(MACRO_DIR.glob("*.sql"))]
+    for macro in macros:
+        con.execute(macro)
     con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
-                "from; the loader uses it to know when a stored model must be rebuilt'")
+                "from, its upstream models and the macros included; the loader uses it to know when a stored "
+                "model must be rebuilt'")
     sources = view_sources()
     tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
     order = build_order(sources)
+    digests = _upstream_digests(sources, order, "".join(macros))
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
-        digest = hashlib.sha256(sources[name].encode()).hexdigest()
+        digest = digests[name]
         if kind == "table" and not data_changed and built.get(name) == digest and _kind_of(con, name) == "table":
             continue
         _drop_other_kind(con, name, kind)
@@ -200,8 +203,25 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
 
 def build_order(sources: dict[str, str]) -> list[str]:
     """The models in an order where each comes after every model it reads."""
-    graph = {name: reads - {name} for name, reads in _reads_from(sources).items()}
-    return list(TopologicalSorter({name: reads & sources.keys() for name, reads in graph.items()}).static_order())
+    return list(TopologicalSorter(_model_graph(sources)).static_order())
+
+
+def _model_graph(sources: dict[str, str]) -> dict[str, set[str]]:
+    return {name: (reads - {name}) & sources.keys() for name, reads in _reads_from(sources).items()}
+
+
+def _upstream_digests(sources: dict[str, str], order: list[str], macros: str) -> dict[str, str]:
+    """Each model's SQL hashed with the digests of the models it reads (and the macros).
+
+    A stored model is kept on a night with nothing new only when this is unchanged: an edit to any
+    model upstream of it (a view or another stored model) rebuilds it too, never leaving it stale.
+    """
+    graph = _model_graph(sources)
+    digests: dict[str, str] = {}
+    for name in order:
+        upstream = "".join(digests[dependency] for dependency in sorted(graph[name]))
+        digests[name] = hashlib.sha256((macros + sources[name] + upstream).encode()).hexdigest()
+    return digests
 
 
 def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
