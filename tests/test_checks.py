@@ -57,10 +57,10 @@ def _called_name(call: ast.Call) -> str | None:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
-def raised_in_source(trees) -> dict[str, list[str]]:
-    """Every check name written literally as the first argument of a call that takes one -> where."""
+def raised_in_source(trees) -> dict[str, list[tuple[str, str]]]:
+    """Every check name written literally as the first argument of a call that takes one -> (callee, where)."""
     takers = _takes_check_name(trees)
-    raised: dict[str, list[str]] = {}
+    raised: dict[str, list[tuple[str, str]]] = {}
     for path, tree in trees.items():
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or _called_name(node) not in takers:
@@ -68,7 +68,8 @@ def raised_in_source(trees) -> dict[str, list[str]]:
             argument = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "check_name"), None)
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                raised.setdefault(argument.value, []).append(f"{path.relative_to(REPO)}:{node.lineno}")
+                raised.setdefault(argument.value, []).append(
+                    (_called_name(node), f"{path.relative_to(REPO)}:{node.lineno}"))
     return raised
 
 
@@ -91,6 +92,10 @@ def test_every_check_name_in_the_source_of_flows_is_registered():
             "conflicting_files", "file_missing"} <= set(raised)
     unknown = {name: where for name, where in raised.items() if name not in CHECKS}
     assert unknown == {}
+    # what rejects a file or leaves it pending is an error, whatever the registry said of a warning
+    rejecting = {name for name, calls in raised.items() for callee, _ in calls
+                 if callee in ("reject", "defer", "UnsafeWorkbook")}
+    assert len(rejecting) > 10 and {name for name in rejecting if CHECKS[name].severity != ERROR} == set()
 
 
 def test_every_registered_check_can_be_raised():
