@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from flows.core.checks import CELL_ROLES, CHECKS, SEVERITIES
 from schemas.catalogues import table
 
 DIRECTIONS = ["higher_is_better", "lower_is_better", "within_range"]
@@ -54,7 +55,23 @@ class IndicatorCrosswalk(pa.DataFrameModel):
         return df["indicator_code"].isin({r["indicator_code"] for r in table("indicators.csv")})
 
 
+class CheckRegistry(pa.DataFrameModel):
+    """The registry of data-quality checks (flows/core/checks.py), as the warehouse's ref_dq_checks holds it."""
+
+    name: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$")
+    severity: Series[str] = pa.Field(isin=list(SEVERITIES))
+    cell: Series[str] = pa.Field(nullable=True, isin=list(CELL_ROLES))
+    meaning: Series[str] = pa.Field(str_length={"min_value": 1})
+    action: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+def check_registry() -> pd.DataFrame:
+    """The registry of checks as a frame, one row per check, in the order it lists them."""
+    return pd.DataFrame([vars(c) for c in CHECKS.values()], columns=list(CheckRegistry.to_schema().columns))
+
+
 def validate_catalogues() -> None:
     """Raise pandera's SchemaErrors, listing every problem, when a catalogue file is inconsistent."""
+    CheckRegistry.validate(check_registry(), lazy=True)
     IndicatorCatalogue.validate(pd.DataFrame(table("indicators.csv")), lazy=True)
     IndicatorCrosswalk.validate(pd.DataFrame(table("indicator_crosswalk.csv")), lazy=True)

@@ -35,7 +35,7 @@ def test_a_clean_row_passes_both_models():
         ({"row_kind": "total"}, "invalid_row_kind"),
         ({"source_row": 0}, "invalid_source_row"),  # its own row number is the bad value
         ({"reported_pct": -5.0}, "invalid_reported_pct"),
-        ({"unit": "furlong"}, "invalid_unit"),
+        ({"unit": "furlong"}, "invalid_row"),  # invalid_unit is the warning on the unit as written
         ({"target_low": 700.0, "target_high": 650.0}, "target_bounds_reversed"),
         ({"row_kind": "qualitative"}, "qualitative_with_value"),
     ],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from textwrap import shorten
 
-ERROR = "error"  # the row or file was not loaded
-WARNING = "warning"  # loaded, but a person should check it
+from flows.core.checks import ERROR, WARNING, check
+
+__all__ = ["ERROR", "WARNING", "FINDING_COLUMNS", "Finding", "exception_reason"]  # the severities, for callers
+
 # A finding as the warehouse stores it (landing_dq_findings), in this order.
 FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
                    "severity", "message", "raw_value"]
@@ -15,13 +17,21 @@ MAX_REASON_LENGTH = 300  # an exception's text in a message; some quote whole in
 
 @dataclass
 class Finding:
+    """A finding of a registered check (flows/core/checks.py), which decides its severity.
+
+    No caller states a severity: one that differed from the registry's would be a bug.
+    """
+
     check_name: str
-    severity: str
     message: str
     source_sheet: str | None = None
     source_row: int | None = None  # 1-based, as the spreadsheet shows it
     source_column: str | None = None  # spreadsheet letter
     raw_value: str | None = None
+    severity: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.severity = check(self.check_name).severity
 
     def as_record(self, source_district: str | None, source_file: str) -> dict:
         return {"source_district": source_district, "source_file": source_file, **asdict(self)}

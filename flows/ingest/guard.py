@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from flows.core.checks import check
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20x; bombs compress 1000x
@@ -42,11 +44,11 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 
 class UnsafeWorkbook(Exception):
-    """A file no reader should open; check_name says which kind, the message what to do."""
+    """A file no reader should open; check_name (a registered check) says which kind, the message what to do."""
 
     def __init__(self, check_name: str, message: str):
         super().__init__(message)
-        self.check_name = check_name
+        self.check_name = check(check_name).name
 
 
 @dataclass

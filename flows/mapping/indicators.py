@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from flows.core.findings import WARNING
+from flows.core.findings import Finding
 from flows.core.labels import label_key
 from schemas.catalogues import CrosswalkEntry, crosswalk
 
@@ -36,13 +36,11 @@ def map_indicators(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         definition_variant=[e.definition_variant if e else None for e in entries],
     )
     findings = [
-        {
-            "source_district": r.source_district, "source_file": r.source_file, "source_sheet": r.source_sheet,
-            "source_row": int(r.source_row), "source_column": r.label_column, "check_name": "unmapped_indicator",
-            "severity": WARNING, "raw_value": r.row_label,
-            "message": f"the label {r.row_label!r} is not in the indicator crosswalk (schemas/indicator_crosswalk.csv); "
-                       "it is loaded without an indicator. See the view unmapped_labels for the closest indicators",
-        }
+        Finding(
+            "unmapped_indicator", f"the label {r.row_label!r} is not in the indicator crosswalk "
+            "(schemas/indicator_crosswalk.csv); it is loaded without an indicator. See the view unmapped_labels for "
+            "the closest indicators", r.source_sheet, int(r.source_row), r.label_column, r.row_label,
+        ).as_record(r.source_district, r.source_file)
         for r in frame[mapped["indicator_code"].isna() & (frame["row_kind"] != "group")].itertuples()
     ]
     return mapped, findings

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flows.parse.evidence import resolve, target_bounds
 from flows.ingest.extract import SheetGrid
-from flows.core.findings import ERROR, WARNING, Finding
+from flows.core.findings import Finding
 from flows.ingest.guard import SheetFacts
 from flows.core.labels import label_key
 from flows.parse.locate import TableLocation
@@ -77,10 +77,10 @@ def _unlabelled(ctx: TableContext, row: int, texts: dict[str, str]) -> Finding:
     has_figures = any(texts.get(r) for r in ("target", "actual", "reported_pct"))
     shown = "; ".join(f"{role}={text!r}" for role, text in texts.items() if text)
     if has_figures:
-        return Finding("missing_label", ERROR, f"row has figures but no indicator name in column "
+        return Finding("missing_label", f"row has figures but no indicator name in column "
                        f"{_letter(ctx, 'label')}; add the name or delete the row ({shown})",
                        ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
-    return Finding("row_without_label", WARNING, f"row has no indicator name and no figures; not loaded ({shown})",
+    return Finding("row_without_label", f"row has no indicator name and no figures; not loaded ({shown})",
                    ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
 
 
@@ -92,8 +92,8 @@ def _letter(ctx: TableContext, role: str) -> str | None:
 def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None):
     findings: list[Finding] = []
 
-    def flag(check: str, role: str, message: str, severity: str = WARNING) -> None:
-        findings.append(Finding(check, severity, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
+    def flag(check_name: str, role: str, message: str) -> None:
+        findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
 
     if row in ctx.facts.hidden_rows:
         flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
@@ -101,7 +101,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         column = ctx.location.columns.get(role)
         if column is not None and (row, column) in ctx.facts.formulas_without_value:
             flag("formula_without_value", role, "the cell holds a formula that was never calculated (no saved "
-                 "value), so it has no figure; open the workbook in Excel, let it recalculate, save", ERROR)
+                 "value), so it has no figure; open the workbook in Excel, let it recalculate, save")
         if isinstance(cells.get(role), (bool, dt.date, dt.time, dt.timedelta)):
             flag("unexpected_cell_type", role, f"a {type(cells[role]).__name__} ({texts[role]!r}) where a figure "
                  "is expected; it is not read as one. Type the figure as a number or text")
@@ -113,7 +113,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     kind = _row_kind(target, actual, pct)
     for role, reading in zip(_FIGURE_ROLES, (target, actual, pct)):
         if problem := _unread_figure(role, reading, target, kind):
-            flag("unreadable_figure", role, problem, ERROR)
+            flag("unreadable_figure", role, problem)
 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None

@@ -12,7 +12,7 @@ from flows.ingest.extract import SheetGrid, WorkbookError, read_workbook
 from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook, inspect_workbook
 from flows.core.labels import label_key
 from flows.ingest.legacy_text import detect, to_unicode
-from flows.core.findings import ERROR, WARNING, Finding, exception_reason
+from flows.core.findings import ERROR, Finding, exception_reason
 from flows.parse.locate import HeaderError, TableLocation, locate_table
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import NotARegularFile, open_regular
@@ -43,7 +43,7 @@ class WorkbookResult:
     pending: bool = False
 
     def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
-        self.findings.append(Finding(check_name, ERROR, message, sheet))
+        self.findings.append(Finding(check_name, message, sheet))
         self.records = []
         self.loaded = False
         return self
@@ -55,7 +55,7 @@ class WorkbookResult:
 
     def defer(self, check_name: str, message: str) -> "WorkbookResult":
         """Leave the file for the next run; what a half-finished reading found is dropped with it."""
-        self.findings = [Finding(check_name, ERROR, message + "; the next run reads it again")]
+        self.findings = [Finding(check_name, message + "; the next run reads it again")]
         self.records = []
         self.loaded = False
         self.pending = True
@@ -147,7 +147,7 @@ def _process(path: Path, result: WorkbookResult, expected_sha256: str | None, na
         try:
             location = locate_table(sheet, layout())
         except HeaderError as exc:
-            result.findings.append(Finding("header_not_recognised", ERROR, f"sheet not loaded: {exc}", sheet.name))
+            result.findings.append(Finding("header_not_recognised", f"sheet not loaded: {exc}", sheet.name))
             tables_found += 1  # a table was there; it is the header that failed
             continue
         if location is None:  # a cover or notes sheet: nothing to load, nothing wrong
@@ -156,7 +156,7 @@ def _process(path: Path, result: WorkbookResult, expected_sha256: str | None, na
         period = _with_path_period(table_period(location), place)
         _flag_period(result, sheet.name, period)
         if sheet.hidden:
-            result.findings.append(Finding("hidden_sheet", WARNING, "the sheet is hidden in Excel; it was loaded",
+            result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
         facts = sheet_facts.get(sheet.name, SheetFacts())
         ctx = TableContext(result.source_district, result.source_file, sheet, location, period, facts,
@@ -188,7 +188,7 @@ def _reject_duplicate_rows(result: WorkbookResult) -> None:
         rows = ", ".join(f"{r['source_sheet']} row {r['source_row']}" for r in group)
         for record in group:
             result.findings.append(Finding(
-                "duplicate_indicator_row", ERROR, f"{record['row_label']!r} appears more than once ({rows}); none "
+                "duplicate_indicator_row", f"{record['row_label']!r} appears more than once ({rows}); none "
                 "of them is loaded. Keep one row per indicator", record["source_sheet"], record["source_row"],
                 record["label_column"], record["row_label"]))
     dropped = {id(r) for group in duplicates for r in group}
@@ -200,12 +200,12 @@ def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:
     texts = [cell for row in sheet.rows for cell in row if isinstance(cell, str)]
     verdict = detect(texts)
     if verdict.encoding == "mixed":
-        result.findings.append(Finding("mixed_encoding", WARNING, "the sheet mixes Unicode with legacy (TCVN3/VNI) "
+        result.findings.append(Finding("mixed_encoding", "the sheet mixes Unicode with legacy (TCVN3/VNI) "
                                        f"text ({verdict.evidence}); it is read as it is. Retype the legacy cells in "
                                        "Unicode", sheet.name))
     elif verdict.encoding != "unicode":
         sheet.rows = [[to_unicode(c, verdict.encoding) if isinstance(c, str) else c for c in row] for row in sheet.rows]
-        result.findings.append(Finding("legacy_encoding_converted", WARNING, f"the sheet was typed in "
+        result.findings.append(Finding("legacy_encoding_converted", f"the sheet was typed in "
                                        f"{verdict.encoding.upper()} ({verdict.evidence}) and was converted to "
                                        "Unicode; save future workbooks with a Unicode font", sheet.name))
 
@@ -226,11 +226,11 @@ def table_period(location: TableLocation) -> Period:
 def _flag_period(result: WorkbookResult, sheet: str, period: Period) -> None:
     if period.end is None:
         result.findings.append(Finding(
-            "period_missing", WARNING,
+            "period_missing",
             "neither the title nor the header says which year the figures refer to "
             "(e.g. 'số liệu tính đến hết năm 2019'); period_end is empty", sheet))
     elif period.assumed:
         result.findings.append(Finding(
-            "period_assumed", WARNING,
+            "period_assumed",
             f"the year is taken from the plan period {period.evidence!r}; say 'đến hết năm YYYY' in the title",
             sheet))

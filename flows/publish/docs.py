@@ -1,4 +1,5 @@
-"""`haquang docs`: the data dictionary, written from the warehouse's own COMMENT ON text."""
+"""`haquang docs`: the data dictionary, written from the warehouse's own COMMENT ON text, and its
+list of data-quality checks from the warehouse's dq_checks (the registry the load used)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ RAW_ORIGIN = {
     "landing_dq_findings": "the loader's checks on raw/ workbooks",
     "landing_load_files": "the loader's fingerprint of each raw/ file",
     "landing_load_runs": "one row per run of the loader",
+    "ref_dq_checks": "the registry of data-quality checks, flows/core/checks.py",
 }
 
 
@@ -41,6 +43,22 @@ def collect(warehouse: Path) -> list[ViewDoc]:
     return docs
 
 
+@dataclass
+class CheckDoc:
+    name: str
+    severity: str
+    meaning: str
+    action: str
+
+
+def collect_checks(warehouse: Path) -> list[CheckDoc]:
+    """Every data-quality check the warehouse's findings may name, errors first."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select check_name, severity, meaning, action from dq_checks "
+                           "order by severity, check_name").fetchall()
+    return [CheckDoc(*row) for row in rows]
+
+
 def _chain(view: str, graph: dict[str, set[str]]) -> list[str]:
     """The view's ancestors in build order, each source table with where its rows come from."""
     ordered: list[str] = []
@@ -59,15 +77,20 @@ def _chain(view: str, graph: dict[str, set[str]]) -> list[str]:
 
 def write_docs(warehouse: Path, out_dir: Path) -> tuple[Path, Path]:
     """Markdown and HTML pages of the data dictionary; returns their paths."""
-    docs = collect(warehouse)
+    docs, checks = collect(warehouse), collect_checks(warehouse)
     out_dir.mkdir(parents=True, exist_ok=True)
     markdown, page = out_dir / "data_dictionary.md", out_dir / "data_dictionary.html"
-    markdown.write_text(to_markdown(docs), encoding="utf-8")
-    page.write_text(to_html(docs), encoding="utf-8")
+    markdown.write_text(to_markdown(docs, checks), encoding="utf-8")
+    page.write_text(to_html(docs, checks), encoding="utf-8")
     return markdown, page
 
 
-def to_markdown(docs: list[ViewDoc]) -> str:
+CHECKS_INTRO = ("Every `check_name` a row of `dq_issues` may carry (the view `dq_checks`; the registry is "
+                "flows/core/checks.py). An error means the file, sheet or row was not loaded, or a figure was left "
+                "empty; a warning means it was loaded and a person should check it.")
+
+
+def to_markdown(docs: list[ViewDoc], checks: list[CheckDoc]) -> str:
     lines = ["# Data dictionary: the Hà Quảng district warehouse", "",
              "Written by `haquang docs` from the warehouse's own `COMMENT ON` text.", ""]
     for doc in docs:
@@ -75,10 +98,15 @@ def to_markdown(docs: list[ViewDoc]) -> str:
                   "", "| column | type | meaning |", "| --- | --- | --- |"]
         lines += [f"| `{n}` | {t} | {c.replace('|', '/')} |" for n, t, c in doc.columns]
         lines.append("")
+    lines += ["## Data-quality checks", "", CHECKS_INTRO, "", "| check | severity | meaning | what to do |",
+              "| --- | --- | --- | --- |"]
+    lines += [f"| `{c.name}` | {c.severity} | {c.meaning.replace('|', '/')} | {c.action.replace('|', '/')} |"
+              for c in checks]
+    lines.append("")
     return "\n".join(lines)
 
 
-def to_html(docs: list[ViewDoc]) -> str:
+def to_html(docs: list[ViewDoc], checks: list[CheckDoc]) -> str:
     e = html.escape
     parts = ["<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>Data dictionary</title>",
              "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
@@ -92,5 +120,10 @@ def to_html(docs: list[ViewDoc]) -> str:
                   "<table><tr><th>column</th><th>type</th><th>meaning</th></tr>"]
         parts += [f"<tr><td><code>{e(n)}</code></td><td>{e(t)}</td><td>{e(c)}</td></tr>" for n, t, c in doc.columns]
         parts.append("</table>")
+    parts += ["<h2 id='dq-checks'>Data-quality checks</h2>", f"<p>{e(CHECKS_INTRO).replace('`', '')}</p>",
+              "<table><tr><th>check</th><th>severity</th><th>meaning</th><th>what to do</th></tr>"]
+    parts += [f"<tr><td><code>{e(c.name)}</code></td><td>{e(c.severity)}</td><td>{e(c.meaning)}</td>"
+              f"<td>{e(c.action)}</td></tr>" for c in checks]
+    parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.core.findings import WARNING
+from flows.core.findings import Finding
 
 FACT_KEY = ["source_district", "reporting_unit", "period_end", "fact_key"]
 
@@ -31,13 +31,9 @@ def find_conflicts(rows: pd.DataFrame, modified_at: dict[str, object]) -> list[d
         newest = files[-1]
         for row in group.itertuples():
             others = ", ".join(f for f in files if f != row.source_file)
-            findings.append({
-                "source_district": row.source_district, "source_file": row.source_file,
-                "source_sheet": row.source_sheet, "source_row": int(row.source_row),
-                "source_column": row.label_column, "check_name": "conflicting_files", "severity": WARNING,
-                "raw_value": row.row_label,
-                "message": f"{row.row_label!r} for {row.reporting_unit} is also reported by {others} in the same "
-                           f"load; the most recently modified file ({newest}) is published. Withdraw or correct "
-                           "the file that is wrong",
-            })
+            findings.append(Finding(
+                "conflicting_files", f"{row.row_label!r} for {row.reporting_unit} is also reported by {others} in "
+                f"the same load; the most recently modified file ({newest}) is published. Withdraw or correct the "
+                "file that is wrong", row.source_sheet, int(row.source_row), row.label_column, row.row_label,
+            ).as_record(row.source_district, row.source_file))
     return findings

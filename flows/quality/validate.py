@@ -10,7 +10,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from flows.core.attainment import computed_pct, pct_basis
-from flows.core.findings import ERROR, WARNING
+from flows.core.checks import CHECKS, ERROR, Check, check
+from flows.core.findings import Finding
 from flows.parse.numbers import format_number
 from schemas.indicator_rows import (
     IMPLAUSIBLE_ATTAINMENT_PCT,
@@ -20,22 +21,13 @@ from schemas.indicator_rows import (
     scale_fixes,
 )
 
-# Which cell a finding about a model column points at (the record holds each field's letter).
-_CELL_OF = {
+# The record's fields for the cell a check points at (its `cell` in the registry): letter, text.
+_CELL_FIELDS = {
+    "label": ("label_column", "row_label"),
     "unit": ("unit_column", "unit_raw"),
-    "target_low": ("target_column", "target_raw"),
-    "target_high": ("target_column", "target_raw"),
-    "actual_value": ("actual_column", "actual_raw"),
+    "target": ("target_column", "target_raw"),
+    "actual": ("actual_column", "actual_raw"),
     "reported_pct": ("reported_pct_column", "reported_pct_raw"),
-    "computed_pct": ("reported_pct_column", "reported_pct_raw"),
-    "row_label": ("label_column", "row_label"),
-}
-_CHECK_CELL = {
-    "invalid_unit": "unit",
-    "attainment_mismatch": "reported_pct",
-    "implausible_value": "actual_value",
-    "target_bounds_reversed": "target_low",
-    "qualitative_with_value": "actual_value",
 }
 
 
@@ -74,20 +66,22 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     if frame.empty:
         return frame, []
     findings: list[dict] = []
-    structure = [(frame.index if i is None else [i], check, column, value)  # None: the whole column failed
-                 for i, check, column, value in _failures(IndicatorRow, frame)]
+    structure = [(frame.index if i is None else [i], name, column, value)  # None: the whole column failed
+                 for i, name, column, value in _failures(IndicatorRow, frame)]
     rows = _rows_at(frame, (i for indexes, *_ in structure for i in indexes))
-    for indexes, check, column, value in structure:
+    for indexes, name, column, value in structure:
+        registered = structure_check(name, column)
         for i in indexes:
-            findings.append(_finding(rows[i], check, _CHECK_CELL.get(check, column), ERROR,
-                                     _structure_message(check, column, value)))
+            findings.append(_finding(rows[i], registered, _structure_message(name, column, value)))
     accepted = frame.drop(index=sorted(rows))
-    doubts = [(i, check) for i, check, _, _ in _failures(IndicatorRowDoubts, accepted) if i is not None]
+    doubts = [(i, name) for i, name, _, _ in _failures(IndicatorRowDoubts, accepted) if i is not None]
     rows = _rows_at(accepted, (i for i, _ in doubts))
-    broken = _broken_rules(accepted) if any(check == "implausible_value" for _, check in doubts) else {}
-    for i, check in doubts:
+    broken = _broken_rules(accepted) if any(name == "implausible_value" for _, name in doubts) else {}
+    for i, name in doubts:
         row = _Row(rows[i], broken_rules=broken.get(i, []))
-        findings.append(_finding(row, check, _CHECK_CELL.get(check), WARNING, _DOUBT_MESSAGES[check](row)))
+        doubt = check(name)
+        message = _DOUBT_MESSAGES[name](row) if name in _DOUBT_MESSAGES else doubt.default_message
+        findings.append(_finding(row, doubt, message))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
 
@@ -113,25 +107,32 @@ def _failures(model: type[pa.DataFrameModel], frame: pd.DataFrame):
         for case in cases.itertuples(index=False):
             index = None if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)) \
                 else int(case.index)
-            check = str(case.check)
             column = case.column if isinstance(case.column, str) and case.column in frame else None
-            yield index, check, column, case.failure_case
+            yield index, str(case.check), column, case.failure_case
 
 
-def _finding(row: _Row, check: str, column: str | None, severity: str, message: str) -> dict:
-    letter_field, raw_field = _CELL_OF.get(column or "", (None, None))
-    name = check if check in _CHECK_CELL else f"invalid_{column or 'row'}"
-    return {
-        "source_district": row.get("source_district"),
-        "source_file": row.get("source_file"),
-        "source_sheet": row.get("source_sheet"),
-        "source_row": int(row["source_row"]) if pd.notna(row.get("source_row")) else None,
-        "source_column": row.get(letter_field) if letter_field else None,
-        "check_name": name,
-        "severity": severity,
-        "message": message,
-        "raw_value": _text(row.get(raw_field)) if raw_field else None,
-    }
+def structure_check(name: str, column: str | None) -> Check:
+    """The registered check a failure of the IndicatorRow model is reported as.
+
+    A named dataframe check is registered under its own name; a failure of a column's own
+    constraints (pandera's isin, str_length, ...) is invalid_<column> when that is registered as
+    an error, else invalid_row, so a rejected row is never reported as a mere warning.
+    """
+    if name in CHECKS:
+        return CHECKS[name]
+    own = CHECKS.get(f"invalid_{column}")
+    return own if own is not None and own.severity == ERROR else CHECKS["invalid_row"]
+
+
+def _finding(row: _Row, registered: Check, message: str) -> dict:
+    """A finding on the cell of the row that the registry says the check points at."""
+    letter_field, raw_field = _CELL_FIELDS.get(registered.cell or "", (None, None))
+    return Finding(
+        registered.name, message, row.get("source_sheet"),
+        int(row["source_row"]) if pd.notna(row.get("source_row")) else None,
+        row.get(letter_field) if letter_field else None,
+        _text(row.get(raw_field)) if raw_field else None,
+    ).as_record(row.get("source_district"), row.get("source_file"))
 
 
 def _text(value) -> str | None:
@@ -173,6 +174,8 @@ def _implausible_message(row: _Row) -> str:
     return "; ".join(reasons)
 
 
+# Messages that say more than the registry's meaning and action, for the doubts that need the
+# row's figures; any other doubt gets its registered default_message.
 _DOUBT_MESSAGES: dict[str, Callable[[pd.Series], str]] = {
     "invalid_unit": lambda row: (f"unit {row.unit_raw!r} is not a unit in the catalogue (schemas/units.csv); "
                                  "the row is loaded without a unit. Write the unit, e.g. %, tấn, ha, triệu đồng"),

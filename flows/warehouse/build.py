@@ -16,7 +16,7 @@ import pandas as pd
 
 from flows.warehouse import models as wh
 from flows.quality.conflicts import find_conflicts
-from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING
+from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING, Finding
 from flows.warehouse.reference import load_reference_tables
 from flows.warehouse.state import LoadPlan, parser_version
 from flows.warehouse.staging import ParsedBatch
@@ -107,11 +107,10 @@ class WarehouseBuild:
             wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
         from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
 
-        self._add_findings(pd.DataFrame([{
-            "source_district": name.split("/")[0], "source_file": name, "check_name": "file_missing",
-            "severity": WARNING, "message": "the file is no longer in the raw folder; its figures stay published, "
-            f"marked as from a missing file, until someone runs `haquang withdraw {shell_argument(name)}`",
-        } for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
+        self._add_findings(pd.DataFrame([Finding(
+            "file_missing", "the file is no longer in the raw folder; its figures stay published, marked as from a "
+            f"missing file, until someone runs `haquang withdraw {shell_argument(name)}`",
+        ).as_record(name.split("/")[0], name) for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
         tally = self.tally
         run = {
             "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),

@@ -1,4 +1,5 @@
-"""Load the reviewed catalogues and the official reference files into the warehouse as ref_* tables.
+"""Load the reviewed catalogues, the registry of data-quality checks and the official reference
+files into the warehouse as ref_* tables.
 
 Every value is stored as text here; sql/staging casts it. The source lines at the top of each
 reference file go to ref_reference_sources so the warehouse cites what it holds.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from schemas.catalogue_models import validate_catalogues
+from schemas.catalogue_models import check_registry, validate_catalogues
 from schemas.catalogues import HERE, table
 
 REFERENCE_DIR = HERE / "reference"
@@ -29,6 +30,7 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     validate_catalogues()
     for name, filename in CATALOGUES.items():
         _replace_table(con, name, pd.DataFrame(table(filename), dtype="string"))
+    _replace_table(con, "ref_dq_checks", check_registry().astype("string"))
     sources = [
         {"file": path.name, "line_number": number, "text": line.lstrip("# ").rstrip()}
         for path in sorted(REFERENCE_DIR.glob("*.csv"))

@@ -9,7 +9,7 @@
 -- column source_sheet: sheet name (NULL for findings about the whole file)
 -- column source_row: row number in the sheet, 1-based (NULL for findings about a sheet or file)
 -- column source_column: column letter of the cell the finding points at
--- column check_name: the check, e.g. ambiguous_number, attainment_mismatch, invalid_unit, implausible_value, unmapped_indicator, header_not_recognised
+-- column check_name: the check, e.g. ambiguous_number, attainment_mismatch, invalid_unit; what each means and what to do: the view dq_checks
 -- column severity: 'error' (the row or file was not loaded) or 'warning' (loaded; check it)
 -- column message: what is wrong and what to do, in words for the clerk
 -- column raw_value: the cell text the finding is about

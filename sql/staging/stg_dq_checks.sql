@@ -1,0 +1,16 @@
+-- grain: one row per data-quality check of the registry (flows/core/checks.py)
+with source as (
+    select * from ref_dq_checks
+),
+
+final as (
+    select
+        name as check_name,
+        severity,
+        cell as points_at,
+        meaning,
+        action
+    from source
+)
+
+select * from final
