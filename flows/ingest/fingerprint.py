@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from flows.ingest.guard import MAX_FILE_BYTES
 from flows.ingest.paths import district_of, source_name
 from flows.ingest.raw_files import discover_files, open_regular
 
@@ -30,7 +31,12 @@ def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
     try:
         with open_regular(path) as handle:
             info = os.fstat(handle.fileno())
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            if info.st_size > MAX_FILE_BYTES:
+                # Rejected for its size without being read: hashing a 1 TB sparse file would take an
+                # hour every night. Its size and time stand for its content, to notice a change.
+                digest = hashlib.sha256(f"not read: {info.st_size} bytes, {info.st_mtime_ns}".encode()).hexdigest()
+            else:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         return SeenFile(path, name, district_of(relative), None, 0, None, problem=str(exc.strerror or exc))
     return SeenFile(path, name, district_of(relative), digest, info.st_size,
@@ -39,4 +45,20 @@ def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
 
 def fingerprint_files(raw_dir: Path) -> list[SeenFile]:
     """Content hash, size and modification time of every file under raw_dir."""
-    return [fingerprint(path, raw_dir) for path in discover_files(raw_dir)]
+    return _distinct_names([fingerprint(path, raw_dir) for path in discover_files(raw_dir)])
+
+
+def _distinct_names(seen: list[SeenFile]) -> list[SeenFile]:
+    """Two entries whose names are stored alike (a name that is not UTF-8, shown with escapes, can
+    read like another's) would be one file to the warehouse. The first keeps the name; each other
+    is left unread with a problem that says so, under a name of its own."""
+    taken: set[str] = set()
+    distinct = []
+    for file in seen:
+        if file.source_file in taken:
+            name = f"{file.source_file} (another entry {len(distinct) + 1})"
+            file = replace(file, source_file=name, sha256=None, problem="its name, shown with escapes for the "
+                           "bytes that are not UTF-8, is the same as another file's; rename it")
+        taken.add(file.source_file)
+        distinct.append(file)
+    return distinct

@@ -48,7 +48,7 @@ def source_name(relative: PurePath) -> tuple[str, bool]:
     text = relative.as_posix()
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:
+    except UnicodeEncodeError:  # it may then read like another file's name: see fingerprint_files
         return os.fsencode(text).decode("utf-8", "backslashreplace"), False
     return text, True
 

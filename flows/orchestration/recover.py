@@ -34,7 +34,7 @@ def recover_warehouse(warehouse: Path, lock_wait_seconds: float) -> Recovery:
     """Restore the previous complete version of a damaged warehouse, or set the damaged file aside."""
     with writer_lock(warehouse, lock_wait_seconds):  # no load may copy the file while it is swapped
         if warehouse.exists():
-            damage = wh.damage(warehouse)
+            damage = wh.sound_or_why_not(warehouse)  # a stale write-ahead log alone is set aside, not "damage"
             if damage is None:
                 return Recovery("healthy", f"{warehouse} opens cleanly ({_last_load(warehouse)}); nothing to recover.")
         else:

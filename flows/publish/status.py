@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from flows.core.names import show_name
-from flows.warehouse.models import WarehouseUnreadable, damage
+from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -18,7 +18,11 @@ def status_report(warehouse: Path, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.timezone.utc)
     # A truncated warehouse still opens and answers every query that misses its lost blocks:
     # the report would look healthy. The load's own check of the file says whether it is whole.
-    if (reason := damage(warehouse)) is not None:
+    try:
+        reason = damage(warehouse)
+    except WarehouseInUse as exc:
+        raise WarehouseUnreadable(warehouse, exc.reason) from exc  # says "in use", not "damaged"
+    if reason is not None:
         raise WarehouseUnreadable(warehouse, reason)
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:

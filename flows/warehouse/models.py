@@ -6,8 +6,10 @@ failed or killed load never leaves a half-written warehouse behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -17,12 +19,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.core.names import shell_argument, show_name
 from flows.warehouse import model_tests
+from flows.warehouse.lock import WarehouseBusy
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
 MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
+logger = logging.getLogger(__name__)
 
 
 # DuckDB spills past this instead of growing with the warehouse. 128 MB was tried and was not
@@ -65,10 +70,21 @@ class DamagedWarehouse(Exception):
         self.warehouse, self.reason = warehouse, reason
 
     def __str__(self) -> str:
-        return (f"the published warehouse {self.warehouse} is damaged and cannot be read ({self.reason}), "
-                f"so nothing can be loaded into it. Run `haquang recover --warehouse {self.warehouse}`: it puts "
+        return (f"the published warehouse {show_name(str(self.warehouse))} is damaged and cannot be read "
+                f"({show_name(self.reason)}), so nothing can be loaded into it. Run `haquang recover --warehouse "
+                f"{shell_argument(str(self.warehouse))}`: it puts "
                 "back the previous complete version, or, when there is none, sets the damaged file aside so that "
                 "the next load rebuilds the warehouse from raw/")
+
+
+class WarehouseInUse(WarehouseBusy):
+    """Another process (a DuckDB shell, a notebook) holds the warehouse open for writing."""
+
+    def __init__(self, warehouse: Path, reason: str):
+        super().__init__(f"the warehouse {show_name(str(warehouse))} is open for writing by another process "
+                         f"({show_name(reason.splitlines()[0])}); nothing is loaded or recovered meanwhile. Close "
+                         "that process (the warehouse is only ever written by haquang) and run again")
+        self.reason = reason
 
 
 # A DuckDB file is three 4 KiB headers followed by its blocks; a file shorter than that was cut off.
@@ -81,7 +97,8 @@ def damage(warehouse: Path) -> str | None:
     Cheap, so that it can run before every load copies the file: open it read-only, find the
     landing tables (a DuckDB file without them is not this warehouse), count their rows, and
     compare the file's length with the blocks its header counts (a truncated file whose catalogue
-    survived still opens). Corruption inside a block that nobody reads is not found here.
+    survived still opens). Corruption inside a block that nobody reads is not found here. A file
+    that another process holds open for writing is not damaged: WarehouseInUse is raised.
     """
     try:
         with connect(warehouse, read_only=True) as con:
@@ -95,11 +112,32 @@ def damage(warehouse: Path) -> str | None:
             block_size, total_blocks = con.execute(
                 "select block_size, total_blocks from pragma_database_size()").fetchone()
     except duckdb.Error as exc:
+        if "Conflicting lock" in str(exc):
+            raise WarehouseInUse(warehouse, str(exc)) from exc
         return str(exc)
     expected, actual = DUCKDB_HEADER_BYTES + block_size * total_blocks, warehouse.stat().st_size
     if actual < expected:
         return f"the file holds {actual:,} bytes where its header counts {expected:,}: it was cut off"
     return None
+
+
+def sound_or_why_not(published: Path) -> str | None:
+    """damage(), after setting aside a write-ahead log that no writer owns.
+
+    Loads never leave a `.wal` beside the published file (they build `.next` and checkpoint it).
+    One found there while no process holds the file open was left by someone else's writer that
+    died (a DuckDB shell opened read-write): published over, it would be replayed onto the new
+    version and break it. It is renamed `<name>.wal.stale-<time>`, kept for inspection.
+    """
+    reason = damage(published)  # raises WarehouseInUse while a writer is alive
+    wal = published.with_name(published.name + ".wal")
+    if wal.exists():
+        aside = wal.with_name(f"{wal.name}.stale-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(wal, aside)
+        logger.warning("set aside a write-ahead log no writer owns: %s (the warehouse is written only by haquang)",
+                       show_name(str(aside)))
+        reason = damage(published)
+    return reason
 
 
 def landing_tables() -> list[str]:
@@ -114,7 +152,7 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     _remove_build_leftovers(published)  # a previous run was killed mid-build
-    if published.exists() and (reason := damage(published)) is not None:
+    if published.exists() and (reason := sound_or_why_not(published)) is not None:
         raise DamagedWarehouse(published, reason)
     building = next_version_path(published)
     try:
@@ -382,8 +420,6 @@ class WarehouseUnreadable(Exception):
     """The warehouse file could not be opened or read; the message says why and what to do next."""
 
     def __init__(self, warehouse: Path, reason: duckdb.Error | str, step: str = "opened"):
-        from flows.core.names import shell_argument, show_name
-
         self.warehouse, self.reason = warehouse, reason
         said = show_name(" ".join(str(reason).split("\n\n")[0].splitlines()))
         if "Conflicting lock" in str(reason):  # another process writes it: busy, not damaged
