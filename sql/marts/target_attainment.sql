@@ -115,7 +115,7 @@ merged_combined as (
         period_end,
         is_estimate
     from merged_compared
-    where inputs = 2
+    where inputs > 1
 ),
 
 -- an indicator only one former district reported: the merged district's figure is that one
