@@ -81,18 +81,30 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(page_file.as_uri())
-            grain = page.locator("#grain_output td")
-            assert grain.nth(0).get_attribute("data-value") == "17889"
-            assert "17.889 tấn / 17.680" in grain.nth(0).inner_text()
-            assert "13.100 tấn" in grain.nth(1).inner_text() and "30.989 tấn" in grain.nth(2).inner_text()
-            assert "✓ đạt / met" in grain.nth(2).inner_text()
-            assert page.locator("#attainment svg.bar").count() > 40
+            grain = page.locator("#ha_quang-grain_output td")
+            assert grain.get_attribute("data-value") == "17889"
+            assert "17.889 tấn / 17.680" in grain.inner_text()
+            assert "13.100 tấn / ≥ 13.000" in page.locator("#thong_nong-grain_output td").inner_text()
+            merged = page.locator("#merged-grain_output td").inner_text()
+            assert "30.989 tấn" in merged and "✓ đạt / met" in merged
+            # met / not met / undetermined come from the view, with the reason where it cannot be decided
+            malnutrition = page.locator("#merged-child_malnutrition_reduction")
+            assert malnutrition.get_attribute("class") == "undetermined"
+            assert "attainment_mismatch" in malnutrition.inner_text() and "✓" not in malnutrition.inner_text()
+            counts = dict(sql(loaded_warehouse, "select status, count(*) from target_attainment "
+                                                "where district = 'merged' group by all"))
+            headline = page.locator("#headline-merged").inner_text()
+            assert all(f"{n} " in headline for n in counts.values())
+            assert "lower is better" in page.locator("#thong_nong-natural_population_growth").inner_text()
+            assert page.locator(".attainment svg.bar").count() > 40
             assert "different period" in page.locator("#not-comparable").inner_text()
             issues = page.locator("#dq-issues").inner_text()
             assert "ambiguous_number" in issues and "D13" in issues
             assert "last load" in page.locator("#last-load").inner_text()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+            page.set_viewport_size({"width": 420, "height": 900})  # a phone: nothing scrolls sideways
+            assert page.evaluate("document.documentElement.scrollWidth") <= 420
         finally:
             browser.close()
     shutil.copy(tmp_path / "dashboard.png", SCREENSHOT)

@@ -3,7 +3,8 @@
 A static page (inline SVG, no JavaScript, no server) because district officials open it from a
 shared folder or an e-mail on machines without internet, and because it is written by the same
 load that writes the exports, so it never shows a half-finished night. Labels are Vietnamese
-with the English beside them.
+with the English beside them. Whether a target was met is the view target_attainment's decision,
+made once in SQL; the page only groups, counts and orders it.
 """
 
 from __future__ import annotations
@@ -18,17 +19,29 @@ import duckdb
 
 from flows.parse.numbers import format_number
 
-# The two former districts the merge models of sql/ are written for (their ha_quang_* and thong_nong_*
-# columns); a third district needs those models changed first (README: "How the two former districts
-# are combined"), and tests/test_models.py fails until schemas/districts.csv and this agree with them.
-DISTRICTS = (("ha_quang", "Hà Quảng (cũ)", "former Hà Quảng"), ("thong_nong", "Thông Nông (cũ)", "former Thông Nông"))
+# The merged district and the two former districts the merge models of sql/ are written for (their
+# ha_quang_* and thong_nong_* columns); a third district needs those models changed first (README:
+# "How the two former districts are combined"), and tests/test_models.py fails until
+# schemas/districts.csv and this agree with them.
+DISTRICTS = (
+    ("merged", "Huyện Hà Quảng (mới)", "merged district"),
+    ("ha_quang", "Hà Quảng (cũ)", "former Hà Quảng"),
+    ("thong_nong", "Thông Nông (cũ)", "former Thông Nông"),
+)
+# The groups of each district, in reading order: what was missed comes first.
+STATUSES = (
+    ("not_met", "Chưa đạt", "not met"),
+    ("undetermined", "Chưa xác định được", "undetermined"),
+    ("met", "Đạt", "met"),
+)
+HEADLINE_ORDER = ("met", "not_met", "undetermined")
+DIRECTIONS = {
+    "lower_is_better": "↓ càng thấp càng tốt / lower is better",
+    "within_range": "↔ trong khoảng / within a range",
+}
 ISSUES_LISTED = 200  # the page lists the first issues, errors first; all of them are in dq_issues
 BAR_SCALE_PCT = 150.0  # bars run from 0 to 150 % of target, the tick marks 100 %
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-METHODS = {
-    "not_aggregable": "không cộng gộp được / not aggregable",
-    "single_source": "một nguồn / one source",
-}
 
 
 def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
@@ -40,15 +53,15 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
             cursor = relation.query("t", query)
             return [dict(zip(cursor.columns, row)) for row in cursor.fetchall()]
 
+        # met / not met is the view's decision; the page only orders it: the largest shortfall first
+        attainment = read("target_attainment",
+                          "select * from t order by district, status, shortfall_pct desc nulls last, indicator_code")
         comparison = read("district_comparison")
-        merged = {r["indicator_code"]: r for r in read("merged_district_indicators")}
-        indicators = read("indicators")
-        directions = {r["indicator_code"]: r["direction"] for r in indicators}
-        unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in indicators}
+        unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in read("indicators")}
         issues = read("dq_issues", f"select * from t order by severity, source_file, source_row limit {ISSUES_LISTED}")
         by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    page = _page(manifest, comparison, merged, directions, unit_names, issues, by_check)
+    page = _page(manifest, attainment, comparison, unit_names, issues, by_check)
     temporary = out_file.with_name(f".{out_file.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out_file)
@@ -61,55 +74,68 @@ def _local_time(iso: str | None) -> str:
     return dt.datetime.fromisoformat(iso).astimezone(LOCAL_ZONE).strftime("%d/%m/%Y %H:%M")
 
 
-def _met(pct: float | None, direction: str) -> bool | None:
-    if pct is None:
-        return None
-    return pct <= 100.0 if direction == "lower_is_better" else pct >= 100.0 - 1e-9
-
-
-def _figure(value: float | None, unit: str) -> str:
+def _figure(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{format_number(round(value, 2))} {unit}".strip()
 
 
-def _bar(pct: float | None, met: bool | None) -> str:
-    """A bullet bar: attainment against a tick at 100 %."""
+def _target(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None and low != high:
+        return f"{_figure(low)}-{_figure(high)}"
+    if low is None and high is not None:
+        return f"≤ {_figure(high)}"
+    if high is None and low is not None:
+        return f"≥ {_figure(low)}"
+    return _figure(low)
+
+
+def _bar(pct: float | None, status: str) -> str:
+    """A bullet bar: attainment against a tick at 100 %, coloured by the view's status."""
+    verdict = {"met": "✓ đạt / met", "not_met": "✗ chưa đạt / not met"}.get(status, "? chưa xác định / undetermined")
     if pct is None:
-        return "<span class='none'>không có / n.a.</span>"
+        return f"<span class='verdict'>{verdict}</span>"
     width = max(0.0, min(pct, BAR_SCALE_PCT)) / BAR_SCALE_PCT * 160
     tick = 100.0 / BAR_SCALE_PCT * 160
-    colour = "#2e7d32" if met else "#c62828"
+    colour = {"met": "#2e7d32", "not_met": "#c62828"}.get(status, "#9e9e9e")
     return (f"<svg class='bar' width='170' height='16' role='img' aria-label='{pct:.0f}%'>"
             f"<rect x='0' y='3' width='160' height='10' fill='#eee'/>"
             f"<rect x='0' y='3' width='{width:.1f}' height='10' fill='{colour}'/>"
             f"<line x1='{tick:.1f}' x2='{tick:.1f}' y1='0' y2='16' stroke='#333'/></svg>"
-            f" <span class='verdict'><b>{format_number(round(pct))}%</b> "
-            f"{'✓ đạt / met' if met else '✗ chưa đạt / not met'}</span>")
+            f" <span class='verdict'><b>{format_number(round(pct))}%</b> {verdict}</span>")
 
 
-def _cell(actual, target_low, target_high, pct, direction, unit, text=None) -> str:
-    if text:
-        return f"<td>{html.escape(text)}</td>"
-    target = target_high if target_high is not None else target_low
-    met = _met(pct, direction)
-    raw = "" if actual is None else f" data-value='{actual:g}'"
-    return (f"<td class='{'met' if met else 'unmet' if met is False else ''}'{raw}>"
-            f"<div>{_figure(actual, unit)} / {_figure(target, '')}</div>{_bar(pct, met)}</td>")
-
-
-def _page(manifest, comparison, merged, directions, unit_names, issues, by_check) -> str:
+def _attainment_row(r: dict, unit_names: dict) -> str:
     e = html.escape
-    rows = []
-    for r in comparison:
-        code, direction, unit = r["indicator_code"], directions.get(r["indicator_code"], ""), unit_names.get(
-            r["indicator_code"], "")
-        m = merged.get(code, {})
-        cells = [_cell(r[f"{d}_actual"], r[f"{d}_target_low"], r[f"{d}_target_high"], r[f"{d}_computed_pct"],
-                       direction, unit, r[f"{d}_actual_text"]) if r[f"{d}_label"] else "<td class='none'>—</td>"
-                 for d, _, _ in DISTRICTS]
-        merged_cell = _cell(m.get("value"), m.get("target"), None, m.get("attainment_pct"), direction, unit) \
-            if m.get("value") is not None else f"<td class='none'>{e(METHODS.get(m.get('method'), '—'))}</td>"
-        rows.append(f"<tr id='{e(code)}'><th><span class='vi'>{e(r['name_vi'])}</span><br>"
-                    f"<span class='en'>{e(r['name_en'])}</span></th>{''.join(cells)}{merged_cell}</tr>")
+    code, status = r["indicator_code"], r["status"]
+    direction = DIRECTIONS.get(r["direction"])
+    result = (f"{_figure(r['value'], unit_names.get(code, ''))} / {_target(r['target_low'], r['target_high'])}"
+              if r["value"] is not None else e(r["status_reason"] if status != "undetermined" else "—"))
+    raw = "" if r["value"] is None else f" data-value='{r['value']:g}'"
+    reason = f"<div class='reason'>{e(r['status_reason'])}</div>" if status == "undetermined" else ""
+    return (f"<tr id='{e(r['district'])}-{e(code)}' class='{e(status)}'>"
+            f"<th><span class='vi'>{e(r['name_vi'])}</span><br><span class='en'>{e(r['name_en'])}</span>"
+            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}</th>"
+            f"<td{raw}><div class='figures'>{result}</div>{_bar(r['attainment_pct'], status)}{reason}</td></tr>")
+
+
+def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_names: dict) -> str:
+    counts = {status: sum(r["status"] == status for r in rows) for status, _, _ in STATUSES}
+    headline = "".join(f"<li class='{s}'><b>{counts[s]}</b> {svi} <span class='en'>{sen}</span></li>"
+                       for s, svi, sen in sorted(STATUSES, key=lambda status: HEADLINE_ORDER.index(status[0])))
+    groups = []
+    for status, svi, sen in STATUSES:
+        members = [r for r in rows if r["status"] == status]
+        if members:
+            groups.append(f"<h3>{svi} <span class='en'>{sen} ({len(members)})</span></h3>"
+                          f"<table class='attainment {status}'>"
+                          f"{''.join(_attainment_row(r, unit_names) for r in members)}</table>")
+    return (f"<section id='district-{district}'><h2>{vi} <span class='en'>{en}</span></h2>"
+            f"<ul class='headline' id='headline-{district}'>{headline}</ul>{''.join(groups)}</section>")
+
+
+def _page(manifest, attainment, comparison, unit_names, issues, by_check) -> str:
+    e = html.escape
+    sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], unit_names)
+                       for d, vi, en in DISTRICTS)
     not_comparable = [r for r in comparison if not r["comparable"] and r["ha_quang_label"] and r["thong_nong_label"]]
     issue_rows = [f"<tr class='{e(i['severity'])}'><td>{e(i['severity'])}</td><td>{e(i['check_name'])}</td>"
                   f"<td>{e(i['source_file'])}</td><td>{e(i['source_sheet'] or '')}</td>"
@@ -126,19 +152,29 @@ def _page(manifest, comparison, merged, directions, unit_names, issues, by_check
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Hà Quảng: kết quả thực hiện chỉ tiêu / target attainment</title>
 <style>
-body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}} table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top}} th .en,.en{{color:#666;font-weight:normal;font-size:.85em}}
-.none{{color:#999}} .bar{{vertical-align:middle}} tr.error td:first-child{{color:#c62828;font-weight:bold}}
+body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:75rem}} table{{border-collapse:collapse;width:100%}}
+td,th{{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top;overflow-wrap:break-word}}
+th .en,.en{{color:#666;font-weight:normal;font-size:.85em}} .direction{{color:#6a1b9a;font-weight:normal;font-size:.85em}}
+table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}} .figures{{white-space:nowrap}}
+.none{{color:#999}} .bar{{vertical-align:middle;max-width:100%}} tr.error td:first-child{{color:#c62828;font-weight:bold}}
 tr.warning td:first-child{{color:#b26a00}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
+.headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
+.headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
+.headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}}
+section{{margin-bottom:2rem}} .wide{{overflow-x:auto}}
+@media (max-width:600px){{body{{margin:.6rem}} .figures{{white-space:normal}}
+ table.attainment,table.attainment tbody,table.attainment tr,table.attainment th,table.attainment td{{display:block;width:auto}}
+ table.attainment th{{border-bottom:none;padding-bottom:0}}}}
 </style></head><body>
 <h1>Huyện Hà Quảng: kết quả thực hiện chỉ tiêu 2015-2020 <span class="en">Hà Quảng district: target attainment 2015-2020</span></h1>
 <p class="stamp" id="last-load">Lần nạp dữ liệu gần nhất / last load: số {manifest['load_id']},
 {e(_local_time(manifest['load_finished_at']))} (giờ Việt Nam / Vietnam time)</p>
-<h2>Mức đạt chỉ tiêu <span class="en">Target attainment (result / target; the tick is 100 %)</span></h2>
-<table id="attainment"><tr><th>Chỉ tiêu <span class="en">indicator</span></th>
-{''.join(f"<th>{vi} <span class='en'>{en}</span></th>" for _, vi, en in DISTRICTS)}
-<th>Huyện Hà Quảng (mới) <span class="en">merged district</span></th></tr>
-{''.join(rows)}</table>
+<p>Đạt hay chưa đạt do kho dữ liệu quyết định (view target_attainment): so sánh kết quả với chỉ tiêu theo chiều của chỉ tiêu;
+chưa xác định khi nguồn tự mâu thuẫn hoặc số liệu cần người kiểm tra.
+<span class="en">Met or not met is decided by the warehouse (view target_attainment): the result against the target in the
+indicator's direction; undetermined where the source contradicts itself or a figure needs a person to check it.
+Bars show result / target, the tick is 100 %.</span></p>
+{sections}
 <h2>Chỉ tiêu không so sánh được <span class="en">Indicators that are not comparable, and why</span></h2>
 <table id="not-comparable"><tr><th>Chỉ tiêu <span class="en">indicator</span></th><th>Lý do <span class="en">reason</span></th></tr>
 {''.join(f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td><td>{e(r['comparable_reason'] or '')}</td></tr>" for r in not_comparable)}
@@ -146,8 +182,8 @@ tr.warning td:first-child{{color:#b26a00}} .stamp{{color:#555}} .verdict{{white-
 <h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counts['error']} errors, {counts['warning']} warnings</span></h2>
 <table id="dq-checks"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>số / count</th></tr>{check_rows}</table>
 {more}
-<table id="dq-issues"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>tệp / file</th><th>trang / sheet</th>
+<div class="wide"><table id="dq-issues"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>tệp / file</th><th>trang / sheet</th>
 <th>ô / cell</th><th>nội dung / message</th></tr>
-{''.join(issue_rows)}</table>
+{''.join(issue_rows)}</table></div>
 </body></html>
 """

@@ -14,6 +14,8 @@
 -- column ha_quang_value: old Hà Quảng's harmonised result (input)
 -- column thong_nong_value: old Thông Nông's harmonised result (input)
 -- column target: the merged district's target, combined from the two targets with the same method as value (the upper bound of a range)
+-- column target_low: the merged district's lower target bound, the two lower bounds combined with the same method as value (NULL when either is open)
+-- column target_high: the merged district's upper target bound, combined the same way (NULL for 'at least')
 -- column attainment_pct: value / target × 100 (for a single source, that district's own attainment, ranges included)
 -- column weight_figure: the district figure used as weight (view district_figures), for weighted means
 -- column ha_quang_weight: old Hà Quảng's weight
@@ -43,6 +45,20 @@ comparability as (
 
 indicators as (
     select * from stg_indicators
+),
+
+attainment as (
+    select * from int_district_attainment
+),
+
+undetermined_inputs as (
+    select
+        indicator_code,
+        string_agg('target attainment undetermined in ' || district || ': ' || status_reason, '; '
+                   order by district) as caveat
+    from attainment
+    where status = 'undetermined'
+    group by indicator_code
 ),
 
 merged_district as (
@@ -111,7 +127,21 @@ valued as (
             else
                 (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
                 / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as target
+        end as target,
+        case methods.method
+            when 'single_source' then coalesce(methods.ha_quang_target_low, methods.thong_nong_target_low)
+            when 'sum' then methods.ha_quang_target_low + methods.thong_nong_target_low
+            else
+                (methods.ha_quang_target_low * weights.ha_quang_weight + methods.thong_nong_target_low * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+        end as target_low,
+        case methods.method
+            when 'single_source' then coalesce(methods.ha_quang_target_high, methods.thong_nong_target_high)
+            when 'sum' then methods.ha_quang_target_high + methods.thong_nong_target_high
+            else
+                (methods.ha_quang_target_high * weights.ha_quang_weight + methods.thong_nong_target_high * weights.thong_nong_weight)
+                / (weights.ha_quang_weight + weights.thong_nong_weight)
+        end as target_high
     from methods
     left join weights
         on weights.weight = methods.weight_kind
@@ -131,6 +161,8 @@ final as (
         ha_quang_actual as ha_quang_value,
         thong_nong_actual as thong_nong_value,
         target,
+        target_low,
+        target_high,
         case
             when method = 'single_source' then coalesce(ha_quang_computed_pct, thong_nong_computed_pct)
             else attainment_pct(value, target, target)
@@ -144,6 +176,7 @@ final as (
         ha_quang_period_end,
         thong_nong_period_end,
         list_filter([
+            undetermined_inputs.caveat,
             case when method = 'single_source' then reasons[1] end,
             case when is_qualitative then 'qualitative result: '
                 || array_to_string(list_filter([ha_quang_actual_text, thong_nong_actual_text], lambda t: t is not null), ' / ')
@@ -167,6 +200,7 @@ final as (
         ], lambda caveat: caveat is not null) as caveats
     from valued
     cross join merged_district
+    left join undetermined_inputs using (indicator_code)
 )
 
 select * from final

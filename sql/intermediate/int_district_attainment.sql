@@ -1,0 +1,178 @@
+-- grain: one row per former district and catalogue indicator it reports against a target (the
+-- first row in sheet order if a workbook repeats an indicator, as int_indicator_pairs): whether
+-- the harmonised figures met the target, or why that cannot be decided. The rules are written
+-- in the header of sql/marts/target_attainment.sql.
+with rows as (
+    select *
+    from int_harmonised_rows
+    where target_kind is not null
+    qualify row_number() over (
+        partition by source_district, indicator_code order by source_file, source_sheet, source_row
+    ) = 1
+),
+
+indicators as (
+    select * from stg_indicators
+),
+
+findings as (
+    select * from stg_dq_findings where source_row is not null
+),
+
+evidence as (
+    select
+        rows.* exclude (target_low, target_high),  -- as reported; the comparison uses the harmonised bounds
+        indicators.direction,
+        rows.reported_pct is not null
+            and coalesce(pct_agrees(rows.harmonised_actual, rows.harmonised_target_low,
+                                    rows.harmonised_target_high, rows.reported_pct), false) as is_pct_confirmed,
+        verdict_status(rows.actual_text) as result_verdict,
+        verdict_status(rows.reported_pct_raw) as pct_verdict
+    from rows
+    inner join indicators using (indicator_code)
+),
+
+-- the findings of the load that brought the row (the join of int_current_rows' dq_flags), each
+-- judged: does it leave the reading of the figures against the target open?
+row_findings as (
+    select
+        evidence.source_district,
+        evidence.indicator_code,
+        findings.check_name,
+        findings.message,
+        case
+            when findings.severity = 'error' then true
+            when findings.check_name in ('hidden_row', 'hidden_sheet', 'legacy_encoding_converted', 'invalid_unit',
+                                         'period_assumed') then false
+            when findings.check_name in ('ambiguous_number', 'attainment_mismatch', 'compound_value')
+                then not evidence.is_pct_confirmed
+            when findings.check_name = 'implausible_value'
+                then not (evidence.is_pct_confirmed and len(evidence.harmonisation_rules) > 0)
+            else true
+        end as is_unresolved
+    from evidence
+    inner join findings
+        on findings.load_id = evidence.load_id
+        and findings.source_file = evidence.source_file
+        and findings.source_sheet = evidence.source_sheet
+        and findings.source_row = evidence.source_row
+),
+
+unresolved as (
+    select
+        source_district,
+        indicator_code,
+        list_sort(list_distinct(list(check_name))) as unresolved_checks,
+        string_agg(check_name || ' (' || message || ')', '; ' order by check_name, message) as unresolved_text
+    from row_findings
+    where is_unresolved
+    group by all
+),
+
+compared as (
+    select
+        evidence.*,
+        unresolved.unresolved_checks,
+        unresolved.unresolved_text,
+        harmonised_target_low as target_low,
+        harmonised_target_high as target_high,
+        harmonised_actual as value,
+        -- the bound the direction makes the target: the least a higher-is-better result must
+        -- reach, the most a lower-is-better one may reach
+        case direction
+            when 'higher_is_better' then coalesce(harmonised_target_low, harmonised_target_high)
+            when 'lower_is_better' then coalesce(harmonised_target_high, harmonised_target_low)
+        end as bar,
+        case
+            when result_verdict is not null and pct_verdict is not null and result_verdict <> pct_verdict then 'hedged'
+            else coalesce(result_verdict, pct_verdict)
+        end as verdict
+    from evidence
+    left join unresolved using (source_district, indicator_code)
+),
+
+decided as (
+    select
+        *,
+        case
+            when value is null or coalesce(target_low, target_high) is null then null
+            when direction = 'within_range' then
+                (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
+            when direction = 'higher_is_better' then value >= bar
+            when direction = 'lower_is_better' then value <= bar
+        end as figures_met
+    from compared
+),
+
+final as (
+    select
+        source_district as district,
+        indicator_code,
+        source_file,
+        source_row,
+        direction,
+        canonical_unit as unit,
+        value,
+        target_low,
+        target_high,
+        case
+            when reported_pct is not null and (is_pct_confirmed or value is null) then reported_pct
+            else harmonised_computed_pct
+        end as attainment_pct,
+        case
+            when unresolved_checks is not null then 'undetermined'
+            when value is null and verdict in ('met', 'not_met') then verdict
+            when figures_met is null then 'undetermined'
+            when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
+                then 'undetermined'
+            when figures_met then 'met'
+            else 'not_met'
+        end as status,
+        case
+            when unresolved_checks is not null then 'the source contradicts itself or a figure is in doubt; a person must check: '
+                || unresolved_text
+            when value is null and verdict in ('met', 'not_met') then 'qualitative result: '
+                || coalesce(actual_text, reported_pct_raw) || ' against a target of ' || coalesce(target_raw, 'none stated')
+            when value is null and verdict = 'hedged' then 'qualitative result ''' || coalesce(actual_text, reported_pct_raw)
+                || ''' neither says the target was met nor that it was not'
+            when value is null and actual_text is not null then 'qualitative result ''' || actual_text
+                || ''' is not a verdict on the target ' || coalesce(target_raw, '')
+            when value is null then 'no result figure to compare with the target'
+            when figures_met is null then 'the target ''' || coalesce(target_raw, '') || ''' has no figure to compare '
+                || figure_text(value) || ' with'
+            when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
+                then 'the figures and the verdict ''' || reported_pct_raw || ''' disagree'
+            else figure_text(value) || ' against a target of '
+                || case
+                    when direction = 'within_range' and target_low is not null and target_high is not null
+                            and target_low <> target_high
+                        then figure_text(target_low) || ' to ' || figure_text(target_high)
+                    when direction = 'within_range' and target_low = target_high then 'exactly ' || figure_text(target_low)
+                    when direction = 'within_range' and target_low is not null then 'at least ' || figure_text(target_low)
+                    when direction = 'within_range' then 'at most ' || figure_text(target_high)
+                    when direction = 'higher_is_better' then 'at least ' || figure_text(bar)
+                    else 'at most ' || figure_text(bar)
+                end
+                || case when target_low <> target_high and direction <> 'within_range'
+                    then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
+        end as status_reason,
+        -- how far the result falls short of the target, in % of it (negative: beyond it)
+        case
+            when value is null then null
+            when direction = 'within_range' then
+                case
+                    when value < target_low and target_low <> 0 then (target_low - value) / abs(target_low) * 100.0
+                    when value > target_high and target_high <> 0 then (value - target_high) / abs(target_high) * 100.0
+                    when coalesce(target_low, target_high) is not null then 0.0
+                end
+            when bar is null or bar = 0 then null
+            when direction = 'higher_is_better' then (bar - value) / abs(bar) * 100.0
+            else (value - bar) / abs(bar) * 100.0
+        end as shortfall_pct,
+        unresolved_checks,
+        period_end,
+        is_estimate
+    from decided
+)
+
+select * from final

@@ -1,0 +1,193 @@
+-- Whether each target was met, not met, or cannot be decided from what the source says: decided here, once, for every reader.
+-- grain: one row per district ('ha_quang', 'thong_nong' and the merged district 'merged') and catalogue indicator reported against a target
+-- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to the bound meets it. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
+-- Unresolved findings make a row undetermined: every error on the input row; every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, and invalid_unit, since value and target share the row's unit); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
+-- The merged district: undetermined when any input is (its reason names the district); a single-source indicator takes that district's status; else the merged value (view merged_district_indicators) against the bounds combined with the same method; undetermined when the two cannot be combined.
+-- column district: 'ha_quang' (old Hà Quảng), 'thong_nong' (old Thông Nông) or 'merged' (the merged Hà Quảng district, GSO 045)
+-- column indicator_code: catalogue indicator (view indicators)
+-- column name_vi: Vietnamese name of the indicator
+-- column name_en: English name of the indicator
+-- column unit: canonical unit of value and target
+-- column value: the harmonised result (for 'merged', the combined value); NULL for a qualitative result
+-- column target_low: lower bound of the target in the canonical unit (an exact target has low = high)
+-- column target_high: upper bound of the target (NULL for 'at least')
+-- column direction: higher_is_better, lower_is_better or within_range (view indicators)
+-- column attainment_pct: percentage of target: as the source reports it where it agrees with the figures (or there are no figures), computed from value and target otherwise; never decides the status
+-- column status: 'met', 'not_met' or 'undetermined' (the source contradicts itself, a figure is in doubt, or there is nothing to compare)
+-- column status_reason: why, in words for an official: the comparison made, or why it cannot be decided and which checks (view dq_issues) a person must clear
+-- column shortfall_pct: how far the value falls short of the target, in % of the target; 0 or negative when met (for ordering)
+-- column period_end: date the figures refer to (for 'merged', the later of its inputs' dates)
+-- column is_estimate: true when the figures are (or, for 'merged', include) an estimate
+with district_rows as (
+    select * from int_district_attainment
+),
+
+merged_district as (
+    select * from merged_district_indicators
+),
+
+indicators as (
+    select * from stg_indicators
+),
+
+merged_inputs as (
+    select
+        indicator_code,
+        count(*) as inputs,
+        any_value(district) filter (where status = 'undetermined') is not null as has_undetermined_input,
+        string_agg(district || ': ' || status_reason, '; ' order by district)
+            filter (where status = 'undetermined') as undetermined_reasons,
+        max(period_end) as period_end,
+        bool_or(is_estimate) as is_estimate
+    from district_rows
+    group by indicator_code
+),
+
+merged_compared as (
+    select
+        merged_inputs.*,
+        merged_district.method,
+        merged_district.value,
+        merged_district.target_low,
+        merged_district.target_high,
+        merged_district.attainment_pct,
+        merged_district.caveats,
+        merged_district.unit,
+        indicators.direction,
+        case indicators.direction
+            when 'higher_is_better' then coalesce(merged_district.target_low, merged_district.target_high)
+            when 'lower_is_better' then coalesce(merged_district.target_high, merged_district.target_low)
+        end as bar
+    from merged_inputs
+    inner join merged_district using (indicator_code)
+    inner join indicators using (indicator_code)
+),
+
+merged_combined as (
+    select
+        'merged' as district,
+        indicator_code,
+        unit,
+        value,
+        target_low,
+        target_high,
+        direction,
+        attainment_pct,
+        case
+            when has_undetermined_input then 'undetermined'
+            when value is null or coalesce(target_low, target_high) is null then 'undetermined'
+            when direction = 'within_range' then
+                case when (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
+                    then 'met' else 'not_met' end
+            when direction = 'higher_is_better' then case when value >= bar then 'met' else 'not_met' end
+            else case when value <= bar then 'met' else 'not_met' end
+        end as status,
+        case
+            when has_undetermined_input then 'undetermined in a former district: ' || undetermined_reasons
+            -- the first caveat of a value not combined says why (no input is undetermined here)
+            when value is null then 'the two former districts'' figures cannot be combined: ' || caveats[1]
+            when coalesce(target_low, target_high) is null then 'the two former districts'' targets cannot be combined: '
+                || 'one is open-ended the other way'
+            else figure_text(value) || ' against a target of '
+                || case
+                    when direction = 'within_range' and target_low <> target_high
+                        then figure_text(target_low) || ' to ' || figure_text(target_high)
+                    when direction = 'within_range' and target_low = target_high then 'exactly ' || figure_text(target_low)
+                    when direction = 'within_range' and target_low is not null then 'at least ' || figure_text(target_low)
+                    when direction = 'within_range' then 'at most ' || figure_text(target_high)
+                    when direction = 'higher_is_better' then 'at least ' || figure_text(bar)
+                    else 'at most ' || figure_text(bar)
+                end
+                || ' (' || method || ' of the two former districts)'
+        end as status_reason,
+        case
+            when value is null then null
+            when direction = 'within_range' then
+                case
+                    when value < target_low and target_low <> 0 then (target_low - value) / abs(target_low) * 100.0
+                    when value > target_high and target_high <> 0 then (value - target_high) / abs(target_high) * 100.0
+                    when coalesce(target_low, target_high) is not null then 0.0
+                end
+            when bar is null or bar = 0 then null
+            when direction = 'higher_is_better' then (bar - value) / abs(bar) * 100.0
+            else (value - bar) / abs(bar) * 100.0
+        end as shortfall_pct,
+        period_end,
+        is_estimate
+    from merged_compared
+    where inputs > 1
+),
+
+-- an indicator only one former district reported: the merged district's figure is that one
+merged_single as (
+    select
+        'merged' as district,
+        district_rows.indicator_code,
+        district_rows.unit,
+        district_rows.value,
+        district_rows.target_low,
+        district_rows.target_high,
+        district_rows.direction,
+        district_rows.attainment_pct,
+        district_rows.status,
+        case when district_rows.status = 'undetermined'
+            then 'undetermined in a former district: ' || district_rows.district || ': ' || district_rows.status_reason
+            else district_rows.status_reason || ' (reported by ' || district_rows.district || ' only)'
+        end as status_reason,
+        district_rows.shortfall_pct,
+        district_rows.period_end,
+        district_rows.is_estimate
+    from district_rows
+    inner join merged_inputs using (indicator_code)
+    where merged_inputs.inputs = 1
+),
+
+districts as (
+    select
+        district,
+        indicator_code,
+        unit,
+        value,
+        target_low,
+        target_high,
+        direction,
+        attainment_pct,
+        status,
+        status_reason,
+        shortfall_pct,
+        period_end,
+        is_estimate
+    from district_rows
+),
+
+unioned as (
+    select * from districts
+    union all by name
+    select * from merged_combined
+    union all by name
+    select * from merged_single
+),
+
+final as (
+    select
+        unioned.district,
+        unioned.indicator_code,
+        indicators.name_vi,
+        indicators.name_en,
+        unioned.unit,
+        unioned.value,
+        unioned.target_low,
+        unioned.target_high,
+        unioned.direction,
+        unioned.attainment_pct,
+        unioned.status,
+        unioned.status_reason,
+        unioned.shortfall_pct,
+        unioned.period_end,
+        unioned.is_estimate
+    from unioned
+    inner join indicators using (indicator_code)
+)
+
+select * from final
+order by district, indicator_code
