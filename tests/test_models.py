@@ -155,7 +155,7 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
     for position, model in enumerate(order):
         assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
     assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_district_weights",
-                                                   "stg_indicators", "stg_admin_units"}
+                                                   "stg_indicators", "stg_admin_units", "int_district_attainment"}
     assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status"}
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
     assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables

@@ -2,6 +2,9 @@
 -- first row in sheet order if a workbook repeats an indicator, as int_indicator_pairs): whether
 -- the harmonised figures met the target, or why that cannot be decided. The rules are written
 -- in the header of sql/marts/target_attainment.sql.
+-- unique: district, indicator_code
+-- not_null: district, indicator_code, status
+-- references: indicator_code -> indicators.indicator_code
 with rows as (
     select *
     from int_harmonised_rows

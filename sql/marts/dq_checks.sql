@@ -1,5 +1,7 @@
 -- The data-quality checks the loader runs: what each check_name of dq_issues means and what the clerk should do. Join dq_issues to it on check_name.
 -- grain: one row per check of the registry (flows/core/checks.py)
+-- unique: check_name
+-- not_null: check_name, severity, meaning, action
 -- column check_name: the check, as dq_issues names it
 -- column severity: 'error' (the file, sheet or row was not loaded, or a figure was left empty) or 'warning' (loaded; check it); every finding of the check has it
 -- column points_at: the cell of the row a finding points at: label, unit, target, actual, reported_pct, or figure (whichever of target, actual and reported_pct the finding names); NULL for a finding about a whole row, sheet or file

@@ -1,4 +1,5 @@
 -- grain: one row per data-quality check of the registry (flows/core/checks.py)
+-- unique: check_name
 with source as (
     select * from ref_dq_checks
 ),
