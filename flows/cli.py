@@ -23,10 +23,8 @@ import sys
 from pathlib import Path
 
 from flows.cli_format import format_table, neutralise_formula, show_name, stdout_closed_quietly
-
-DEFAULT_RAW_DIR = Path("raw")
-DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
-DEFAULT_LOCK_WAIT = 600.0
+from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
+                                          DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
 
 # This machine has no internet: keep Prefect from phoning home and from chatting on stdout.
 _QUIET_PREFECT = {
@@ -64,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks (raw/)")
     load.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
     load.add_argument("--full", action="store_true", help="read every file again, changed or not")
-    load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
     load.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel workers (default: cores)")
     load.add_argument("--task-runner", choices=["threads", "processes", "dask"], default="threads",
@@ -72,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--dask-address", metavar="ADDRESS",
                       help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                            "(its workers need this package installed and the raw folder at the same path)")
-    load.add_argument("--batch-size", type=int, help="workbooks per extraction task (default 250)")
+    load.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                      help="workbooks per extraction task (default %(default)s)")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -82,12 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     withdraw = commands.add_parser("withdraw", help="take a workbook's figures out of the current warehouse")
     withdraw.add_argument("file", help="the workbook as source_file shows it, e.g. ha_quang/chi_tieu.xlsx")
     withdraw.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to change")
-    withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                           help="how long to wait for a running load (default %(default)s)")
     serve = commands.add_parser("serve", help="start a local Prefect server and serve the nightly deployment")
     serve.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks")
     serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
-    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_SERVE_PORT,
+                       help="port of the local Prefect server (127.0.0.1)")
     serve.add_argument("--api-url", help="use this existing Prefect server instead of starting one")
     docs = commands.add_parser("docs", help="write the data dictionary (Markdown and HTML) from the warehouse")
     docs.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to describe")
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     recover = commands.add_parser("recover", help="put back the previous complete warehouse after the published "
                                   "file was damaged (or set it aside, so that the next load rebuilds it)")
     recover.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the damaged DuckDB file")
-    recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                          help="how long to wait for a running load (default %(default)s)")
     return parser
 
@@ -115,7 +115,7 @@ def _load(args: argparse.Namespace) -> int:
     if not raw_dir.is_dir():
         print(f"haquang load: raw folder {raw_dir} does not exist", file=sys.stderr)
         return 2
-    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
+    if args.workers < 1 or args.batch_size < 1:
         print("haquang load: --workers and --batch-size must be at least 1", file=sys.stderr)
         return 2
     _quiet_prefect()
@@ -139,9 +139,8 @@ def _load(args: argparse.Namespace) -> int:
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
         with api_for_worker_processes(args.task_runner, args.dask_address):
-            batching = {} if args.batch_size is None else {"batch_size": args.batch_size}
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
-                           lock_wait_seconds=args.wait, **batching)
+                           lock_wait_seconds=args.wait, batch_size=args.batch_size)
     except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
@@ -212,7 +211,7 @@ def _dashboard(warehouse: Path) -> int:
     try:
         # As a load does: a load publishing meanwhile would otherwise find its exports overwritten
         # by those of the version it replaced.
-        with writer_lock(warehouse, DEFAULT_LOCK_WAIT):
+        with writer_lock(warehouse, DEFAULT_LOCK_WAIT_SECONDS):
             if (reason := damage(warehouse)) is not None:
                 raise DamagedWarehouse(warehouse, reason)
             page = write_outputs(warehouse)

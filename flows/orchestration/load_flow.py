@@ -15,16 +15,14 @@ from prefect.cache_policies import NO_CACHE
 from flows.warehouse import models as wh
 from flows.warehouse.build import WarehouseBuild
 from flows.core.findings import ERROR, WARNING
-from flows.orchestration.batch import DEFAULT_BATCH_SIZE, ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import write_outputs
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
 
-DEFAULT_RAW_DIR = Path("raw")
-DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
-DEFAULT_LOCK_WAIT_SECONDS = 600.0
 MAX_BATCHES_IN_FLIGHT = 4
 SUMMARY_FILES_SHOWN = 10
 
