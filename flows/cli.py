@@ -128,7 +128,8 @@ def _load(args: argparse.Namespace) -> int:
         # The API is chosen (a temporary server started) before the heavy imports, so that the
         # server's start-up, 10-20 s here, overlaps them.
         api = prefect_api_for_load()
-        from flows.orchestration.load_flow import ExportsNotWritten, load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.publishing import ExportsNotWritten
         from flows.warehouse.lock import WarehouseBusy
         from flows.warehouse.models import DamagedWarehouse
 
@@ -174,17 +175,24 @@ def _status(warehouse: Path) -> int:
 
 
 def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
+    from flows.orchestration.publishing import ExportsNotWritten
+    from flows.orchestration.withdraw import UnknownFile, withdraw_file
     from flows.warehouse.lock import WarehouseBusy
     from flows.warehouse.models import DamagedWarehouse
-    from flows.orchestration.withdraw import UnknownFile, withdraw_file
 
+    exports_error = None
     try:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
+    except ExportsNotWritten as exc:  # the withdrawal was published; only its exports are behind
+        load_id, exports_error = exc.load_id, exc
     print(f"Withdrew {show_name(source_file)} in load {load_id}: its figures are in indicator_results_history "
           "only.")
+    if exports_error is not None:
+        print(f"haquang withdraw: {exports_error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -230,7 +230,7 @@ def test_recover_waits_for_the_writer_lock(site, capsys):
 
 
 def test_a_build_that_fails_before_the_flow_can_clean_up_leaves_no_copy(site, monkeypatch):
-    from flows.warehouse.models import build
+    from flows.warehouse import build
 
     warehouse = site / "warehouse" / "w.duckdb"
 
