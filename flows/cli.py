@@ -110,6 +110,26 @@ def _quiet_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
+def _unreadable(command: str, warehouse: Path) -> int | None:
+    """The check before any command reads a warehouse: None when it can go on, else the exit status.
+
+    Says, in one line, that there is no warehouse yet (2: bad usage) or that the file is damaged
+    or held by another process, with what to do about it (1).
+    """
+    from flows.warehouse.models import WarehouseUnreadable, damage
+
+    if not warehouse.exists():
+        print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run `haquang load` first",
+              file=sys.stderr)
+        return 2
+    # A truncated warehouse still opens and answers every query that misses its lost blocks; the
+    # load's own check of the file says whether it is whole.
+    if (reason := damage(warehouse)) is not None:
+        print(f"haquang {command}: {WarehouseUnreadable(warehouse, reason)}", file=sys.stderr)
+        return 1
+    return None
+
+
 def _load(args: argparse.Namespace) -> int:
     raw_dir, warehouse = args.raw, args.warehouse
     if not raw_dir.is_dir():
@@ -161,9 +181,8 @@ def _status(warehouse: Path) -> int:
     from flows.publish.status import status_report
     from flows.warehouse.models import WarehouseUnreadable
 
-    if not warehouse.exists():
-        print(f"haquang status: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("status", warehouse)) is not None:
+        return refused
     try:
         report = status_report(warehouse)
     except WarehouseUnreadable as exc:
@@ -180,6 +199,8 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
     from flows.warehouse.lock import WarehouseBusy
     from flows.warehouse.models import DamagedWarehouse
 
+    if (refused := _unreadable("withdraw", warehouse)) is not None:
+        return refused
     exports_error = None
     try:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
@@ -200,30 +221,25 @@ def _docs(warehouse: Path, out: Path | None) -> int:
     from flows.publish.docs import write_docs
     from flows.publish.outputs import docs_dir
 
-    if not warehouse.exists():
-        print(f"haquang docs: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("docs", warehouse)) is not None:
+        return refused
     markdown, page = write_docs(warehouse, out or docs_dir(warehouse))
     print(f"Data dictionary: {markdown.resolve()} and {page.resolve()}")
     return 0
 
 
 def _dashboard(warehouse: Path) -> int:
-    from flows.warehouse.lock import WarehouseBusy, writer_lock
     from flows.publish.outputs import write_outputs
-    from flows.warehouse.models import DamagedWarehouse, damage
+    from flows.warehouse.lock import WarehouseBusy, writer_lock
 
-    if not warehouse.exists():
-        print(f"haquang dashboard: no warehouse at {warehouse}; run `make run` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("dashboard", warehouse)) is not None:
+        return refused
     try:
         # As a load does: a load publishing meanwhile would otherwise find its exports overwritten
         # by those of the version it replaced.
         with writer_lock(warehouse, DEFAULT_LOCK_WAIT_SECONDS):
-            if (reason := damage(warehouse)) is not None:
-                raise DamagedWarehouse(warehouse, reason)
             page = write_outputs(warehouse)
-    except (WarehouseBusy, DamagedWarehouse) as exc:
+    except WarehouseBusy as exc:
         print(f"haquang dashboard: {exc}", file=sys.stderr)
         return 1
     print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
@@ -261,9 +277,8 @@ def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     from flows.warehouse.models import QueryRefused, WarehouseUnreadable
     from flows.warehouse.models import query as run_query
 
-    if not warehouse.exists():
-        print(f"haquang sql: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("sql", warehouse)) is not None:
+        return refused
     try:
         columns, rows = run_query(warehouse, query)
     except QueryRefused as exc:
