@@ -23,10 +23,8 @@ import sys
 from pathlib import Path
 
 from flows.cli_format import format_table, neutralise_formula, show_name, stdout_closed_quietly
-
-DEFAULT_RAW_DIR = Path("raw")
-DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
-DEFAULT_LOCK_WAIT = 600.0
+from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
+                                          DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
 
 # This machine has no internet: keep Prefect from phoning home and from chatting on stdout.
 _QUIET_PREFECT = {
@@ -64,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks (raw/)")
     load.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
     load.add_argument("--full", action="store_true", help="read every file again, changed or not")
-    load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
     load.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel workers (default: cores)")
     load.add_argument("--task-runner", choices=["threads", "processes", "dask"], default="threads",
@@ -72,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--dask-address", metavar="ADDRESS",
                       help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                            "(its workers need this package installed and the raw folder at the same path)")
-    load.add_argument("--batch-size", type=int, help="workbooks per extraction task (default 250)")
+    load.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                      help="workbooks per extraction task (default %(default)s)")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
@@ -82,12 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     withdraw = commands.add_parser("withdraw", help="take a workbook's figures out of the current warehouse")
     withdraw.add_argument("file", help="the workbook as source_file shows it, e.g. ha_quang/chi_tieu.xlsx")
     withdraw.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to change")
-    withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                           help="how long to wait for a running load (default %(default)s)")
     serve = commands.add_parser("serve", help="start a local Prefect server and serve the nightly deployment")
     serve.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks")
     serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
-    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_SERVE_PORT,
+                       help="port of the local Prefect server (127.0.0.1)")
     serve.add_argument("--api-url", help="use this existing Prefect server instead of starting one")
     docs = commands.add_parser("docs", help="write the data dictionary (Markdown and HTML) from the warehouse")
     docs.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to describe")
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     recover = commands.add_parser("recover", help="put back the previous complete warehouse after the published "
                                   "file was damaged (or set it aside, so that the next load rebuilds it)")
     recover.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the damaged DuckDB file")
-    recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT, metavar="SECONDS",
+    recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                          help="how long to wait for a running load (default %(default)s)")
     return parser
 
@@ -110,12 +110,36 @@ def _quiet_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
+def _unreadable(command: str, warehouse: Path) -> int | None:
+    """The check before any command reads a warehouse: None when it can go on, else the exit status.
+
+    Says, in one line, that there is no warehouse yet (2: bad usage) or that the file is damaged
+    or held by another process, with what to do about it (1).
+    """
+    from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
+
+    if not warehouse.exists():
+        print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run `haquang load` first",
+              file=sys.stderr)
+        return 2
+    # A truncated warehouse still opens and answers every query that misses its lost blocks; the
+    # load's own check of the file says whether it is whole.
+    try:
+        reason = damage(warehouse)
+    except WarehouseInUse as exc:
+        reason = exc.reason  # WarehouseUnreadable says "in use by another process", not "damaged"
+    if reason is not None:
+        print(f"haquang {command}: {WarehouseUnreadable(warehouse, reason)}", file=sys.stderr)
+        return 1
+    return None
+
+
 def _load(args: argparse.Namespace) -> int:
     raw_dir, warehouse = args.raw, args.warehouse
     if not raw_dir.is_dir():
         print(f"haquang load: raw folder {raw_dir} does not exist", file=sys.stderr)
         return 2
-    if args.workers < 1 or (args.batch_size is not None and args.batch_size < 1):
+    if args.workers < 1 or args.batch_size < 1:
         print("haquang load: --workers and --batch-size must be at least 1", file=sys.stderr)
         return 2
     _quiet_prefect()
@@ -128,7 +152,8 @@ def _load(args: argparse.Namespace) -> int:
         # The API is chosen (a temporary server started) before the heavy imports, so that the
         # server's start-up, 10-20 s here, overlaps them.
         api = prefect_api_for_load()
-        from flows.orchestration.load_flow import ExportsNotWritten, load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.publishing import ExportsNotWritten
         from flows.warehouse.lock import WarehouseBusy
         from flows.warehouse.models import DamagedWarehouse
 
@@ -139,9 +164,8 @@ def _load(args: argparse.Namespace) -> int:
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
         with api_for_worker_processes(args.task_runner, args.dask_address):
-            batching = {} if args.batch_size is None else {"batch_size": args.batch_size}
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
-                           lock_wait_seconds=args.wait, **batching)
+                           lock_wait_seconds=args.wait, batch_size=args.batch_size)
     except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
@@ -161,9 +185,8 @@ def _status(warehouse: Path) -> int:
     from flows.publish.status import status_report
     from flows.warehouse.models import WarehouseUnreadable
 
-    if not warehouse.exists():
-        print(f"haquang status: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("status", warehouse)) is not None:
+        return refused
     try:
         report = status_report(warehouse)
     except WarehouseUnreadable as exc:
@@ -175,11 +198,15 @@ def _status(warehouse: Path) -> int:
 
 
 def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
+    from flows.orchestration.publishing import ExportsNotWritten
+    from flows.orchestration.withdraw import UnknownFile, withdraw_file
     from flows.warehouse.lock import WarehouseBusy
     from flows.warehouse.model_tests import ModelTestFailed
     from flows.warehouse.models import DamagedWarehouse
-    from flows.orchestration.withdraw import UnknownFile, withdraw_file
 
+    if (refused := _unreadable("withdraw", warehouse)) is not None:
+        return refused
+    exports_error = None
     try:
         load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
@@ -189,8 +216,13 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
         print(f"haquang withdraw: the withdrawal failed ({show_name(str(exc))}); the published warehouse is the "
               "last complete one", file=sys.stderr)
         return 1
+    except ExportsNotWritten as exc:  # the withdrawal was published; only its exports are behind
+        load_id, exports_error = exc.load_id, exc
     print(f"Withdrew {show_name(source_file)} in load {load_id}: its figures are in indicator_results_history "
           "only.")
+    if exports_error is not None:
+        print(f"haquang withdraw: {exports_error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -198,30 +230,25 @@ def _docs(warehouse: Path, out: Path | None) -> int:
     from flows.publish.docs import write_docs
     from flows.publish.outputs import docs_dir
 
-    if not warehouse.exists():
-        print(f"haquang docs: no warehouse at {warehouse}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("docs", warehouse)) is not None:
+        return refused
     markdown, page = write_docs(warehouse, out or docs_dir(warehouse))
     print(f"Data dictionary: {markdown.resolve()} and {page.resolve()}")
     return 0
 
 
 def _dashboard(warehouse: Path) -> int:
-    from flows.warehouse.lock import WarehouseBusy, writer_lock
     from flows.publish.outputs import write_outputs
-    from flows.warehouse.models import DamagedWarehouse, damage
+    from flows.warehouse.lock import WarehouseBusy, writer_lock
 
-    if not warehouse.exists():
-        print(f"haquang dashboard: no warehouse at {warehouse}; run `make run` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("dashboard", warehouse)) is not None:
+        return refused
     try:
         # As a load does: a load publishing meanwhile would otherwise find its exports overwritten
         # by those of the version it replaced.
-        with writer_lock(warehouse, DEFAULT_LOCK_WAIT):
-            if (reason := damage(warehouse)) is not None:
-                raise DamagedWarehouse(warehouse, reason)
+        with writer_lock(warehouse, DEFAULT_LOCK_WAIT_SECONDS):
             page = write_outputs(warehouse)
-    except (WarehouseBusy, DamagedWarehouse) as exc:
+    except WarehouseBusy as exc:
         print(f"haquang dashboard: {exc}", file=sys.stderr)
         return 1
     print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
@@ -259,9 +286,8 @@ def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
     from flows.warehouse.models import QueryRefused, WarehouseUnreadable
     from flows.warehouse.models import query as run_query
 
-    if not warehouse.exists():
-        print(f"haquang sql: no warehouse at {show_name(str(warehouse))}; run `haquang load` first", file=sys.stderr)
-        return 2
+    if (refused := _unreadable("sql", warehouse)) is not None:
+        return refused
     try:
         columns, rows = run_query(warehouse, query)
     except QueryRefused as exc:

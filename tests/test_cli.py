@@ -47,6 +47,27 @@ def test_bad_usage_exits_2(argv, capsys):
     assert raised.value.code == 2
 
 
-def test_sql_without_a_warehouse_says_to_load_first(tmp_path, capsys):
-    assert main(["sql", "--warehouse", str(tmp_path / "none.duckdb"), "select 1"]) == 2
-    assert "haquang load" in capsys.readouterr().err
+# Every command that reads a warehouse, with what it needs besides --warehouse.
+READERS = {"sql": ["select 1"], "status": [], "docs": [], "dashboard": [], "withdraw": ["ha_quang/a.xlsx"]}
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_every_reader_without_a_warehouse_says_to_load_first(command, tmp_path, capsys):
+    missing = tmp_path / "none.duckdb"
+    assert main([command, "--warehouse", str(missing), *READERS[command]]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err == f"haquang {command}: no warehouse at {missing}; run `haquang load` first\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing created, not even a lock file
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_every_reader_of_a_damaged_warehouse_says_so_in_one_line(command, tmp_path, capsys):
+    damaged = tmp_path / "w.duckdb"
+    damaged.write_bytes(b"this is not a database\n" * 1000)
+    assert main([command, "--warehouse", str(damaged), *READERS[command]]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == "" and len(printed.err.splitlines()) == 1
+    assert printed.err.startswith(f"haquang {command}: the warehouse {damaged} could not be opened (")
+    assert f"may be damaged. Run `haquang recover --warehouse {damaged}`" in printed.err
+    assert damaged.read_bytes() == b"this is not a database\n" * 1000

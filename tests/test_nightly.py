@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -14,6 +16,8 @@ import duckdb
 import pytest
 
 from flows.cli import main
+from flows.publish.outputs import exports_dir
+from flows.warehouse import models as wh
 from tests.conftest import REPO, sql
 from tests.layout_variants import Grid
 
@@ -118,6 +122,76 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
     assert "(withdraw)" in report and f"withdrawn {TN_FILE}" in report
+
+
+def _runs(warehouse: Path) -> list[dict]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute("select * from load_runs order by load_id")
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(loaded_warehouse, warehouse)
+    assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse)]) == 0
+    assert capsys.readouterr().out.startswith(f"Withdrew raw/{TN_FILE} in load 2: ")
+    load, withdrawal = _runs(warehouse)
+    # The same code wrote both rows: every column a load fills, the withdrawal fills too ...
+    assert [column for column, value in withdrawal.items() if value is None and load[column] is not None] == []
+    # ... with counts of its own: it read no folder and loaded nothing.
+    assert load["files_loaded"] == 2 and load["rows_loaded"] == 66 and load["raw_dir"] != ""
+    assert {column: value for column, value in withdrawal.items() if column.startswith(("files_", "rows_"))} == \
+        dict.fromkeys(["files_seen", "files_skipped", "files_missing", "files_restored", "files_loaded",
+                       "files_rejected", "files_pending", "rows_loaded", "rows_rejected"], 0)
+    assert (withdrawal["load_id"], withdrawal["mode"], withdrawal["status"], withdrawal["raw_dir"]) == \
+        (2, "withdraw", "succeeded", "")
+    assert (withdrawal["warnings"], withdrawal["errors"]) == (0, 0)
+    assert load["finished_at"] < withdrawal["started_at"] <= withdrawal["finished_at"]
+    assert withdrawal["parser_version"] == load["parser_version"]
+    assert sql(warehouse, "select load_id, change from file_events where source_file = ? order by load_id",
+               [TN_FILE]) == [(1, "new"), (2, "withdrawn")]
+    manifest = json.loads((exports_dir(warehouse) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["load_id"] == 2  # the exports show the warehouse without the withdrawn file
+    assert wh.previous_version_path(warehouse).exists() and not wh.next_version_path(warehouse).exists()
+
+
+def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
+        loaded_warehouse, tmp_path, monkeypatch, capsys):
+    from flows.publish import exports
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(loaded_warehouse, warehouse)
+
+    def disk_full(con, source, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exports, "_write_csv", disk_full)
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1
+    out, error = capsys.readouterr()
+    assert out.startswith(f"Withdrew {TN_FILE} in load 2: ")
+    assert error == ("haquang withdraw: load 2 was published; writing the exports failed (OSError: [Errno 28] "
+                     "No space left on device); they will be rewritten by the next run, or now with "
+                     "`haquang dashboard`\n")
+    assert [run["mode"] for run in _runs(warehouse)] == ["incremental", "withdraw"]
+    assert sql(warehouse, "select count(*) from indicator_results where source_file = ?", [TN_FILE]) == [(0,)]
+    monkeypatch.undo()
+    assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
+    manifest = json.loads((exports_dir(warehouse) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["load_id"] == 2
+
+
+def test_a_version_without_its_run_row_or_its_models_is_never_published(tmp_path):
+    from flows.warehouse.build import UnfinishedVersion, WarehouseBuild
+
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(UnfinishedVersion, match="lacks its run row .* and its models"):
+        with WarehouseBuild(warehouse):
+            pass
+    with pytest.raises(UnfinishedVersion, match="lacks its models"):
+        with WarehouseBuild(warehouse) as build:
+            build.finish(dt.datetime.now(dt.timezone.utc), "incremental", raw_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # discarded: no `.next` copy, nothing published
 
 
 def cli_load(raw: Path, warehouse: Path, home: Path, *extra: str) -> subprocess.Popen:

@@ -18,9 +18,6 @@ from flows.parse.workbook import WorkbookResult, process_workbook
 from flows.quality.validate import rows_frame, validate_rows
 from flows.warehouse.staging import EVENT_COLUMNS, ParsedBatch
 
-# Workbooks per extraction task. Larger batches spread pandera's fixed cost per validation
-# (1,000 synthetic workbooks: 3.5 ms each in batches of 100, 3.3 ms in batches of 250).
-DEFAULT_BATCH_SIZE = 250
 
 def parse_batch(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
     return summarise_batch([process_workbook(f.path, raw_dir, expected_sha256=f.sha256) for f in files])

@@ -12,19 +12,17 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.warehouse import models as wh
 from flows.warehouse.build import WarehouseBuild
 from flows.core.findings import ERROR, WARNING
-from flows.orchestration.batch import DEFAULT_BATCH_SIZE, ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
+from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import write_outputs
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
 
-DEFAULT_RAW_DIR = Path("raw")
-DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
-DEFAULT_LOCK_WAIT_SECONDS = 600.0
 MAX_BATCHES_IN_FLIGHT = 4
 SUMMARY_FILES_SHOWN = 10
 
@@ -104,29 +102,13 @@ def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
 @task(cache_policy=NO_CACHE)
 def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
     """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
-    return wh.build_views(build.con, data_changed)
+    return build.build_models(data_changed)
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def publish_exports(warehouse: Path, nothing_new: bool) -> Path:
-    """Exports, dashboard page and data dictionary of the warehouse just published.
-
-    Exports that a failure or a kill left half-written name an older load in their manifest;
-    the next run (or `haquang dashboard`) then writes them all again.
-    """
+    """Exports, dashboard page and data dictionary of the warehouse just published."""
     return write_outputs(warehouse, nothing_new)
-
-
-class ExportsNotWritten(Exception):
-    """The load published its warehouse, then failed to write the exports beside it."""
-
-    def __init__(self, summary: LoadSummary, reason: str):
-        super().__init__(summary, reason)  # both in args: the exception survives pickling
-        self.summary, self.reason = summary, reason
-
-    def __str__(self) -> str:
-        return (f"load {self.summary.load_id} was published; writing the exports failed ({self.reason}); "
-                "they will be rewritten by the next run, or now with `haquang dashboard`")
 
 
 @task(cache_policy=NO_CACHE)
@@ -152,26 +134,22 @@ def load_warehouse(
     with writer_lock(warehouse, lock_wait_seconds):
         seen = fingerprint_workbooks(raw_dir)
         plan = plan_changes(seen, warehouse, full_reload)
-        build = WarehouseBuild(warehouse)
-        try:
+        with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
             if plan.unreadable:
                 load_rows(build, unreadable_batch(plan.unreadable))
             for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                 load_rows(build, parsed)
             build.add_conflicts()
-            run = build.finish(plan, raw_dir, started_at, mode)
+            run = build.finish(started_at, mode, plan, raw_dir)
             summary = _summary(build, plan, run)
             build_views(build, data_changed=not summary.nothing_new)
             summary.open_issues = build.open_issues()
-            build.publish()
-        except BaseException:
-            build.discard()
-            raise
         try:
-            publish_exports(warehouse, summary.nothing_new)
-        except Exception as exc:  # the warehouse is published: say so, not that the load failed
+            with outputs_of_published(summary.load_id, summary):
+                publish_exports(warehouse, summary.nothing_new)
+        except ExportsNotWritten:
             publish_artifacts(summary)
-            raise ExportsNotWritten(summary, f"{type(exc).__name__}: {exc}") from exc
+            raise
     publish_artifacts(summary)
     return summary
 

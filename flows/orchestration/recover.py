@@ -14,9 +14,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
+from flows.publish.outputs import write_outputs
 from flows.warehouse import models as wh
 from flows.warehouse.lock import writer_lock
-from flows.publish.outputs import write_outputs
 
 
 @dataclass
@@ -36,7 +37,8 @@ def recover_warehouse(warehouse: Path, lock_wait_seconds: float) -> Recovery:
         if warehouse.exists():
             damage = wh.sound_or_why_not(warehouse)  # a stale write-ahead log alone is set aside, not "damage"
             if damage is None:
-                return Recovery("healthy", f"{warehouse} opens cleanly ({_last_load(warehouse)}); nothing to recover.")
+                _, load = _last_load(warehouse)
+                return Recovery("healthy", f"{warehouse} opens cleanly ({load}); nothing to recover.")
         else:
             damage = "the file is missing"
         previous = wh.previous_version_path(warehouse)
@@ -56,14 +58,14 @@ def _restore(warehouse: Path, previous: Path, damage: str) -> Recovery:
         _link_or_copy(warehouse, aside)
         _move_wal(warehouse, aside)
     os.replace(linking, warehouse)
-    load = _last_load(warehouse)
+    load_id, load = _last_load(warehouse)
     lines = [f"{warehouse} could not be read ({damage}).",
              f"Restored the previous complete version ({previous.name}): {load}."]
     if aside is not None:
         lines.append(f"The damaged file is kept as {aside} for inspection; delete it when done.")
     lines.append("Loads after that one are not in the restored warehouse: the next `haquang load` reads again "
                  "every workbook that changed in raw/ since then.")
-    exports_error = _rewrite_outputs(warehouse, lines)
+    exports_error = _rewrite_outputs(warehouse, load_id, lines)
     return Recovery("restored", "\n".join(lines), exports_error)
 
 
@@ -92,15 +94,15 @@ def _set_aside(warehouse: Path, previous: Path, damage: str, previous_damage: st
     return Recovery("set_aside", "\n".join(lines))
 
 
-def _rewrite_outputs(warehouse: Path, lines: list[str]) -> str | None:
+def _rewrite_outputs(warehouse: Path, load_id: int | None, lines: list[str]) -> str | None:
     """Exports, dashboard and dictionary of the restored version, so that readers see what it holds."""
     try:
-        write_outputs(warehouse)
-    except Exception as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        lines.append(f"Writing the exports of the restored warehouse failed ({reason}); run `haquang dashboard` "
+        with outputs_of_published(load_id):
+            write_outputs(warehouse)
+    except ExportsNotWritten as exc:
+        lines.append(f"Writing the exports of the restored warehouse failed ({exc.reason}); run `haquang dashboard` "
                      "(the next load also rewrites them).")
-        return reason
+        return exc.reason
     lines.append("The exports, the dashboard page and the data dictionary now show the restored warehouse.")
     return None
 
@@ -128,7 +130,8 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _last_load(warehouse: Path) -> str:
+def _last_load(warehouse: Path) -> tuple[int | None, str]:
+    """The id of the warehouse's last load, and the load in words."""
     with wh.connect(warehouse, read_only=True) as con:
         run = con.execute("select load_id, finished_at from landing_load_runs order by load_id desc limit 1").fetchone()
-    return "no load yet" if run is None else f"load {run[0]}, finished {run[1]:%Y-%m-%d %H:%M}"
+    return (None, "no load yet") if run is None else (run[0], f"load {run[0]}, finished {run[1]:%Y-%m-%d %H:%M}")

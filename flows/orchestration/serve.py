@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flows.orchestration.defaults import DEFAULT_RAW_DIR, DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE
+
 DEPLOYMENT_NAME = "nightly"
 NIGHTLY_CRON = "0 2 * * *"
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -36,7 +38,8 @@ class ServerDidNotStart(RuntimeError):
     """The local Prefect server did not answer its health check in time."""
 
 
-def serve_nightly(raw_dir: Path, warehouse: Path, port: int, api_url: str | None) -> int:
+def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, port: int = DEFAULT_SERVE_PORT,
+                  api_url: str | None = None) -> int:
     """Serve the load flow at 02:00 Hà Nội time, one run at a time; returns when stopped."""
     server = record = None
     if api_url is None:

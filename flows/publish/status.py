@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from flows.core.names import show_name
-from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
+from flows.warehouse.models import WarehouseUnreadable
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -16,14 +16,7 @@ LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 def status_report(warehouse: Path, now: dt.datetime | None = None) -> str:
     """Last run: when, what changed, what was rejected and why, and how old the published data is."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    # A truncated warehouse still opens and answers every query that misses its lost blocks:
-    # the report would look healthy. The load's own check of the file says whether it is whole.
-    try:
-        reason = damage(warehouse)
-    except WarehouseInUse as exc:
-        raise WarehouseUnreadable(warehouse, exc.reason) from exc  # says "in use", not "damaged"
-    if reason is not None:
-        raise WarehouseUnreadable(warehouse, reason)
+    # A truncated file is refused before this, by the command line's check (flows/cli.py).
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             return _report(con, warehouse, now)

@@ -1,7 +1,17 @@
-"""One load's build of the next warehouse version: staged batch by batch, then published.
+"""The one way a new warehouse version is made: opened beside the published file, changed, published.
+
+A nightly load and a withdrawal by hand go through the same steps, so that every version has
+its run row written the same way and its models built before it replaces the published file:
+
+    with writer_lock(warehouse, wait), WarehouseBuild(warehouse) as build:
+        ...  # stage batches (a load) or record a withdrawal
+        build.finish(started_at, mode, plan, raw_dir)  # the run row of landing_load_runs
+        build.build_models(data_changed)
+    # published by one atomic rename on leaving the block; discarded if anything in it raised
 
 Batches of parsed workbooks are appended to the landing tables as they arrive, so a night of
-ten thousand workbooks never sits in memory at once; only counts are kept here.
+ten thousand workbooks never sits in memory at once; only counts are kept here. The exports
+are written after publishing, by the caller (flows/orchestration/publishing.py).
 """
 
 from __future__ import annotations
@@ -46,11 +56,21 @@ class Tally:
             self.errors += errors.head(room).to_dict("records")
 
 
+class UnfinishedVersion(RuntimeError):
+    """A version was about to be published without its run row or its models."""
+
+
 class WarehouseBuild:
-    """The next version of the warehouse, open for writing beside the published one."""
+    """The next version of the warehouse, open for writing beside the published one.
+
+    Used as a context manager, it publishes the version when the block ends and discards it when
+    anything in the block raised: the published warehouse is then untouched.
+    """
 
     def __init__(self, warehouse: Path):
         self.warehouse = warehouse
+        self.run: dict | None = None  # the row of landing_load_runs, once finish() wrote it
+        self.models_built = False
         self.con: duckdb.DuckDBPyConnection = wh.open_next_version(warehouse)
         try:
             load_reference_tables(self.con)
@@ -61,6 +81,20 @@ class WarehouseBuild:
             self.discard()
             raise
         self.tally = Tally()
+
+    def __enter__(self) -> WarehouseBuild:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc_type is not None:
+            self.discard()
+            return False
+        try:
+            self.publish()
+        except BaseException:
+            self.discard()
+            raise
+        return False
 
     def stage(self, batch: ParsedBatch) -> None:
         """Append one batch: its rows, its findings and an event per file."""
@@ -96,15 +130,31 @@ class WarehouseBuild:
         self._add_findings(findings)
         self.tally.conflicts.update(findings["source_file"])
 
-    def finish(self, plan: LoadPlan, raw_dir: Path, started_at: dt.datetime, mode: str) -> dict:
-        """Record the vanished and restored files and the run, build the views; returns the run row."""
-        events = [dict(wh.last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
-                  for name in plan.missing]
-        events += [{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
-                    "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
-                    "loaded": False, "rows_loaded": 0} for f in plan.restored]
-        if events:
-            wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
+    def withdraw(self, source_file: str) -> None:
+        """Take a file's figures out of the current views; the history keeps them."""
+        self._add_events([dict(wh.last_parsed_event(self.con, source_file), action="withdrawn", loaded=False,
+                               rows_loaded=0)])
+
+    def current_files(self) -> list[str]:
+        """Files whose figures the published views show (none before a load first built them)."""
+        if not self.con.execute("select 1 from duckdb_views() where view_name = 'int_file_status'").fetchone():
+            return []
+        return [r[0] for r in self.con.execute(
+            "select source_file from int_file_status where last_action <> 'withdrawn' order by 1").fetchall()]
+
+    def finish(self, started_at: dt.datetime, mode: str, plan: LoadPlan | None = None,
+               raw_dir: Path | None = None) -> dict:
+        """Record the vanished and restored files and the run; returns the run row.
+
+        mode is 'incremental' or 'full' for a load of raw_dir by plan, 'withdraw' for a withdrawal
+        (no folder read, no plan): every count comes from what this version staged, never typed in.
+        """
+        plan = plan or LoadPlan()
+        self._add_events([dict(wh.last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
+                          for name in plan.missing])
+        self._add_events([{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
+                           "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
+                           "loaded": False, "rows_loaded": 0} for f in plan.restored])
         from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
 
         self._add_findings(pd.DataFrame([Finding(
@@ -114,7 +164,8 @@ class WarehouseBuild:
         tally = self.tally
         run = {
             "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
-            "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded", "raw_dir": str(raw_dir),
+            "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded",
+            "raw_dir": "" if raw_dir is None else str(raw_dir),
             "mode": mode, "parser_version": parser_version(),
             "files_seen": len(plan.to_parse) + len(plan.unreadable) + len(plan.skipped) + len(plan.restored)
             + len(plan.still_withdrawn),
@@ -129,16 +180,32 @@ class WarehouseBuild:
         # Write the staged rows out of memory before the stored models are built from them:
         # under the memory limit, unwritten blocks cannot be evicted and the build would fail.
         self.con.execute("checkpoint")
+        self.run = run
         return run
+
+    def build_models(self, data_changed: bool = True) -> list[str]:
+        """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
+        built = wh.build_views(self.con, data_changed)
+        self.models_built = True
+        return built
 
     def open_issues(self) -> dict[str, int]:
         return dict(self.con.execute("select severity, count(*) from dq_issues group by all").fetchall())
 
     def publish(self) -> None:
+        """Replace the published warehouse by this version: only a whole one, run row and models built."""
+        if self.run is None or not self.models_built:
+            lacking = [what for what, done in (("its run row (finish)", self.run is not None),
+                                               ("its models (build_models)", self.models_built)) if not done]
+            raise UnfinishedVersion(f"load {self.load_id} was not published: it lacks {' and '.join(lacking)}")
         wh.publish(self.con, self.warehouse)
 
     def discard(self) -> None:
         wh.discard(self.con, self.warehouse)
+
+    def _add_events(self, events: list[dict]) -> None:
+        if events:
+            wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
 
     def _add_findings(self, findings: pd.DataFrame) -> None:
         if not findings.empty:
