@@ -33,6 +33,10 @@ _QUIET_PREFECT = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
 }
+# A load run by hand answers on the terminal itself: its summary, or one line saying what failed
+# and what was still published. Prefect's console copy of the same (a task's traceback for a
+# full disk) would bury that line; the run's logs still reach the Prefect API and UI.
+_QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,10 +147,13 @@ def _load(args: argparse.Namespace) -> int:
         print("haquang load: --workers and --batch-size must be at least 1", file=sys.stderr)
         return 2
     _quiet_prefect()
+    for name, value in _QUIET_CONSOLE.items():
+        os.environ.setdefault(name, value)
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
     # the temporary Prefect server is stopped instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.orchestration.runners import PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load, task_runner
+    from flows.orchestration.runners import (PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load,
+                                             task_runner)
 
     try:
         # The API is chosen (a temporary server started) before the heavy imports, so that the

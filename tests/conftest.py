@@ -12,6 +12,12 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+
+# Prefect's console log handler keeps the sys.stderr it finds when Prefect is first imported. Were
+# that inside a test that captures stderr (capsys), every later test would get "--- Logging error
+# ---" (a write to that closed capture) in its own stderr. Imported here, it keeps the session's.
+import prefect  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "raw"
