@@ -1,0 +1,166 @@
+"""Four ways a workbook could hurt or fool the reader, each closed as a class.
+
+1. Huge strings: no cell or shared string may be longer than Excel allows (32,767 characters),
+   the sheet and shared-string parts together are bounded (flows/ingest/guard.py), and no finding
+   stores more than a thousand characters of a message or a raw value (flows/core/findings.py).
+2. A figure cell saved as an Excel error (t="e", "#DIV/0!") is read as empty by python-calamine;
+   the guard's scan records it and the row parser reports it as an unreadable figure.
+3. A number cell holding NaN or infinity is no figure in any column: an unreadable figure.
+4. Thousands of merged areas must not make the header search slow (flows/ingest/extract.py).
+
+The workbooks are the committed Hà Quảng workbook with one cell replaced, or small ones built here.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+import zipfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows.core.findings import MAX_STORED_TEXT, Finding
+from flows.ingest.extract import SheetGrid, read_workbook
+from flows.ingest.guard import MAX_CELL_CHARACTERS, MAX_CELL_PART_BYTES, UnsafeWorkbook, inspect_workbook
+from flows.parse.locate import locate_table
+from flows.parse.workbook import process_workbook
+from flows.quality.validate import rows_frame, validate_rows
+from schemas.catalogues import layout
+from tests.conftest import REPO
+
+SRC = REPO / "raw" / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx"
+SHEET = "xl/worksheets/sheet1.xml"
+LABEL_ROW = 8  # B8..F8: a measured row of the committed workbook (target D, result E, percentage F)
+
+
+def patched(*edits: tuple[str, str], extra: dict[str, bytes] | None = None) -> bytes:
+    """The committed workbook with sheet1's cell REF replaced by XML ("@" stands for r="REF"),
+    and extra parts added."""
+    with zipfile.ZipFile(SRC) as source:
+        xml = source.read(SHEET).decode()
+    for ref, new in edits:
+        cell = re.compile(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)')
+        assert cell.search(xml), ref
+        xml = cell.sub(lambda _: new.replace("@", f'r="{ref}"'), xml, count=1)
+    return _replace_sheet(xml, extra)
+
+
+def load(content: bytes, tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "ha_quang").mkdir(parents=True, exist_ok=True)
+    path = raw / "ha_quang" / "bieu.xlsx"
+    path.write_bytes(content)
+    return process_workbook(path, raw)
+
+
+def inline(text: str) -> str:
+    return f'<c @ t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def shared_strings(*texts: str) -> bytes:
+    items = "".join(f"<si><t>{t}</t></si>" for t in texts)
+    return (f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(texts)}" '
+            f'uniqueCount="{len(texts)}">{items}</sst>').encode()
+
+
+# 1. Huge strings ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("column", ["B", "H"])  # the label cell, and a cell outside the table
+def test_a_cell_longer_than_excel_allows_is_refused(column):
+    with pytest.raises(UnsafeWorkbook) as caught:
+        inspect_workbook(_with_row_53(column, "ô" * (MAX_CELL_CHARACTERS + 1)))
+    assert caught.value.check_name == "cell_too_long"
+    assert f"{column}53" in str(caught.value) and "32,767" in str(caught.value)
+    assert inspect_workbook(_with_row_53(column, "ô" * MAX_CELL_CHARACTERS))  # Excel's limit itself is fine
+
+
+def _with_row_53(column: str, text: str) -> bytes:
+    """The committed workbook with a row 53 holding text in one cell (the sheet ends at row 51)."""
+    row = f'<row r="53"><c r="{column}53" t="inlineStr"><is><t>{text}</t></is></c></row>'
+    with zipfile.ZipFile(SRC) as source:
+        xml = source.read(SHEET).decode()
+    return _replace_sheet(xml.replace("</sheetData>", row + "</sheetData>"))
+
+
+def _replace_sheet(xml: str, extra: dict[str, bytes] | None = None) -> bytes:
+    with zipfile.ZipFile(SRC) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts[SHEET] = xml.encode()
+    parts.update(extra or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_rich_text_runs_count_together():
+    run = "<r><t>" + "a" * 20_000 + "</t></r>"
+    content = patched(("B8", f'<c @ t="inlineStr"><is>{run}{run}</is></c>'))
+    with pytest.raises(UnsafeWorkbook) as caught:
+        inspect_workbook(content)
+    assert caught.value.check_name == "cell_too_long"
+
+
+def test_a_numeric_value_longer_than_excel_allows_is_refused():
+    with pytest.raises(UnsafeWorkbook) as caught:
+        inspect_workbook(patched(("D8", "<c @><v>" + "1" * (MAX_CELL_CHARACTERS + 1) + "</v></c>")))
+    assert caught.value.check_name == "cell_too_long"
+
+
+def test_an_overlong_shared_string_is_refused_even_if_no_cell_uses_it():
+    def with_strings(*texts: str) -> bytes:
+        return patched(("D8", inline("7")), extra={"xl/sharedStrings.xml": shared_strings(*texts)})
+
+    assert inspect_workbook(with_strings("ngắn", "x" * MAX_CELL_CHARACTERS))
+    for texts in [("ngắn", "x" * (MAX_CELL_CHARACTERS + 1)),
+                  ("ngắn", "<r><t>" + "x" * 20_000 + "</t></r><r><t>" + "y" * 20_000 + "</t></r>")]:
+        content = patched(extra={"xl/sharedStrings.xml": shared_strings(*texts).replace(b"<t><r>", b"<r>")
+                                 .replace(b"</r></t>", b"</r>")})
+        with pytest.raises(UnsafeWorkbook) as caught:
+            inspect_workbook(content)
+        assert caught.value.check_name == "cell_too_long"
+
+
+def test_sheets_and_texts_beyond_the_size_limit_are_refused():
+    """Many cells, each shorter than Excel's limit and of varied text (it compresses about 2x,
+    so no zip-bomb rule applies), adding up to more than MAX_CELL_PART_BYTES."""
+    cells = MAX_CELL_PART_BYTES // 30_000 + 10
+    rows = "".join(f'<row r="{60 + i}"><c r="H{60 + i}" t="inlineStr"><is><t>{os.urandom(15_000).hex()}</t></is>'
+                   f"</c></row>" for i in range(cells))
+    with zipfile.ZipFile(SRC) as source:
+        xml = source.read(SHEET).decode()
+    content = _replace_sheet(xml.replace("</sheetData>", rows + "</sheetData>"))
+    with pytest.raises(UnsafeWorkbook) as caught:
+        inspect_workbook(content)
+    assert caught.value.check_name == "sheet_too_large" and "MB" in str(caught.value)
+
+
+def test_the_committed_workbooks_are_far_inside_the_size_limit():
+    for path in (REPO / "raw").rglob("*.xlsx"):
+        with zipfile.ZipFile(path) as archive:
+            assert sum(i.file_size for i in archive.infolist()) * 100 < MAX_CELL_PART_BYTES
+
+
+def test_a_finding_stores_at_most_a_thousand_characters():
+    finding = Finding("invalid_row_label", "m" * 5_000, raw_value="r" * 50_000)
+    assert len(finding.message) == len(finding.raw_value) == MAX_STORED_TEXT
+    assert finding.message.endswith("…") and finding.raw_value.startswith("r" * 900)
+    short = Finding("invalid_row_label", "ngắn", raw_value=None)
+    assert (short.message, short.raw_value) == ("ngắn", None)
+
+
+def test_the_longest_label_excel_allows_is_rejected_with_a_short_finding(tmp_path):
+    """A label of 32,767 characters passes the guard; the row is refused (a label is at most 500
+    characters) and the finding quotes the label cut to a thousand characters, not whole."""
+    label = "Chỉ tiêu rất dài " * (MAX_CELL_CHARACTERS // 17)
+    result = load(patched((f"B{LABEL_ROW}", inline(label))), tmp_path)
+    assert result.loaded
+    _, findings = validate_rows(rows_frame(result.records))
+    (too_long,) = [f for f in findings if f["check_name"] == "invalid_row_label"]
+    assert too_long["source_row"] == LABEL_ROW and too_long["raw_value"].startswith(label[:900])
+    assert len(too_long["raw_value"]) == MAX_STORED_TEXT and len(too_long["message"]) <= MAX_STORED_TEXT
