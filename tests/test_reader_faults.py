@@ -164,3 +164,17 @@ def test_the_longest_label_excel_allows_is_rejected_with_a_short_finding(tmp_pat
     (too_long,) = [f for f in findings if f["check_name"] == "invalid_row_label"]
     assert too_long["source_row"] == LABEL_ROW and too_long["raw_value"].startswith(label[:900])
     assert len(too_long["raw_value"]) == MAX_STORED_TEXT and len(too_long["message"]) <= MAX_STORED_TEXT
+
+
+# 3. NaN and infinity in a number cell -----------------------------------------------------------
+
+@pytest.mark.parametrize("column", ["D", "E", "F"])
+@pytest.mark.parametrize("value, raw", [("NaN", "nan"), ("inf", "inf"), ("-INF", "-inf")])
+def test_a_non_finite_number_is_an_unreadable_figure_in_any_figure_column(column, value, raw, tmp_path):
+    result = load(patched((f"{column}{LABEL_ROW}", f"<c @><v>{value}</v></c>")), tmp_path)
+    at_cell = [(f.check_name, f.raw_value) for f in result.findings
+               if (f.source_row, f.source_column) == (LABEL_ROW, column)]
+    assert at_cell == [("unreadable_figure", raw)]
+    record = next(r for r in result.records if r["source_row"] == LABEL_ROW)
+    assert record["row_kind"] == "measured"  # a broken number is no qualitative answer
+    assert record[{"D": "target_low", "E": "actual_value", "F": "reported_pct"}[column]] is None

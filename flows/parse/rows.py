@@ -190,12 +190,13 @@ def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:
 
 
 def _is_figure(reading: Reading) -> bool:
-    """A number, or text meant as one that could not be read ("1O2")."""
-    return reading.is_numeric or (reading.kind == "text" and looks_like_figure(reading.raw))
+    """A number, or something meant as one that could not be read ("1O2", a NaN number cell)."""
+    return reading.is_numeric or (reading.kind == "text" and (reading.from_numeric_cell
+                                                              or looks_like_figure(reading.raw)))
 
 
 def _is_words(reading: Reading) -> bool:
-    return reading.kind == "text" and not looks_like_figure(reading.raw)
+    return reading.kind == "text" and not reading.from_numeric_cell and not looks_like_figure(reading.raw)
 
 
 def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> str | None:
@@ -205,6 +206,10 @@ def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> s
         return None
     name, text = _ROLE_NAMES[role], _shown(reading.raw)
     example = "e.g. 95 or 87,5" if role == "reported_pct" else "e.g. 1.250 or 7,4"
+    if reading.from_numeric_cell:  # a number cell that holds NaN or infinity: never a figure, nor words
+        return (f"the {name} cell holds the number {text!r}, which is not a finite number (Excel never stores one; "
+                "another program wrote the file); it is left empty and the rest of the row is loaded. Type the "
+                f"figure ({example}) in Excel, save and send it again")
     if looks_like_figure(reading.raw):
         return (f"the {name} {text!r} cannot be read as a figure ({why_unreadable(reading.raw)}); it is left empty "
                 f"and the rest of the row is loaded. Retype the figure as a plain number ({example}: a comma "

@@ -87,7 +87,7 @@ class Reading:
     numbers: tuple[NumberToken, ...] = ()
     unit_text: str = ""
     note: str = ""
-    from_numeric_cell: bool = False
+    from_numeric_cell: bool = False  # a number or a formula's result in the file, not typed text
 
     @property
     def is_numeric(self) -> bool:
@@ -102,8 +102,8 @@ def read_cell(value: object) -> Reading:
         return Reading(str(value).upper(), "text")
     if isinstance(value, (int, float)):
         number = float(value)
-        if not math.isfinite(number):  # not something Excel stores; never a figure
-            return Reading(format_cell_number(number), "text")
+        if not math.isfinite(number):  # not something Excel stores; never a figure, nor words
+            return Reading(format_cell_number(number), "text", from_numeric_cell=True)
         return Reading(
             format_cell_number(number), "exact", (NumberToken(format_cell_number(number), (number,)),),
             from_numeric_cell=True,
