@@ -166,6 +166,30 @@ def test_the_longest_label_excel_allows_is_rejected_with_a_short_finding(tmp_pat
     assert len(too_long["raw_value"]) == MAX_STORED_TEXT and len(too_long["message"]) <= MAX_STORED_TEXT
 
 
+# 2. Excel error cells -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("column, role", [("D", "target"), ("E", "result"), ("F", "percentage")])
+@pytest.mark.parametrize("error", ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])
+def test_an_error_cell_in_a_figure_column_is_an_unreadable_figure(column, role, error, tmp_path):
+    ref = f"{column}{LABEL_ROW}"
+    content = patched((ref, f'<c @ t="e"><f>1/0</f><v>{error}</v></c>'))
+    (facts,) = inspect_workbook(content).values()
+    assert facts.error_cells == {(LABEL_ROW - 1, "DEF".index(column) + 3): error}
+    result = load(content, tmp_path)
+    at_cell = [f for f in result.findings if (f.source_row, f.source_column) == (LABEL_ROW, column)]
+    assert [(f.check_name, f.severity, f.raw_value) for f in at_cell] == [("unreadable_figure", "error", error)]
+    assert "Excel error" in at_cell[0].message and "formula" in at_cell[0].message and role in at_cell[0].message
+    record = next(r for r in result.records if r["source_row"] == LABEL_ROW)
+    field = {"D": "target_raw", "E": "actual_raw", "F": "reported_pct_raw"}[column]
+    assert record[field] == error  # the raw text kept beside the (empty) figure
+    assert record[{"D": "target_low", "E": "actual_value", "F": "reported_pct"}[column]] is None
+
+
+def test_an_error_cell_outside_the_figures_is_not_a_finding(tmp_path):
+    result = load(patched(("C8", '<c @ t="e"><f>1/0</f><v>#DIV/0!</v></c>')), tmp_path)
+    assert not [f for f in result.findings if f.source_row == LABEL_ROW and f.check_name == "unreadable_figure"]
+
+
 # 3. NaN and infinity in a number cell -----------------------------------------------------------
 
 @pytest.mark.parametrize("column", ["D", "E", "F"])

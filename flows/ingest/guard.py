@@ -7,7 +7,7 @@ memory for whatever string count the workbook declares; every reader inflates a 
 the container is checked first, with the standard zipfile module, defusedxml for the
 workbook's small index parts (no DTDs, no entities) and one pass of a streaming tokenizer
 (expat) over each sheet's XML that places cells the way calamine does, within fixed limits.
-What the pass learns on the way (formula cells without a cached value, hidden
+What the pass learns on the way (formula cells without a cached value, error cells, hidden
 rows) is kept for the row parser. The text calamine keeps is bounded too: no cell may hold more
 than Excel itself can (32,767 characters), and the sheet and shared-string parts together are a
 few MB at most, so no accepted file makes the reader hold hundreds of MB of text.
@@ -66,6 +66,9 @@ class SheetFacts:
 
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
+    # Cells saved as an Excel error (t="e": a formula Excel could not compute) and the error's
+    # text ("#DIV/0!"); python-calamine reads them as empty.
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
@@ -203,13 +206,14 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
     row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
     last_row = last_col = -1  # the deepest and the widest cell with content
     cell = None  # the open cell's (row, column)
-    has_content = has_formula = has_value = False
+    has_content = has_formula = has_value = is_error = False
     characters = 0  # of the open cell's value or inline string, counted without building it
+    error_text: list[str] = []  # the open error cell's <v> text (at most MAX_CELL_CHARACTERS)
     merged_areas = 0
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, cell, has_content, has_formula, has_value, characters, merged_areas
+        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas
         if ":" in name:
             name = name.rpartition(":")[2]
         if cell is not None:  # inside a cell: a value, a formula or an inline string
@@ -229,7 +233,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 cell = position
                 col = position[1]
             has_content = has_formula = has_value = False
-            characters = 0
+            is_error, characters = attrs.get("t") == "e", 0
+            error_text.clear()
         elif name == "row":
             ref = attrs.get("r")
             position = _position(ref) if ref is not None else None
@@ -264,6 +269,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 return
             if has_formula and not has_value:
                 facts.formulas_without_value.add((cell_row, cell_col))
+            if is_error and has_value:
+                facts.error_cells[(cell_row, cell_col)] = "".join(error_text).strip()
             if cell_row > last_row or cell_col > last_col:
                 last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
                 _check_reach(cell_row, cell_col, last_row, last_col, budget)
@@ -284,6 +291,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
         nonlocal has_value
         has_value = True
         count_text(text)
+        if is_error:
+            error_text.append(text)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
