@@ -128,8 +128,8 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
             cells = {**cells, role: None}
     # An error cell reads as text from a number cell: meant as a figure (never words), and its
     # error text stays the raw text beside the empty figure.
-    target, actual, pct = (Reading(errors[r], "text", from_numeric_cell=True) if r in errors else read_cell(cells.get(r))
-                           for r in ("target", "actual", "reported_pct"))
+    target, actual, pct = (Reading(errors[r], "text", from_numeric_cell=True) if r in errors
+                           else read_cell(cells.get(r)) for r in _FIGURE_ROLES)
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     if pct.unit_text not in ("", "%"):
         flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
