@@ -202,3 +202,52 @@ def test_a_non_finite_number_is_an_unreadable_figure_in_any_figure_column(column
     record = next(r for r in result.records if r["source_row"] == LABEL_ROW)
     assert record["row_kind"] == "measured"  # a broken number is no qualitative answer
     assert record[{"D": "target_low", "E": "actual_value", "F": "reported_pct"}[column]] is None
+
+
+# 4. Merged areas and the header search ----------------------------------------------------------
+
+def _merge_bomb(merged_areas: int, columns: int = 500, rows: int = 40) -> bytes:
+    """rows x columns short texts, then one-cell-wide merged areas below them (the attack)."""
+    def name(c: int) -> str:
+        s, c = "", c + 1
+        while c:
+            c, r = divmod(c - 1, 26)
+            s = chr(65 + r) + s
+        return s
+    body = "".join(f'<row r="{r}">' + "".join(f'<c r="{name(c)}{r}" t="inlineStr"><is><t>w{c}</t></is></c>'
+                                             for c in range(columns)) + "</row>" for r in range(1, rows + 1))
+    merges = "".join(f'<mergeCell ref="{name(i % columns)}{rows + 2 + 2 * (i // columns)}:'
+                     f'{name(i % columns)}{rows + 3 + 2 * (i // columns)}"/>' for i in range(merged_areas))
+    xml = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{body}'
+           f'</sheetData><mergeCells count="{merged_areas}">{merges}</mergeCells></worksheet>')
+    return _replace_sheet(xml)
+
+
+def test_thousands_of_merged_areas_do_not_slow_the_header_search():
+    grid = read_workbook(_merge_bomb(10_000))[0]
+    assert len(grid.merged) == 10_000
+    started = time.perf_counter()
+    assert locate_table(grid, layout()) is None  # no header among the w0..w499 texts
+    assert time.perf_counter() - started < 2  # 17 s when every lookup walked every merged area
+
+
+def _filled_text_by_walking(grid: SheetGrid, row: int, col: int) -> str:
+    """The definition: the first merged area listed that covers the cell lends its top-left text."""
+    for (r0, c0), (r1, c1) in grid.merged:
+        if r0 <= row <= r1 and c0 <= col <= c1:
+            return grid.text(r0, c0)
+    return grid.text(row, col)
+
+
+area = st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 3), st.integers(0, 3)).map(
+    lambda t: ((t[0], t[1]), (t[0] + t[2], t[1] + t[3])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([None, "a", "b", "Chỉ tiêu", "7"]), max_size=6), max_size=6),
+       st.lists(area, max_size=6))
+def test_filled_text_is_what_walking_the_merged_areas_gives(rows, merged):
+    grid = SheetGrid("S", rows, merged)
+    for row in range(8):  # beyond the grid's rows too; header matching asks for every column of the grid
+        for col in range(grid.width):
+            assert grid.filled_text(row, col) == _filled_text_by_walking(grid, row, col)
