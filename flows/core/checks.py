@@ -63,9 +63,12 @@ _REGISTRY = (
            "was not read", "Send the indicator table alone, saved from Excel"),
     _error("xml_entities", None, "the workbook's XML declares a DTD or entities, which Excel never writes (an "
            "entity attack); it was not read", "Re-save it from Excel"),
-    _error("sheet_too_large", None, "a sheet reaches beyond the rows, columns, cells, texts or merged areas a "
-           "district table needs (the message says which limit); the workbook was not read",
+    _error("sheet_too_large", None, "a sheet reaches beyond the rows, columns, cells, texts, merged areas or size "
+           "a district table needs (the message says which limit); the workbook was not read",
            "Delete stray cells far from the table (Ctrl+End shows the last one) or send the indicator table alone"),
+    _error("cell_too_long", None, "a cell or a text of the workbook holds more than 32,767 characters, which "
+           "Excel cannot store (the file was not made by Excel); it was not read",
+           "Re-save it from Excel, or send the indicator table alone"),
     _error("unsupported_file", None, "a file in the raw folder that is not an .xlsx workbook; it was not read",
            "Save it from Excel as .xlsx, or move it out of the raw folder"),
     _error("unreadable_workbook", None, "the spreadsheet reader could not read the workbook; it was not loaded",

@@ -13,6 +13,11 @@ __all__ = ["ERROR", "WARNING", "FINDING_COLUMNS", "Finding", "exception_reason"]
 FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
                    "severity", "message", "raw_value"]
 MAX_REASON_LENGTH = 300  # an exception's text in a message; some quote whole inputs
+# What a finding stores of its message and raw value. A label or a cell's text is quoted in full
+# up to this length; beyond it the text is cut with an ellipsis, so that no finding, however the
+# text reached it, carries megabytes into the warehouse (the guard already refuses cells longer
+# than Excel allows, 32,767 characters).
+MAX_STORED_TEXT = 1_000
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Finding:
 
     def __post_init__(self) -> None:
         self.severity = check(self.check_name).severity
+        self.message = _capped(self.message)
+        self.raw_value = _capped(self.raw_value)
 
     def as_record(self, source_district: str | None, source_file: str) -> dict:
         return {"source_district": source_district, "source_file": source_file, **asdict(self)}
@@ -40,3 +47,10 @@ class Finding:
 def exception_reason(exc: BaseException) -> str:
     """An exception as a message may quote it: its kind and text, shortened."""
     return shorten(f"{type(exc).__name__}: {exc}", MAX_REASON_LENGTH, placeholder=" …")
+
+
+def _capped(text: str | None) -> str | None:
+    """text, cut to MAX_STORED_TEXT characters (the last one an ellipsis) when longer."""
+    if text is None or len(text) <= MAX_STORED_TEXT:
+        return text
+    return text[:MAX_STORED_TEXT - 1] + "…"

@@ -7,8 +7,10 @@ memory for whatever string count the workbook declares; every reader inflates a 
 the container is checked first, with the standard zipfile module, defusedxml for the
 workbook's small index parts (no DTDs, no entities) and one pass of a streaming tokenizer
 (expat) over each sheet's XML that places cells the way calamine does, within fixed limits.
-What the pass learns on the way (formula cells without a cached value, hidden rows) is kept
-for the row parser.
+What the pass learns on the way (formula cells without a cached value, error cells, hidden
+rows) is kept for the row parser. The text calamine keeps is bounded too: no cell may hold more
+than Excel itself can (32,767 characters), and the sheet and shared-string parts together are a
+few MB at most, so no accepted file makes the reader hold hundreds of MB of text.
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ MAX_COLUMNS = 500
 # a cell at the peak (500,000 cells: 110 MB); 300,000 keeps the worst accepted workbook near
 # 65 MB (tests/test_guard_extent.py). A district workbook of 5,000 rows by 20 columns is a third.
 MAX_CELLS = 300_000
-MAX_MERGED_AREAS = 10_000  # header matching walks the merged areas for every header cell
+MAX_MERGED_AREAS = 10_000  # an indicator table has a few; more is a file built to cost time
+MAX_CELL_CHARACTERS = 32_767  # Excel never stores more in one cell (inline or shared string)
+# Every byte of the sheet parts and the shared-string part becomes cells python-calamine holds in
+# memory. The committed district workbooks need 17 KB; a 5,000 x 20 district sheet of distinct
+# texts about 5 MB; the densest sheet MAX_CELLS allows (300,000 short distinct texts, see
+# tests/test_guard_extent.py) about 16 MB. 24 MB over the whole workbook keeps that accepted and
+# keeps a string bomb (250 MB of text in one cell) far away from the reader.
+MAX_CELL_PART_BYTES = 24 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -57,6 +66,9 @@ class SheetFacts:
 
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
+    # Cells saved as an Excel error (t="e": a formula Excel could not compute) and the error's
+    # text ("#DIV/0!"); python-calamine reads them as empty.
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
@@ -79,7 +91,10 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
     _check_container(entries)
     try:
         sheets = _sheet_parts(archive)
-        _check_shared_strings(archive)
+        shared_strings = [e for e in archive.infolist() if _part_key(e.filename) == "xl/sharedstrings.xml"]
+        _check_cell_part_sizes([part for _, parts in sheets for part in parts] + shared_strings)
+        for entry in shared_strings:  # calamine finds the part by this name, ignoring case and slash direction
+            _check_shared_strings(archive, entry)
         facts: dict[str, SheetFacts] = {}
         budget = MAX_CELLS
         for name, parts in sheets:
@@ -159,7 +174,6 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A reference as python-calamine parses it: letters of either case, then ASCII digits. Anything
 # else makes calamine fail with an error (not a crash), so it is left for the reader to report.
 _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
-_FORMULA_TAG = re.compile(rb"<[^\s/>]*f[\s/>]")  # <f>, <x:f ...>, and some others: a superset
 
 
 def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[SheetFacts, int]:
@@ -192,23 +206,24 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
     row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
     last_row = last_col = -1  # the deepest and the widest cell with content
     cell = None  # the open cell's (row, column)
-    has_content = has_formula = has_value = False
+    has_content = has_formula = has_value = is_error = False
+    characters = 0  # of the open cell's value or inline string, counted without building it
+    error_text: list[str] = []  # the open error cell's <v> text (at most MAX_CELL_CHARACTERS)
     merged_areas = 0
-    # Whether a <v> holds text matters only beside a formula; without any formula element in the
-    # part (every start tag of one, prefixed or not, matches _FORMULA_TAG) no text is watched.
-    watch_values = _FORMULA_TAG.search(xml) is not None
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, cell, has_content, has_formula, has_value, merged_areas
+        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas
         if ":" in name:
             name = name.rpartition(":")[2]
         if cell is not None:  # inside a cell: a value, a formula or an inline string
             has_content = True
             if name == "f":
                 has_formula = True
-            elif name == "v" and watch_values:
+            elif name == "v":
                 parser.CharacterDataHandler = value_text
+            elif name == "t":  # an inline string's text, or one of its rich-text runs
+                parser.CharacterDataHandler = count_text
         elif name == "c":
             ref = attrs.get("r")
             position = _position(ref) if ref is not None else None
@@ -218,6 +233,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 cell = position
                 col = position[1]
             has_content = has_formula = has_value = False
+            is_error, characters = attrs.get("t") == "e", 0
+            error_text.clear()
         elif name == "row":
             ref = attrs.get("r")
             position = _position(ref) if ref is not None else None
@@ -252,17 +269,30 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 return
             if has_formula and not has_value:
                 facts.formulas_without_value.add((cell_row, cell_col))
+            if is_error and has_value:
+                facts.error_cells[(cell_row, cell_col)] = "".join(error_text).strip()
             if cell_row > last_row or cell_col > last_col:
                 last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
                 _check_reach(cell_row, cell_col, last_row, last_col, budget)
-        elif name == "v" and watch_values:
+        elif name in ("v", "t"):
             parser.CharacterDataHandler = None
         elif name == "row":
             row, col = row + 1, 0
 
-    def value_text(_text: str) -> None:
+    def count_text(text: str) -> None:
+        nonlocal characters
+        characters += len(text)
+        if characters > MAX_CELL_CHARACTERS:
+            raise UnsafeWorkbook("cell_too_long", f"the cell {_name(*cell)} holds more than {MAX_CELL_CHARACTERS:,} "
+                                 "characters, more than Excel can store in a cell; the file was not made by Excel. "
+                                 "Re-save it from Excel and send it again")
+
+    def value_text(text: str) -> None:
         nonlocal has_value
         has_value = True
+        count_text(text)
+        if is_error:
+            error_text.append(text)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -319,46 +349,69 @@ def _name(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _check_shared_strings(archive: zipfile.ZipFile) -> None:
-    """python-calamine reserves memory for the shared-string table's declared uniqueCount before
-    reading it: a 5 KB file declaring two billion strings aborts the process."""
-    for entry in archive.infolist():
-        if _part_key(entry.filename) != "xl/sharedstrings.xml":
-            continue  # calamine finds the part by this name, ignoring case and slash direction
-        declared = _root_attributes(archive, entry)
-        count = next((v for k, v in declared.items() if k.rpartition(":")[2] == "uniqueCount"), "").strip()
-        if count.isdigit() and int(count) > MAX_CELLS:
-            raise UnsafeWorkbook("sheet_too_large", f"the workbook declares {int(count):,} different texts, more "
-                                 f"than the {MAX_CELLS:,} cells a workbook may hold (readers crash on it); re-save "
-                                 "it from Excel and send it again")
+def _check_cell_part_sizes(parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose sheets and shared strings, as declared, exceed MAX_CELL_PART_BYTES.
+    A part that inflates past its declared size is refused where it is read."""
+    total = sum(entry.file_size for entry in {entry.filename: entry for entry in parts}.values())
+    if total > MAX_CELL_PART_BYTES:
+        raise UnsafeWorkbook("sheet_too_large", f"the workbook's sheets and texts take {total / 2**20:.0f} MB, more "
+                             f"than the {MAX_CELL_PART_BYTES // 2**20} MB allowed (a district workbook takes well "
+                             "under one); delete what lies outside the indicator table, re-save and send it again")
 
 
-class _RootSeen(Exception):
-    pass
+def _check_shared_strings(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """One pass of the streaming tokenizer over the shared-string table, which nothing else bounds.
 
+    python-calamine reserves memory for the declared uniqueCount before reading it (a 5 KB file
+    declaring two billion strings aborts the process), and reads every string, used by a cell or
+    not. Each string's length is counted from expat's character-data events, never built.
+    """
+    characters = 0  # of the open <si>, over its text and rich-text runs
 
-def _root_attributes(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> dict[str, str]:
-    """The attributes of a part's root element, tokenizing only as far as the root's start tag."""
-    found: dict[str, str] = {}
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal characters
+        name = name.rpartition(":")[2]
+        if name == "sst":
+            count = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "uniqueCount"), "").strip()
+            if count.isdigit() and int(count) > MAX_CELLS:
+                raise UnsafeWorkbook("sheet_too_large", f"the workbook declares {int(count):,} different texts, "
+                                     f"more than the {MAX_CELLS:,} cells a workbook may hold (readers crash on it); "
+                                     "re-save it from Excel and send it again")
+        elif name == "si":
+            characters = 0
+        elif name == "t":
+            parser.CharacterDataHandler = count_text
 
-    def root(_name: str, attrs: dict[str, str]) -> None:
-        found.update(attrs)
-        raise _RootSeen
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "t":
+            parser.CharacterDataHandler = None
+
+    def count_text(text: str) -> None:
+        nonlocal characters
+        characters += len(text)
+        if characters > MAX_CELL_CHARACTERS:
+            raise UnsafeWorkbook("cell_too_long", f"the workbook's table of texts holds a text of more than "
+                                 f"{MAX_CELL_CHARACTERS:,} characters, more than Excel can store in a cell; the file "
+                                 "was not made by Excel. Re-save it from Excel and send it again")
 
     parser = pyexpat.ParserCreate()
-    parser.StartElementHandler = root
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
+    read = 0
     with archive.open(entry) as stream:
         try:
             while chunk := stream.read(64 * 1024):
+                read += len(chunk)
+                if read > entry.file_size:
+                    raise UnsafeWorkbook("zip_bomb", "a part of the workbook inflates past its declared size; it is "
+                                         "not read")
                 parser.Parse(chunk, False)
-        except _RootSeen:
-            pass
+            parser.Parse(b"", True)
         except pyexpat.ExpatError as exc:
             raise UnsafeWorkbook("damaged_workbook", f"the workbook's text table is damaged ({exc}); re-save it "
                                  "from Excel and send it again") from None
-    return found
 
 
 def _local(tag: str) -> str:

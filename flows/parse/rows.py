@@ -16,7 +16,7 @@ from flows.parse.numbers import NumberToken, format_number
 from flows.parse.period import Period
 from flows.core.text import clean_text, column_letter
 from flows.parse.values import (
-    Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
+    EXCEL_ERRORS, Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
 )
 from schemas.catalogues import unit_code
 
@@ -49,6 +49,9 @@ def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
     for row in range(ctx.location.data_start, len(ctx.sheet.rows)):
         cells = {role: ctx.sheet.cell(row, col) for role, col in ctx.location.columns.items()}
         texts = {role: _raw_text(value) for role, value in cells.items()}
+        errors = _error_cells(ctx, row)
+        cells.update(dict.fromkeys(errors))  # an error is no figure; its text stays as the cell's raw text
+        texts.update(errors)
         if not any(texts.values()) or all(_DECORATION.match(t) for t in texts.values() if t):
             continue
         label = texts.get("label", "")
@@ -57,12 +60,23 @@ def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
             continue
         numbered = bool(texts.get("row_number"))
         is_sub_row = (has_numbering and not numbered) or bool(_SUB_ROW_MARK.match(label))
-        record, row_findings = _parse_row(ctx, row, cells, texts, parent if is_sub_row else None)
+        record, row_findings = _parse_row(ctx, row, cells, texts, parent if is_sub_row else None, errors)
         records.append(record)
         findings.extend(row_findings)
         if not is_sub_row:
             parent = label
     return records, findings
+
+
+def _error_cells(ctx: TableContext, row: int) -> dict[str, str]:
+    """The row's figure cells saved as an Excel error ("#DIV/0!"), by role. The reader reads them
+    as empty; the guard's scan of the XML (SheetFacts.error_cells) knows better."""
+    errors = {}
+    for role in _FIGURE_ROLES:
+        column = ctx.location.columns.get(role)
+        if column is not None and (row, column) in ctx.facts.error_cells:
+            errors[role] = ctx.facts.error_cells[(row, column)] or "#?"
+    return errors
 
 
 def _raw_text(value: object) -> str:
@@ -89,14 +103,20 @@ def _letter(ctx: TableContext, role: str) -> str | None:
     return None if col is None else column_letter(col)
 
 
-def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None):
+def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None,
+               errors: dict[str, str] | None = None):
     findings: list[Finding] = []
+    errors = errors or {}
 
     def flag(check_name: str, role: str, message: str) -> None:
         findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
 
     if row in ctx.facts.hidden_rows:
         flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
+    for role, error in errors.items():
+        flag("unreadable_figure", role, f"the {_ROLE_NAMES[role]} cell holds the Excel error {_shown(error)!r} "
+             f"({EXCEL_ERRORS} are what Excel shows for a formula it could not compute), so it has no figure; "
+             "it is left empty and the rest of the row is loaded. Fix the formula in Excel, or type the figure")
     for role in ("target", "actual", "reported_pct"):
         column = ctx.location.columns.get(role)
         if column is not None and (row, column) in ctx.facts.formulas_without_value:
@@ -106,13 +126,16 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
             flag("unexpected_cell_type", role, f"a {type(cells[role]).__name__} ({texts[role]!r}) where a figure "
                  "is expected; it is not read as one. Type the figure as a number or text")
             cells = {**cells, role: None}
-    target, actual, pct = (read_cell(cells.get(r)) for r in ("target", "actual", "reported_pct"))
+    # An error cell reads as text from a number cell: meant as a figure (never words), and its
+    # error text stays the raw text beside the empty figure.
+    target, actual, pct = (Reading(errors[r], "text", from_numeric_cell=True) if r in errors
+                           else read_cell(cells.get(r)) for r in _FIGURE_ROLES)
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     if pct.unit_text not in ("", "%"):
         flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
     kind = _row_kind(target, actual, pct)
     for role, reading in zip(_FIGURE_ROLES, (target, actual, pct)):
-        if problem := _unread_figure(role, reading, target, kind):
+        if role not in errors and (problem := _unread_figure(role, reading, target, kind)):
             flag("unreadable_figure", role, problem)
 
     target_tokens = _target_tokens(target)
@@ -190,12 +213,13 @@ def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:
 
 
 def _is_figure(reading: Reading) -> bool:
-    """A number, or text meant as one that could not be read ("1O2")."""
-    return reading.is_numeric or (reading.kind == "text" and looks_like_figure(reading.raw))
+    """A number, or something meant as one that could not be read ("1O2", a NaN number cell)."""
+    return reading.is_numeric or (reading.kind == "text" and (reading.from_numeric_cell
+                                                              or looks_like_figure(reading.raw)))
 
 
 def _is_words(reading: Reading) -> bool:
-    return reading.kind == "text" and not looks_like_figure(reading.raw)
+    return reading.kind == "text" and not reading.from_numeric_cell and not looks_like_figure(reading.raw)
 
 
 def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> str | None:
@@ -205,6 +229,10 @@ def _unread_figure(role: str, reading: Reading, target: Reading, kind: str) -> s
         return None
     name, text = _ROLE_NAMES[role], _shown(reading.raw)
     example = "e.g. 95 or 87,5" if role == "reported_pct" else "e.g. 1.250 or 7,4"
+    if reading.from_numeric_cell:  # a number cell that holds NaN or infinity: never a figure, nor words
+        return (f"the {name} cell holds the number {text!r}, which is not a finite number (Excel never stores one; "
+                "another program wrote the file); it is left empty and the rest of the row is loaded. Type the "
+                f"figure ({example}) in Excel, save and send it again")
     if looks_like_figure(reading.raw):
         return (f"the {name} {text!r} cannot be read as a figure ({why_unreadable(reading.raw)}); it is left empty "
                 f"and the rest of the row is loaded. Retype the figure as a plain number ({example}: a comma "

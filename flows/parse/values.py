@@ -60,6 +60,7 @@ _BROKEN_UNIT = re.compile(r"([%,/\-–÷])\1|^\s*\.\.|^\s*[,\-–÷]|[,/\-–÷]
 # Text made only of digit look-alikes and number punctuation: "lOO", "O,5", "I.OOO".
 _LOOK_ALIKE_NUMBER = re.compile(rf"^[+-]?[{_LOOK_ALIKES}][{_LOOK_ALIKES}\d.,\s]*%?$")
 # What Excel shows for a formula that failed; a figure belongs there.
+EXCEL_ERRORS = "#DIV/0!, #N/A, #VALUE!, #REF!, #NAME?, #NUM!, #NULL!"  # the common ones, for messages
 _EXCEL_ERROR = re.compile(r"^#(?:N/A|VALUE!|REF!|NAME\?|DIV/0!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$", re.I)
 _DIGIT = re.compile(r"\d")
 # A look-alike letter alone, or beside a digit or number punctuation: "1O2", "l00", "5 l".
@@ -87,7 +88,7 @@ class Reading:
     numbers: tuple[NumberToken, ...] = ()
     unit_text: str = ""
     note: str = ""
-    from_numeric_cell: bool = False
+    from_numeric_cell: bool = False  # a number or a formula's result in the file, not typed text
 
     @property
     def is_numeric(self) -> bool:
@@ -102,8 +103,8 @@ def read_cell(value: object) -> Reading:
         return Reading(str(value).upper(), "text")
     if isinstance(value, (int, float)):
         number = float(value)
-        if not math.isfinite(number):  # not something Excel stores; never a figure
-            return Reading(format_cell_number(number), "text")
+        if not math.isfinite(number):  # not something Excel stores; never a figure, nor words
+            return Reading(format_cell_number(number), "text", from_numeric_cell=True)
         return Reading(
             format_cell_number(number), "exact", (NumberToken(format_cell_number(number), (number,)),),
             from_numeric_cell=True,
@@ -190,7 +191,8 @@ def why_unreadable(text: str) -> str:
     """For the clerk: why a text that looks like a figure was not read as one."""
     text = clean_text(text)
     if text.startswith("#"):
-        return "it is an Excel error value; correct the formula or type the figure"
+        return (f"it is an Excel error value ({EXCEL_ERRORS}): the formula behind it failed; fix the formula "
+                "or type the figure")
     if text.startswith(("=", "@")):
         return "it is a formula stored as text, so Excel never calculated it"
     if _LOOK_ALIKE_DIGIT.search(text):
