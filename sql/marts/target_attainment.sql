@@ -103,18 +103,7 @@ merged_combined as (
                 end
                 || ' (' || method || ' of the two former districts)'
         end as status_reason,
-        case
-            when value is null then null
-            when direction = 'within_range' then
-                case
-                    when value < target_low and target_low <> 0 then (target_low - value) / abs(target_low) * 100.0
-                    when value > target_high and target_high <> 0 then (value - target_high) / abs(target_high) * 100.0
-                    when coalesce(target_low, target_high) is not null then 0.0
-                end
-            when bar is null or bar = 0 then null
-            when direction = 'higher_is_better' then (bar - value) / abs(bar) * 100.0
-            else (value - bar) / abs(bar) * 100.0
-        end as shortfall_pct,
+        shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         period_end,
         is_estimate
     from merged_compared
