@@ -33,7 +33,8 @@ def relabel(source: Path, tmp_path: Path, changes: dict[str, tuple[str, object |
     """The committed workbook with some rows' label (and, when given, unit cell) rewritten."""
     grid = Grid.read(source)
     header = grid.cells[grid.header_row()]
-    unit_col = next(i for i, v in enumerate(header) if isinstance(v, str) and v.strip().lower() in ("đvt", "đơn vị tính"))
+    unit_col = next(i for i, v in enumerate(header)
+                    if isinstance(v, str) and v.strip().lower() in ("đvt", "đơn vị tính"))
     found = set()
     for row in grid.cells:
         for col, value in enumerate(row):
