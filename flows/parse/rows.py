@@ -139,19 +139,9 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         if role not in errors and (problem := _unread_figure(role, reading, target, kind)):
             flag("unreadable_figure", role, problem)
 
-    target_tokens = _target_tokens(target)
-    actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
-    pct_token = pct.numbers[0] if pct.is_numeric else None
-    choice = resolve(target_tokens, target.kind, actual_token, pct_token)
-    for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
-        for token in reading.numbers:
-            if id(token) in choice.reinterpreted:
-                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
-            elif token.ambiguity and id(token) in choice.values:
-                flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
-
     # The label may finish what the cells say: a bound word before the target's number, a per-unit
-    # suffix the unit column lacks. What the row says as a whole is what gets loaded.
+    # suffix the unit column lacks. What the row says as a whole is what gets loaded, and what an
+    # ambiguous number is resolved against.
     unit = unit_code(unit_raw)
     target_kind, target_note = target.kind, target.note
     if label_bound := bound_in_label(texts["label"], target, unit):
@@ -159,6 +149,18 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         target_note = "; ".join(filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
     if label_unit := unit_in_label((texts["label"], *([parent] if parent else [])), unit):
         unit = label_unit.unit
+
+    target_tokens = _target_tokens(target)
+    actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
+    pct_token = pct.numbers[0] if pct.is_numeric else None
+    choice = resolve(target_tokens, target_kind, actual_token, pct_token)
+    for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
+        for token in reading.numbers:
+            if id(token) in choice.reinterpreted:
+                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
+            elif token.ambiguity and id(token) in choice.values:
+                flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
+
     target_low, target_high = target_bounds(target_tokens, target_kind, choice.values)
     actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
     if actual_token is not None:
