@@ -37,7 +37,7 @@ def test_every_row_of_both_tables_is_loaded(loaded_warehouse):
         (HQ, "Tốc độ tăng trưởng kinh tế bình quân mỗi năm", 7, 7, 7.4, 106),
         (HQ, "Số hộ được xem truyền hình", 95, None, 97, 102),
         (HQ, "Sản lượng", 1500, 1500, 1466, 98),
-        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", 800, 800, 1950, 244),
+        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", 800, None, 1950, 244),  # "trên" 800: at least
         (HQ, "Số xã đạt tiêu chí quốc gia về y tế", 17, 17, 16, 94.11),
         (TN, "Thu nhập bình quân đầu người", 21, 21, 21, 100),
         (TN, "Tổng sản lượng lương thực có hạt", 13000, None, 13100, 101),
@@ -93,7 +93,8 @@ def test_rows_keep_their_source_and_raw_text(loaded_warehouse):
     row = result(loaded_warehouse, HQ, "- Vùng thấp")
     assert row["source_file"] == "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
     assert row["parent_label"] == "Giá trị sản xuất nông nghiệp/ha"
-    assert (row["unit"], row["unit_raw"], row["actual_raw"]) == ("million_vnd", "triệu đồng", "63,70")
+    # "triệu đồng" under a parent that says "/ha": million đồng per hectare, the unit as written kept
+    assert (row["unit"], row["unit_raw"], row["actual_raw"]) == ("million_vnd_per_ha", "triệu đồng", "63,70")
     sub = result(loaded_warehouse, TN, "+ Gia đình văn hóa")
     assert sub["parent_label"] == "Chỉ tiêu văn hóa:" and sub["unit"] == "percent"
     assert result(loaded_warehouse, TN, "Chỉ tiêu văn hóa:")["row_kind"] == "group"

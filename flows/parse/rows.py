@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from flows.parse.evidence import resolve, target_bounds
+from flows.parse.label_terms import bound_in_label, unit_in_label
 from flows.ingest.extract import SheetGrid
 from flows.core.findings import Finding
 from flows.ingest.guard import SheetFacts
@@ -138,10 +139,21 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         if role not in errors and (problem := _unread_figure(role, reading, target, kind)):
             flag("unreadable_figure", role, problem)
 
+    # The label may finish what the cells say: a bound word before the target's number, a per-unit
+    # suffix the unit column lacks. What the row says as a whole is what gets loaded, and what an
+    # ambiguous number is resolved against.
+    unit = unit_code(unit_raw)
+    target_kind, target_note = target.kind, target.note
+    if label_bound := bound_in_label(texts["label"], target, unit):
+        target_kind = label_bound.kind
+        target_note = "; ".join(filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
+    if label_unit := unit_in_label((texts["label"], *([parent] if parent else [])), unit):
+        unit = label_unit.unit
+
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
     pct_token = pct.numbers[0] if pct.is_numeric else None
-    choice = resolve(target_tokens, target.kind, actual_token, pct_token)
+    choice = resolve(target_tokens, target_kind, actual_token, pct_token)
     for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
         for token in reading.numbers:
             if id(token) in choice.reinterpreted:
@@ -149,7 +161,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
             elif token.ambiguity and id(token) in choice.values:
                 flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
 
-    target_low, target_high = target_bounds(target_tokens, target.kind, choice.values)
+    target_low, target_high = target_bounds(target_tokens, target_kind, choice.values)
     actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
     if actual_token is not None:
         _flag_unusual_actual(actual, flag)
@@ -170,13 +182,13 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "row_label": texts["label"],
         "parent_label": parent,
         "row_kind": kind,
-        "unit": unit_code(unit_raw),
+        "unit": unit,
         "unit_raw": unit_raw or None,
         "target_raw": target.raw or None,
-        "target_kind": target.kind if target.kind != "empty" else None,
+        "target_kind": target_kind if target_kind != "empty" else None,
         "target_low": target_low,
         "target_high": target_high,
-        "target_note": target.note or None,
+        "target_note": target_note or None,
         "actual_raw": actual.raw or None,
         "actual_value": actual_value,
         "actual_text": actual.raw if kind == "qualitative" and actual.raw else None,

@@ -13,7 +13,7 @@
 -- column parent_label: label of the numbered row a sub-row belongs to
 -- column row_kind: 'measured' (figures), 'qualitative' (words such as Đảm bảo) or 'group' (a heading without figures)
 -- column indicator_code: catalogue indicator the row maps to (view indicators); NULL when its label is unknown (view unmapped_labels)
--- column unit: canonical unit code of the reported unit (schemas/units.csv); NULL when the unit is not a unit
+-- column unit: canonical unit code of the reported unit (schemas/units.csv), completed by a per-unit suffix of the label ('triệu đồng' under '…/ha': million_vnd_per_ha; schemas/unit_conversions.csv label_words); NULL when the unit is not a unit
 -- column unit_raw: unit as written (unit column, or inside the target text)
 -- column target_raw: target cell text as printed
 -- column actual_raw: result cell text as printed
@@ -21,7 +21,7 @@
 -- column target_kind: exact, at_least, at_most, range, ratio or text
 -- column target_low: lower bound of the target (an exact target has low = high)
 -- column target_high: upper bound of the target (NULL for 'at least')
--- column target_note: text in brackets after the target, e.g. 738 in 'Trên 70%(738)'
+-- column target_note: text in brackets after the target, e.g. 738 in 'Trên 70%(738)'; and the label's words when they bound a plain target ('… mỗi năm trên' | 800 is at least 800)
 -- column actual_value: the result as a number; NULL when qualitative or ambiguous without evidence
 -- column actual_text: the result as words for qualitative rows
 -- column reported_pct: the percentage of target the workbook reports
