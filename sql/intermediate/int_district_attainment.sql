@@ -145,17 +145,7 @@ final as (
                 || figure_text(value) || ' with'
             when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
                 then 'the figures and the verdict ''' || reported_pct_raw || ''' disagree'
-            else figure_text(value) || ' against a target of '
-                || case
-                    when direction = 'within_range' and target_low is not null and target_high is not null
-                            and target_low <> target_high
-                        then figure_text(target_low) || ' to ' || figure_text(target_high)
-                    when direction = 'within_range' and target_low = target_high then 'exactly ' || figure_text(target_low)
-                    when direction = 'within_range' and target_low is not null then 'at least ' || figure_text(target_low)
-                    when direction = 'within_range' then 'at most ' || figure_text(target_high)
-                    when direction = 'higher_is_better' then 'at least ' || figure_text(bar)
-                    else 'at most ' || figure_text(bar)
-                end
+            else figure_text(value) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
                 || case when target_low <> target_high and direction <> 'within_range'
                     then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
         end as status_reason,

@@ -91,16 +91,7 @@ merged_combined as (
             when value is null then 'the two former districts'' figures cannot be combined: ' || caveats[1]
             when coalesce(target_low, target_high) is null then 'the two former districts'' targets cannot be combined: '
                 || 'one is open-ended the other way'
-            else figure_text(value) || ' against a target of '
-                || case
-                    when direction = 'within_range' and target_low <> target_high
-                        then figure_text(target_low) || ' to ' || figure_text(target_high)
-                    when direction = 'within_range' and target_low = target_high then 'exactly ' || figure_text(target_low)
-                    when direction = 'within_range' and target_low is not null then 'at least ' || figure_text(target_low)
-                    when direction = 'within_range' then 'at most ' || figure_text(target_high)
-                    when direction = 'higher_is_better' then 'at least ' || figure_text(bar)
-                    else 'at most ' || figure_text(bar)
-                end
+            else figure_text(value) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
                 || ' (' || method || ' of the two former districts)'
         end as status_reason,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
