@@ -164,7 +164,7 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
 
 # The models that put the former districts side by side, one block of <district>_* columns each.
 SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "marts/district_comparison",
-                "marts/merged_district_indicators"]
+                "marts/merged_district_indicators", "macros/combine_districts"]
 
 
 def test_the_districts_loaded_are_exactly_the_two_the_merge_is_written_for():

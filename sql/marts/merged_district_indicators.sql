@@ -30,7 +30,7 @@
 -- Two former districts, by design: the merge is written for exactly ha_quang and thong_nong, the two
 -- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
 -- A third district would be a third weight column in weights, a third term in every sum and
--- weighted mean of valued, and a third block of <district>_* inputs and caveats in final.
+-- weighted mean of macro combine_districts, and a third block of <district>_* inputs and caveats in final.
 -- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
 -- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
 -- fails while schemas/districts.csv lists any other district (README: "How the two former
@@ -114,34 +114,15 @@ valued as (
         weights.unit as weight_unit,
         weights.source as weight_source,
         weights.years as weight_years,
-        case methods.method
-            when 'single_source' then coalesce(methods.ha_quang_actual, methods.thong_nong_actual)
-            when 'sum' then methods.ha_quang_actual + methods.thong_nong_actual
-            else  -- a weighted mean; the join picked the weights of its kind (area or population)
-                (methods.ha_quang_actual * weights.ha_quang_weight + methods.thong_nong_actual * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as value,
-        case methods.method
-            when 'single_source' then coalesce(methods.ha_quang_target, methods.thong_nong_target)
-            when 'sum' then methods.ha_quang_target + methods.thong_nong_target
-            else
-                (methods.ha_quang_target * weights.ha_quang_weight + methods.thong_nong_target * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as target,
-        case methods.method
-            when 'single_source' then coalesce(methods.ha_quang_target_low, methods.thong_nong_target_low)
-            when 'sum' then methods.ha_quang_target_low + methods.thong_nong_target_low
-            else
-                (methods.ha_quang_target_low * weights.ha_quang_weight + methods.thong_nong_target_low * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as target_low,
-        case methods.method
-            when 'single_source' then coalesce(methods.ha_quang_target_high, methods.thong_nong_target_high)
-            when 'sum' then methods.ha_quang_target_high + methods.thong_nong_target_high
-            else
-                (methods.ha_quang_target_high * weights.ha_quang_weight + methods.thong_nong_target_high * weights.thong_nong_weight)
-                / (weights.ha_quang_weight + weights.thong_nong_weight)
-        end as target_high
+        -- the join picked the weights of the method's kind (area or population)
+        combine_districts(methods.method, methods.ha_quang_actual, methods.thong_nong_actual, weights.ha_quang_weight,
+                          weights.thong_nong_weight) as value,
+        combine_districts(methods.method, methods.ha_quang_target, methods.thong_nong_target, weights.ha_quang_weight,
+                          weights.thong_nong_weight) as target,
+        combine_districts(methods.method, methods.ha_quang_target_low, methods.thong_nong_target_low, weights.ha_quang_weight,
+                          weights.thong_nong_weight) as target_low,
+        combine_districts(methods.method, methods.ha_quang_target_high, methods.thong_nong_target_high, weights.ha_quang_weight,
+                          weights.thong_nong_weight) as target_high
     from methods
     left join weights
         on weights.weight = methods.weight_kind
