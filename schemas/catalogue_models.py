@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.core.checks import CELL_ROLES, CHECKS, SEVERITIES
+from flows.core.checks import CELL_ROLES, CHECKS, ERROR, WARNING
 from schemas.catalogues import table
 
 DIRECTIONS = ["higher_is_better", "lower_is_better", "within_range"]
@@ -59,10 +59,11 @@ class CheckRegistry(pa.DataFrameModel):
     """The registry of data-quality checks (flows/core/checks.py), as the warehouse's ref_dq_checks holds it."""
 
     name: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$")
-    severity: Series[str] = pa.Field(isin=list(SEVERITIES))
+    severity: Series[str] = pa.Field(isin=[ERROR, WARNING])  # info is only ever a resolved finding's
     cell: Series[str] = pa.Field(nullable=True, isin=list(CELL_ROLES))
     meaning: Series[str] = pa.Field(str_length={"min_value": 1})
     action: Series[str] = pa.Field(str_length={"min_value": 1})
+    resolvable: Series[bool]
 
 
 def check_registry() -> pd.DataFrame:

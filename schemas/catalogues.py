@@ -92,6 +92,13 @@ def plausibility_rules() -> tuple[PlausibilityRule, ...]:
     )
 
 
+def broken_rule(unit: str | None, label: str, value: float) -> PlausibilityRule | None:
+    """The first plausibility rule that value breaks for a row of this unit and label, if any."""
+    key = match_key(label)
+    return next((r for r in plausibility_rules()
+                 if r.unit == unit and r.label_contains in key and not r.min <= value <= r.max), None)
+
+
 @cache
 def districts() -> dict[str, dict[str, str]]:
     """Former districts keyed by the raw/ folder name that holds their workbooks."""

@@ -53,25 +53,26 @@ def test_measured_rows_have_the_right_figures(loaded_warehouse, district, label,
 
 
 @pytest.mark.parametrize(
-    ("district", "label", "flag"),
+    ("district", "label", "flag", "severity"),
     [
-        (HQ, "Tổng sản lượng lương thực có hạt", "ambiguous_number"),  # target "17.68"
-        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", "ambiguous_number"),  # "1.95" trainees
-        (TN, "Thu nhập bình quân đầu người", "ambiguous_number"),  # "21.00"
-        (TN, "Tổng sản lượng lương thực có hạt", "ambiguous_number"),  # "13.10"
-        (HQ, "Giảm tỷ suất sinh mỗi năm", "invalid_unit"),  # unit typed "0"
-        (HQ, "- Xây dựng nhà văn hoá mỗi năm", "attainment_mismatch"),  # 44 vs 10 a year, 88%
-        (HQ, "Giảm tỷ lệ trẻ em suy dinh dưỡng mỗi năm", "attainment_mismatch"),  # 3,92 vs 1,5-2, 56%
-        (HQ, "Kết nạp đảng viên mỗi năm", "compound_value"),  # "1.020/750"
-        (TN, "Tỷ lệ tăng dân số tự nhiên", "implausible_value"),  # 9,2 %/year, per mille typed as percent
+        (HQ, "Tổng sản lượng lương thực có hạt", "ambiguous_number", "info"),  # "17.68": only 17.680 fits 102%
+        (HQ, "Tập huấn, đào tạo nghề mỗi năm trên", "ambiguous_number", "info"),  # "1.95": only 1.950 fits 244%
+        (TN, "Thu nhập bình quân đầu người", "ambiguous_number", "info"),  # "21.00": 21.000 per head impossible
+        (TN, "Tổng sản lượng lương thực có hạt", "ambiguous_number", "info"),  # "13.10": only 13.100 fits 101%
+        (HQ, "Giảm tỷ suất sinh mỗi năm", "invalid_unit", "warning"),  # unit typed "0"
+        (HQ, "- Xây dựng nhà văn hoá mỗi năm", "attainment_mismatch", "info"),  # 44 vs 10 a year: 88% over 5 years
+        (HQ, "Giảm tỷ lệ trẻ em suy dinh dưỡng mỗi năm", "attainment_mismatch", "warning"),  # 3,92 vs 1,5-2, 56%
+        (HQ, "Kết nạp đảng viên mỗi năm", "compound_value", "info"),  # "1.020/750": 750 = 150 x 5, 136%
+        (TN, "Tỷ lệ tăng dân số tự nhiên", "implausible_value", "warning"),  # 9,2 %/year, per mille typed as percent
     ],
 )
-def test_doubtful_figures_are_flagged_with_a_dq_issue(loaded_warehouse, district, label, flag):
+def test_doubtful_figures_are_flagged_with_a_dq_issue(loaded_warehouse, district, label, flag, severity):
     row = result(loaded_warehouse, district, label)
     assert flag in row["dq_flags"]
     issues = sql(loaded_warehouse, "select severity, message, source_column from dq_issues where source_file = ? "
                  "and source_row = ? and check_name = ?", [row["source_file"], row["source_row"], flag])
-    assert len(issues) == 1 and issues[0][0] == "warning" and issues[0][1] and issues[0][2]
+    assert len(issues) == 1 and issues[0][0] == severity and issues[0][1] and issues[0][2]
+    assert ("Resolved by the loader:" in issues[0][1]) == (severity == "info")
 
 
 @pytest.mark.parametrize(

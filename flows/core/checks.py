@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 ERROR = "error"  # the file, sheet or row was not loaded, or a figure was left empty
 WARNING = "warning"  # loaded, but a person should check it
-SEVERITIES = (ERROR, WARNING)
+# A reading the loader resolved with evidence the finding names (the row's reported percentage,
+# the plausibility catalogue, the plan period): kept and shown, but it asks nobody to act, so it
+# is never counted as an open warning nor leaves a status undetermined. Only a check the
+# registry marks `resolvable` yields it, and only for a finding that carries its evidence.
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
 # The cell of its row a finding points at; "figure" is whichever of target, actual and
 # reported_pct the finding names. None: a finding about a whole row, sheet or file.
 CELL_ROLES = ("label", "unit", "target", "actual", "reported_pct", "figure")
@@ -29,6 +34,18 @@ class Check:
     cell: str | None  # one of CELL_ROLES, or None
     meaning: str  # what a finding of this check says, in one sentence
     action: str  # what the clerk should do about it
+    # Whether a finding that names the evidence resolving it is information (INFO) rather than
+    # this check's severity: a reading the loader settled, not a doubt left for a person.
+    resolvable: bool = False
+
+    def severity_of(self, resolved_by: str | None) -> str:
+        """The severity of a finding of this check: INFO when it carries resolving evidence."""
+        if not resolved_by:
+            return self.severity
+        if not self.resolvable:
+            raise UnknownCheck(f"{self.name!r} findings cannot be marked resolved: declare the check resolvable "
+                               "in flows/core/checks.py")
+        return INFO
 
     @property
     def default_message(self) -> str:
@@ -44,8 +61,8 @@ def _error(name: str, cell: str | None, meaning: str, action: str) -> Check:
     return Check(name, ERROR, cell, meaning, action)
 
 
-def _warning(name: str, cell: str | None, meaning: str, action: str) -> Check:
-    return Check(name, WARNING, cell, meaning, action)
+def _warning(name: str, cell: str | None, meaning: str, action: str, resolvable: bool = False) -> Check:
+    return Check(name, WARNING, cell, meaning, action, resolvable)
 
 
 _REGISTRY = (
@@ -125,12 +142,14 @@ _REGISTRY = (
            "error, words where a figure belongs); it is left empty and the rest of the row is loaded",
            "Retype the figure as a plain number, or a verdict such as Đạt where words are meant"),
     _warning("ambiguous_number", "figure", "a number whose dots and commas read two ways (e.g. '17.68'); the row's "
-             "other figures decide the reading, or it is left empty",
-             "Check the cell and retype it with dots grouping thousands and a comma for decimals"),
+             "other figures decide the reading, or it is left empty; info when the reported percentage or the "
+             "plausibility catalogue rules the other reading out",
+             "Check the cell and retype it with dots grouping thousands and a comma for decimals", resolvable=True),
     _warning("missing_value", "actual", "the result cell of a row with a target is empty",
              "Fill it in or mark the row as not reported"),
     _warning("compound_value", "figure", "a target or result holds two numbers (e.g. '1.020/750'); the first is "
-             "loaded", "Report one figure and put the comparison in the notes"),
+             "loaded; info when the second is the target over the plan period and the two match the reported "
+             "percentage", "Report one figure and put the comparison in the notes", resolvable=True),
     _warning("bound_as_result", "actual", "the result is a bound (e.g. '> 95'), not a figure; its number is loaded",
              "Report the figure itself"),
     _warning("range_as_result", "actual", "the result is a range, not a figure", "Report the figure itself"),
@@ -159,10 +178,11 @@ _REGISTRY = (
     _warning("invalid_unit", "unit", "the unit is not in the unit catalogue (schemas/units.csv); the row is loaded "
              "without a unit", "Write the unit, e.g. %, tấn, ha, triệu đồng"),
     _warning("attainment_mismatch", "reported_pct", "the reported percentage does not match the result against "
-             "the target", "Check which figures the percentage was computed from"),
+             "the target; info when the result as a plan-period total against a yearly target explains it",
+             "Check which figures the percentage was computed from", resolvable=True),
     _warning("implausible_value", "actual", "the result is outside what its measure allows, or more than five times "
-             "its target", "Check the unit and the period (a per-mille typed as percent, a total against a yearly "
-             "target)"),
+             "its target; info when it is only far beyond a yearly target and the plan-period total explains it", "Check the unit and the period (a per-mille typed as percent, a total against a yearly "
+             "target)", resolvable=True),
     # Mapping and the warehouse.
     _warning("unmapped_indicator", "label", "the label is not in the indicator crosswalk "
              "(schemas/indicator_crosswalk.csv); the row is loaded without an indicator",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from textwrap import shorten
 
-from flows.core.checks import ERROR, WARNING, check
+from flows.core.checks import ERROR, INFO, WARNING, check
 
-__all__ = ["ERROR", "WARNING", "FINDING_COLUMNS", "Finding", "exception_reason"]  # the severities, for callers
+__all__ = ["ERROR", "WARNING", "INFO", "FINDING_COLUMNS", "Finding", "exception_reason"]  # the severities, for callers
 
 # A finding as the warehouse stores it (landing_dq_findings), in this order.
 FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
@@ -24,7 +24,9 @@ MAX_STORED_TEXT = 1_000
 class Finding:
     """A finding of a registered check (flows/core/checks.py), which decides its severity.
 
-    No caller states a severity: one that differed from the registry's would be a bug.
+    No caller states a severity: one that differed from the registry's would be a bug. A caller
+    of a resolvable check may pass `resolved_by`, the evidence that settled the reading; the
+    registry then makes the finding INFO, and the evidence is written into its message.
     """
 
     check_name: str
@@ -33,10 +35,13 @@ class Finding:
     source_row: int | None = None  # 1-based, as the spreadsheet shows it
     source_column: str | None = None  # spreadsheet letter
     raw_value: str | None = None
+    resolved_by: InitVar[str | None] = None  # the evidence that resolved the reading, in words
     severity: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.severity = check(self.check_name).severity
+    def __post_init__(self, resolved_by: str | None) -> None:
+        self.severity = check(self.check_name).severity_of(resolved_by)
+        if self.severity == INFO:
+            self.message = f"{self.message}. Resolved by the loader: {resolved_by}; nothing to do"
         self.message = _capped(self.message)
         self.raw_value = _capped(self.raw_value)
 

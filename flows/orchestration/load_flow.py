@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.warehouse.build import WarehouseBuild
-from flows.core.findings import ERROR, WARNING
+from flows.core.findings import ERROR, INFO, WARNING
 from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
@@ -199,7 +199,7 @@ def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
     return LoadSummary(
         run["load_id"], run["status"], build.warehouse, run["files_seen"], run["files_loaded"],
         run["files_rejected"], dict(tally.rows_by_district), tally.rows_rejected,
-        {ERROR: tally.severities[ERROR], WARNING: tally.severities[WARNING]}, tally.errors,
+        {ERROR: tally.severities[ERROR], WARNING: tally.severities[WARNING], INFO: tally.severities[INFO]}, tally.errors,
         files_skipped=run["files_skipped"],
         files_new=[f for f in tally.files_loaded if f not in build.known_files],
         files_updated=[f for f in tally.files_loaded if f in build.known_files],
@@ -240,7 +240,8 @@ def summary_markdown(summary: LoadSummary) -> str:
         lines.append(f"- rows loaded from {district}: {rows}")
     lines.append(f"- rows rejected: {summary.rows_rejected}")
     lines.append(f"- data-quality findings of this load: {summary.findings_by_severity.get(ERROR, 0)} errors, "
-                 f"{summary.findings_by_severity.get(WARNING, 0)} warnings")
+                 f"{summary.findings_by_severity.get(WARNING, 0)} warnings, and "
+                 f"{summary.findings_by_severity.get(INFO, 0)} readings resolved with evidence (info: nothing to do)")
     lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
                  f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)")
     for error in summary.errors[:20]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -19,11 +20,15 @@ from flows.core.text import clean_text, column_letter
 from flows.parse.values import (
     EXCEL_ERRORS, Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
 )
-from schemas.catalogues import unit_code
+from flows.core.attainment import close_to
+from schemas.catalogues import broken_rule, unit_code, units
 
 _SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
 _DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
 _FIGURE_ROLES = ("target", "actual", "reported_pct")
+# How near the second number of "a/b" must be to the target over the plan to be that target
+# (a clerk multiplies exactly; this only absorbs a rounded target range bound).
+PLAN_TARGET_TOLERANCE = 0.005
 _ROLE_NAMES = {"target": "target (Mục tiêu)", "actual": "result (Thực hiện)",
                "reported_pct": "percentage (Tỷ lệ %)"}
 
@@ -109,8 +114,9 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     findings: list[Finding] = []
     errors = errors or {}
 
-    def flag(check_name: str, role: str, message: str) -> None:
-        findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role)))
+    def flag(check_name: str, role: str, message: str, resolved_by: str | None = None) -> None:
+        findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role),
+                                resolved_by))
 
     if row in ctx.facts.hidden_rows:
         flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
@@ -153,23 +159,28 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
     pct_token = pct.numbers[0] if pct.is_numeric else None
-    choice = resolve(target_tokens, target_kind, actual_token, pct_token)
+    choice = resolve(target_tokens, target_kind, actual_token, pct_token, _rules_out(unit, texts["label"]))
     for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
         for token in reading.numbers:
             if id(token) in choice.reinterpreted:
                 flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
+            elif id(token) in choice.settled:
+                flag("ambiguous_number", role, f"{token.text!r} can be read as {describe(token)} ({token.ambiguity}); "
+                     f"read as {format_number(choice.values[id(token)])}", resolved_by=choice.settled[id(token)])
             elif token.ambiguity and id(token) in choice.values:
                 flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
 
     target_low, target_high = target_bounds(target_tokens, target_kind, choice.values)
     actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
+    reported = choice.values.get(id(pct_token)) if pct_token is not None else None
     if actual_token is not None:
-        _flag_unusual_actual(actual, flag)
+        reference = target_high if target_high is not None else target_low
+        _flag_unusual_actual(actual, flag, _plan_total_pair(actual, actual_value, reference, reported,
+                                                            ctx.period.plan_years))
     elif kind == "measured" and actual.kind == "empty":
         flag("missing_value", "actual", "the result cell is empty; fill it in or mark the row as not reported")
     if target.kind == "ratio":
         flag("compound_value", "target", f"target {target.raw!r} holds two numbers; the first is used")
-    reported = choice.values.get(id(pct_token)) if pct_token is not None else None
 
     record = {
         "source_district": ctx.source_district,
@@ -269,9 +280,40 @@ def _target_tokens(target: Reading) -> tuple[NumberToken, ...]:
     return target.numbers[:1] if target.is_numeric else ()
 
 
-def _flag_unusual_actual(actual: Reading, flag) -> None:
+def _rules_out(unit: str | None, label: str):
+    """Why a reading of a target or result is impossible for this row (schemas/plausibility.csv)."""
+    def why(value: float) -> str | None:
+        rule = broken_rule(unit, label, value)
+        return None if rule is None else (f"outside {format_number(rule.min)} to {format_number(rule.max)} "
+                                          f"{units()[unit].name_vi}: {rule.hint}")
+    return why
+
+
+def _plan_total_pair(actual: Reading, value: float | None, reference: float | None, reported: float | None,
+                     plan_years: int) -> str | None:
+    """The evidence that a result written "a/b" is a plan-period total against its plan-period target.
+
+    "1.020/750" against 150 a year over 5 years, reported 136 %: 750 is 150 × 5 and 1.020 / 750 is
+    136 %, so the cell states its own basis and the reported percentage confirms it.
+    """
+    if actual.kind != "ratio" or None in (value, reference, reported, actual.numbers[1].value) or not plan_years:
+        return None
+    second, plan_target = actual.numbers[1].value, reference * plan_years
+    if not second or not math.isclose(second, plan_target, rel_tol=PLAN_TARGET_TOLERANCE) \
+            or not close_to(value / second * 100.0, reported):
+        return None
+    return (f"{format_number(second)} is the yearly target over the {plan_years}-year plan "
+            f"({format_number(reference)} × {plan_years}), and {format_number(value)} / {format_number(second)} = "
+            f"{format_number(round(value / second * 100.0, 1))}% as reported")
+
+
+def _flag_unusual_actual(actual: Reading, flag, plan_total: str | None = None) -> None:
     if actual.kind == "ratio":
         a, b = (describe(t) for t in actual.numbers)
+        if plan_total:
+            flag("compound_value", "actual", f"result {actual.raw!r} holds two numbers ({a} against {b}); "
+                 f"{a} is loaded as the result, a total over the plan period", resolved_by=plan_total)
+            return
         flag("compound_value", "actual",
              f"result {actual.raw!r} holds two numbers ({a} against {b}); {a} is loaded as the result. "
              "Report the result alone and put the comparison in the notes")

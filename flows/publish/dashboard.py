@@ -58,7 +58,9 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
                           "select * from t order by district, status, shortfall_pct desc nulls last, indicator_code")
         comparison = read("district_comparison")
         unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in read("indicators")}
-        issues = read("dq_issues", f"select * from t order by severity, source_file, source_row limit {ISSUES_LISTED}")
+        # the issues someone must act on; an info row (a reading resolved with evidence) is only counted
+        issues = read("dq_issues", "select * from t where severity <> 'info' "
+                      f"order by severity, source_file, source_row limit {ISSUES_LISTED}")
         by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
     out_file.parent.mkdir(parents=True, exist_ok=True)
     page = _page(manifest, attainment, comparison, unit_names, issues, by_check)
@@ -141,10 +143,10 @@ def _page(manifest, attainment, comparison, unit_names, issues, by_check) -> str
                   f"<td>{e(i['source_file'])}</td><td>{e(i['source_sheet'] or '')}</td>"
                   f"<td>{e((i['source_column'] or '') + str(i['source_row'] or ''))}</td>"
                   f"<td>{e(i['message'])}</td></tr>" for i in issues]
-    counts = {s: sum(c["n"] for c in by_check if c["severity"] == s) for s in ("error", "warning")}
+    counts = {s: sum(c["n"] for c in by_check if c["severity"] == s) for s in ("error", "warning", "info")}
     check_rows = "".join(f"<tr class='{e(c['severity'])}'><td>{e(c['severity'])}</td><td>{e(c['check_name'])}</td>"
                          f"<td>{c['n']}</td></tr>" for c in by_check)
-    unlisted = sum(counts.values()) - len(issues)
+    unlisted = counts["error"] + counts["warning"] - len(issues)
     more = (f"<p id='more-issues'>{len(issues)} vấn đề đầu tiên được liệt kê; còn {unlisted} vấn đề khác "
             f"<span class='en'>The first {len(issues)} issues are listed; {unlisted} more are in "
             "exports/dq_issues.csv and the view dq_issues</span></p>") if unlisted > 0 else ""
@@ -180,6 +182,8 @@ Bars show result / target, the tick is 100 %.</span></p>
 {''.join(f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td><td>{e(r['comparable_reason'] or '')}</td></tr>" for r in not_comparable)}
 </table>
 <h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counts['error']} errors, {counts['warning']} warnings</span></h2>
+<p id="resolved-readings">{counts['info']} cách đọc số đã được xác định có căn cứ (info, không cần xử lý)
+<span class="en">{counts['info']} readings the loader resolved with evidence (info: nothing to do; listed in the view dq_issues)</span></p>
 <table id="dq-checks"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>số / count</th></tr>{check_rows}</table>
 {more}
 <div class="wide"><table id="dq-issues"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>tệp / file</th><th>trang / sheet</th>

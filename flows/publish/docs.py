@@ -87,7 +87,12 @@ def write_docs(warehouse: Path, out_dir: Path) -> tuple[Path, Path]:
 
 CHECKS_INTRO = ("Every `check_name` a row of `dq_issues` may carry (the view `dq_checks`; the registry is "
                 "flows/core/checks.py). An error means the file, sheet or row was not loaded, or a figure was left "
-                "empty; a warning means it was loaded and a person should check it.")
+                "empty; a warning means it was loaded and a person should check it. A third severity, info, is "
+                "never a check's own: a finding of a resolvable check (dq_checks.resolvable; its meaning says when) "
+                "that names the evidence which settled the reading (the row's reported percentage, the "
+                "plausibility catalogue, the plan period) is info. It stays in dq_issues with that evidence in its "
+                "message, asks nobody to act, is not counted among open warnings and never makes a target "
+                "attainment undetermined.")
 
 
 def to_markdown(docs: list[ViewDoc], checks: list[CheckDoc]) -> str:

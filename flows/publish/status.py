@@ -70,7 +70,8 @@ def _report(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -
     if last_change is not None:
         lines.append(f"Published figures last changed {_age(now - last_change)} ago ({last_change:%Y-%m-%d %H:%M}).")
     lines.append(f"Open data-quality issues: {open_issues.get('error', 0)} errors, "
-                 f"{open_issues.get('warning', 0)} warnings (view dq_issues)")
+                 f"{open_issues.get('warning', 0)} warnings (view dq_issues); "
+                 f"{open_issues.get('info', 0)} readings resolved with evidence (info: nothing to do)")
     return "\n".join(lines)
 
 

@@ -80,8 +80,12 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     for i, name in doubts:
         row = _Row(rows[i], broken_rules=broken.get(i, []))
         doubt = check(name)
-        message = _DOUBT_MESSAGES[name](row) if name in _DOUBT_MESSAGES else doubt.default_message
-        findings.append(_finding(row, doubt, message))
+        resolved_by = _RESOLUTIONS[name](row) if name in _RESOLUTIONS else None
+        if resolved_by:
+            message = _RESOLVED_MESSAGES[name](row)
+        else:
+            message = _DOUBT_MESSAGES[name](row) if name in _DOUBT_MESSAGES else doubt.default_message
+        findings.append(_finding(row, doubt, message, resolved_by))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
 
@@ -124,7 +128,7 @@ def structure_check(name: str, column: str | None) -> Check:
     return own if own is not None and own.severity == ERROR else CHECKS["invalid_row"]
 
 
-def _finding(row: _Row, registered: Check, message: str) -> dict:
+def _finding(row: _Row, registered: Check, message: str, resolved_by: str | None = None) -> dict:
     """A finding on the cell of the row that the registry says the check points at."""
     letter_field, raw_field = _CELL_FIELDS.get(registered.cell or "", (None, None))
     return Finding(
@@ -132,6 +136,7 @@ def _finding(row: _Row, registered: Check, message: str) -> dict:
         int(row["source_row"]) if pd.notna(row.get("source_row")) else None,
         row.get(letter_field) if letter_field else None,
         _text(row.get(raw_field)) if raw_field else None,
+        resolved_by,
     ).as_record(row.get("source_district"), row.get("source_file"))
 
 
@@ -163,6 +168,30 @@ def _mismatch_message(row: pd.Series) -> str:
     return message + ". Check which figures the percentage was computed from"
 
 
+def _plan_total_evidence(row: _Row) -> str | None:
+    """Why the reported percentage is explained: the result is a plan-period total against a
+    yearly target (pct_basis 'plan_total', flows/core/attainment.py), or None when it is not."""
+    if row.get("pct_basis") != "plan_total":
+        return None
+    reference = row.target_high if pd.notna(row.target_high) else row.target_low
+    years = int(row.plan_years)
+    return (f"the result is a {years}-year total against a yearly target: {format_number(row.actual_value)} / "
+            f"({format_number(reference)} × {years}) = {_pct(row.actual_value / (reference * years) * 100.0)}, "
+            f"as reported ({_pct(row.reported_pct)}); the attainment compares the yearly average with the target")
+
+
+def _implausible_resolution(row: _Row) -> str | None:
+    """A result implausible only by its ratio to a yearly target, which the plan-period total explains.
+
+    A result outside what its measure allows (a broken plausibility rule) is never explained so.
+    """
+    if row.broken_rules or (explained := _plan_total_evidence(row)) is None:
+        return None
+    if row.reported_pct > IMPLAUSIBLE_ATTAINMENT_PCT:  # beyond five times the target even over the plan
+        return None
+    return explained
+
+
 def _implausible_message(row: _Row) -> str:
     reasons = [
         f"{format_number(row.actual_value)} is outside {format_number(rule.min)} to {format_number(rule.max)} "
@@ -181,4 +210,18 @@ _DOUBT_MESSAGES: dict[str, Callable[[pd.Series], str]] = {
                                  "the row is loaded without a unit. Write the unit, e.g. %, tấn, ha, triệu đồng"),
     "attainment_mismatch": _mismatch_message,
     "implausible_value": _implausible_message,
+}
+
+# The doubts a row's own figures may resolve (checks registered as resolvable): the evidence, or None.
+_RESOLUTIONS: dict[str, Callable[[_Row], str | None]] = {
+    "attainment_mismatch": _plan_total_evidence,
+    "implausible_value": _implausible_resolution,
+}
+# What a resolved doubt says; Finding adds the evidence and that nothing is to be done.
+_RESOLVED_MESSAGES: dict[str, Callable[[_Row], str]] = {
+    "attainment_mismatch": lambda row: (f"reported {_pct(row.reported_pct)} is not result "
+                                        f"{format_number(row.actual_value)} against the yearly target "
+                                        f"{row.target_raw!r} ({_pct(row.computed_pct)} computed)"),
+    "implausible_value": lambda row: (f"the result is {_pct(row.computed_pct)} of its yearly target, which is not "
+                                      "implausible for a total over the plan period"),
 }

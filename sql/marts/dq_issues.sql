@@ -1,4 +1,4 @@
--- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look.
+-- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look; info rows record a reading the loader resolved with the evidence their message names (no action, not counted as open issues).
 -- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is
 -- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
 -- not_null: load_id, source_file, check_name, severity, message
@@ -10,7 +10,7 @@
 -- column source_row: row number in the sheet, 1-based (NULL for findings about a sheet or file)
 -- column source_column: column letter of the cell the finding points at
 -- column check_name: the check, e.g. ambiguous_number, attainment_mismatch, invalid_unit; what each means and what to do: the view dq_checks
--- column severity: 'error' (the row or file was not loaded) or 'warning' (loaded; check it)
+-- column severity: 'error' (the row or file was not loaded), 'warning' (loaded; check it) or 'info' (loaded; the loader resolved the reading with the evidence the message names; nothing to do)
 -- column message: what is wrong and what to do, in words for the clerk
 -- column raw_value: the cell text the finding is about
 with findings as (

@@ -10,7 +10,8 @@ final as (
         severity,
         cell as points_at,
         meaning,
-        action
+        action,
+        resolvable::boolean as resolvable
     from source
 )
 
