@@ -1,6 +1,6 @@
 -- materialized: table
 -- grain: one row per current indicator row: a version not superseded, from a file not
--- withdrawn, with its file's status and the check names of the findings on that row
+-- withdrawn, with its file's status (and, from int_row_versions, the check names of the findings on that row)
 -- unique: source_file, source_sheet, source_row
 -- not_null: load_id, source_district, file_status, dq_flags
 -- references: load_id, source_file -> stg_load_files.load_id, source_file
@@ -12,36 +12,14 @@ file_status as (
     select * from int_file_status
 ),
 
-findings as (
-    select * from stg_dq_findings
-),
-
-row_flags as (
-    select
-        load_id,
-        source_file,
-        source_sheet,
-        source_row,
-        list_sort(list_distinct(list(check_name))) as dq_flags
-    from findings
-    where source_row is not null
-    group by all
-),
-
 final as (
     select
         versions.*,
-        case when file_status.last_action = 'missing' then 'missing_from_raw' else 'present' end as file_status,
-        coalesce(row_flags.dq_flags, []::varchar[]) as dq_flags
+        case when file_status.last_action = 'missing' then 'missing_from_raw' else 'present' end as file_status
     from versions
     inner join file_status
         on file_status.source_file = versions.source_file
         and file_status.last_action <> 'withdrawn'
-    left join row_flags
-        on versions.load_id = row_flags.load_id
-        and versions.source_file = row_flags.source_file
-        and versions.source_sheet = row_flags.source_sheet
-        and versions.source_row = row_flags.source_row
 )
 
 select * from final

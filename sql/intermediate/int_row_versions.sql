@@ -4,10 +4,40 @@
 -- replaces the file's facts; a rejected one replaces nothing), by a withdrawal of
 -- the file, or by a newer version of the same fact (same district, reporting unit, period and
 -- indicator) from any file. Within one load, the most recently modified file wins.
+-- A figure is identified across versions by its fact (district, reporting unit, period and
+-- indicator code, or label key for an unmapped row) and fact_occurrence, its place among the
+-- rows of that fact in the file (1 unless a file repeats it): not by its row number, which a
+-- row inserted above shifts. dq_flags are the check names of the findings on each version.
 -- unique: load_id, source_file, source_sheet, source_row
+-- unique: load_id, source_file, source_district, reporting_unit, period_end, fact_key, fact_occurrence
+-- not_null: fact_occurrence, dq_flags
 -- references: superseded_by_load_id -> stg_load_runs.load_id
 with rows as (
-    select *, coalesce(indicator_code, label_key) as fact_key from stg_indicator_rows
+    select
+        *,
+        coalesce(indicator_code, label_key) as fact_key,
+        row_number() over (
+            partition by load_id, source_file, source_district, reporting_unit, period_end,
+                coalesce(indicator_code, label_key)
+            order by source_sheet, source_row
+        ) as fact_occurrence
+    from stg_indicator_rows
+),
+
+findings as (
+    select * from stg_dq_findings
+),
+
+row_flags as (
+    select
+        load_id,
+        source_file,
+        source_sheet,
+        source_row,
+        list_sort(list_distinct(list(check_name))) as dq_flags
+    from findings
+    where source_row is not null
+    group by all
 ),
 
 events as (
@@ -72,9 +102,11 @@ versions as (
 final as (
     select
         versions.*,
+        coalesce(row_flags.dq_flags, []::varchar[]) as dq_flags,
         brought.finished_at as valid_from,
         superseding.finished_at as valid_to
     from versions
+    left join row_flags using (load_id, source_file, source_sheet, source_row)
     left join runs as brought on brought.load_id = versions.load_id
     left join runs as superseding on superseding.load_id = versions.superseded_by_load_id
 )

@@ -21,6 +21,7 @@
 -- column actual_value: the result as a number
 -- column reported_pct: percentage of target reported
 -- column period_end: date the figures refer to
+-- column dq_flags: check names of the data-quality findings on this version (view dq_issues shows the open ones; indicator_changes compares them between versions)
 -- column load_id: load that brought this version (view load_runs)
 -- column superseded_by_load_id: load that replaced it (a resubmission, a newer file for the same figure, or a withdrawal); NULL while current
 -- column valid_from: when this version was published
@@ -53,6 +54,7 @@ final as (
         versions.actual_value,
         versions.reported_pct,
         versions.period_end,
+        versions.dq_flags,
         versions.load_id,
         versions.superseded_by_load_id,
         versions.valid_from,
