@@ -316,7 +316,7 @@ def test_hostile_file_names_forge_no_line_in_the_summary_the_status_or_the_withd
     assert main(["withdraw", name, "--warehouse", str(warehouse)]) == 0
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0  # a healthy warehouse after three loads
-    assert "withdrawn thong_nong/a\\nLoad 99: succeeded.xlsx" in capsys.readouterr().out
+    assert "  withdrawn (1):\n    thong_nong/a\\nLoad 99: succeeded.xlsx\n" in capsys.readouterr().out
 
 
 # --- 3. a damaged warehouse, a closed pipe ------------------------------------------------------

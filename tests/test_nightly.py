@@ -121,7 +121,7 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
-    assert "(withdraw)" in report and f"withdrawn {TN_FILE}" in report
+    assert "(withdraw)" in report and f"  withdrawn (1):\n    {TN_FILE}\n" in report
 
 
 def _runs(warehouse: Path) -> list[dict]:
