@@ -1,14 +1,16 @@
 """`haquang`: load the warehouse, query it read-only, and look after the nightly load.
 
-    haquang load [--raw DIR] [--warehouse FILE] [--full] [--wait SECONDS] [--workers N] [--task-runner KIND]
-                 [--dask-address ADDRESS] [--batch-size N]
+    haquang load [--raw DIR] [--warehouse FILE] [--outputs DIR] [--full] [--wait SECONDS] [--workers N]
+                 [--task-runner KIND] [--dask-address ADDRESS] [--batch-size N]
     haquang sql [--warehouse FILE] [--csv] "QUERY"
-    haquang status [--warehouse FILE]
-    haquang withdraw FILE [--warehouse FILE] [--wait SECONDS]
-    haquang serve [--raw DIR] [--warehouse FILE] [--port PORT] [--api-url URL]
+    haquang status [--warehouse FILE] [--all | --json]
+    haquang withdraw FILE [--warehouse FILE] [--outputs DIR] [--wait SECONDS]
+    haquang serve [--raw DIR] [--warehouse FILE] [--outputs DIR] [--port PORT] [--api-url URL]
     haquang docs [--warehouse FILE] [--out DIR]
-    haquang dashboard [--warehouse FILE]
-    haquang recover [--warehouse FILE] [--wait SECONDS]
+    haquang dashboard [--warehouse FILE] [--outputs DIR]
+    haquang recover [--warehouse FILE] [--outputs DIR] [--wait SECONDS]
+
+--outputs DIR: where exports/, dashboard/ and docs/ go (default: the warehouse's folder).
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed, 2 bad usage.
 """
@@ -23,6 +25,7 @@ import sys
 from pathlib import Path
 
 from flows.cli_format import format_table, neutralise_formula, show_name, stdout_closed_quietly
+from flows.warehouse.commands import haquang_command
 from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
                                           DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
 
@@ -45,17 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "load":
         return _load(args)
     if args.command == "status":
-        return _status(args.warehouse)
+        return _status(args.warehouse, args.all, args.json)
     if args.command == "withdraw":
-        return _withdraw(args.warehouse, args.file, args.wait)
+        return _withdraw(args.warehouse, args.file, args.wait, args.outputs)
     if args.command == "serve":
         return _serve(args)
     if args.command == "docs":
         return _docs(args.warehouse, args.out)
     if args.command == "dashboard":
-        return _dashboard(args.warehouse)
+        return _dashboard(args.warehouse, args.outputs)
     if args.command == "recover":
-        return _recover(args.warehouse, args.wait)
+        return _recover(args.warehouse, args.wait, args.outputs)
     return _sql(args.warehouse, args.query, args.csv)
 
 
@@ -65,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load raw/ workbooks into the warehouse (Prefect flow)")
     load.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks (raw/)")
     load.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
+    _outputs_option(load)
     load.add_argument("--full", action="store_true", help="read every file again, changed or not")
     load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
@@ -82,14 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="the SQL query, in quotes")
     status = commands.add_parser("status", help="what the last load did and how old the published data is")
     status.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to read")
+    shape = status.add_mutually_exclusive_group()
+    shape.add_argument("--all", action="store_true", help="list every file and error (default: the first ten of each)")
+    shape.add_argument("--json", action="store_true",
+                       help="the same facts as JSON for monitoring, every list whole (shape: flows/publish/status.py)")
     withdraw = commands.add_parser("withdraw", help="take a workbook's figures out of the current warehouse")
     withdraw.add_argument("file", help="the workbook as source_file shows it, e.g. ha_quang/chi_tieu.xlsx")
     withdraw.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to change")
+    _outputs_option(withdraw)
     withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                           help="how long to wait for a running load (default %(default)s)")
     serve = commands.add_parser("serve", help="start a local Prefect server and serve the nightly deployment")
     serve.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks")
     serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
+    _outputs_option(serve)
     serve.add_argument("--port", type=int, default=DEFAULT_SERVE_PORT,
                        help="port of the local Prefect server (127.0.0.1)")
     serve.add_argument("--api-url", help="use this existing Prefect server instead of starting one")
@@ -98,12 +108,19 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", type=Path, default=None, help="folder for the pages (default: warehouse/docs)")
     dashboard = commands.add_parser("dashboard", help="write the exports and the dashboard page")
     dashboard.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="published DuckDB file")
+    _outputs_option(dashboard)
     recover = commands.add_parser("recover", help="put back the previous complete warehouse after the published "
                                   "file was damaged (or set it aside, so that the next load rebuilds it)")
     recover.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="the damaged DuckDB file")
+    _outputs_option(recover)
     recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                          help="how long to wait for a running load (default %(default)s)")
     return parser
+
+
+def _outputs_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--outputs", type=Path, default=None, metavar="DIR",
+                         help="folder for exports/, dashboard/ and docs/ (default: the warehouse's folder)")
 
 
 def _quiet_prefect() -> None:
@@ -123,8 +140,8 @@ def _unreadable(command: str, warehouse: Path) -> int | None:
     from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
 
     if not warehouse.exists():
-        print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run `haquang load` first",
-              file=sys.stderr)
+        print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run "
+              f"`{haquang_command('load', warehouse=warehouse)}` first", file=sys.stderr)
         return 2
     # A truncated warehouse still opens and answers every query that misses its lost blocks; the
     # load's own check of the file says whether it is whole.
@@ -160,6 +177,7 @@ def _load(args: argparse.Namespace) -> int:
         # server's start-up, 10-20 s here, overlaps them.
         api = prefect_api_for_load()
         from flows.orchestration.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.progress import terminal_progress
         from flows.orchestration.publishing import ExportsNotWritten
         from flows.warehouse.lock import WarehouseBusy
         from flows.warehouse.models import DamagedWarehouse
@@ -170,9 +188,10 @@ def _load(args: argparse.Namespace) -> int:
         return 1
     flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
     try:
-        with api_for_worker_processes(args.task_runner, args.dask_address):
+        # Progress on stderr when it is a terminal; stdout keeps only the summary.
+        with api_for_worker_processes(args.task_runner, args.dask_address), terminal_progress(sys.stderr):
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
-                           lock_wait_seconds=args.wait, batch_size=args.batch_size)
+                           lock_wait_seconds=args.wait, batch_size=args.batch_size, outputs_dir=args.outputs)
     except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
@@ -188,14 +207,14 @@ def _load(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _status(warehouse: Path) -> int:
-    from flows.publish.status import status_report
+def _status(warehouse: Path, show_all: bool, as_json: bool) -> int:
+    from flows.publish.status import status_json, status_report
     from flows.warehouse.models import WarehouseUnreadable
 
     if (refused := _unreadable("status", warehouse)) is not None:
         return refused
     try:
-        report = status_report(warehouse)
+        report = status_json(warehouse) if as_json else status_report(warehouse, show_all=show_all)
     except WarehouseUnreadable as exc:
         print(f"haquang status: {exc}", file=sys.stderr)
         return 1
@@ -204,7 +223,7 @@ def _status(warehouse: Path) -> int:
     return 0
 
 
-def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
+def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | None) -> int:
     from flows.orchestration.publishing import ExportsNotWritten
     from flows.orchestration.withdraw import UnknownFile, withdraw_file
     from flows.warehouse.lock import WarehouseBusy
@@ -215,7 +234,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float) -> int:
         return refused
     exports_error = None
     try:
-        load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait)
+        load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
@@ -244,7 +263,7 @@ def _docs(warehouse: Path, out: Path | None) -> int:
     return 0
 
 
-def _dashboard(warehouse: Path) -> int:
+def _dashboard(warehouse: Path, outputs: Path | None) -> int:
     from flows.publish.outputs import write_outputs
     from flows.warehouse.lock import WarehouseBusy, writer_lock
 
@@ -254,7 +273,7 @@ def _dashboard(warehouse: Path) -> int:
         # As a load does: a load publishing meanwhile would otherwise find its exports overwritten
         # by those of the version it replaced.
         with writer_lock(warehouse, DEFAULT_LOCK_WAIT_SECONDS):
-            page = write_outputs(warehouse)
+            page = write_outputs(warehouse, outputs=outputs)
     except WarehouseBusy as exc:
         print(f"haquang dashboard: {exc}", file=sys.stderr)
         return 1
@@ -262,12 +281,12 @@ def _dashboard(warehouse: Path) -> int:
     return 0
 
 
-def _recover(warehouse: Path, wait: float) -> int:
+def _recover(warehouse: Path, wait: float, outputs: Path | None) -> int:
     from flows.warehouse.lock import WarehouseBusy
     from flows.orchestration.recover import recover_warehouse
 
     try:
-        recovery = recover_warehouse(warehouse, wait)
+        recovery = recover_warehouse(warehouse, wait, outputs)
     except WarehouseBusy as exc:
         print(f"haquang recover: {exc}", file=sys.stderr)
         return 1
@@ -280,7 +299,7 @@ def _serve(args: argparse.Namespace) -> int:
     from flows.orchestration.serve import ServerDidNotStart, serve_nightly
 
     try:
-        return serve_nightly(args.raw, args.warehouse, args.port, args.api_url)
+        return serve_nightly(args.raw, args.warehouse, args.port, args.api_url, args.outputs)
     except ServerDidNotStart as exc:
         print(f"haquang serve: {exc}; is port {args.port} free (--port) and the machine not overloaded?",
               file=sys.stderr)

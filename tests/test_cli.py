@@ -57,7 +57,9 @@ def test_every_reader_without_a_warehouse_says_to_load_first(command, tmp_path, 
     assert main([command, "--warehouse", str(missing), *READERS[command]]) == 2
     printed = capsys.readouterr()
     assert printed.out == ""
-    assert printed.err == f"haquang {command}: no warehouse at {missing}; run `haquang load` first\n"
+    # The hint names the warehouse it was asked about: pasted as printed, it creates that one.
+    assert printed.err == \
+        f"haquang {command}: no warehouse at {missing}; run `haquang load --warehouse {missing}` first\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing created, not even a lock file
 
 

@@ -306,6 +306,7 @@ def test_hostile_file_names_forge_no_line_in_the_summary_the_status_or_the_withd
     assert sorted(hints) == sorted(f"thong_nong/{name}" for name in WORKBOOK_NAMES)
     for source_file, message in hints.items():
         command = re.search(r"`(haquang withdraw .*)`$", message).group(1)  # to the last backtick
+        assert command.endswith(f" --warehouse {warehouse.resolve()}")  # not the default warehouse: named
         # The hint pasted into bash hands `haquang withdraw` exactly the file's name, and runs nothing else.
         given = subprocess.run(["bash", "-c", 'haquang() { printf %s "$2"; }\n' + command], cwd=tmp_path,
                                capture_output=True, timeout=30)
@@ -315,7 +316,7 @@ def test_hostile_file_names_forge_no_line_in_the_summary_the_status_or_the_withd
     assert main(["withdraw", name, "--warehouse", str(warehouse)]) == 0
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0  # a healthy warehouse after three loads
-    assert "withdrawn thong_nong/a\\nLoad 99: succeeded.xlsx" in capsys.readouterr().out
+    assert "  withdrawn (1):\n    thong_nong/a\\nLoad 99: succeeded.xlsx\n" in capsys.readouterr().out
 
 
 # --- 3. a damaged warehouse, a closed pipe ------------------------------------------------------

@@ -187,3 +187,35 @@ def test_flow_publishes_summary_and_data_quality_artifacts(prefect_harness, raw_
     by_key = {a.key: a for a in artifacts}
     assert "rows loaded from ha_quang: 44" in by_key["load-summary"].data
     assert by_key["data-quality"].type == "table" and "ambiguous_number" in str(by_key["data-quality"].data)
+
+
+def test_a_served_run_keeps_a_progress_artifact_and_a_hand_run_none(prefect_harness, raw_copy, tmp_path,
+                                                                     monkeypatch):
+    """Served runs have nobody at a terminal: the Prefect UI shows how far the load is."""
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from bench.synth import write_corpus
+    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.progress import ARTIFACT_KEY
+
+    write_corpus(5, raw_copy, RAW, seed=11)  # commune workbooks beside the two district tables
+    to_read = sum(1 for p in raw_copy.rglob("*.xlsx"))
+
+    def progress_artifacts(state) -> list:
+        with get_client(sync_client=True) as client:
+            return [a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))) if a.key == ARTIFACT_KEY]
+
+    by_hand = load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "hand.duckdb", return_state=True)
+    assert by_hand.is_completed() and progress_artifacts(by_hand) == []
+
+    # Prefect's documented way to make a run look started from a deployment, as `haquang serve` starts it.
+    monkeypatch.setenv("PREFECT__RUNTIME__DEPLOYMENT__ID", str(uuid.uuid4()))
+    served = load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "served.duckdb", batch_size=2, return_state=True)
+    assert served.is_completed()
+    [artifact] = progress_artifacts(served)
+    assert artifact.type == "progress" and float(artifact.data) == 100.0
+    assert artifact.description == f"Workbooks read: {to_read} of {to_read}"

@@ -121,7 +121,7 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
-    assert "(withdraw)" in report and f"withdrawn {TN_FILE}" in report
+    assert "(withdraw)" in report and f"  withdrawn (1):\n    {TN_FILE}\n" in report
 
 
 def _runs(warehouse: Path) -> list[dict]:
@@ -172,7 +172,7 @@ def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
     assert out.startswith(f"Withdrew {TN_FILE} in load 2: ")
     assert error == ("haquang withdraw: load 2 was published; writing the exports failed (OSError: [Errno 28] "
                      "No space left on device); they will be rewritten by the next run, or now with "
-                     "`haquang dashboard`\n")
+                     f"`haquang dashboard --warehouse {warehouse.resolve()}`\n")
     assert [run["mode"] for run in _runs(warehouse)] == ["incremental", "withdraw"]
     assert sql(warehouse, "select count(*) from indicator_results where source_file = ?", [TN_FILE]) == [(0,)]
     monkeypatch.undo()
@@ -293,6 +293,13 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             assert deployment.global_concurrency_limit.limit == 1
             run = run_deployment("load-warehouse/nightly", timeout=180)
             assert run.state.is_completed(), run.state
+            # Nobody watches a served run's terminal: the UI shows a progress artifact instead.
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+            with get_client(sync_client=True) as client:
+                artifacts = client.read_artifacts(
+                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+            assert [(a.type, float(a.data)) for a in artifacts if a.key == "load-progress"] == [("progress", 100.0)]
         assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
     finally:
         os.killpg(serve.pid, signal.SIGTERM)

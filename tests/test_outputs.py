@@ -142,3 +142,44 @@ def test_the_dashboard_lists_the_first_issues_and_counts_them_all(loaded_warehou
     assert f"{total - 5} more are in exports/dq_issues.csv" in page
     ambiguous = sql(loaded_warehouse, "select count(*) from dq_issues where check_name = 'ambiguous_number'")[0][0]
     assert f"<td>ambiguous_number</td><td>{ambiguous}</td>" in page
+
+
+def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect_harness, raw_copy, tmp_path, capsys):
+    """`--outputs DIR` for every command that writes them: load, withdraw and dashboard."""
+    from bench.synth import write_corpus
+    from flows.cli import main
+    from tests.conftest import RAW
+
+    write_corpus(3, raw_copy, RAW, seed=3)  # commune workbooks beside the two district tables
+    warehouse, outputs = tmp_path / "big" / "big.duckdb", tmp_path / "for analysts"
+    warehouse.parent.mkdir()
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
+    summary = capsys.readouterr().out
+    assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary
+
+    def beside_the_warehouse() -> set[str]:
+        return {p.name for p in warehouse.parent.iterdir() if p.is_dir() or not p.name.startswith(warehouse.name)}
+
+    def manifest_load() -> int:
+        return json.loads((exports_dir(warehouse, outputs) / "manifest.json").read_text(encoding="utf-8"))["load_id"]
+
+    assert beside_the_warehouse() == set()
+    assert manifest_load() == 1
+    exported = {p.name for p in exports_dir(warehouse, outputs).iterdir()}
+    assert {view + ".parquet" for view in analyst_views()} <= exported
+    assert dashboard_file(warehouse, outputs).is_file()
+    assert (docs_dir(warehouse, outputs) / "data_dictionary.md").is_file()
+    assert dashboard_file(warehouse, outputs) == outputs / "dashboard" / "index.html"
+
+    synthetic = sql(warehouse, "select source_file from file_events where source_file like '%bao_cao.xlsx' "
+                               "limit 1")[0][0]
+    assert main(["withdraw", synthetic, "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
+    assert manifest_load() == 2 and beside_the_warehouse() == set()
+    shutil.rmtree(outputs / "dashboard")
+    assert main(["dashboard", "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
+    assert f"file://{dashboard_file(warehouse, outputs).resolve()}" in capsys.readouterr().out
+    assert dashboard_file(warehouse, outputs).is_file() and beside_the_warehouse() == set()
+
+    # Without --outputs they stay beside the warehouse, as before.
+    assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
+    assert beside_the_warehouse() == {"exports", "dashboard", "docs"}

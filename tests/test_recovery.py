@@ -284,7 +284,7 @@ def test_exports_that_fail_after_publishing_say_so_and_the_next_run_rewrites_the
     out, error = capsys.readouterr()
     assert error.strip() == ("haquang load: load 2 was published; writing the exports failed (OSError: [Errno 28] "
                              "No space left on device); they will be rewritten by the next run, or now with "
-                             "`haquang dashboard`")
+                             f"`haquang dashboard --warehouse {warehouse.resolve()}`")
     assert "# Load 2" in out  # what was published
     assert sql(warehouse, GRAIN_FIGURE) == [(18020.0,)]
     manifest = json.loads((exports_dir(warehouse) / "manifest.json").read_text(encoding="utf-8"))

@@ -6,8 +6,10 @@ flows/warehouse/state.py), and a longer lock wait must not make every workbook b
 
 from pathlib import Path
 
+# Defined beside the commands we suggest, which name a warehouse only when it is not this one.
+from flows.warehouse.commands import DEFAULT_WAREHOUSE  # noqa: F401
+
 DEFAULT_RAW_DIR = Path("raw")
-DEFAULT_WAREHOUSE = Path("warehouse/haquang.duckdb")
 DEFAULT_LOCK_WAIT_SECONDS = 600.0  # how long a load, withdraw or recover waits for another writer
 # Workbooks per extraction task. Larger batches spread pandera's fixed cost per validation
 # (1,000 synthetic workbooks: 3.5 ms each in batches of 100, 3.3 ms in batches of 250).

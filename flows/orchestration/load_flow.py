@@ -16,9 +16,10 @@ from flows.warehouse.build import WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
 from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
+from flows.orchestration.progress import load_progress
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.warehouse.lock import writer_lock
-from flows.publish.outputs import write_outputs
+from flows.publish.outputs import outputs_root, write_outputs
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
@@ -48,6 +49,7 @@ class LoadSummary:
     conflicts: list[str] = field(default_factory=list)
     open_issues: dict[str, int] = field(default_factory=dict)  # dq_issues after this load, by severity
     checks: dict[tuple[str, str], int] = field(default_factory=dict)  # findings of this load by check
+    outputs: Path | None = None  # where exports/, dashboard/ and docs/ went; None: beside the warehouse
 
     @property
     def exit_code(self) -> int:
@@ -106,9 +108,9 @@ def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
-def publish_exports(warehouse: Path, nothing_new: bool) -> Path:
+def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = None) -> Path:
     """Exports, dashboard page and data dictionary of the warehouse just published."""
-    return write_outputs(warehouse, nothing_new)
+    return write_outputs(warehouse, nothing_new, outputs)
 
 
 @task(cache_policy=NO_CACHE)
@@ -127,8 +129,12 @@ def load_warehouse(
     full_reload: bool = False,
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    outputs_dir: Path | None = None,
 ) -> LoadSummary:
-    """Load what changed under raw_dir into the DuckDB warehouse and publish it."""
+    """Load what changed under raw_dir into the DuckDB warehouse and publish it.
+
+    Exports, dashboard and data dictionary go to outputs_dir, by default beside the warehouse.
+    """
     started_at = dt.datetime.now(dt.timezone.utc)
     mode = "full" if full_reload else "incremental"
     with writer_lock(warehouse, lock_wait_seconds):
@@ -137,16 +143,19 @@ def load_warehouse(
         with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
             if plan.unreadable:
                 load_rows(build, unreadable_batch(plan.unreadable))
-            for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
-                load_rows(build, parsed)
+            with load_progress(len(plan.to_parse)) as progress:
+                for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
+                    load_rows(build, parsed)
+                    progress.advance(len(parsed.events))  # one event per workbook read
             build.add_conflicts()
             run = build.finish(started_at, mode, plan, raw_dir)
             summary = _summary(build, plan, run)
+            summary.outputs = outputs_dir
             build_views(build, data_changed=not summary.nothing_new)
             summary.open_issues = build.open_issues()
         try:
-            with outputs_of_published(summary.load_id, summary):
-                publish_exports(warehouse, summary.nothing_new)
+            with outputs_of_published(summary.load_id, summary, warehouse, outputs_dir):
+                publish_exports(warehouse, summary.nothing_new, outputs_dir)
         except ExportsNotWritten:
             publish_artifacts(summary)
             raise
@@ -222,6 +231,7 @@ def summary_markdown(summary: LoadSummary) -> str:
     each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
     """
     from flows.core.names import show_name
+    from flows.warehouse.commands import PROGRAM, haquang_command
 
     lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
     lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
@@ -249,8 +259,10 @@ def summary_markdown(summary: LoadSummary) -> str:
         where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
                                                     error.get("source_row") and f"cell {cell}") if x)
         lines.append(f"  - ERROR {error['check_name']} in {where}: {show_name(str(error['message']))}")
+    # The example names this warehouse unless it is the default: pasted as printed, it queries it.
+    # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
+    example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)
     lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
-              f"Exports, dashboard and data dictionary: {summary.warehouse.resolve().parent}/"
-              "{exports,dashboard/index.html,docs}", "", "Query it, for example:",
-              f'    .venv/bin/haquang sql "{EXAMPLE_QUERY}"']
+              f"Exports, dashboard and data dictionary: {outputs_root(summary.warehouse, summary.outputs).resolve()}/"
+              "{exports,dashboard/index.html,docs}", "", "Query it, for example:", f"    {example}"]
     return "\n".join(lines)

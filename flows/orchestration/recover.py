@@ -17,6 +17,7 @@ from pathlib import Path
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.publish.outputs import write_outputs
 from flows.warehouse import models as wh
+from flows.warehouse.commands import haquang_command
 from flows.warehouse.lock import writer_lock
 
 
@@ -31,8 +32,11 @@ class Recovery:
         return 1 if self.exports_error else 0
 
 
-def recover_warehouse(warehouse: Path, lock_wait_seconds: float) -> Recovery:
-    """Restore the previous complete version of a damaged warehouse, or set the damaged file aside."""
+def recover_warehouse(warehouse: Path, lock_wait_seconds: float, outputs: Path | None = None) -> Recovery:
+    """Restore the previous complete version of a damaged warehouse, or set the damaged file aside.
+
+    The restored version's exports go to `outputs` (default: beside the warehouse), as a load's do.
+    """
     with writer_lock(warehouse, lock_wait_seconds):  # no load may copy the file while it is swapped
         if warehouse.exists():
             damage = wh.sound_or_why_not(warehouse)  # a stale write-ahead log alone is set aside, not "damage"
@@ -44,11 +48,11 @@ def recover_warehouse(warehouse: Path, lock_wait_seconds: float) -> Recovery:
         previous = wh.previous_version_path(warehouse)
         previous_damage = wh.damage(previous) if previous.exists() else "there is none"
         if previous_damage is None:
-            return _restore(warehouse, previous, damage)
+            return _restore(warehouse, previous, damage, outputs)
         return _set_aside(warehouse, previous, damage, previous_damage)
 
 
-def _restore(warehouse: Path, previous: Path, damage: str) -> Recovery:
+def _restore(warehouse: Path, previous: Path, damage: str, outputs: Path | None) -> Recovery:
     """Swap the previous version in, in one rename: readers see the damaged file, then the restored one."""
     linking = previous.with_name(previous.name + ".tmp")
     linking.unlink(missing_ok=True)
@@ -63,9 +67,9 @@ def _restore(warehouse: Path, previous: Path, damage: str) -> Recovery:
              f"Restored the previous complete version ({previous.name}): {load}."]
     if aside is not None:
         lines.append(f"The damaged file is kept as {aside} for inspection; delete it when done.")
-    lines.append("Loads after that one are not in the restored warehouse: the next `haquang load` reads again "
-                 "every workbook that changed in raw/ since then.")
-    exports_error = _rewrite_outputs(warehouse, load_id, lines)
+    lines.append(f"Loads after that one are not in the restored warehouse: the next `{_load_command(warehouse)}` "
+                 "reads again every workbook that changed in raw/ since then.")
+    exports_error = _rewrite_outputs(warehouse, load_id, lines, outputs)
     return Recovery("restored", "\n".join(lines), exports_error)
 
 
@@ -73,7 +77,7 @@ def _set_aside(warehouse: Path, previous: Path, damage: str, previous_damage: st
     """No readable earlier version: move the damaged files out of the way for a rebuild from raw/."""
     if not warehouse.exists():
         return Recovery("nothing", f"There is no warehouse at {warehouse} and no previous version to restore "
-                        f"({previous.name}: {previous_damage}); `haquang load` builds one from raw/.")
+                        f"({previous.name}: {previous_damage}); `{_load_command(warehouse)}` builds one from raw/.")
     lines = [f"{warehouse} could not be read ({damage}), and there is no previous complete version to restore "
              f"({previous.name}: {previous_damage})."]
     aside = _aside_name(warehouse)
@@ -85,8 +89,8 @@ def _set_aside(warehouse: Path, previous: Path, damage: str, previous_damage: st
         os.replace(previous, previous_aside)
         lines.append(f"The damaged previous version is now {previous_aside}.")
     lines += [
-        "The next `haquang load` rebuilds the warehouse from the workbooks in raw/. The history of earlier loads "
-        "is gone: load_runs, file_events and indicator_results_history start again from that load; figures of "
+        f"The next `{_load_command(warehouse)}` rebuilds the warehouse from the workbooks in raw/. The history of "
+        "earlier loads is gone: load_runs, file_events and indicator_results_history start again from that load; figures of "
         "workbooks no longer in raw/ are gone; workbooks withdrawn with `haquang withdraw` that are still in raw/ "
         "come back and must be withdrawn again.",
         "Until then the exports and the dashboard show the figures of the last load that wrote them.",
@@ -94,17 +98,22 @@ def _set_aside(warehouse: Path, previous: Path, damage: str, previous_damage: st
     return Recovery("set_aside", "\n".join(lines))
 
 
-def _rewrite_outputs(warehouse: Path, load_id: int | None, lines: list[str]) -> str | None:
+def _rewrite_outputs(warehouse: Path, load_id: int | None, lines: list[str], outputs: Path | None) -> str | None:
     """Exports, dashboard and dictionary of the restored version, so that readers see what it holds."""
     try:
-        with outputs_of_published(load_id):
-            write_outputs(warehouse)
+        with outputs_of_published(load_id, warehouse=warehouse, outputs=outputs):
+            write_outputs(warehouse, outputs=outputs)
     except ExportsNotWritten as exc:
-        lines.append(f"Writing the exports of the restored warehouse failed ({exc.reason}); run `haquang dashboard` "
-                     "(the next load also rewrites them).")
+        lines.append(f"Writing the exports of the restored warehouse failed ({exc.reason}); run "
+                     f"`{exc.rewrite_command}` (the next load also rewrites them).")
         return exc.reason
     lines.append("The exports, the dashboard page and the data dictionary now show the restored warehouse.")
     return None
+
+
+def _load_command(warehouse: Path) -> str:
+    """The load that rebuilds or catches up this warehouse, as a person pastes it."""
+    return haquang_command("load", warehouse=warehouse)
 
 
 def _aside_name(path: Path) -> Path:

@@ -39,8 +39,11 @@ class ServerDidNotStart(RuntimeError):
 
 
 def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, port: int = DEFAULT_SERVE_PORT,
-                  api_url: str | None = None) -> int:
-    """Serve the load flow at 02:00 Hà Nội time, one run at a time; returns when stopped."""
+                  api_url: str | None = None, outputs: Path | None = None) -> int:
+    """Serve the load flow at 02:00 Hà Nội time, one run at a time; returns when stopped.
+
+    Its runs write the exports, dashboard and dictionary to `outputs` (default: beside the warehouse).
+    """
     server = record = None
     if api_url is None:
         api_url = f"http://127.0.0.1:{port}/api"
@@ -64,7 +67,8 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
         load_warehouse.serve(
             name=DEPLOYMENT_NAME,
             schedules=[Cron(NIGHTLY_CRON, timezone=TIME_ZONE)],
-            parameters={"raw_dir": str(raw_dir.resolve()), "warehouse": str(warehouse.resolve())},
+            parameters={"raw_dir": str(raw_dir.resolve()), "warehouse": str(warehouse.resolve()),
+                        "outputs_dir": None if outputs is None else str(outputs.resolve())},
             global_limit=1,  # never two nightly runs at once
             limit=1,
             description="Nightly load of raw/ into the Hà Quảng warehouse",

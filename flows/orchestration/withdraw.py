@@ -15,11 +15,11 @@ class UnknownFile(Exception):
     """The warehouse has no current figures from that file."""
 
 
-def withdraw_file(warehouse: Path, source_file: str, lock_wait_seconds: float) -> int:
+def withdraw_file(warehouse: Path, source_file: str, lock_wait_seconds: float, outputs: Path | None = None) -> int:
     """Record the withdrawal as a load of its own and publish it as a load is; returns that load's id.
 
     Raises ExportsNotWritten (flows/orchestration/publishing.py) when the withdrawal was published
-    but its exports could not be written.
+    but its exports (in `outputs`, default beside the warehouse) could not be written.
     """
     started_at = dt.datetime.now(dt.timezone.utc)
     with writer_lock(warehouse, lock_wait_seconds):
@@ -31,6 +31,6 @@ def withdraw_file(warehouse: Path, source_file: str, lock_wait_seconds: float) -
             build.withdraw(source_file)
             build.finish(started_at, "withdraw")
             build.build_models()
-        with outputs_of_published(build.load_id):
-            write_outputs(warehouse)
+        with outputs_of_published(build.load_id, warehouse=warehouse, outputs=outputs):
+            write_outputs(warehouse, outputs=outputs)
     return build.load_id

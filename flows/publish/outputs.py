@@ -1,4 +1,9 @@
-"""Where a published warehouse's readable outputs go, beside the warehouse file."""
+"""Where a published warehouse's readable outputs go: a folder the user names (`--outputs DIR`),
+by default the warehouse's own folder.
+
+Every writer and reader of the outputs asks here, with the same (warehouse, outputs) pair, so
+that a load, `haquang dashboard`, a withdrawal and a recovery all write the same files.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,33 @@ from flows.publish.docs import write_docs
 from flows.publish.exports import export_views
 
 
-def exports_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "exports"
+def outputs_root(warehouse: Path, outputs: Path | None = None) -> Path:
+    """The folder holding exports/, dashboard/ and docs/: `outputs`, else beside the warehouse."""
+    return Path(outputs) if outputs is not None else Path(warehouse).parent
 
 
-def dashboard_file(warehouse: Path) -> Path:
-    return warehouse.parent / "dashboard" / "index.html"
+def exports_dir(warehouse: Path, outputs: Path | None = None) -> Path:
+    return outputs_root(warehouse, outputs) / "exports"
 
 
-def docs_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "docs"
+def dashboard_file(warehouse: Path, outputs: Path | None = None) -> Path:
+    return outputs_root(warehouse, outputs) / "dashboard" / "index.html"
 
 
-def write_outputs(warehouse: Path, nothing_new: bool = False) -> Path:
+def docs_dir(warehouse: Path, outputs: Path | None = None) -> Path:
+    return outputs_root(warehouse, outputs) / "docs"
+
+
+def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | None = None) -> Path:
     """Exports first (the dashboard reads only them), then the page and the data dictionary.
 
     The dictionary is kept only when the exports' data files were (they held the load before a
     run with nothing new): outputs left by a load that stopped half-way are all written again.
     """
-    manifest = export_views(warehouse, exports_dir(warehouse), nothing_new)
-    write_dashboard(exports_dir(warehouse), dashboard_file(warehouse))
-    if manifest["kept_from_load"] is None or not (docs_dir(warehouse) / "data_dictionary.md").exists():
-        write_docs(warehouse, docs_dir(warehouse))
-    return dashboard_file(warehouse)
+    exports, docs = exports_dir(warehouse, outputs), docs_dir(warehouse, outputs)
+    page = dashboard_file(warehouse, outputs)
+    manifest = export_views(warehouse, exports, nothing_new)
+    write_dashboard(exports, page)
+    if manifest["kept_from_load"] is None or not (docs / "data_dictionary.md").exists():
+        write_docs(warehouse, docs)
+    return page

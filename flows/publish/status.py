@@ -1,78 +1,196 @@
-"""`haquang status`: what the last load did, for the person on call, read from the warehouse."""
+"""`haquang status`: what the last load did, for the person on call, read from the warehouse.
+
+Two forms of the same facts (`status_facts`):
+
+- `status_report`: text for a person. Counts first, then the first ten names of each list and
+  how many more (`--all` prints them all), so a load of 2,000 new workbooks still fits a screen.
+- `status_json`: for monitoring, every list whole. Its shape (`"format": 1`; a key is added,
+  never renamed or removed, without changing that number):
+
+      format            1
+      warehouse         absolute path of the warehouse read
+      now               when the status was taken (ISO 8601, UTC)
+      last_load         null before any load, else an object:
+          load_id, mode (full | incremental | withdraw), status (succeeded | succeeded_with_errors),
+          started_at, finished_at (ISO 8601, UTC), age_seconds (now - finished_at),
+          files {seen, unchanged, loaded, rejected, pending, missing},
+          rows {loaded, rejected}, findings {error, warning} (of that load)
+      changes           {new, updated, rejected, pending, missing, restored, withdrawn}: each the
+                        list of [{file, rows_loaded}] of the last load's file_events, by name
+      errors            the last load's error findings (what was not loaded), each
+                        {file, sheet, row, column, check_name, message}; null where it has none
+      pending           files not read yet, of any load, each {file, check_name, message}
+      open_issues       {error, warning, info}: findings in dq_issues by severity (info: a reading
+                        resolved with evidence, nothing to do)
+      published_data    {last_changed_at, age_seconds}: the last load that changed figures (null if none)
+
+  File names and messages are the text as stored; the JSON escapes every non-ASCII character,
+  so the output is plain ASCII whatever a file name holds.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
 
 from flows.core.names import show_name
+from flows.warehouse.commands import PROGRAM, haquang_command
 from flows.warehouse.models import WarehouseUnreadable
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
+SHOWN = 10  # names per list in the text report without --all
+CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "withdrawn")  # file_events.change
+STATUS_FORMAT = 1
 
 
-def status_report(warehouse: Path, now: dt.datetime | None = None) -> str:
+def status_report(warehouse: Path, now: dt.datetime | None = None, show_all: bool = False) -> str:
     """Last run: when, what changed, what was rejected and why, and how old the published data is."""
+    return _text(status_facts(warehouse, now), warehouse, show_all)
+
+
+def status_json(warehouse: Path, now: dt.datetime | None = None) -> str:
+    return json.dumps(status_facts(warehouse, now), indent=2, ensure_ascii=True)
+
+
+def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
+    """The facts of both forms, in the JSON shape of the module's docstring."""
     now = now or dt.datetime.now(dt.timezone.utc)
     # A truncated file is refused before this, by the command line's check (flows/cli.py).
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return _report(con, warehouse, now)
+            con.execute("set TimeZone = 'UTC'")
+            return _facts(con, warehouse, now)
     except duckdb.Error as exc:  # corrupt blocks show only when they are read
         raise WarehouseUnreadable(warehouse, exc, "read") from exc
 
 
-def _report(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -> str:
-    con.execute(f"set TimeZone = '{LOCAL_ZONE}'")
+def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -> dict:
+    facts = {"format": STATUS_FORMAT, "warehouse": str(warehouse.resolve()), "now": _iso(now), "last_load": None,
+             "changes": {change: [] for change in CHANGES}, "errors": [], "pending": [],
+             "open_issues": {"error": 0, "warning": 0, "info": 0},
+             "published_data": {"last_changed_at": None, "age_seconds": None}}
     run = con.execute("""
-        select load_id, started_at, finished_at, status, mode, files_seen, files_skipped, files_loaded,
-               files_rejected, files_missing, rows_loaded, rows_rejected, warnings, errors, files_pending
+        select load_id, mode, status, started_at, finished_at, files_seen, files_skipped, files_loaded,
+               files_rejected, files_pending, files_missing, rows_loaded, rows_rejected, errors, warnings
         from load_runs order by load_id desc limit 1""").fetchone()
     if run is None:
-        return f"{show_name(str(warehouse))}: no load has run yet"
+        return facts
     load_id = run[0]
-    changes = con.execute("select change, source_file, rows_loaded from file_events where load_id = ? "
-                          "order by change, source_file", [load_id]).fetchall()
-    errors = con.execute("select source_file, source_sheet, source_row, check_name, message from stg_dq_findings "
-                         "where load_id = ? and severity = 'error' order by source_file, source_row",
-                         [load_id]).fetchall()
-    last_change = con.execute("select max(r.finished_at) from load_runs r join file_events e using (load_id) "
-                              "where e.change in ('new', 'updated', 'withdrawn')").fetchone()[0]
-    open_issues = dict(con.execute("select severity, count(*) from dq_issues group by all").fetchall())
-    pending = con.execute("""
+    facts["last_load"] = {
+        "load_id": load_id, "mode": run[1], "status": run[2], "started_at": _iso(run[3]), "finished_at": _iso(run[4]),
+        "age_seconds": _seconds(now - run[4]),
+        "files": dict(zip(("seen", "unchanged", "loaded", "rejected", "pending", "missing"), run[5:11])),
+        "rows": {"loaded": run[11], "rejected": run[12]}, "findings": {"error": run[13], "warning": run[14]},
+    }
+    for change, name, rows in con.execute("select change, source_file, rows_loaded from file_events "
+                                          "where load_id = ? order by source_file", [load_id]).fetchall():
+        facts["changes"].setdefault(change, []).append({"file": name, "rows_loaded": rows})
+    facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message"), error))
+                       for error in con.execute("""
+        select source_file, source_sheet, source_row, source_column, check_name, message from stg_dq_findings
+        where load_id = ? and severity = 'error' order by source_file, source_row, check_name""",
+                                                [load_id]).fetchall()]
+    facts["pending"] = [dict(zip(("file", "check_name", "message"), row)) for row in con.execute("""
         select status.source_file, issues.check_name, issues.message
         from int_file_status as status
         left join dq_issues as issues
             on issues.source_file = status.source_file and issues.load_id = status.last_event_load_id
-        where status.last_action = 'pending' order by 1""").fetchall()
+        where status.last_action = 'pending' order by 1, 2""").fetchall()]
+    facts["open_issues"].update(con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+    last_change = con.execute("select max(r.finished_at) from load_runs r join file_events e using (load_id) "
+                              "where e.change in ('new', 'updated', 'withdrawn')").fetchone()[0]
+    if last_change is not None:
+        facts["published_data"] = {"last_changed_at": _iso(last_change), "age_seconds": _seconds(now - last_change)}
+    return facts
 
+
+def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
+    run = facts["last_load"]
+    if run is None:
+        return f"{show_name(str(warehouse))}: no load has run yet"
+    now = _local(dt.datetime.fromisoformat(facts["now"]))
+    started, finished = (_local(dt.datetime.fromisoformat(run[k])) for k in ("started_at", "finished_at"))
+    files, rows, findings = run["files"], run["rows"], run["findings"]
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
     lines = [
-        f"Last load {load_id} ({run[4]}): {run[3]}",
-        f"  ran {run[1]:%Y-%m-%d %H:%M} to {run[2]:%H:%M:%S} {LOCAL_ZONE} time, {_age(now - run[2])} ago",
-        f"  files: {run[5]} seen, {run[6]} unchanged, {run[7]} loaded, {run[8]} rejected, {run[14]} pending, "
-        f"{run[9]} missing",
-        f"  rows: {run[10]} loaded, {run[11]} rejected; findings: {run[13]} errors, {run[12]} warnings",
+        f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
+        f"  ran {started:%Y-%m-%d %H:%M} to {finished:%H:%M:%S} {LOCAL_ZONE} time, {_age(now - finished)} ago",
+        f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
+        f"{files['rejected']} rejected, {files['pending']} pending, {files['missing']} missing",
+        f"  rows: {rows['loaded']} loaded, {rows['rejected']} rejected; findings: {findings['error']} errors, "
+        f"{findings['warning']} warnings",
     ]
-    lines.append("What changed:" if changes else "What changed: nothing new")
-    lines += [f"  {change:9} {show_name(name)}" + (f" ({rows} rows)" if rows else "") for change, name, rows in changes]
-    if errors:
-        lines.append("Errors of this load (not loaded):")
-        lines += [f"  {show_name(file)}" + (f", sheet {show_name(sheet)}" if sheet else "")
-                  + (f", row {row}" if row else "") + f": {check}: {show_name(message)}"
-                  for file, sheet, row, check, message in errors]
-    if pending:
-        lines.append("Pending (not read yet; the next run tries again):")
-        lines += [f"  {show_name(file)}: {check}: {show_name(message or '')}" for file, check, message in pending]
-    if last_change is not None:
-        lines.append(f"Published figures last changed {_age(now - last_change)} ago ({last_change:%Y-%m-%d %H:%M}).")
-    lines.append(f"Open data-quality issues: {open_issues.get('error', 0)} errors, "
-                 f"{open_issues.get('warning', 0)} warnings (view dq_issues); "
-                 f"{open_issues.get('info', 0)} readings resolved with evidence (info: nothing to do)")
+    changes = {change: events for change, events in facts["changes"].items() if events}
+    if not changes:
+        lines.append("What changed: nothing new")
+    else:
+        lines.append("What changed: " + ", ".join(f"{len(events)} {change}" for change, events in changes.items()))
+    cut = False
+    for change, events in changes.items():
+        lines.append(f"  {change} ({len(events)}):")
+        shown, more = _first(events, show_all)
+        lines += [f"    {show_name(e['file'])}" + (f" ({e['rows_loaded']} rows)" if e["rows_loaded"] else "")
+                  for e in shown]
+        cut |= _more(lines, more, "files", "    ")
+    if facts["errors"]:
+        in_files = len({e["file"] for e in facts["errors"]})
+        lines.append(f"Errors of this load (not loaded): {len(facts['errors'])} in {in_files} "
+                     f"file{'s' if in_files != 1 else ''}")
+        shown, more = _first(facts["errors"], show_all)
+        lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
+                  + (f", row {e['row']}" if e["row"] else "") + f": {e['check_name']}: {show_name(e['message'])}"
+                  for e in shown]
+        cut |= _more(lines, more, "errors", "  ")
+    if facts["pending"]:
+        lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
+        shown, more = _first(facts["pending"], show_all)
+        lines += [f"  {show_name(p['file'])}: {p['check_name']}: {show_name(p['message'] or '')}" for p in shown]
+        cut |= _more(lines, more, "files", "  ")
+    published = facts["published_data"]
+    if published["last_changed_at"] is not None:
+        changed = _local(dt.datetime.fromisoformat(published["last_changed_at"]))
+        lines.append(f"Published figures last changed {_age(now - changed)} ago ({changed:%Y-%m-%d %H:%M}).")
+    issues = facts["open_issues"]
+    lines.append(f"Open data-quality issues: {issues['error']} errors, {issues['warning']} warnings; "
+                 f"{issues['info']} readings resolved with evidence (info: nothing to do); list them with")
+    lines.append(f"  {haquang_command('sql', _ISSUES_QUERY, warehouse=warehouse, program=PROGRAM)}")
+    if cut:
+        lines.append(f"Every name: {haquang_command('status', '--all', warehouse=warehouse, program=PROGRAM)} "
+                     f"(or --json, for monitoring)")
     return "\n".join(lines)
+
+
+_ISSUES_QUERY = '"select severity, check_name, source_file, source_row, message from dq_issues order by all"'
+
+
+def _first(items: list, show_all: bool) -> tuple[list, int]:
+    return (items, 0) if show_all else (items[:SHOWN], max(0, len(items) - SHOWN))
+
+
+def _more(lines: list[str], more: int, what: str, indent: str) -> bool:
+    if more:
+        lines.append(f"{indent}... and {more} more {what}")
+    return bool(more)
+
+
+def _iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:  # DuckDB hands timestamps without a zone as UTC
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat()
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(LOCAL_ZONE))
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds())
 
 
 def _age(delta: dt.timedelta) -> str:

@@ -156,10 +156,14 @@ class WarehouseBuild:
                            "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
                            "loaded": False, "rows_loaded": 0} for f in plan.restored])
         from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
+        from flows.warehouse.commands import haquang_command  # names this warehouse unless it is the default
+
+        def withdraw(name: str) -> str:
+            return haquang_command("withdraw", shell_argument(name), warehouse=self.warehouse)
 
         self._add_findings(pd.DataFrame([Finding(
             "file_missing", "the file is no longer in the raw folder; its figures stay published, marked as from a "
-            f"missing file, until someone runs `haquang withdraw {shell_argument(name)}`",
+            f"missing file, until someone runs `{withdraw(name)}`",
         ).as_record(name.split("/")[0], name) for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
         tally = self.tally
         run = {
