@@ -271,6 +271,8 @@ def test_commune_crosswalk_reads_other_wordings_of_the_events(loaded_warehouse, 
     pre[not_recorded[0]]["event_2020"] = f"code_retired_2020; merged into {bare} per a test decision (2020)"
     pre[not_recorded[1]]["event_2020"] = f"code_retired_2020; name continues under code {other['code']} (ex-X)"
     pre[not_recorded[2]]["event_2020"] = "code_retired_2020; merged into Nowhere per a test note"
+    third = kept[same_name[1]]
+    pre[not_recorded[3]]["event_2020"] = f"code_retired_2020; merged into {third['name']} ({third['code']}) [inferred from a map]"
     # an inferred merger dropped: the commune that took it in is now a plain rename (or kept)
     pre[inferred[0]]["event_2020"] = "code_retired_2020 (absorbing unit not recorded in these sources)"
     warehouse = _replace_reference(loaded_warehouse, tmp_path, "ref_admin_units", units)
@@ -284,6 +286,8 @@ def test_commune_crosswalk_reads_other_wordings_of_the_events(loaded_warehouse, 
     assert rows[not_recorded[2]]["status"] == "retired_destination_unresolved"
     assert rows[not_recorded[2]]["destination_name"] == "Nowhere"
     assert rows[inferred[0]]["status"] == "retired_destination_not_recorded"
+    assert (rows[not_recorded[3]]["destination_code"], rows[not_recorded[3]]["destination_basis"]) == \
+        (third["code"], "inferred")
     statuses = {r["status"] for r in rows.values()}
     assert "renamed" in statuses  # the merger dropped leaves a pure rename behind
 

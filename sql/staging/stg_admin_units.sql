@@ -5,6 +5,7 @@
 -- commune whose code was retired in 2020 went and on what basis; commune_crosswalk resolves that
 -- destination to a commune of the merged district. The phrasings (one per kind of statement):
 --   "merged into X per <source>"                      destination named X, stated by <source>
+--   "merged into X (NNNNN) ..."                        destination code NNNNN
 --   "name [X] continues [as Y] under code NNNNN"        destination code NNNNN
 --   "A (NNNNN, ex-B) = B+C"                            destination A, code NNNNN
 --   "[inferred ...]"                                   the destination is an inference (else official)
@@ -16,9 +17,13 @@ with source as (
 events as (
     select
         *,
+        -- only a code retired in 2020 has a destination to read (a kept code's is itself)
+        coalesce(code_2020_2025, '') = '' and coalesce(event_2020, '') <> ''
+            and not regexp_matches(event_2020, 'not recorded') as names_a_destination,
         nullif(trim(coalesce(
             nullif(regexp_extract(event_2020, 'under code (\d{5})', 1), ''),
-            regexp_extract(event_2020, '\((\d{5}), ex-[^)]*\)\s*=', 1)
+            nullif(regexp_extract(event_2020, '\((\d{5}), ex-[^)]*\)\s*=', 1), ''),
+            regexp_extract(event_2020, 'merged into [^;(\[]*\((\d{5})\b', 1)
         )), '') as parsed_destination_code,
         nullif(trim(coalesce(
             nullif(regexp_extract(event_2020, 'merged into (.+?)(?: per |\s*[;(\[]|$)', 1), ''),
@@ -40,13 +45,10 @@ final as (
         try_cast(nullif(valid_from, '') as date) as valid_from,
         try_cast(nullif(valid_to, '') as date) as valid_to,
         nullif(event_2020, '') as event_2020,
-        case when code_2020_2025 = '' and not regexp_matches(event_2020, 'not recorded') then parsed_destination_code
-        end as event_destination_code,
-        case when code_2020_2025 = '' and not regexp_matches(event_2020, 'not recorded') then parsed_destination_name
-        end as event_destination_name,
+        case when names_a_destination then parsed_destination_code end as event_destination_code,
+        case when names_a_destination then parsed_destination_name end as event_destination_name,
         case
-            when code_2020_2025 <> '' or regexp_matches(event_2020, 'not recorded')
-                or coalesce(parsed_destination_code, parsed_destination_name) is null then null
+            when not names_a_destination or coalesce(parsed_destination_code, parsed_destination_name) is null then null
             -- the reference flags its own inferences in brackets ("[inferred from names]")
             when regexp_matches(event_2020, '\[inferred') then 'inferred'
             else 'official'
