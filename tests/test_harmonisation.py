@@ -33,14 +33,109 @@ def test_merged_grain_output_is_the_sum_of_both_districts(loaded_warehouse):
 
 
 def test_merged_forest_cover_is_the_area_weighted_mean(loaded_warehouse):
-    value, method, ha, tn, w_ha, w_tn = one(loaded_warehouse, """
-        select value, method, ha_quang_value, thong_nong_value, ha_quang_weight, thong_nong_weight
+    value, method, ha, tn, w_ha, w_tn, kind = one(loaded_warehouse, """
+        select value, method, ha_quang_value, thong_nong_value, ha_quang_weight, thong_nong_weight, weight_kind
         from merged_district_indicators where indicator_code = 'forest_cover'""")
-    areas = dict(sql(loaded_warehouse, "select district_code, value from district_figures "
-                                       "where figure = 'area' and entity = 'former'"))
-    assert method == "area_weighted_mean" and (w_ha, w_tn) == (areas["045"], areas["044"])
+    areas = {(r[0], r[1]) for r in sql(loaded_warehouse, "select district_code, value from district_figures "
+                                                          "where starts_with(figure, 'area') and entity = 'former'")}
+    assert method == "area_weighted_mean" and kind == "area"
+    assert ("045", w_ha) in areas and ("044", w_tn) in areas
     assert value == pytest.approx((ha * w_ha + tn * w_tn) / (w_ha + w_tn))
     assert min(ha, tn) < value < max(ha, tn)
+
+
+def reference_figures() -> list[dict]:
+    with open(REFERENCE / "district_figures.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+WEIGHT_COLUMNS = """indicator_code, method, weight_kind, ha_quang_weight, thong_nong_weight, ha_quang_weight_figure,
+    thong_nong_weight_figure, ha_quang_weight_year, thong_nong_weight_year, ha_quang_weight_basis, thong_nong_weight_basis,
+    ha_quang_weight_source, thong_nong_weight_source, year(ha_quang_period_end), year(thong_nong_period_end), caveats"""
+
+
+def weighted_rows(warehouse) -> list[dict]:
+    names = [c.strip() for c in WEIGHT_COLUMNS.replace("year(", "").replace(")", "").split(",")]
+    rows = sql(warehouse, f"select {WEIGHT_COLUMNS} from merged_district_indicators where method like '%weighted_mean'")
+    return [dict(zip(names, row)) for row in rows]
+
+
+def nearest_year_holds(warehouse) -> list[dict]:
+    """Each half's weight is of the mean's kind, and no candidate of that kind is nearer its period."""
+    rows = weighted_rows(warehouse)
+    assert rows
+    for row in rows:
+        for half in ("ha_quang", "thong_nong"):
+            year, period = row[f"{half}_weight_year"], row[f"{half}_period_end"]
+            assert row[f"{half}_weight_figure"].startswith(row["weight_kind"])
+            candidate_years = [y for (y,) in sql(warehouse, "select reference_year from int_district_weights "
+                                                            "where source_district = ? and weight = ?",
+                                                 [half, row["weight_kind"]])]
+            dated = [abs(y - period) for y in candidate_years if y is not None]
+            if dated:  # a figure without a year is taken only when no dated one exists
+                assert year is not None and abs(year - period) == min(dated), (row["indicator_code"], half)
+            caveat = next(c for c in row["caveats"] if c.startswith("weights: "))
+            assert f"{half} {row[f'{half}_weight_figure']} {year if year is not None else 'year not stated'}" in caveat
+            assert row[f"{half}_weight_source"] in caveat
+    return rows
+
+
+def test_each_weight_comes_from_the_reference_year_nearest_its_figures(loaded_warehouse):
+    rows = nearest_year_holds(loaded_warehouse)
+    figures = reference_figures()
+    # old Hà Quảng states no population of its own before 2025: its 2019 one is the merged
+    # district's 2019 population less old Thông Nông's, both in the file
+    merged = {f["reference_year"]: float(f["value"]) for f in figures
+              if f["figure"] == "population" and "(mới)" in f["district_name"]}
+    thong_nong = {f["reference_year"]: float(f["value"]) for f in figures
+                  if f["figure"] == "population" and f["district_code"] == "044"}
+    population = [r for r in rows if r["weight_kind"] == "population"]
+    assert population
+    for row in population:
+        year = str(row["ha_quang_weight_year"])
+        assert row["ha_quang_weight_basis"] == "derived" and row["ha_quang_weight"] == merged[year] - thong_nong[year]
+        assert "minus thong_nong" in row["ha_quang_weight_source"]
+        assert row["thong_nong_weight_basis"] == "stated" and row["thong_nong_weight"] == thong_nong[year]
+        assert any(f"population {year} (" in c for c in row["caveats"])
+
+
+def _replace_reference(warehouse, tmp_path, table: str, rows: list[dict]):
+    """A copy of the loaded warehouse whose reference table holds other rows (the views read it at query time)."""
+    import shutil
+
+    import duckdb
+    import pandas as pd
+
+    copy = tmp_path / "variant.duckdb"
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        frame = pd.DataFrame(rows, dtype="string")
+        con.register("variant_rows", frame)
+        con.execute(f"create or replace table {table} as select * from variant_rows")
+    return copy
+
+
+def test_a_dated_reference_row_changes_the_weight_without_code(loaded_warehouse, tmp_path):
+    figures = reference_figures()
+    template = next(f for f in figures if f["district_code"] == "045" and f["figure"] == "population"
+                    and "(cũ)" not in f["district_name"])
+    added = [  # a stated 2020 population of old Hà Quảng
+        {**template, "district_name": "Huyện Hà Quảng (cũ)", "value": "35500", "reference_year": "2020",
+         "source": "a test census"},
+    ]
+    # and area figures without a year only, for old Hà Quảng: the undated one must be taken, and said so
+    kept = [f for f in figures if not (f["district_code"] == "045" and f["figure"].startswith("area")
+                                       and f["reference_year"])]
+    warehouse = _replace_reference(loaded_warehouse, tmp_path, "ref_district_figures", kept + added)
+    rows = nearest_year_holds(warehouse)
+    for row in rows:
+        if row["weight_kind"] == "population":  # figures of 2020: the stated 2020 beats the derived 2019
+            assert (row["ha_quang_weight"], row["ha_quang_weight_year"], row["ha_quang_weight_basis"]) == \
+                (35500, 2020, "stated")
+            assert any("ha_quang population 2020 (a test census)" in c for c in row["caveats"])
+        else:
+            assert (row["ha_quang_weight_figure"], row["ha_quang_weight_year"]) == ("area", None)
+            assert any("year not stated (ranked after any dated figure)" in c for c in row["caveats"])
 
 
 def test_percentages_and_growth_rates_are_never_summed(loaded_warehouse):
@@ -103,19 +198,98 @@ def test_admin_units_hold_every_commune_of_each_period(loaded_warehouse):
     assert sql(loaded_warehouse, "select count(*) from reference_sources")[0][0] > 5
 
 
-def test_commune_crosswalk_follows_the_reference_and_does_not_guess(loaded_warehouse):
-    rows = sql(loaded_warehouse, "select old_code, code_2020_2025, successor_2025_code, status from commune_crosswalk")
+CROSSWALK = """select old_code, old_name, status, code_2020_2025, name_2020_2025, destination_code, destination_name,
+    destination_basis, absorbed_from, successor_2025_code, successor_2025_basis, event_2020 from commune_crosswalk"""
+
+
+def crosswalk(warehouse) -> dict[str, dict]:
+    names = [c.strip() for c in CROSSWALK.split(" from commune_crosswalk")[0].replace("select", "").split(",")]
+    return {row[0]: dict(zip(names, row)) for row in sql(warehouse, CROSSWALK)}
+
+
+def crosswalk_holds(warehouse, expected: dict[str, dict]) -> dict[str, dict]:
+    """The rules of the crosswalk, checked on every row against the reference rows it was read from."""
+    rows = crosswalk(warehouse)
+    assert set(rows) == set(expected)
+    new = {r[0]: r[1:] for r in sql(warehouse, "select code, name, successor_2025_code from admin_units "
+                                               "where period = '2020_2025' and level = 'commune'")}
+    destinations = {r["destination_code"] for r in rows.values() if r["status"] == "merged_into"}
+    for code, row in rows.items():
+        source = expected[code]
+        assert row["code_2020_2025"] == (source["code_2020_2025"] or None)
+        inferred = "[inferred" in source["event_2020"]
+        if row["code_2020_2025"]:  # kept: its own code; a kept code that took in another is a merger
+            assert row["destination_code"] == row["code_2020_2025"] and row["destination_basis"] == "official"
+            assert row["successor_2025_code"] == (source["successor_2025_code"] or None)
+            if code in destinations:
+                assert row["status"] == "absorbed" and row["absorbed_from"]
+            else:
+                assert row["status"] == ("kept" if row["name_2020_2025"] == row["old_name"] else "renamed")
+        elif row["status"] == "merged_into":  # the successor of a merged commune is its destination's
+            assert row["destination_code"] in new and row["destination_name"] == new[row["destination_code"]][0]
+            assert row["destination_basis"] == ("inferred" if inferred else "official")
+            assert row["successor_2025_code"] == new[row["destination_code"]][1]
+            assert row["successor_2025_basis"] == "via_2020_destination"
+            absorber = next(r for r in rows.values() if r["code_2020_2025"] == row["destination_code"])
+            assert f"({code}, {row['destination_basis']})" in absorber["absorbed_from"]
+        else:
+            assert row["status"] in ("retired_destination_not_recorded", "retired_destination_unresolved")
+            assert row["successor_2025_code"] is None and row["destination_code"] is None
+            if row["status"] == "retired_destination_not_recorded":
+                assert row["destination_basis"] is None and "not recorded" in source["event_2020"]
+    return rows
+
+
+def test_commune_crosswalk_calls_a_merger_a_merger(loaded_warehouse):
     expected = reference_communes("pre2020")
-    assert {r[0] for r in rows} == set(expected)
-    for old_code, code_2020, successor, status in rows:
-        assert code_2020 == (expected[old_code]["code_2020_2025"] or None)
-        assert successor == (expected[old_code]["successor_2025_code"] or None)
-        if code_2020 is None:
-            assert status == "retired_destination_not_recorded" and successor is None
-    assert len({r[1] for r in rows if r[1]}) == 21 and len({r[2] for r in rows if r[2]}) == 7
+    rows = crosswalk_holds(loaded_warehouse, expected)
+    assert len({r["code_2020_2025"] for r in rows.values() if r["code_2020_2025"]}) == 21
+    assert len({r["successor_2025_code"] for r in rows.values() if r["successor_2025_code"]}) == 7
+    # the four retired communes whose destination the reference records (the issue names them)
+    by_name = {r["old_name"]: r for r in rows.values()}
+    for name in ("Xã Nà Sác", "Xã Cải Viên", "Xã Hồng Sĩ", "Xã Đào Ngạn"):
+        assert by_name[name]["status"] == "merged_into", name
+    assert by_name["Xã Nà Sác"]["destination_basis"] == "official"
+    # every commune renamed in 2020 took in a retired one: none is a pure rename here
+    renamed_codes = {c for c, r in expected.items() if r["code_2020_2025"] and r["name_2020_2025"] != r["name"]}
+    assert renamed_codes and all(rows[c]["status"] == "absorbed" for c in renamed_codes)
     thong_nong = {r[0] for r in sql(loaded_warehouse, "select successor_2025_name from commune_crosswalk "
                                                       "where source_district = 'thong_nong' and successor_2025_code is not null")}
     assert "Xã Thông Nông" in thong_nong
+
+
+def test_commune_crosswalk_reads_other_wordings_of_the_events(loaded_warehouse, tmp_path):
+    with open(REFERENCE / "cao_bang_admin_units.csv", encoding="utf-8") as handle:
+        units = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    pre = {r["code"]: r for r in units if r["period"] == "pre2020" and r["level"] == "commune"}
+    not_recorded = [c for c, r in pre.items() if "not recorded" in r["event_2020"]]
+    inferred = [c for c, r in pre.items() if "[inferred" in r["event_2020"] and not r["code_2020_2025"]]
+    same_name = [c for c, r in pre.items() if r["code_2020_2025"] and r["name_2020_2025"] == r["name"]]
+    kept = {r["code"]: r for r in units if r["period"] == "2020_2025" and r["level"] == "commune"}
+    target, other = kept[same_name[0]], kept[same_name[-1]]
+    bare = target["name"].removeprefix(target["type"] + " ")  # running text names a commune without "Xã"
+    pre[not_recorded[0]]["event_2020"] = f"code_retired_2020; merged into {bare} per a test decision (2020)"
+    pre[not_recorded[1]]["event_2020"] = f"code_retired_2020; name continues under code {other['code']} (ex-X)"
+    pre[not_recorded[2]]["event_2020"] = "code_retired_2020; merged into Nowhere per a test note"
+    third = kept[same_name[1]]
+    pre[not_recorded[3]]["event_2020"] = f"code_retired_2020; merged into {third['name']} ({third['code']}) [inferred from a map]"
+    # an inferred merger dropped: the commune that took it in is now a plain rename (or kept)
+    pre[inferred[0]]["event_2020"] = "code_retired_2020 (absorbing unit not recorded in these sources)"
+    warehouse = _replace_reference(loaded_warehouse, tmp_path, "ref_admin_units", units)
+    rows = crosswalk_holds(warehouse, pre)
+    assert rows[not_recorded[0]]["status"] == "merged_into"
+    assert rows[not_recorded[0]]["destination_code"] == target["code"]
+    assert rows[not_recorded[0]]["destination_basis"] == "official"
+    assert rows[target["code"]]["status"] == "absorbed"
+    assert rows[not_recorded[1]]["destination_code"] == other["code"]
+    assert rows[not_recorded[1]]["successor_2025_code"] == other["successor_2025_code"]
+    assert rows[not_recorded[2]]["status"] == "retired_destination_unresolved"
+    assert rows[not_recorded[2]]["destination_name"] == "Nowhere"
+    assert rows[inferred[0]]["status"] == "retired_destination_not_recorded"
+    assert (rows[not_recorded[3]]["destination_code"], rows[not_recorded[3]]["destination_basis"]) == \
+        (third["code"], "inferred")
+    statuses = {r["status"] for r in rows.values()}
+    assert "renamed" in statuses  # the merger dropped leaves a pure rename behind
 
 
 def test_every_analyst_view_and_column_is_documented(loaded_warehouse):

@@ -154,8 +154,9 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
     assert sorted(order) == sorted(graph)
     for position, model in enumerate(order):
         assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
-    assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_district_weights",
+    assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_indicator_weights",
                                                    "stg_indicators", "stg_admin_units", "int_district_attainment"}
+    assert graph["int_indicator_weights"] == {"int_indicator_pairs", "stg_indicators", "int_district_weights"}
     assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status"}
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
     assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables
@@ -163,7 +164,8 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
 
 
 # The models that put the former districts side by side, one block of <district>_* columns each.
-SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "marts/district_comparison",
+SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "intermediate/int_indicator_weights",
+                "marts/district_comparison",
                 "marts/merged_district_indicators", "macros/combine_districts"]
 
 

@@ -78,6 +78,17 @@ def test_reasons_say_what_was_compared(loaded_warehouse):
     assert "Đảm bảo" in status(loaded_warehouse, "ha_quang", "security_and_order")[1]
 
 
+def test_a_weighted_merged_reason_names_the_weights_and_their_years(loaded_warehouse):
+    rows = sql(loaded_warehouse, """
+        select t.status_reason, m.ha_quang_weight_figure, m.ha_quang_weight_year, m.thong_nong_weight_figure,
+            m.thong_nong_weight_year
+        from target_attainment t join merged_district_indicators m using (indicator_code)
+        where t.district = 'merged' and m.method like '%weighted_mean' and t.status <> 'undetermined'""")
+    assert rows
+    for reason, ha_figure, ha_year, tn_figure, tn_year in rows:
+        assert f"ha_quang {ha_figure} {ha_year}" in reason and f"thong_nong {tn_figure} {tn_year}" in reason
+
+
 def test_one_row_per_district_and_indicator_with_a_target(loaded_warehouse):
     counts = dict(sql(loaded_warehouse, "select district, count(*) from target_attainment group by all"))
     targets = dict(sql(loaded_warehouse, "select source_district, count(distinct indicator_code) from indicator_results "

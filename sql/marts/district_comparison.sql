@@ -39,7 +39,7 @@
 -- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
 -- A third district would be a third block of <district>_* columns after thong_nong's, read from
 -- int_indicator_pairs.
--- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- Written the same way: int_indicator_pairs, int_comparability, int_indicator_weights, district_comparison,
 -- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
 -- fails while schemas/districts.csv lists any other district (README: "How the two former
 -- districts are combined").

@@ -17,12 +17,19 @@
 -- column target_low: the merged district's lower target bound, the two lower bounds combined with the same method as value (NULL when either is open)
 -- column target_high: the merged district's upper target bound, combined the same way (NULL for 'at least')
 -- column attainment_pct: value / target × 100 (for a single source, that district's own attainment, ranges included)
--- column weight_figure: the district figure used as weight (view district_figures), for weighted means
--- column ha_quang_weight: old Hà Quảng's weight
--- column thong_nong_weight: old Thông Nông's weight
--- column weight_unit: unit of the weights
--- column weight_source: where the weights come from
--- column weight_years: reference years of the two weights (old Hà Quảng, old Thông Nông)
+-- column weight_kind: area or population, the kind of figure both weights of a weighted mean are (NULL for other methods)
+-- column weight_unit: unit of the two weights (km2 or persons)
+-- column ha_quang_weight: old Hà Quảng's weight: the figure of the kind whose reference year is nearest its period_end
+-- column ha_quang_weight_figure: the district figure it is (view district_figures): area, population or a variant such as population_2025_successors
+-- column ha_quang_weight_year: the year that figure refers to; NULL when the source does not say (chosen only when no dated figure exists)
+-- column ha_quang_weight_basis: stated (the reference states it for the district) or derived (the merged district's figure of that year minus old Thông Nông's)
+-- column ha_quang_weight_source: where old Hà Quảng's weight comes from; for a derived one, the figures it is derived from and their sources
+-- column thong_nong_weight: old Thông Nông's weight, chosen the same way for its own period_end
+-- column thong_nong_weight_figure: the district figure it is (view district_figures)
+-- column thong_nong_weight_year: the year that figure refers to; NULL when the source does not say
+-- column thong_nong_weight_basis: stated or derived, as for old Hà Quảng
+-- column thong_nong_weight_source: where old Thông Nông's weight comes from
+-- column weight_summary: the two weights in a few words, e.g. 'ha_quang population 2019 (derived), thong_nong population 2019'
 -- column ha_quang_period_end: date old Hà Quảng's figure refers to
 -- column thong_nong_period_end: date old Thông Nông's figure refers to
 -- column caveats: what an analyst must know before using the value
@@ -31,7 +38,7 @@
 -- districts of schemas/districts.csv, as one block of ha_quang_* and one of thong_nong_* columns.
 -- A third district would be a third weight column in weights, a third term in every sum and
 -- weighted mean of macro combine_districts, and a third block of <district>_* inputs and caveats in final.
--- Written the same way: int_indicator_pairs, int_comparability, district_comparison,
+-- Written the same way: int_indicator_pairs, int_comparability, int_indicator_weights, district_comparison,
 -- merged_district_indicators and DISTRICTS in flows/publish/dashboard.py. tests/test_models.py
 -- fails while schemas/districts.csv lists any other district (README: "How the two former
 -- districts are combined").
@@ -65,19 +72,39 @@ merged_district as (
     select code, name from stg_admin_units where period = '2020_2025' and level = 'district'
 ),
 
+-- each half's weight, chosen for that half's period (int_indicator_weights)
 weights as (
     select
-        weight,
-        any_value(figure) as figure,
-        any_value(unit) as unit,
-        max(value) filter (where source_district = 'ha_quang') as ha_quang_weight,
-        max(value) filter (where source_district = 'thong_nong') as thong_nong_weight,
-        string_agg(distinct source, '; ') as source,
-        coalesce(max(reference_year::varchar) filter (where source_district = 'ha_quang'), 'year not stated')
-            || ', ' || coalesce(max(reference_year::varchar) filter (where source_district = 'thong_nong'),
-                                'year not stated') as years
-    from int_district_weights
-    group by weight
+        indicator_code,
+        any_value(weight) as weight,
+        any_value(unit) filter (where source_district = 'ha_quang') as ha_quang_unit,
+        any_value(unit) filter (where source_district = 'thong_nong') as thong_nong_unit,
+        any_value(value) filter (where source_district = 'ha_quang') as ha_quang_weight,
+        any_value(figure) filter (where source_district = 'ha_quang') as ha_quang_weight_figure,
+        any_value(reference_year) filter (where source_district = 'ha_quang') as ha_quang_weight_year,
+        any_value(basis) filter (where source_district = 'ha_quang') as ha_quang_weight_basis,
+        any_value(source) filter (where source_district = 'ha_quang') as ha_quang_weight_source,
+        any_value(value) filter (where source_district = 'thong_nong') as thong_nong_weight,
+        any_value(figure) filter (where source_district = 'thong_nong') as thong_nong_weight_figure,
+        any_value(reference_year) filter (where source_district = 'thong_nong') as thong_nong_weight_year,
+        any_value(basis) filter (where source_district = 'thong_nong') as thong_nong_weight_basis,
+        any_value(source) filter (where source_district = 'thong_nong') as thong_nong_weight_source,
+        string_agg(source_district || ' ' || figure || ' ' || coalesce(reference_year::varchar, 'year not stated')
+                   || case when basis = 'derived' then ' (derived)' else '' end, ', ' order by source_district)
+            as summary,
+        string_agg(source_district || ' ' || description, '; ' order by source_district) as descriptions
+    from int_indicator_weights
+    group by indicator_code
+),
+
+-- two weights in different units would weigh one unit against another: no mean then
+checked_weights as (
+    select
+        *,
+        ha_quang_unit <> thong_nong_unit as units_differ,
+        if(ha_quang_unit = thong_nong_unit, ha_quang_weight, null) as ha_quang_factor,
+        if(ha_quang_unit = thong_nong_unit, thong_nong_weight, null) as thong_nong_factor
+    from weights
 ),
 
 methods as (
@@ -108,24 +135,32 @@ methods as (
 valued as (
     select
         methods.*,
-        weights.figure as weight_figure,
+        weights.ha_quang_unit as weight_unit,
         weights.ha_quang_weight,
+        weights.ha_quang_weight_figure,
+        weights.ha_quang_weight_year,
+        weights.ha_quang_weight_basis,
+        weights.ha_quang_weight_source,
         weights.thong_nong_weight,
-        weights.unit as weight_unit,
-        weights.source as weight_source,
-        weights.years as weight_years,
-        -- the join picked the weights of the method's kind (area or population)
-        combine_districts(methods.method, methods.ha_quang_actual, methods.thong_nong_actual, weights.ha_quang_weight,
-                          weights.thong_nong_weight) as value,
-        combine_districts(methods.method, methods.ha_quang_target, methods.thong_nong_target, weights.ha_quang_weight,
-                          weights.thong_nong_weight) as target,
-        combine_districts(methods.method, methods.ha_quang_target_low, methods.thong_nong_target_low, weights.ha_quang_weight,
-                          weights.thong_nong_weight) as target_low,
-        combine_districts(methods.method, methods.ha_quang_target_high, methods.thong_nong_target_high, weights.ha_quang_weight,
-                          weights.thong_nong_weight) as target_high
+        weights.thong_nong_weight_figure,
+        weights.thong_nong_weight_year,
+        weights.thong_nong_weight_basis,
+        weights.thong_nong_weight_source,
+        weights.summary as weight_summary,
+        weights.descriptions as weight_descriptions,
+        weights.units_differ as weight_units_differ,
+        combine_districts(methods.method, methods.ha_quang_actual, methods.thong_nong_actual, weights.ha_quang_factor,
+                          weights.thong_nong_factor) as value,
+        combine_districts(methods.method, methods.ha_quang_target, methods.thong_nong_target, weights.ha_quang_factor,
+                          weights.thong_nong_factor) as target,
+        combine_districts(methods.method, methods.ha_quang_target_low, methods.thong_nong_target_low, weights.ha_quang_factor,
+                          weights.thong_nong_factor) as target_low,
+        combine_districts(methods.method, methods.ha_quang_target_high, methods.thong_nong_target_high,
+                          weights.ha_quang_factor, weights.thong_nong_factor) as target_high
     from methods
-    left join weights
-        on weights.weight = methods.weight_kind
+    -- the weights only of a weighted mean (the indicator's kind: area or population)
+    left join checked_weights as weights
+        on weights.indicator_code = methods.indicator_code
         and methods.method in ('area_weighted_mean', 'population_weighted_mean')
 ),
 
@@ -148,12 +183,19 @@ final as (
             when method = 'single_source' then coalesce(ha_quang_computed_pct, thong_nong_computed_pct)
             else attainment_pct(value, target, target)
         end as attainment_pct,
-        weight_figure,
-        ha_quang_weight,
-        thong_nong_weight,
+        case when method like '%weighted_mean' then weight_kind end as weight_kind,
         weight_unit,
-        weight_source,
-        weight_years,
+        ha_quang_weight,
+        ha_quang_weight_figure,
+        ha_quang_weight_year,
+        ha_quang_weight_basis,
+        ha_quang_weight_source,
+        thong_nong_weight,
+        thong_nong_weight_figure,
+        thong_nong_weight_year,
+        thong_nong_weight_basis,
+        thong_nong_weight_source,
+        weight_summary,
         ha_quang_period_end,
         thong_nong_period_end,
         list_filter([
@@ -169,8 +211,9 @@ final as (
                     || ': the value mixes two dates' end,
             case when method in ('sum', 'area_weighted_mean', 'population_weighted_mean') and value is null
                 then 'a district figure is missing, so the value is too' end,
-            case when method like '%weighted_mean' then
-                'weights: ' || weight_figure || ' (' || weight_years || '; ' || weight_source || ')' end,
+            case when method like '%weighted_mean' and weight_units_differ
+                then 'the two weights are in different units (' || weight_summary || '), so they are not combined' end,
+            case when method like '%weighted_mean' then 'weights: ' || weight_descriptions end,
             case when method like '%weighted_mean' and weight_note is not null then weight_note end,
             case when ha_quang_is_estimate or thong_nong_is_estimate then 'includes an estimate' end,
             case when len(coalesce(ha_quang_harmonisation_rules, [])) + len(coalesce(thong_nong_harmonisation_rules, [])) > 0

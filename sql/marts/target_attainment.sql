@@ -55,6 +55,7 @@ merged_compared as (
         merged_district.target_high,
         merged_district.attainment_pct,
         merged_district.caveats,
+        merged_district.weight_summary,
         merged_district.unit,
         indicators.direction,
         case indicators.direction
@@ -92,7 +93,8 @@ merged_combined as (
             when coalesce(target_low, target_high) is null then 'the two former districts'' targets cannot be combined: '
                 || 'one is open-ended the other way'
             else figure_text(value) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
-                || ' (' || method || ' of the two former districts)'
+                || ' (' || method || ' of the two former districts'
+                || coalesce(', weights ' || weight_summary, '') || ')'
         end as status_reason,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         period_end,
