@@ -228,6 +228,18 @@ def test_output_cut_short_by_head_ends_quietly(loaded_warehouse, options):
     assert done.stderr == "exit=0\n"  # exit 0 as head expects: no traceback, no "Exception ignored"
 
 
+def test_a_duckdb_file_that_is_not_the_warehouse_is_refused_even_for_select_1(tmp_path):
+    """The readers' damage check runs on the query's own connection (one connection, for the start-up
+    time): a sound DuckDB file without the landing tables would answer `select 1`, and is refused."""
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("create table t as select 1 as x")
+    done = run_haquang(other, "select 1")
+    assert done.returncode == 1 and done.stdout == "" and len(done.stderr.splitlines()) == 1
+    assert "without the warehouse's landing tables" in done.stderr
+    assert f"haquang recover --warehouse {other}" in done.stderr
+
+
 @pytest.mark.parametrize("args", [
     ["select 1"],
     ["--csv", "select * from indicator_results"],
