@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test serve dashboard bench browser setup clean
+.PHONY: run test serve dashboard shell bench browser setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
@@ -33,6 +33,15 @@ browser:
 
 serve: $(INSTALLED)
 	$(VENV)/bin/haquang serve
+
+# The warehouse in Harlequin, a terminal SQL IDE, read-only. Harlequin is the optional dependency
+# group "shell" (about 30 packages), installed here only: `make run` and `make test` never need it.
+# deploy/harlequin_init.sql makes the views' and columns' comments readable as `from comments`.
+WAREHOUSE ?= warehouse/haquang.duckdb
+shell: $(INSTALLED)
+	@test -f "$(WAREHOUSE)" || { echo "make shell: no warehouse at $(WAREHOUSE); run make run first" >&2; exit 2; }
+	$(UV) sync --frozen --group shell --python $(PYTHON)
+	$(VENV)/bin/harlequin --read-only --init-path deploy/harlequin_init.sql "$(WAREHOUSE)"
 
 setup: $(INSTALLED)
 

@@ -2,7 +2,7 @@
 
     haquang load [--raw DIR] [--warehouse FILE] [--outputs DIR] [--full] [--wait SECONDS] [--workers N]
                  [--task-runner KIND] [--dask-address ADDRESS] [--batch-size N]
-    haquang sql [--warehouse FILE] [--csv] "QUERY"
+    haquang sql [--warehouse FILE] [--csv] [--limit N] [--max-width N] "QUERY"
     haquang status [--warehouse FILE] [--all | --json]
     haquang withdraw FILE [--warehouse FILE] [--outputs DIR] [--wait SECONDS]
     haquang serve [--raw DIR] [--warehouse FILE] [--outputs DIR] [--port PORT] [--api-url URL]
@@ -24,7 +24,10 @@ import signal
 import sys
 from pathlib import Path
 
-from flows.cli_format import format_table, neutralise_formula, show_name, stdout_closed_quietly
+# Light imports only: `haquang sql` must start in well under half a second, so Prefect, pandas and
+# pandera are imported inside the commands that use them.
+from flows.cli_format import (DEFAULT_LIMIT, DEFAULT_MAX_WIDTH, csv_cell, format_table,
+                              show_name, stdout_closed_quietly)
 from flows.warehouse.commands import haquang_command
 from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
                                           DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return _dashboard(args.warehouse, args.outputs)
     if args.command == "recover":
         return _recover(args.warehouse, args.wait, args.outputs)
-    return _sql(args.warehouse, args.query, args.csv)
+    return _sql(args.warehouse, args.query, args.csv, args.limit, args.max_width)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,7 +85,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="workbooks per extraction task (default %(default)s)")
     sql = commands.add_parser("sql", help="run one read-only SQL query against the warehouse")
     sql.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to query")
-    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sql.add_argument("--csv", action="store_true",
+                     help="print CSV instead of a table: every row (unless --limit), numbers in full, text uncut")
+    sql.add_argument("--limit", type=_count, default=None, metavar="N",
+                     help=f"rows to print, 0 for all (default: {DEFAULT_LIMIT} for a table, all for --csv); "
+                          "the rows left out are counted below the table")
+    sql.add_argument("--max-width", type=_count, default=DEFAULT_MAX_WIDTH, metavar="N",
+                     help="display width at which a table's cell is cut with an ellipsis, 0 for none "
+                          "(default %(default)s)")
     sql.add_argument("query", help="the SQL query, in quotes")
     status = commands.add_parser("status", help="what the last load did and how old the published data is")
     status.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to read")
@@ -123,6 +133,17 @@ def _outputs_option(command: argparse.ArgumentParser) -> None:
                          help="folder for exports/, dashboard/ and docs/ (default: the warehouse's folder)")
 
 
+def _count(text: str) -> int:
+    """--limit and --max-width: a whole number, 0 meaning no bound (argparse makes a bad one exit 2)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no bound) or more: {text}")
+    return number
+
+
 def _quiet_prefect() -> None:
     """Defaults for every Prefect process a command starts; a value already set wins."""
     from flows.orchestration.runners import PATIENT_PREFECT  # a temporary API server may start slowly here
@@ -131,11 +152,12 @@ def _quiet_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
-def _unreadable(command: str, warehouse: Path) -> int | None:
+def _unreadable(command: str, warehouse: Path, check_damage: bool = True) -> int | None:
     """The check before any command reads a warehouse: None when it can go on, else the exit status.
 
     Says, in one line, that there is no warehouse yet (2: bad usage) or that the file is damaged
-    or held by another process, with what to do about it (1).
+    or held by another process, with what to do about it (1). `haquang sql` makes the damage check
+    on its own query's connection instead (check_damage=False), to start faster.
     """
     from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
 
@@ -143,6 +165,8 @@ def _unreadable(command: str, warehouse: Path) -> int | None:
         print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run "
               f"`{haquang_command('load', warehouse=warehouse)}` first", file=sys.stderr)
         return 2
+    if not check_damage:
+        return None
     # A truncated warehouse still opens and answers every query that misses its lost blocks; the
     # load's own check of the file says whether it is whole.
     try:
@@ -306,16 +330,18 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
 
 
-def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
+def _sql(warehouse: Path, query: str, as_csv: bool, limit: int | None, max_width: int) -> int:
     import duckdb
 
     from flows.warehouse.models import QueryRefused, WarehouseUnreadable
     from flows.warehouse.models import query as run_query
 
-    if (refused := _unreadable("sql", warehouse)) is not None:
+    if (refused := _unreadable("sql", warehouse, check_damage=False)) is not None:
         return refused
+    if limit is None:
+        limit = 0 if as_csv else DEFAULT_LIMIT  # CSV feeds other programs: all of it unless asked
     try:
-        columns, rows = run_query(warehouse, query)
+        columns, rows, left_out = run_query(warehouse, query, limit or None)
     except QueryRefused as exc:
         print(f"haquang sql: refused: {exc}", file=sys.stderr)
         return 2
@@ -328,13 +354,16 @@ def _sql(warehouse: Path, query: str, as_csv: bool) -> int:
         reason = " ".join(str(exc).split("\n\n")[0].splitlines())
         print(f"haquang sql: {show_name(reason)}", file=sys.stderr)
         return 2
-    with stdout_closed_quietly():  # `haquang sql ... | head -1`
+    with stdout_closed_quietly():  # `haquang sql ... | head -1`: exit 0, no traceback
         if as_csv:
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(columns)
-            writer.writerows([neutralise_formula(v) for v in row] for row in rows)
+            writer.writerows([csv_cell(v) for v in row] for row in rows)
+            if left_out:  # on stderr: the CSV itself stays data only
+                print(f"haquang sql: {left_out} more row{'s' if left_out != 1 else ''} not written; --limit 0 for "
+                      "all", file=sys.stderr)
         else:
-            print(format_table(columns, rows))
+            print(format_table(columns, rows, left_out, max_width))
     return 0
 
 

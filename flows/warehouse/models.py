@@ -15,9 +15,12 @@ import re
 import shutil
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # `haquang sql` imports this module and must start without pandas (about 1.5 s)
+    import pandas as pd
 
 from flows.core.names import shell_argument, show_name
 from flows.warehouse import model_tests
@@ -102,20 +105,24 @@ def damage(warehouse: Path) -> str | None:
     """
     try:
         with connect(warehouse, read_only=True) as con:
-            present = {r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
-            missing = [table for table in landing_tables() if table not in present]
-            if missing:
-                return "a DuckDB file without the warehouse's landing tables: " + ", ".join(missing) + " missing"
-            for table in landing_tables():
-                con.execute(f"select count(*) from {table}").fetchone()
-            block_size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
-            blocks = _blocks_in_use(con)
+            return damage_seen_by(con, warehouse)
     except duckdb.Error as exc:
         if "Conflicting lock" in str(exc):
             raise WarehouseInUse(warehouse, str(exc)) from exc
         return str(exc)
-    expected, actual = DUCKDB_HEADER_BYTES + block_size * blocks, warehouse.stat().st_size
+
+
+def damage_seen_by(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | None:
+    """damage() on a connection already open to the warehouse; DuckDB's errors are raised."""
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    missing = [table for table in landing_tables() if table not in present]
+    if missing:
+        return "a DuckDB file without the warehouse's landing tables: " + ", ".join(missing) + " missing"
+    for table in landing_tables():
+        con.execute(f"select count(*) from {table}").fetchone()
+    block_size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
+    expected, actual = DUCKDB_HEADER_BYTES + block_size * _blocks_in_use(con), warehouse.stat().st_size
     if actual < expected:
         return f"the file holds {actual:,} bytes where its blocks in use need {expected:,}: it was cut off"
     return None
@@ -466,24 +473,41 @@ SANDBOX_SETTINGS = {
 # and the settings above hold even if one slipped through.
 ALLOWED_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.MULTI}
 WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE_INTO", "CREATE", "CREATE_FUNC", "DROP", "ALTER", "VACUUM"}
+# Said with every refused write: the analyst's next question is how the data does change.
+WRITES_COME_FROM = "haquang sql opens it read-only; only `haquang load` (and `haquang withdraw`) write it, from " \
+                   "the workbooks in raw/"
 # What the analyst typed, where DuckDB's type name says something else.
 STATEMENT_WORDS = {"LOAD": "INSTALL or LOAD", "CALL": "CALL or CHECKPOINT", "PRAGMA": "PRAGMA or IMPORT",
                    "SET": "SET, RESET or USE", "VACUUM": "VACUUM or ANALYZE", "DELETE": "DELETE or TRUNCATE",
                    "ALTER": "ALTER or COMMENT ON", "TRANSACTION": "BEGIN, COMMIT or ROLLBACK"}
 
 
-def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run one read-only query of the warehouse, and nothing else: (column names, rows).
+FETCH_ROWS = 10_000  # rows fetched at a time while counting those a limit leaves out
+
+
+def query(warehouse: Path, sql: str, limit: int | None = None) -> tuple[list[str], list[tuple], int]:
+    """Run one read-only query of the warehouse, and nothing else: (column names, rows, rows left out).
+
+    With a limit, at most that many rows are returned and the rest are only counted, a batch at a
+    time, so a query of millions of rows does not fill memory to print a hundred.
 
     Raises QueryRefused for anything but one query (DuckDB's own parser counts and types the
-    statements), WarehouseUnreadable when the file cannot be opened, duckdb.Error for a query
-    DuckDB rejects.
+    statements; a write is told the warehouse is read-only), WarehouseUnreadable when the file
+    cannot be opened or read or damage() finds it damaged, duckdb.Error for a query DuckDB rejects.
     """
     try:
         con = duckdb.connect(str(warehouse), read_only=True, config=SANDBOX_SETTINGS)
     except duckdb.Error as exc:
         raise WarehouseUnreadable(warehouse, exc) from exc
     with con:
+        # The check every reader makes first, on this same connection (a second one would cost a
+        # tenth of a second): a truncated file still opens and answers queries that miss its lost blocks.
+        try:
+            reason = damage_seen_by(con, warehouse)
+        except duckdb.Error as exc:
+            reason = str(exc)
+        if reason is not None:
+            raise WarehouseUnreadable(warehouse, reason)
         statements = con.extract_statements(sql)
         if not statements:
             raise QueryRefused(f"the query is empty: {ALLOWED_QUERY}, e.g. \"select * from load_runs\"")
@@ -499,11 +523,19 @@ def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
             kind = statement_type.name
             words = STATEMENT_WORDS.get(kind, kind.replace("_", " "))
             if kind in WRITES:
-                raise QueryRefused(f"the warehouse is read-only: {words} statements are refused; {ALLOWED_QUERY}")
+                raise QueryRefused(f"the warehouse is read-only: {words} statements are refused; {WRITES_COME_FROM}. "
+                                   f"{ALLOWED_QUERY}")
             raise QueryRefused(f"{words} statements are not allowed: {ALLOWED_QUERY}")
         try:
             cursor = con.execute(statement)  # the very statement checked above, not the text again
-            return [d[0] for d in cursor.description or []], cursor.fetchall()
+            columns = [d[0] for d in cursor.description or []]
+            if limit is None:
+                return columns, cursor.fetchall(), 0
+            rows = cursor.fetchmany(limit) if limit > 0 else []
+            left_out = 0
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                left_out += len(batch)
+            return columns, rows, left_out
         except duckdb.PermissionException as exc:
             raise QueryRefused(f"the query reaches outside the warehouse ({str(exc).splitlines()[0]}): "
                                f"{ALLOWED_QUERY}") from exc
