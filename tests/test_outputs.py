@@ -136,12 +136,12 @@ def test_the_dashboard_lists_the_first_issues_and_counts_them_all(loaded_warehou
     """A province's night can leave a hundred thousand warnings: the page stays readable."""
     from flows.publish import dashboard
 
-    monkeypatch.setattr(dashboard, "ISSUES_LISTED", 5)
+    monkeypatch.setattr(dashboard, "ISSUES_LISTED", 2)
     page = dashboard.write_dashboard(exports_dir(loaded_warehouse), tmp_path / "index.html").read_text()
     issues_table = page.split("<table id=\"dq-issues\">")[1].split("</table>")[0]
     total = sql(loaded_warehouse, "select count(*) from dq_issues where severity <> 'info'")[0][0]
-    assert issues_table.count("<tr class=") == 5
-    assert f"{total - 5} more are in exports/dq_issues.csv" in page
+    assert issues_table.count("<tr class=") == 2
+    assert f"{total - 2} more are in exports/dq_issues.csv" in page
     ambiguous = sql(loaded_warehouse, "select count(*) from dq_issues where check_name = 'ambiguous_number'")[0][0]
     assert f"<td>ambiguous_number</td><td>{ambiguous}</td>" in page
 
