@@ -174,10 +174,9 @@ def server_log_path(name: str) -> Path:
 def start_logged_server(command: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start a server whose output goes to log_path, ended by the kernel if this process dies.
 
-    The server writes to the file itself (a pipe through this process changed how Prefect's
-    server behaved under load: served runs were cancelled for a lost concurrency lease). The
-    file is rotated when the server starts, once it is over SERVER_LOG_MAX_BYTES; Prefect's
-    server prints a banner and its warnings, far less than that between two restarts.
+    The server writes to the file itself, so that nothing in this process can hold it up. The
+    file is rotated when a server starts, once it is over SERVER_LOG_MAX_BYTES; Prefect's server
+    prints a banner and its warnings, far less than that between two restarts.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _rotate(log_path)

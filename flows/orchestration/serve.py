@@ -53,7 +53,11 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
             server.wait()
             raise ServerDidNotStart(f"{exc} ({describe_server_output(server)})") from None
         print(f"Prefect server and UI: http://127.0.0.1:{port} (its output: {server.log_path})", flush=True)
-    os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so the runner uses this server
+    # Prefect's settings were read already (the server's log is in PREFECT_HOME): set the API and
+    # refresh them, so that the runner and the runs it starts use this server, not an ephemeral one.
+    from flows.orchestration.runners import _use_api_url
+
+    _use_api_url(api_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop ends both cleanly
     try:
         if server is not None:
