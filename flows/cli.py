@@ -12,7 +12,8 @@
 
 --outputs DIR: where exports/, dashboard/ and docs/ go (default: the warehouse's folder).
 
-Exit status: 0 success (warnings allowed), 1 something was rejected or failed, 2 bad usage.
+Exit status: 0 success (warnings allowed), 1 something was rejected or failed (for a load: an error
+found by it or still open in the warehouse), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -32,16 +33,23 @@ from flows.warehouse.commands import haquang_command
 from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
                                           DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
 
-# This machine has no internet: keep Prefect from phoning home and from chatting on stdout.
+# This machine has no internet: keep Prefect from phoning home. Prefect's own loggers (client,
+# events, runner, server) say only what went wrong; the flow's and its tasks' loggers say at INFO
+# what each run read, rejected and published, and how long each step took: those lines are the
+# run's logs in the Prefect UI (`prefect flow-run logs ID`) and the output of a served process
+# (journalctl for the systemd unit). The logger names are Prefect's (its logging.yml); the
+# variable names are its override rule: PREFECT_LOGGING_ + the key's path, non-alphanumerics as _.
 _QUIET_PREFECT = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
 }
 # A load run by hand answers on the terminal itself: its summary, or one line saying what failed
-# and what was still published. Prefect's console copy of the same (a task's traceback for a
-# full disk) would bury that line; the run's logs still reach the Prefect API and UI.
+# and what was still published. Prefect's console copy of the same (the run's INFO lines, a task's
+# traceback for a full disk) would bury that line; the run's logs still reach the Prefect API and UI.
 _QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 
 

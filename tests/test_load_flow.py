@@ -122,7 +122,8 @@ def test_load_run_is_recorded(loaded_warehouse):
 
 
 def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.cli import main
+    from flows.orchestration.load_flow import load_warehouse, summary_markdown
 
     warehouse = tmp_path / "w.duckdb"
     first = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -142,6 +143,27 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     counts = dict(sql(warehouse, "select source_district, count(*) from indicator_results group by all"))
     assert counts == {HQ: 44, TN: 22}
     assert sql(warehouse, "select load_id, status from load_runs") == [(1, "succeeded"), (2, "succeeded_with_errors")]
+
+    # The next night brings nothing new: the two errors are still open, so the night still fails.
+    third = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert third.nothing_new and third.findings_by_severity["error"] == 0
+    assert (third.status, third.exit_code, third.open_issues["error"]) == ("succeeded_with_errors", 1, 2)
+    open_errors = {(c.check_name, c.open, c.new) for c in third.open.by_check if c.severity == "error"}
+    assert open_errors == {("header_not_recognised", 1, 0), ("unsupported_file", 1, 0)}
+    assert [(e["source_file"], e["load_id"], e["new"]) for e in third.open.errors] == [
+        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/notes.docx", 2, False)]
+    markdown = summary_markdown(third)
+    assert markdown.startswith("# Load 3: succeeded_with_errors (nothing new)")
+    assert "- open errors (2): the load exits 1" in markdown
+    assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in markdown
+    assert sql(warehouse, "select status, errors from load_runs where load_id = 3") == [("succeeded_with_errors", 0)]
+
+    # Resolved: the corrected workbook is read, the stray file withdrawn. Warnings stay open and pass.
+    shutil.copyfile(RAW / HQ / source.name, source)
+    assert main(["withdraw", "thong_nong/notes.docx", "--warehouse", str(warehouse)]) == 0
+    fixed = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert (fixed.status, fixed.exit_code, fixed.open_issues.get("error", 0)) == ("succeeded", 0, 0)
+    assert fixed.open_issues["warning"] > 0 and fixed.open.errors == []
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
@@ -174,19 +196,43 @@ def test_committed_raw_tables_are_what_the_fixture_script_writes(tmp_path, monke
     shutil.rmtree(tmp_path / "raw")
 
 
-def test_flow_publishes_summary_and_data_quality_artifacts(prefect_harness, raw_copy, tmp_path):
+def test_flow_publishes_logs_summary_and_data_quality_artifacts(prefect_harness, raw_copy, tmp_path):
+    import json
+    import logging
+
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
 
     from flows.orchestration.load_flow import load_warehouse
 
+    (raw_copy / TN / "notes.docx").write_bytes(b"not a workbook")
     state = load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", return_state=True)
     run_id = state.state_details.flow_run_id
+    APILogHandler().flush()  # the logs travel to the API in batches
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     by_key = {a.key: a for a in artifacts}
     assert "rows loaded from ha_quang: 44" in by_key["load-summary"].data
-    assert by_key["data-quality"].type == "table" and "ambiguous_number" in str(by_key["data-quality"].data)
+    table = by_key["data-quality"].data
+    table = json.loads(table) if isinstance(table, str) else table
+    assert by_key["data-quality"].type == "table"
+    assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 1} in table
+    assert {"check_name": "ambiguous_number", "severity": "info", "open": 5, "new": 5} in table
+
+    # The run's own lines, at INFO, from the flow and from its tasks: what was read, rejected, published.
+    lines = [(log.level, log.task_run_id is not None, log.message) for log in logs]
+    def logged(level, in_task, start):
+        return [m for lv, task, m in lines if lv == level and task == in_task and m.startswith(start)]
+    assert logged(logging.INFO, False, f"Loading {raw_copy} into ")
+    assert logged(logging.INFO, True, "Fingerprinted 3 files under ")
+    assert logged(logging.INFO, True, "Read 3 workbooks in ")[0].endswith(": 2 loaded (66 rows), 1 rejected, 0 pending")
+    assert logged(logging.WARNING, True, "Rejected thong_nong/notes.docx: unsupported_file: ")
+    assert logged(logging.INFO, True, "Built ")
+    assert logged(logging.INFO, False, "Published load 1 as ")
+    assert logged(logging.WARNING, False, "Load 1 succeeded_with_errors: this load found 1 errors, 13 warnings; open "
+                                          "in the warehouse: 1 errors, 13 warnings; exit status 1")
 
 
 def test_a_served_run_keeps_a_progress_artifact_and_a_hand_run_none(prefect_harness, raw_copy, tmp_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -196,7 +197,8 @@ def test_a_version_without_its_run_row_or_its_models_is_never_published(tmp_path
 
 def cli_load(raw: Path, warehouse: Path, home: Path, *extra: str) -> subprocess.Popen:
     """`haquang load` in its own process, with its own Prefect home (as two cron jobs would be)."""
-    env = {**os.environ, "PREFECT_HOME": str(home)}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_LOGGING_")}
+    env["PREFECT_HOME"] = str(home)  # and Prefect's logging as the command sets it, not as the suite does
     env.pop("PREFECT_API_URL", None)
     # Its own session, so that killing the group also kills the Prefect server it starts.
     return subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(raw),
@@ -229,6 +231,8 @@ def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tm
     processes = [cli_load(raw_copy, warehouse, tmp_path / f"home{i}") for i in range(2)]
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
+    # By hand the terminal shows the summary and nothing else: the runs' INFO lines go to the API only.
+    assert [(out.startswith("# Load "), err) for out, err in outputs] == [(True, ""), (True, "")]
     runs = sql(warehouse, "select load_id, files_loaded, files_skipped from load_runs order by load_id")
     assert runs == [(1, 2, 0), (2, 0, 2)]  # the second waited, then found nothing new
     assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
@@ -257,12 +261,15 @@ def prefect_server_settings(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_LOGGING_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect_home")  # and Prefect's logging as `haquang` sets it
     env.pop("PREFECT_API_URL", None)
     return port, env
 
 
-def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_settings, tmp_path):
+def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_settings, raw_copy, tmp_path):
+    """The served deployment end to end: its runs' logs and artifacts, the server's log file, and a
+    night with nothing new after a rejected file that still reports the open error."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -271,36 +278,60 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
 
     port, env = prefect_server_settings
     warehouse = tmp_path / "served.duckdb"
-    serve = subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "serve", "--port", str(port),
-                              "--raw", str(REPO / "raw"), "--warehouse", str(warehouse)],
-                             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             start_new_session=True)
+    output = tmp_path / "serve.out"  # what journalctl shows for the systemd unit
+    with output.open("w") as out:
+        serve = subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "serve", "--port", str(port),
+                                  "--raw", str(raw_copy), "--warehouse", str(warehouse)],
+                                 env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                 start_new_session=True)
     api = f"http://127.0.0.1:{port}/api"
     try:
         wait_until_healthy(api, timeout_seconds=120)
-        with temporary_settings({PREFECT_API_URL: api}):
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
             deployment = None
-            with get_client(sync_client=True) as client:
-                deadline = time.monotonic() + 60
-                while deployment is None and time.monotonic() < deadline:
-                    try:
-                        deployment = client.read_deployment_by_name("load-warehouse/nightly")
-                    except Exception:  # not registered yet
-                        time.sleep(0.5)
+            deadline = time.monotonic() + 60
+            while deployment is None and time.monotonic() < deadline:
+                try:
+                    deployment = client.read_deployment_by_name("load-warehouse/nightly")
+                except Exception:  # not registered yet
+                    time.sleep(0.5)
             assert deployment is not None
             schedule = deployment.schedules[0].schedule
             assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
             assert deployment.global_concurrency_limit.limit == 1
-            run = run_deployment("load-warehouse/nightly", timeout=180)
-            assert run.state.is_completed(), run.state
-            # Nobody watches a served run's terminal: the UI shows a progress artifact instead.
-            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-            with get_client(sync_client=True) as client:
-                artifacts = client.read_artifacts(
-                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
-            assert [(a.type, float(a.data)) for a in artifacts if a.key == "load-progress"] == [("progress", 100.0)]
+            def night() -> tuple[dict, list[str]]:
+                run = run_deployment("load-warehouse/nightly", timeout=180)
+                assert run.state.is_completed(), run.state
+                return _artifacts(client, run.id), _logs(client, run.id)
+
+            good, logs = night()
+            # Nobody watches a served run's terminal: the UI shows a progress artifact instead.
+            assert float(good["load-progress"]) == 100.0
+            assert "# Load 1: succeeded" in good["load-summary"] and "open errors" not in good["load-summary"]
+            assert {"check_name": "ambiguous_number", "severity": "info", "open": 5, "new": 5} in good["data-quality"]
+            assert any(m.startswith("Read 2 workbooks in ") for m in logs)  # a task's line, at INFO
+            assert any(m.startswith("Load 1 succeeded: ") and m.endswith("exit status 0") for m in logs)
+
+            (raw_copy / "thong_nong" / "notes.docx").write_bytes(b"not a workbook")
+            bad, logs = night()
+            assert any(m.startswith("Rejected thong_nong/notes.docx: unsupported_file") for m in logs)
+            assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 1} in bad["data-quality"]
+
+            morning_after, logs = night()  # nothing new: the error is still open, and says so
+            assert morning_after["load-summary"].startswith("# Load 3: succeeded_with_errors (nothing new)")
+            assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in morning_after["load-summary"]
+            assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 0} in \
+                morning_after["data-quality"]
+            assert any(m.startswith("Load 3 succeeded_with_errors (nothing new)") for m in logs)
         assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
+        # The served process's output carries the runs' lines, and none of Prefect's own below WARNING.
+        printed = output.read_text(encoding="utf-8", errors="replace")
+        assert "Read 2 workbooks in " in printed and "exit status 1" in printed
+        others = re.findall(r"\| (?:DEBUG|INFO) +\| (\S+) - ", printed)  # a run's lines say "Flow run 'name'"
+        assert [name for name in others if not name.startswith(("prefect.flow_runs", "prefect.task_runs"))] == []
+        server_log = Path(env["PREFECT_HOME"]) / "logs" / "prefect-server.log"
+        assert f"{server_log}" in printed and server_log.stat().st_size > 0  # `prefect server start`'s banner
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         try:
@@ -308,3 +339,23 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
+
+
+def _artifacts(client, run_id) -> dict:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    return {a.key: json.loads(a.data) if a.type == "table" and isinstance(a.data, str) else a.data for a in found}
+
+
+def _logs(client, run_id) -> list[str]:
+    """The run's log lines as the API keeps them (`prefect flow-run logs ID`), once the run's process sent them."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + 30
+    while True:  # the run's process sends its last batch of lines as it exits
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+        messages = [log.message for log in logs]
+        if any(m.startswith("Load ") and "exit status" in m for m in messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.5)

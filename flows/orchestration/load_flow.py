@@ -5,27 +5,31 @@ lock -> fingerprint -> plan (what changed) -> extract -> validate -> map -> load
 
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.warehouse.build import WarehouseBuild
+from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
 from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.orchestration.progress import load_progress
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
+from flows.warehouse.commands import PROGRAM, haquang_command
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import outputs_root, write_outputs
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
+from flows.core.names import show_name
 
 MAX_BATCHES_IN_FLIGHT = 4
 SUMMARY_FILES_SHOWN = 10
+SUMMARY_ERRORS_SHOWN = 20
 
 
 @dataclass
@@ -47,14 +51,24 @@ class LoadSummary:
     files_restored: list[str] = field(default_factory=list)
     files_pending: list[str] = field(default_factory=list)  # could not be read; the next run tries again
     conflicts: list[str] = field(default_factory=list)
-    open_issues: dict[str, int] = field(default_factory=dict)  # dq_issues after this load, by severity
     checks: dict[tuple[str, str], int] = field(default_factory=dict)  # findings of this load by check
     outputs: Path | None = None  # where exports/, dashboard/ and docs/ went; None: beside the warehouse
+    open: OpenIssues = field(default_factory=OpenIssues)  # dq_issues after this load: what is still to fix
+
+    @property
+    def open_issues(self) -> dict[str, int]:
+        """Open findings in the warehouse after this load, by severity."""
+        return self.open.by_severity
 
     @property
     def exit_code(self) -> int:
-        """0 when everything loaded (warnings allowed), 1 when any file or row was rejected."""
-        return 1 if self.findings_by_severity.get(ERROR, 0) else 0
+        """0 when this load found no error and none is open in the warehouse; else 1.
+
+        An error stays open until it is resolved (its file resubmitted and read, or withdrawn), so a
+        night with nothing new after a rejected file still exits 1: monitoring on the exit code keeps
+        firing. Warnings, open or new, never fail a night: the figures were loaded.
+        """
+        return 1 if self.findings_by_severity.get(ERROR, 0) or self.open_issues.get(ERROR, 0) else 0
 
     @property
     def nothing_new(self) -> bool:
@@ -76,13 +90,21 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def fingerprint_workbooks(raw_dir: Path) -> list[SeenFile]:
     """Hash every file under raw/<district>/."""
-    return fingerprint_files(raw_dir)
+    started = time.monotonic()
+    seen = fingerprint_files(raw_dir)
+    get_run_logger().info("Fingerprinted %d files under %s in %.1f s", len(seen), raw_dir, time.monotonic() - started)
+    return seen
 
 
 @task(cache_policy=NO_CACHE)
 def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> LoadPlan:
     """Compare tonight's files with what the published warehouse last read."""
-    return plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
+    plan = plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
+    get_run_logger().info(
+        "To read: %d new or changed%s; %d unchanged (skipped), %d unreadable (pending), %d missing from the raw "
+        "folder, %d back as last read", len(plan.to_parse), " (full reload)" if full_reload else "",
+        len(plan.skipped) + len(plan.still_withdrawn), len(plan.unreadable), len(plan.missing), len(plan.restored))
+    return plan
 
 
 @task(cache_policy=NO_CACHE, cache_result_in_memory=False)
@@ -92,34 +114,69 @@ def extract_workbooks(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
     One task per batch, not per workbook, keeps the orchestrator's cost small beside the parsing.
     No retries: a file that cannot be read is a pending finding of its own, read again next run.
     """
-    return parse_batch(files, raw_dir)
+    started = time.monotonic()
+    parsed = parse_batch(files, raw_dir)
+    _log_batch(parsed, time.monotonic() - started)
+    return parsed
+
+
+def _log_batch(parsed: ParsedBatch, seconds: float) -> None:
+    """One line per batch, and a warning per file that was not loaded (with its first error)."""
+    logger = get_run_logger()
+    actions = parsed.events["action"].value_counts()
+    logger.info("Read %d workbooks in %.1f s: %d loaded (%d rows), %d rejected, %d pending", len(parsed.events),
+                seconds, actions.get("loaded", 0), len(parsed.rows), actions.get("rejected", 0),
+                actions.get("pending", 0))
+    errors = parsed.findings[parsed.findings["severity"] == ERROR].drop_duplicates("source_file")
+    for event in parsed.events[parsed.events["action"] != "loaded"].head(SUMMARY_FILES_SHOWN).itertuples():
+        first = errors[errors["source_file"] == event.source_file].head(1).to_dict("records")
+        reason = f"{first[0]['check_name']}: {first[0]['message']}" if first else "see dq_issues"
+        logger.warning("%s %s: %s", event.action.capitalize(), show_name(event.source_file), show_name(reason))
 
 
 @task(cache_policy=NO_CACHE)
 def load_rows(build: WarehouseBuild, batch: ParsedBatch) -> None:
     """Append one batch to the next version of the warehouse."""
+    started = time.monotonic()
     build.stage(batch)
+    get_run_logger().info("Staged %d rows and %d findings in %.1f s", len(batch.rows), len(batch.findings),
+                          time.monotonic() - started)
 
 
 @task(cache_policy=NO_CACHE)
 def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
     """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
-    return build.build_models(data_changed)
+    started = time.monotonic()
+    built = build.build_models(data_changed)
+    get_run_logger().info("Built %d models of sql/%s in %.1f s", len(built),
+                          "" if data_changed else " (stored ones kept: no data changed)", time.monotonic() - started)
+    return built
 
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = None) -> Path:
     """Exports, dashboard page and data dictionary of the warehouse just published."""
-    return write_outputs(warehouse, nothing_new, outputs)
+    started = time.monotonic()
+    page = write_outputs(warehouse, nothing_new, outputs)
+    get_run_logger().info("Wrote the exports, dashboard and data dictionary of %s to %s in %.1f s", warehouse,
+                          outputs_root(warehouse, outputs), time.monotonic() - started)
+    return page
 
 
 @task(cache_policy=NO_CACHE)
 def publish_artifacts(summary: LoadSummary) -> None:
-    """The load summary (markdown) and the data-quality findings (table) for the Prefect UI."""
+    """The load summary (markdown) and the open data-quality issues by check (table) for the Prefect UI."""
     create_markdown_artifact(key="load-summary", markdown=summary_markdown(summary), description="Load summary")
-    table = [{"check_name": c, "severity": s, "findings": n} for (c, s), n in sorted(summary.checks.items())]
-    create_table_artifact(key="data-quality", table=table or [{"check_name": "none", "severity": "", "findings": 0}],
-                          description="Data-quality findings of this load by check")
+    create_table_artifact(key="data-quality", table=data_quality_table(summary),
+                          description="Data-quality issues open in the warehouse after this load, by check "
+                                      "(open: in the view dq_issues; new: found by this load)")
+
+
+def data_quality_table(summary: LoadSummary) -> list[dict]:
+    """One row per check with open findings; an all-clear row when there are none, so the table is never empty."""
+    table = [{"check_name": c.check_name, "severity": c.severity, "open": c.open, "new": c.new}
+             for c in summary.open.by_check]
+    return table or [{"check_name": "(no open issues)", "severity": "", "open": 0, "new": 0}]
 
 
 @flow(name="load-warehouse")
@@ -135,9 +192,14 @@ def load_warehouse(
 
     Exports, dashboard and data dictionary go to outputs_dir, by default beside the warehouse.
     """
+    logger = get_run_logger()
     started_at = dt.datetime.now(dt.timezone.utc)
     mode = "full" if full_reload else "incremental"
+    logger.info("Loading %s into %s (%s)", raw_dir, warehouse, mode)
+    waited = time.monotonic()
     with writer_lock(warehouse, lock_wait_seconds):
+        if (seconds := time.monotonic() - waited) >= 1:
+            logger.info("Waited %.0f s for another load to release the warehouse", seconds)
         seen = fingerprint_workbooks(raw_dir)
         plan = plan_changes(seen, warehouse, full_reload)
         with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
@@ -152,15 +214,28 @@ def load_warehouse(
             summary = _summary(build, plan, run)
             summary.outputs = outputs_dir
             build_views(build, data_changed=not summary.nothing_new)
-            summary.open_issues = build.open_issues()
+            summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
+            summary.open = build.open_issues()
+        logger.info("Published load %d as %s", summary.load_id, warehouse)
         try:
             with outputs_of_published(summary.load_id, summary, warehouse, outputs_dir):
                 publish_exports(warehouse, summary.nothing_new, outputs_dir)
-        except ExportsNotWritten:
+        except ExportsNotWritten as exc:
+            logger.error("%s", exc)
             publish_artifacts(summary)
             raise
     publish_artifacts(summary)
+    (logger.warning if summary.exit_code else logger.info)(
+        "Load %d %s; exit status %d", summary.load_id, _outcome(summary), summary.exit_code)
     return summary
+
+
+def _outcome(summary: LoadSummary) -> str:
+    """The status with this load's findings and those still open, in one line."""
+    found, still = summary.findings_by_severity, summary.open_issues
+    return (f"{summary.status}{' (nothing new)' if summary.nothing_new else ''}: this load found "
+            f"{found.get(ERROR, 0)} errors, {found.get(WARNING, 0)} warnings; open in the warehouse: "
+            f"{still.get(ERROR, 0)} errors, {still.get(WARNING, 0)} warnings")
 
 
 def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
@@ -230,9 +305,6 @@ def summary_markdown(summary: LoadSummary) -> str:
     File and sheet names, and messages that quote cell text, come from whoever sent the workbook:
     each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
     """
-    from flows.core.names import show_name
-    from flows.warehouse.commands import PROGRAM, haquang_command
-
     lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
     lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
                  f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
@@ -253,12 +325,22 @@ def summary_markdown(summary: LoadSummary) -> str:
                  f"{summary.findings_by_severity.get(WARNING, 0)} warnings, and "
                  f"{summary.findings_by_severity.get(INFO, 0)} readings resolved with evidence (info: nothing to do)")
     lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
-                 f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)")
-    for error in summary.errors[:20]:
+                 f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)"
+                 + (", by check (new: found by this load):" if summary.open.by_check else ""))
+    lines += [f"  - {c.severity} {c.check_name}: {c.open}" + (f" ({c.new} new)" if c.new else "")
+              for c in summary.open.by_check]
+    open_errors = summary.open_issues.get(ERROR, 0)
+    if open_errors:
+        lines.append(f"- open errors ({open_errors}): the load exits 1 until each is resolved, by a corrected file "
+                     "read by a load or by `haquang withdraw FILE`:")
+    for error in summary.open.errors[:SUMMARY_ERRORS_SHOWN]:
         cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
         where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
                                                     error.get("source_row") and f"cell {cell}") if x)
-        lines.append(f"  - ERROR {error['check_name']} in {where}: {show_name(str(error['message']))}")
+        new = " (new)" if error["new"] else f" (since load {error['load_id']})"
+        lines.append(f"  - ERROR {error['check_name']} in {where}{new}: {show_name(str(error['message']))}")
+    if open_errors > SUMMARY_ERRORS_SHOWN:
+        lines.append(f"  - and {open_errors - SUMMARY_ERRORS_SHOWN} more (see the view dq_issues)")
     # The example names this warehouse unless it is the default: pasted as printed, it queries it.
     # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
     example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)

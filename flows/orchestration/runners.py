@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Prefect's own setting for how long a temporary API server may take to start. Its default of
 # 20 s is not enough here: on this 2-core machine a start takes 5-10 s when it is idle and took
@@ -24,6 +25,14 @@ TEMPORARY_SERVER_START_SECONDS = 180
 PATIENT_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(TEMPORARY_SERVER_START_SECONDS)}
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+# What a Prefect server we start prints (its banner, warnings, the traceback of a start that
+# failed) goes to a file under $PREFECT_HOME/logs/, one per kind of server (`haquang serve`'s, a
+# load's temporary one), rotated when a server starts once it is over 5 MB, 3 older files kept (.1 to .3).
+SERVE_SERVER_LOG = "prefect-server.log"
+TEMPORARY_SERVER_LOG = "prefect-temporary-server.log"
+SERVER_LOG_MAX_BYTES = 5 * 1024 * 1024
+SERVER_LOG_BACKUPS = 3
 
 
 class PrefectApiUnavailable(RuntimeError):
@@ -82,7 +91,8 @@ class PrefectApi:
             stop_server(self.server, grace_seconds=2)
             what = str(exc) if exited else f"it did not answer within {timeout:g} s"
             raise PrefectApiUnavailable(
-                f"Prefect's temporary API server did not start ({what}; is the machine busy?). "
+                f"Prefect's temporary API server did not start ({what}; is the machine busy? "
+                f"{describe_server_output(self.server)}). "
                 "Start `haquang serve` in another terminal (loads then use its server) or set "
                 "PREFECT_API_URL to a running Prefect server, then run the load again; "
                 f"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now {timeout:g}) allows a slower start"
@@ -145,13 +155,69 @@ def start_temporary_server() -> tuple[subprocess.Popen, str]:
     environment = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                    "PREFECT__SERVER_FINAL": "1",
                    **get_current_settings().to_environment_variables(exclude_unset=True)}
-    server = subprocess.Popen(
+    server = start_logged_server(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "error", "--lifespan", "on"],
-        env=environment, preexec_fn=end_with_this_process())
+        server_log_path(TEMPORARY_SERVER_LOG), env=environment)
     atexit.register(stop_server, server)
     return server, f"http://127.0.0.1:{port}/api"
+
+
+def server_log_path(name: str) -> Path:
+    """$PREFECT_HOME/logs/NAME: beside the Prefect database the server keeps (the home's)."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home) / "logs" / name
+
+
+def start_logged_server(command: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server whose output goes to log_path, ended by the kernel if this process dies.
+
+    The server writes to the file itself, so that nothing in this process can hold it up. The
+    file is rotated when a server starts, once it is over SERVER_LOG_MAX_BYTES; Prefect's server
+    prints a banner and its warnings, far less than that between two restarts.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    _rotate(log_path)
+    with log_path.open("ab") as log:
+        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(command)}\n".encode())
+        log.flush()
+        server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                  preexec_fn=end_with_this_process())
+    server.log_path, server.log_start = log_path, log_path.stat().st_size  # for describe_server_output
+    return server
+
+
+def _rotate(log_path: Path) -> None:
+    """log -> log.1 -> ... -> log.N (the oldest dropped), when the log is over the cap."""
+    try:
+        if log_path.stat().st_size < SERVER_LOG_MAX_BYTES:
+            return
+    except FileNotFoundError:
+        return
+    for number in range(SERVER_LOG_BACKUPS - 1, 0, -1):
+        older = log_path.with_name(f"{log_path.name}.{number}")
+        if older.exists():
+            older.replace(log_path.with_name(f"{log_path.name}.{number + 1}"))
+    log_path.replace(log_path.with_name(f"{log_path.name}.1"))
+
+
+def describe_server_output(server: subprocess.Popen) -> str:
+    """Where a stopped server's output is, and the last line it printed, for the one-line error of a failed
+    start (the last line of a traceback is its reason)."""
+    log_path: Path | None = getattr(server, "log_path", None)
+    if log_path is None:
+        return "its output was not kept"
+    from flows.core.names import show_name  # the output may quote anything: keep it on one line
+
+    try:
+        with log_path.open("rb") as log:
+            log.seek(getattr(server, "log_start", 0))
+            lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    return f"its output is in {log_path}" + (f", ending: {show_name(lines[-1])}" if lines else "")
 
 
 def temporary_server_start_seconds() -> float:

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flows.orchestration.defaults import DEFAULT_RAW_DIR, DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE
+from flows.orchestration.runners import describe_server_output
 
 DEPLOYMENT_NAME = "nightly"
 NIGHTLY_CRON = "0 2 * * *"
@@ -53,9 +54,13 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
         except RuntimeError as exc:
             server.kill()  # it never served anything
             server.wait()
-            raise ServerDidNotStart(str(exc)) from None
-        print(f"Prefect server and UI: http://127.0.0.1:{port}", flush=True)
-    os.environ["PREFECT_API_URL"] = api_url  # before Prefect is imported, so the runner uses this server
+            raise ServerDidNotStart(f"{exc} ({describe_server_output(server)})") from None
+        print(f"Prefect server and UI: http://127.0.0.1:{port} (its output: {server.log_path})", flush=True)
+    # Prefect's settings were read already (the server's log is in PREFECT_HOME): set the API and
+    # refresh them, so that the runner and the runs it starts use this server, not an ephemeral one.
+    from flows.orchestration.runners import _use_api_url
+
+    _use_api_url(api_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop ends both cleanly
     try:
         if server is not None:
@@ -83,13 +88,13 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
 
 
 def start_local_server(port: int) -> subprocess.Popen:
-    """`prefect server start` on loopback, ended by the kernel if this process dies unannounced."""
-    from flows.orchestration.runners import end_with_this_process
+    """`prefect server start` on loopback, ended by the kernel if this process dies unannounced; its
+    output goes to $PREFECT_HOME/logs/prefect-server.log (rotated: flows/orchestration/runners.py)."""
+    from flows.orchestration.runners import SERVE_SERVER_LOG, server_log_path, start_logged_server
 
     prefect = Path(sys.executable).with_name("prefect")
-    return subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=end_with_this_process())
+    return start_logged_server([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                               server_log_path(SERVE_SERVER_LOG))
 
 
 def wait_until_healthy(api_url: str, server: subprocess.Popen | None = None,

@@ -56,6 +56,23 @@ class Tally:
             self.errors += errors.head(room).to_dict("records")
 
 
+@dataclass(frozen=True)
+class OpenCheck:
+    check_name: str
+    severity: str
+    open: int  # findings of this check in dq_issues
+    new: int  # of which this load made
+
+
+@dataclass(frozen=True)
+class OpenIssues:
+    """What the view dq_issues holds once a version is built: what a night is judged on."""
+
+    by_severity: dict[str, int] = field(default_factory=dict)
+    by_check: list[OpenCheck] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # the open errors, this load's first (rows of dq_issues + new)
+
+
 class UnfinishedVersion(RuntimeError):
     """A version was about to be published without its run row or its models."""
 
@@ -188,13 +205,35 @@ class WarehouseBuild:
         return run
 
     def build_models(self, data_changed: bool = True) -> list[str]:
-        """Create the views and stored models of sql/ (stored models are kept when no data changed)."""
+        """Create the views and stored models of sql/ (stored models are kept when no data changed).
+
+        Then the run's status is settled on what the version holds: errors left open by an
+        earlier run (a rejected file not yet resubmitted, a pending file) make it
+        succeeded_with_errors too, so that a quiet night after a bad one does not read as a good one.
+        """
         built = wh.build_views(self.con, data_changed)
         self.models_built = True
+        if self.run is not None and self.run["status"] == "succeeded" and self.open_issues().by_severity.get(ERROR):
+            self.con.execute("update landing_load_runs set status = 'succeeded_with_errors' where load_id = ?",
+                             [self.load_id])
+            self.run["status"] = "succeeded_with_errors"
         return built
 
-    def open_issues(self) -> dict[str, int]:
-        return dict(self.con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+    def open_issues(self, errors_listed: int = MAX_ERRORS_KEPT) -> OpenIssues:
+        """The findings still open in this version (the view dq_issues), and which this load made."""
+        by_check = self.con.execute("""
+            select check_name, severity, count(*), count(*) filter (where load_id = ?)
+            from dq_issues group by all order by severity, check_name""", [self.load_id]).fetchall()
+        cursor = self.con.execute("""
+            select *, load_id = ? as new from dq_issues where severity = ?
+            order by new desc, source_file, source_sheet, source_row, check_name limit ?""",
+                                  [self.load_id, ERROR, errors_listed])
+        columns = [d[0] for d in cursor.description]
+        errors = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        by_severity = Counter()
+        for _, severity, count, _ in by_check:
+            by_severity[severity] += count
+        return OpenIssues(dict(by_severity), [OpenCheck(*row) for row in by_check], errors)
 
     def publish(self) -> None:
         """Replace the published warehouse by this version: only a whole one, run row and models built."""

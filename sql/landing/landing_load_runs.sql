@@ -3,7 +3,7 @@ create table if not exists landing_load_runs (
     load_id integer primary key,
     started_at timestamptz not null,
     finished_at timestamptz,
-    status varchar not null,           -- succeeded | succeeded_with_errors | failed
+    status varchar not null,           -- succeeded | succeeded_with_errors (errors found or still open) | failed
     raw_dir varchar not null,
     mode varchar,                      -- incremental | full | withdraw
     parser_version varchar,            -- hash of the parsing code and catalogues (flows/state.py)

@@ -5,7 +5,7 @@
 -- column load_id: the load's number, increasing
 -- column started_at: when the run started (UTC)
 -- column finished_at: when the run finished writing (UTC)
--- column status: 'succeeded' or 'succeeded_with_errors' (something was rejected; the rest was published)
+-- column status: 'succeeded' or 'succeeded_with_errors' (an error found by this run, or still open in dq_issues after it; the rest was published)
 -- column raw_dir: folder the run read
 -- column mode: incremental (read only what changed), full (read everything) or withdraw (a file withdrawn by hand)
 -- column parser_version: hash of the parsing code and catalogues; when it changes, every file is read again
