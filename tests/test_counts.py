@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from datetime import date, timedelta
 
 import pytest
 
@@ -168,3 +169,64 @@ def test_a_share_that_fits_no_whole_count_is_refused_and_not_summed(share_wareho
     status, reason = one(share_warehouse, "select status, status_reason from target_attainment "
                                           "where district = 'merged' and indicator_code = ?", [HEALTH])
     assert status == "undetermined" and refusal in reason
+
+
+@pytest.fixture(scope="module")
+def macros():
+    import duckdb
+
+    from flows.warehouse.models import MACRO_DIR
+
+    with duckdb.connect() as con:
+        for path in sorted(MACRO_DIR.glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        yield con
+
+
+@pytest.mark.parametrize("base", [1, 11, 19, 30, 300])
+def test_whole_counts_of_a_printed_percentage(macros, base):
+    for pct in range(0, 111):
+        got = macros.execute("select whole_counts_of_share(?, ?)", [pct, base]).fetchone()[0]
+        assert got == whole_counts(pct, base), (pct, base)
+    assert macros.execute("select whole_counts_of_share(90.9, 11)").fetchone()[0] == [10]  # one decimal printed
+
+
+def test_era_labels_follow_the_validity_dates(macros):
+    labels = macros.execute("select era_label(null, date '2020-01-31'), era_label(date '2020-02-01', date '2025-06-30'), "
+                            "era_label(date '2025-07-01', null)").fetchone()
+    assert labels == ("pre-2020", "2020-2025", "since 2025")
+
+
+# a variant: old Hà Quảng's table relabelled as a report on the 2021-2025 plan, to the end of
+# 2025: its count then reads against the district that held code 045 when that plan began
+def _later_plan_variant(root):
+    ha = Grid.read(RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    for row in ha.cells:
+        for i, cell in enumerate(row):
+            if isinstance(cell, str):
+                row[i] = cell.replace("giai đoạn 2015- 2020", "giai đoạn 2020- 2025").replace("hết năm 2020", "hết năm 2025")
+    ha.write(root / "raw" / "ha_quang" / "chi_tieu_ktxh_2020_2025.xlsx")
+
+
+def test_the_base_follows_the_period_the_figures_count(prefect_harness, tmp_path):
+    from flows.orchestration.load_flow import load_warehouse
+
+    _later_plan_variant(tmp_path)
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(raw_dir=tmp_path / "raw", warehouse=warehouse)
+    period_end, base, label, reason = one(warehouse, """
+        select h.period_end, h.count_base, h.count_base_label, t.status_reason
+        from harmonised_results h join target_attainment t
+          on t.district = h.source_district and t.indicator_code = h.indicator_code
+        where h.indicator_code = ? and h.source_district = 'ha_quang'""", [HEALTH])
+    rows = _reference()
+    plan_start = date(period_end.year - 4, 1, 1).isoformat()
+    district = next(r for r in rows if r["level"] == "district" and r["code"] == "045"
+                    and (not r["valid_from"] or r["valid_from"] <= plan_start) and r["valid_to"] >= plan_start)
+    day = min(period_end.isoformat(), district["valid_to"])
+    expected = sum(1 for r in rows if r["level"] == "commune" and r["parent_code"] == "045"
+                   and (not r["valid_from"] or r["valid_from"] <= day) and (not r["valid_to"] or r["valid_to"] >= day))
+    assert base == expected and base != former_bases()["ha_quang"]
+    changed = (date.fromisoformat(district["valid_to"]) + timedelta(days=1)).year  # the change that ended it
+    assert label == f"{district['valid_from'][:4]}-{changed} communes"
+    assert f"of {base} {label} against" in reason

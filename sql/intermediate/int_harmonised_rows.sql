@@ -76,16 +76,16 @@ converted as (
     from period_steps
 ),
 
--- a percentage of units to a count: the whole counts a printed (rounded) percentage allows, and
--- the whole bounds of the target (a bound the direction must reach rounds up, one it may not pass
--- rounds down; 9 decimals absorb binary noise such as 11 × 0.95)
+-- a percentage of units to a count: the whole counts a printed (rounded) percentage allows (macro
+-- whole_counts_of_share), and the whole bounds of the target (a bound the direction must reach
+-- rounds up, one it may not pass rounds down; 9 decimals absorb binary noise such as 11 × 0.95)
 whole_counts as (
     select
         *,
         coalesce(unit_rule = 'percent_of_communes_to_count', false) as is_share_to_count,
         actual_value * coalesce(scale_fix_factor, 1.0) as share_pct,
-        -- half a unit of the percentage's last printed decimal
-        0.5 / 10 ^ coalesce(length(nullif(split_part(figure_text(actual_value * coalesce(scale_fix_factor, 1.0)), '.', 2), '')), 0) as pct_half_step,
+        case when unit_rule = 'percent_of_communes_to_count'
+            then whole_counts_of_share(actual_value * coalesce(scale_fix_factor, 1.0), count_base) end as fitting_counts,
         case when direction = 'lower_is_better' then floor(round(converted_target_low, 9))
             else ceil(round(converted_target_low, 9)) end as whole_target_low,
         case when direction = 'higher_is_better' then ceil(round(converted_target_high, 9))
@@ -93,35 +93,29 @@ whole_counts as (
     from converted
 ),
 
-whole_results as (
-    select
-        *,
-        greatest(ceil(round(count_base * (share_pct - pct_half_step) / 100.0, 9)), 0) as fewest_units,
-        least(floor(round(count_base * (share_pct + pct_half_step) / 100.0, 9)), count_base) as most_units
-    from whole_counts
-),
-
 refusals as (
     select
         *,
         case
             when not is_share_to_count then null
-            when actual_value is not null and fewest_units > most_units then
+            when count_base is null then 'a share of ' || coalesce(count_base_label, 'units')
+                || ' cannot become a count without its base, so it is kept as a percentage'
+            when actual_value is not null and len(fitting_counts) = 0 then
                 figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
                 || ' is no whole number of them (' || figure_text(floor(count_base * share_pct / 100.0)) || ' is '
                 || figure_text(round(floor(count_base * share_pct / 100.0) / count_base * 100.0, 1)) || ' %, '
                 || figure_text(ceil(count_base * share_pct / 100.0)) || ' is '
                 || figure_text(round(ceil(count_base * share_pct / 100.0) / count_base * 100.0, 1))
                 || ' %), so it is kept as a percentage'
-            when actual_value is not null and fewest_units < most_units then
+            when actual_value is not null and len(fitting_counts) > 1 then
                 figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
-                || ' fits ' || figure_text(fewest_units) || ' to ' || figure_text(most_units)
+                || ' fits ' || fitting_counts[1] || ' to ' || fitting_counts[-1]
                 || ' of them, so it is kept as a percentage'
             when whole_target_low > whole_target_high then
                 'a target of ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label
                 || ' (' || figure_text(converted_target_low) || ') holds no whole number of them, so it is kept as a percentage'
         end as unit_refusal
-    from whole_results
+    from whole_counts
 ),
 
 harmonised as (
@@ -142,14 +136,14 @@ harmonised as (
         end as harmonised_target_high,
         case
             when unit_refusal is not null then actual_value
-            when is_share_to_count and actual_value is not null then fewest_units
+            when is_share_to_count and actual_value is not null then fitting_counts[1]
             else converted_actual
         end as harmonised_actual,
         list_filter([
             case when unit_refusal is not null then unit_refusal end,
             case when unit_refusal is null and is_share_to_count and actual_value is not null then
                 'result ' || figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
-                || ' = ' || figure_text(fewest_units) || ' (' || figure_text(round(fewest_units / count_base * 100.0, 1))
+                || ' = ' || fitting_counts[1] || ' (' || figure_text(round(fitting_counts[1] / count_base * 100.0, 1))
                 || ' %)' end,
             case when unit_refusal is null and is_share_to_count and converted_target_low <> whole_target_low then
                 'target ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label || ' = '

@@ -4,5 +4,5 @@ create or replace macro count_text(x, count_base, base_label) as
     case
         when x is null then null
         when count_base is null then figure_text(x)
-        else figure_text(x) || ' of ' || figure_text(count_base::double) || ' ' || base_label
+        else figure_text(x::double) || ' of ' || figure_text(count_base::double) || ' ' || base_label
     end;
