@@ -154,7 +154,8 @@ final as (
                 || figure_text(value) || ' with'
             when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
                 then 'the figures and the verdict ''' || reported_pct_raw || ''' disagree'
-            else count_text(value, case when is_unit_count then count_base end, count_base_label) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
+            else count_text(value, case when is_unit_count then count_base end, count_base_label) || ' against a target of '
+                || target_text(target_low, target_high, bar, direction)
                 || case when target_low <> target_high and direction <> 'within_range'
                     then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
         end as status_reason,

@@ -10,7 +10,7 @@
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
--- column unit: canonical unit of value and target
+-- column unit: canonical unit of value and target (a district's reported unit where its conversion was refused: harmonised_results.unit_refusal)
 -- column value: the harmonised result (for 'merged', the combined value); NULL for a qualitative result
 -- column count_base: for a count of administrative units: how many units of that level the figures count against (for 'merged', the sum of the bases its halves counted: 30 pre-2020 communes, not the 21 communes of 2020-2025); NULL for other units
 -- column count_base_label: what count_base counts, named with its period, e.g. 'pre-2020 communes'; status_reason writes a count as '27 of 30 pre-2020 communes'
