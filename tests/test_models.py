@@ -155,7 +155,8 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
     for position, model in enumerate(order):
         assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
     assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_indicator_weights",
-                                                   "stg_indicators", "stg_admin_units", "int_district_attainment"}
+                                                   "stg_indicators", "stg_admin_units", "int_district_attainment",
+                                                   "stg_units"}  # which units count administrative units
     assert graph["int_indicator_weights"] == {"int_indicator_pairs", "stg_indicators", "int_district_weights"}
     assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status"}
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}

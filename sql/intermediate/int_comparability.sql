@@ -21,7 +21,8 @@ flags as (
         *,
         ha_quang_label is not null and thong_nong_label is not null as is_in_both,
         coalesce(ha_quang_definition_variant, '') = coalesce(thong_nong_definition_variant, '') as same_definition,
-        ha_quang_unit_factor is not null and thong_nong_unit_factor is not null as same_unit,
+        ha_quang_unit_factor is not null and thong_nong_unit_factor is not null
+            and ha_quang_unit_refusal is null and thong_nong_unit_refusal is null as same_unit,
         ha_quang_period_end is not distinct from thong_nong_period_end
             and ha_quang_is_estimate is not distinct from thong_nong_is_estimate as same_period,
         list_contains([ha_quang_row_kind, thong_nong_row_kind], 'qualitative') as is_qualitative
@@ -41,7 +42,10 @@ final as (
             case when not same_definition then
                 'different definition: ha_quang ' || coalesce(ha_quang_definition_variant, 'as the catalogue')
                 || '; thong_nong ' || coalesce(thong_nong_definition_variant, 'as the catalogue') end,
-            case when not same_unit then
+            case when not same_unit and coalesce(ha_quang_unit_refusal, thong_nong_unit_refusal) is not null then
+                'different unit: ' || array_to_string(list_filter([
+                    'ha_quang ' || ha_quang_unit_refusal, 'thong_nong ' || thong_nong_unit_refusal], lambda r: r is not null), '; ')
+            when not same_unit then
                 'different unit: no conversion to the catalogue unit from '
                 || coalesce(case when ha_quang_unit_factor is null then ha_quang_unit_raw end,
                             thong_nong_unit_raw, 'the reported unit') end,

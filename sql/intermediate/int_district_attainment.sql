@@ -1,7 +1,9 @@
 -- grain: one row per former district and catalogue indicator it reports against a target (the
 -- first row in sheet order if a workbook repeats an indicator, as int_indicator_pairs): whether
 -- the harmonised figures met the target, or why that cannot be decided. The rules are written
--- in the header of sql/marts/target_attainment.sql.
+-- in the header of sql/marts/target_attainment.sql. A count of administrative units reads against
+-- its base ("16 of 19 pre-2020 communes"); whether the reported percentage agrees is judged on the
+-- converted figures before they were made whole (the workbook computed it from its own figures).
 -- unique: district, indicator_code
 -- not_null: district, indicator_code, status
 -- references: indicator_code -> indicators.indicator_code
@@ -24,11 +26,14 @@ findings as (
 
 evidence as (
     select
-        rows.* exclude (target_low, target_high),  -- as reported; the comparison uses the harmonised bounds
+        rows.* exclude (target_low, target_high, direction),  -- as reported; the comparison uses the harmonised bounds
         indicators.direction,
         rows.reported_pct is not null
-            and coalesce(pct_agrees(rows.harmonised_actual, rows.harmonised_target_low,
-                                    rows.harmonised_target_high, rows.reported_pct), false) as is_pct_confirmed,
+            and coalesce(pct_agrees(
+                case when rows.unit_refusal is null then rows.converted_actual else rows.actual_value end,
+                case when rows.unit_refusal is null then rows.converted_target_low else rows.target_low end,
+                case when rows.unit_refusal is null then rows.converted_target_high else rows.target_high end,
+                rows.reported_pct), false) as is_pct_confirmed,
         verdict_status(rows.actual_text) as result_verdict,
         verdict_status(rows.reported_pct_raw) as pct_verdict
     from rows
@@ -115,7 +120,10 @@ final as (
         source_file,
         source_row,
         direction,
-        canonical_unit as unit,
+        harmonised_unit as unit,
+        -- the base only where the figures are a count of those units (a share's base is in harmonised_results)
+        case when is_unit_count then count_base end as count_base,
+        case when is_unit_count then count_base_label end as count_base_label,
         value,
         target_low,
         target_high,
@@ -146,7 +154,8 @@ final as (
                 || figure_text(value) || ' with'
             when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
                 then 'the figures and the verdict ''' || reported_pct_raw || ''' disagree'
-            else figure_text(value) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
+            else count_text(value, case when is_unit_count then count_base end, count_base_label) || ' against a target of '
+                || target_text(target_low, target_high, bar, direction)
                 || case when target_low <> target_high and direction <> 'within_range'
                     then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
         end as status_reason,

@@ -3,6 +3,12 @@
 -- the indicator's canonical unit and period basis, and the rules that changed them.
 -- Order of rules: a plausibility fix (‰ typed as %), then the unit conversion, then the period
 -- basis (a five-year total against a yearly target becomes a yearly average).
+-- Counts are never fractional. A percentage of units (rounded as printed) becomes the one whole count
+-- consistent with it (100 % of 11 -> 11; 91 % of 11 -> 10, as 10/11 = 90.9 %); a target bound becomes
+-- the whole count that meets it (at least 95 % of 11 = 10.45 -> at least 11; an upper bound rounds
+-- down), explained in harmonisation_notes. When no whole count (or more than one) agrees with the
+-- result, or no whole count lies within the target, the conversion is refused: the row keeps its
+-- reported unit and figures (harmonised_unit), unit_refusal says why, and it is never summed.
 -- unique: source_file, source_sheet, source_row
 -- references: indicator_code -> stg_indicators.indicator_code
 with rows as (
@@ -17,8 +23,8 @@ conversions as (
     select * from stg_unit_conversions
 ),
 
-commune_counts as (
-    select * from int_district_commune_counts
+count_bases as (
+    select * from int_count_bases
 ),
 
 unit_steps as (
@@ -27,11 +33,15 @@ unit_steps as (
         indicators.unit as canonical_unit,
         indicators.target_basis,
         indicators.aggregation,
+        indicators.direction,
+        count_bases.count_base,
+        count_bases.count_base_label,
+        coalesce(count_bases.is_canonical_count, false) as is_canonical_count,
         case
             when rows.unit is not distinct from indicators.unit then 1.0
             when rows.unit is null then 1.0
-            when conversions.rule = 'percent_of_communes_to_count' then commune_counts.communes / 100.0
-            when conversions.rule = 'count_to_percent_of_communes' then 100.0 / commune_counts.communes
+            when conversions.rule = 'percent_of_communes_to_count' then count_bases.count_base / 100.0
+            when conversions.rule = 'count_to_percent_of_communes' then 100.0 / count_bases.count_base
             else conversions.factor
         end as unit_factor,
         case
@@ -46,7 +56,7 @@ unit_steps as (
     left join conversions
         on conversions.from_unit = rows.unit
         and conversions.to_unit = indicators.unit
-    left join commune_counts using (source_district)
+    left join count_bases using (source_file, source_sheet, source_row)
 ),
 
 period_steps as (
@@ -56,18 +66,102 @@ period_steps as (
     from unit_steps
 ),
 
+converted as (
+    select
+        *,
+        target_low * unit_factor as converted_target_low,
+        target_high * unit_factor as converted_target_high,
+        actual_value * coalesce(scale_fix_factor, 1.0) * unit_factor
+            / case when is_plan_total then plan_years else 1 end as converted_actual
+    from period_steps
+),
+
+-- a percentage of units to a count: the whole counts a printed (rounded) percentage allows (macro
+-- whole_counts_of_share), and the whole bounds of the target (a bound the direction must reach
+-- rounds up, one it may not pass rounds down; 9 decimals absorb binary noise such as 11 × 0.95)
+whole_counts as (
+    select
+        *,
+        coalesce(unit_rule = 'percent_of_communes_to_count', false) as is_share_to_count,
+        actual_value * coalesce(scale_fix_factor, 1.0) as share_pct,
+        case when unit_rule = 'percent_of_communes_to_count'
+            then whole_counts_of_share(actual_value * coalesce(scale_fix_factor, 1.0), count_base) end as fitting_counts,
+        case when direction = 'lower_is_better' then floor(round(converted_target_low, 9))
+            else ceil(round(converted_target_low, 9)) end as whole_target_low,
+        case when direction = 'higher_is_better' then ceil(round(converted_target_high, 9))
+            else floor(round(converted_target_high, 9)) end as whole_target_high
+    from converted
+),
+
+refusals as (
+    select
+        *,
+        case
+            when not is_share_to_count then null
+            when count_base is null then 'a share of ' || coalesce(count_base_label, 'units')
+                || ' cannot become a count without its base, so it is kept as a percentage'
+            when actual_value is not null and len(fitting_counts) = 0 then
+                figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
+                || ' is no whole number of them (' || figure_text(floor(count_base * share_pct / 100.0)) || ' is '
+                || figure_text(round(floor(count_base * share_pct / 100.0) / count_base * 100.0, 1)) || ' %, '
+                || figure_text(ceil(count_base * share_pct / 100.0)) || ' is '
+                || figure_text(round(ceil(count_base * share_pct / 100.0) / count_base * 100.0, 1))
+                || ' %), so it is kept as a percentage'
+            when actual_value is not null and len(fitting_counts) > 1 then
+                figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
+                || ' fits ' || fitting_counts[1] || ' to ' || fitting_counts[-1]
+                || ' of them, so it is kept as a percentage'
+            when whole_target_low > whole_target_high then
+                'a target of ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label
+                || ' (' || figure_text(converted_target_low) || ') holds no whole number of them, so it is kept as a percentage'
+        end as unit_refusal
+    from whole_counts
+),
+
 harmonised as (
     select
         *,
-        target_low * unit_factor as harmonised_target_low,
-        target_high * unit_factor as harmonised_target_high,
-        actual_value * coalesce(scale_fix_factor, 1.0) * unit_factor
-            / case when is_plan_total then plan_years else 1 end as harmonised_actual,
+        case when unit_refusal is not null then unit else canonical_unit end as harmonised_unit,
+        -- the harmonised figures are a count of administrative units, to be read against count_base
+        is_canonical_count and unit_refusal is null as is_unit_count,
+        case
+            when unit_refusal is not null then target_low
+            when is_share_to_count then whole_target_low
+            else converted_target_low
+        end as harmonised_target_low,
+        case
+            when unit_refusal is not null then target_high
+            when is_share_to_count then whole_target_high
+            else converted_target_high
+        end as harmonised_target_high,
+        case
+            when unit_refusal is not null then actual_value
+            when is_share_to_count and actual_value is not null then fitting_counts[1]
+            else converted_actual
+        end as harmonised_actual,
+        list_filter([
+            case when unit_refusal is not null then unit_refusal end,
+            case when unit_refusal is null and is_share_to_count and actual_value is not null then
+                'result ' || figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
+                || ' = ' || fitting_counts[1] || ' (' || figure_text(round(fitting_counts[1] / count_base * 100.0, 1))
+                || ' %)' end,
+            case when unit_refusal is null and is_share_to_count and converted_target_low <> whole_target_low then
+                'target ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label || ' = '
+                || figure_text(converted_target_low) || ', so '
+                || case when whole_target_low > converted_target_low then 'at least ' else 'at most ' end
+                || figure_text(whole_target_low) end,
+            case when unit_refusal is null and is_share_to_count and converted_target_high <> whole_target_high
+                and target_high <> target_low then
+                'upper target ' || figure_text(target_high) || ' % of ' || count_base || ' ' || count_base_label || ' = '
+                || figure_text(converted_target_high) || ', so ' || figure_text(whole_target_high) end
+        ], lambda note: note is not null) as harmonisation_notes,
         list_filter(
-            [scale_fix_rule, unit_rule, case when is_plan_total then 'plan_total_to_per_year' end],
+            [scale_fix_rule,
+             case when unit_refusal is not null then 'percent_of_communes_not_whole' else unit_rule end,
+             case when is_plan_total then 'plan_total_to_per_year' end],
             lambda rule: rule is not null
         ) as harmonisation_rules
-    from period_steps
+    from refusals
 ),
 
 final as (

@@ -1,5 +1,6 @@
 -- grain: one row per catalogue indicator reported by either former district, the two districts'
--- harmonised rows side by side (the first row in sheet order if a workbook repeats an indicator)
+-- harmonised rows side by side (the first row in sheet order if a workbook repeats an indicator).
+-- A row whose conversion was refused (unit_refusal) has no figures here: they are not in the canonical unit.
 -- unique: indicator_code
 -- not_null: indicator_code
 
@@ -35,14 +36,18 @@ final as (
         ha_quang.definition_variant as ha_quang_definition_variant,
         ha_quang.unit_factor as ha_quang_unit_factor,
         ha_quang.unit_raw as ha_quang_unit_raw,
-        ha_quang.harmonised_target_low as ha_quang_target_low,
-        ha_quang.harmonised_target_high as ha_quang_target_high,
-        ha_quang.harmonised_actual as ha_quang_actual,
+        case when ha_quang.unit_refusal is null then ha_quang.harmonised_target_low end as ha_quang_target_low,
+        case when ha_quang.unit_refusal is null then ha_quang.harmonised_target_high end as ha_quang_target_high,
+        case when ha_quang.unit_refusal is null then ha_quang.harmonised_actual end as ha_quang_actual,
         ha_quang.actual_value as ha_quang_actual_reported,
         ha_quang.actual_text as ha_quang_actual_text,
         ha_quang.reported_pct as ha_quang_reported_pct,
-        ha_quang.harmonised_computed_pct as ha_quang_computed_pct,
+        case when ha_quang.unit_refusal is null then ha_quang.harmonised_computed_pct end as ha_quang_computed_pct,
         ha_quang.harmonisation_rules as ha_quang_harmonisation_rules,
+        ha_quang.harmonisation_notes as ha_quang_harmonisation_notes,
+        ha_quang.unit_refusal as ha_quang_unit_refusal,
+        ha_quang.count_base as ha_quang_count_base,
+        ha_quang.count_base_label as ha_quang_count_base_label,
         ha_quang.period_end as ha_quang_period_end,
         ha_quang.is_estimate as ha_quang_is_estimate,
         thong_nong.row_label as thong_nong_label,
@@ -50,14 +55,18 @@ final as (
         thong_nong.definition_variant as thong_nong_definition_variant,
         thong_nong.unit_factor as thong_nong_unit_factor,
         thong_nong.unit_raw as thong_nong_unit_raw,
-        thong_nong.harmonised_target_low as thong_nong_target_low,
-        thong_nong.harmonised_target_high as thong_nong_target_high,
-        thong_nong.harmonised_actual as thong_nong_actual,
+        case when thong_nong.unit_refusal is null then thong_nong.harmonised_target_low end as thong_nong_target_low,
+        case when thong_nong.unit_refusal is null then thong_nong.harmonised_target_high end as thong_nong_target_high,
+        case when thong_nong.unit_refusal is null then thong_nong.harmonised_actual end as thong_nong_actual,
         thong_nong.actual_value as thong_nong_actual_reported,
         thong_nong.actual_text as thong_nong_actual_text,
         thong_nong.reported_pct as thong_nong_reported_pct,
-        thong_nong.harmonised_computed_pct as thong_nong_computed_pct,
+        case when thong_nong.unit_refusal is null then thong_nong.harmonised_computed_pct end as thong_nong_computed_pct,
         thong_nong.harmonisation_rules as thong_nong_harmonisation_rules,
+        thong_nong.harmonisation_notes as thong_nong_harmonisation_notes,
+        thong_nong.unit_refusal as thong_nong_unit_refusal,
+        thong_nong.count_base as thong_nong_count_base,
+        thong_nong.count_base_label as thong_nong_count_base_label,
         thong_nong.period_end as thong_nong_period_end,
         thong_nong.is_estimate as thong_nong_is_estimate
     from ha_quang

@@ -13,7 +13,7 @@
 -- column row_kind: measured or qualitative
 -- column unit_reported: unit code as reported (NULL when not a unit)
 -- column unit_raw: unit as written
--- column unit: canonical unit of the indicator
+-- column unit: unit of target_low, target_high and actual: the indicator's canonical unit, or the reported unit when the conversion was refused (unit_refusal)
 -- column target_low_reported: lower target bound as reported
 -- column target_high_reported: upper target bound as reported
 -- column actual_reported: result as reported
@@ -22,7 +22,11 @@
 -- column actual: result in the canonical unit and period basis
 -- column reported_pct: percentage of target the workbook reports
 -- column computed_pct: harmonised result / harmonised target × 100
--- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, unit_completed_from_label, plan_total_to_per_year)
+-- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, unit_completed_from_label, percent_of_communes_to_count, percent_of_communes_not_whole: refused, plan_total_to_per_year)
+-- column harmonisation_notes: the arithmetic behind a rule in words, e.g. 'target 95 % of 11 pre-2020 communes = 10.45, so at least 11'
+-- column unit_refusal: why a conversion was refused (a percentage of units that fits no single whole count, a target holding no whole count); NULL when converted or nothing to convert
+-- column count_base: for a count of administrative units (or a share of them): how many units of that level the district had in the period the figures count (schemas/units.csv counts_level; reference admin_units); NULL for other units or when the reference lists none
+-- column count_base_label: what count_base counts, named with its period from the reference's validity dates, e.g. 'pre-2020 communes'
 -- column is_changed: true when harmonisation changed the result or the target
 -- column period_end: date the figures refer to
 -- column is_estimate: true when the figures are an estimate
@@ -43,7 +47,7 @@ final as (
         row_kind,
         unit as unit_reported,
         unit_raw,
-        canonical_unit as unit,
+        harmonised_unit as unit,
         target_low as target_low_reported,
         target_high as target_high_reported,
         actual_value as actual_reported,
@@ -53,6 +57,10 @@ final as (
         reported_pct,
         harmonised_computed_pct as computed_pct,
         harmonisation_rules,
+        harmonisation_notes,
+        unit_refusal,
+        count_base,
+        count_base_label,
         is_changed,
         period_end,
         is_estimate,

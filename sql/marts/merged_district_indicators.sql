@@ -13,6 +13,8 @@
 -- column method: sum, area_weighted_mean, population_weighted_mean, not_aggregable or single_source
 -- column ha_quang_value: old Hà Quảng's harmonised result (input)
 -- column thong_nong_value: old Thông Nông's harmonised result (input)
+-- column count_base: for a count of administrative units: the base it counts against, the sum of the bases its two halves counted (a single source's own base), e.g. 30 pre-2020 communes, never the merged district's own 2020-2025 units; NULL for other units
+-- column count_base_label: what count_base counts, e.g. 'pre-2020 communes' (both halves' labels joined by ' + ' when they differ)
 -- column target: the merged district's target, combined from the two targets with the same method as value (the upper bound of a range)
 -- column target_low: the merged district's lower target bound, the two lower bounds combined with the same method as value (NULL when either is open)
 -- column target_high: the merged district's upper target bound, combined the same way (NULL for 'at least')
@@ -52,6 +54,10 @@ comparability as (
 
 indicators as (
     select * from stg_indicators
+),
+
+units as (
+    select * from stg_units
 ),
 
 attainment as (
@@ -118,6 +124,7 @@ methods as (
         indicators.name_en,
         indicators.unit,
         indicators.weight_note,
+        units.counts_level is not null as is_unit_count,
         comparability.is_qualitative,
         case
             when comparability.is_qualitative then 'not_aggregable'
@@ -130,6 +137,7 @@ methods as (
     from pairs
     inner join comparability using (indicator_code)
     inner join indicators using (indicator_code)
+    left join units on units.unit = indicators.unit
 ),
 
 valued as (
@@ -156,7 +164,17 @@ valued as (
         combine_districts(methods.method, methods.ha_quang_target_low, methods.thong_nong_target_low, weights.ha_quang_factor,
                           weights.thong_nong_factor) as target_low,
         combine_districts(methods.method, methods.ha_quang_target_high, methods.thong_nong_target_high,
-                          weights.ha_quang_factor, weights.thong_nong_factor) as target_high
+                          weights.ha_quang_factor, weights.thong_nong_factor) as target_high,
+        -- a count's base: the units both halves counted (a sum), or the one half's
+        case when methods.is_unit_count and methods.method in ('sum', 'single_source')
+            then combine_districts(methods.method, methods.ha_quang_count_base, methods.thong_nong_count_base, null, null)::bigint
+        end as count_base,
+        case when methods.is_unit_count and methods.method in ('sum', 'single_source') then
+            case when methods.method = 'single_source' or methods.ha_quang_count_base_label = methods.thong_nong_count_base_label
+                then coalesce(methods.ha_quang_count_base_label, methods.thong_nong_count_base_label)
+                else methods.ha_quang_count_base_label || ' + ' || methods.thong_nong_count_base_label
+            end
+        end as count_base_label
     from methods
     -- the weights only of a weighted mean (the indicator's kind: area or population)
     left join checked_weights as weights
@@ -176,6 +194,8 @@ final as (
         method,
         ha_quang_actual as ha_quang_value,
         thong_nong_actual as thong_nong_value,
+        count_base,
+        count_base_label,
         target,
         target_low,
         target_high,
@@ -216,11 +236,19 @@ final as (
             case when method like '%weighted_mean' then 'weights: ' || weight_descriptions end,
             case when method like '%weighted_mean' and weight_note is not null then weight_note end,
             case when ha_quang_is_estimate or thong_nong_is_estimate then 'includes an estimate' end,
+            case when method = 'sum' and count_base is not null then
+                'counts ' || count_text(value, count_base, count_base_label) || ': ha_quang '
+                || count_text(ha_quang_actual, ha_quang_count_base, ha_quang_count_base_label) || ', thong_nong '
+                || count_text(thong_nong_actual, thong_nong_count_base, thong_nong_count_base_label) end,
             case when len(coalesce(ha_quang_harmonisation_rules, [])) + len(coalesce(thong_nong_harmonisation_rules, [])) > 0
                 then 'harmonised: '
                     || array_to_string(list_distinct(list_concat(
                         coalesce(ha_quang_harmonisation_rules, []), coalesce(thong_nong_harmonisation_rules, []))), ', ')
-                end
+                end,
+            case when len(coalesce(ha_quang_harmonisation_notes, [])) > 0
+                then 'ha_quang: ' || array_to_string(ha_quang_harmonisation_notes, '; ') end,
+            case when len(coalesce(thong_nong_harmonisation_notes, [])) > 0
+                then 'thong_nong: ' || array_to_string(thong_nong_harmonisation_notes, '; ') end
         ], lambda caveat: caveat is not null) as caveats
     from valued
     cross join merged_district

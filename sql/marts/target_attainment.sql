@@ -10,8 +10,10 @@
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
--- column unit: canonical unit of value and target
+-- column unit: canonical unit of value and target (a district's reported unit where its conversion was refused: harmonised_results.unit_refusal)
 -- column value: the harmonised result (for 'merged', the combined value); NULL for a qualitative result
+-- column count_base: for a count of administrative units: how many units of that level the figures count against (for 'merged', the sum of the bases its halves counted: 30 pre-2020 communes, not the 21 communes of 2020-2025); NULL for other units
+-- column count_base_label: what count_base counts, named with its period, e.g. 'pre-2020 communes'; status_reason writes a count as '27 of 30 pre-2020 communes'
 -- column target_low: lower bound of the target in the canonical unit (an exact target has low = high)
 -- column target_high: upper bound of the target (NULL for 'at least')
 -- column direction: higher_is_better, lower_is_better or within_range (view indicators)
@@ -57,6 +59,8 @@ merged_compared as (
         merged_district.caveats,
         merged_district.weight_summary,
         merged_district.unit,
+        merged_district.count_base,
+        merged_district.count_base_label,
         indicators.direction,
         case indicators.direction
             when 'higher_is_better' then coalesce(merged_district.target_low, merged_district.target_high)
@@ -72,6 +76,8 @@ merged_combined as (
         'merged' as district,
         indicator_code,
         unit,
+        count_base,
+        count_base_label,
         value,
         target_low,
         target_high,
@@ -92,8 +98,8 @@ merged_combined as (
             when value is null then 'the two former districts'' figures cannot be combined: ' || caveats[1]
             when coalesce(target_low, target_high) is null then 'the two former districts'' targets cannot be combined: '
                 || 'one is open-ended the other way'
-            else figure_text(value) || ' against a target of ' || target_text(target_low, target_high, bar, direction)
-                || ' (' || method || ' of the two former districts'
+            else count_text(value, count_base, count_base_label) || ' against a target of '
+                || target_text(target_low, target_high, bar, direction) || ' (' || method || ' of the two former districts'
                 || coalesce(', weights ' || weight_summary, '') || ')'
         end as status_reason,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
@@ -109,6 +115,8 @@ merged_single as (
         'merged' as district,
         district_rows.indicator_code,
         district_rows.unit,
+        district_rows.count_base,
+        district_rows.count_base_label,
         district_rows.value,
         district_rows.target_low,
         district_rows.target_high,
@@ -132,6 +140,8 @@ districts as (
         district,
         indicator_code,
         unit,
+        count_base,
+        count_base_label,
         value,
         target_low,
         target_high,
@@ -160,6 +170,8 @@ final as (
         indicators.name_vi,
         indicators.name_en,
         unioned.unit,
+        unioned.count_base,
+        unioned.count_base_label,
         unioned.value,
         unioned.target_low,
         unioned.target_high,

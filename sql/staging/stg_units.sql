@@ -9,7 +9,9 @@ final as (
     select
         code as unit,
         name_vi,
-        name_en
+        name_en,
+        nullif(counts_level, '') as counts_level,
+        nullif(base_noun, '') as base_noun
     from source
 )
 

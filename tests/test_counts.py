@@ -1,0 +1,232 @@
+"""Counts of administrative units: read against the base they counted, and never fractional."""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import RAW, REPO, sql
+from tests.layout_variants import Grid
+
+HEALTH = "communes_health_standard"
+
+
+def _reference() -> list[dict]:
+    with open(REPO / "schemas" / "reference" / "cao_bang_admin_units.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(row for row in handle if not row.startswith("#")))
+
+
+def former_bases() -> dict[str, int]:
+    """Each former district's communes on its last day, read from the reference's validity dates."""
+    codes = {r["code"]: r["gso_code"] for r in csv.DictReader(open(REPO / "schemas" / "districts.csv", encoding="utf-8"))}
+    rows = _reference()
+    bases = {}
+    for district, gso in codes.items():
+        # the former district: the first unit under this code to end
+        last_day = min(r["valid_to"] for r in rows if r["level"] == "district" and r["code"] == gso and r["valid_to"])
+        bases[district] = sum(1 for r in rows if r["level"] == "commune" and r["parent_code"] == gso
+                              and (not r["valid_from"] or r["valid_from"] <= last_day)
+                              and (not r["valid_to"] or r["valid_to"] >= last_day))
+    return bases
+
+
+def merged_district_units() -> int:
+    """The merged district's own communes of 2020-2025: what the base must not be."""
+    rows = _reference()
+    merged = next(r for r in rows if r["level"] == "district" and r["period"] == "2020_2025")
+    return sum(1 for r in rows if r["level"] == "commune" and r["parent_code"] == merged["code"]
+               and r["valid_from"] == merged["valid_from"])
+
+
+def whole_counts(pct: float, base: int) -> list[int]:
+    """The whole counts a percentage printed to whole units allows (it was rounded)."""
+    return [k for k in range(base + 1) if abs(100 * k / base - pct) <= 0.5 + 1e-9]
+
+
+def one(warehouse, query, params=None):
+    rows = sql(warehouse, query, params)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_the_reference_bases_are_the_pre_merger_communes():
+    bases = former_bases()
+    assert sum(bases.values()) != merged_district_units()  # 30 counted units, not the 21 of 2020-2025
+
+
+def test_district_counts_carry_the_base_they_counted(loaded_warehouse):
+    bases = former_bases()
+    rows = sql(loaded_warehouse, "select source_district, count_base, count_base_label from harmonised_results "
+                                 "where indicator_code = ?", [HEALTH])
+    assert {d: b for d, b, _ in rows} == bases
+    assert {label for *_, label in rows} == {"pre-2020 communes"}  # both ended 2020-01-31 in the reference
+
+
+def test_the_merged_count_is_read_against_the_sum_of_the_bases(loaded_warehouse):
+    bases = former_bases()
+    value, ha, tn, base, label, target = one(loaded_warehouse, """
+        select value, ha_quang_value, thong_nong_value, count_base, count_base_label, target
+        from merged_district_indicators where indicator_code = ?""", [HEALTH])
+    assert value == ha + tn and base == sum(bases.values()) and label == "pre-2020 communes"
+    assert target == int(target)
+    status, reason, attained_base = one(loaded_warehouse, """
+        select status, status_reason, count_base from target_attainment
+        where district = 'merged' and indicator_code = ?""", [HEALTH])
+    assert attained_base == base
+    assert reason.startswith(f"{int(value)} of {base} pre-2020 communes against a target of at least {int(target)}")
+    assert status == ("met" if value >= target else "not_met")
+
+
+def test_a_share_of_communes_becomes_whole_communes_with_its_arithmetic(loaded_warehouse):
+    bases = former_bases()
+    pct, target_pct, actual, target, notes = one(loaded_warehouse, """
+        select actual_reported, target_low_reported, actual, target_low, harmonisation_notes
+        from harmonised_results where indicator_code = ? and unit_reported = 'percent'""", [HEALTH])
+    base = bases["thong_nong"]
+    assert [actual] == whole_counts(pct, base)
+    assert target == math.ceil(target_pct * base / 100) and target_pct * base / 100 != target
+    exact = f"{target_pct * base / 100:.4f}".rstrip("0").rstrip(".")
+    assert any(f"{target_pct:g} % of {base} pre-2020 communes = {exact}, so at least {target:g}" in n for n in notes)
+
+
+def test_no_count_of_units_is_fractional(loaded_warehouse):
+    fractional = sql(loaded_warehouse, """
+        select indicator_code, source_district, actual, target_low, target_high from harmonised_results
+        where unit in (select unit from stg_units where counts_level is not null)
+          and (actual <> round(actual) or target_low <> round(target_low) or target_high <> round(target_high))
+        union all
+        select indicator_code, district, value, target_low, target_high from target_attainment
+        where count_base is not null
+          and (value <> round(value) or target_low <> round(target_low) or target_high <> round(target_high))""")
+    assert fractional == []
+
+
+def test_every_count_reason_names_its_base(loaded_warehouse):
+    rows = sql(loaded_warehouse, "select value, count_base, count_base_label, status_reason from target_attainment "
+                                 "where count_base is not null and status <> 'undetermined'")
+    assert rows
+    for value, base, label, reason in rows:
+        assert reason.startswith(f"{value:g} of {base} {label} against")
+
+
+# a variant: old Hà Quảng reports the health communes as a share too (84 % of its communes, a
+# target of 90 %), old Thông Nông a share that fits no whole number of its communes (50 %)
+HQ_PCT, HQ_TARGET_PCT, TN_PCT = 84, 90, 50
+
+
+def _variant(root):
+    ha = Grid.read(RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    for row in ha.cells:
+        if row[1] == "Số xã đạt tiêu chí quốc gia về y tế":
+            row[2:6] = ["%", str(HQ_TARGET_PCT), str(HQ_PCT), f"{HQ_PCT / HQ_TARGET_PCT * 100:.2f}".replace(".", ",")]
+    ha.write(root / "raw" / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    tn = Grid.read(RAW / "thong_nong" / "chi_tieu_ktxh_2015_2019.xlsx")
+    for row in tn.cells:
+        if row[1] == "Số xã đạt chuẩn quốc gia về y tế xã":
+            row[3:5] = [str(TN_PCT), f"{TN_PCT / 95 * 100:.2f}".replace(".", ",")]
+    tn.write(root / "raw" / "thong_nong" / "chi_tieu_ktxh_2015_2019.xlsx")
+
+
+@pytest.fixture(scope="module")
+def share_warehouse(prefect_harness, tmp_path_factory):
+    from flows.orchestration.load_flow import load_warehouse
+
+    root = tmp_path_factory.mktemp("counts")
+    _variant(root)
+    warehouse = root / "haquang.duckdb"
+    assert load_warehouse(raw_dir=root / "raw", warehouse=warehouse).exit_code == 0
+    return warehouse
+
+
+def test_a_variant_share_takes_the_one_whole_count_it_allows(share_warehouse):
+    base = former_bases()["ha_quang"]
+    assert len(whole_counts(HQ_PCT, base)) == 1  # the variant is chosen so
+    unit, actual, target, rules = one(share_warehouse, """
+        select unit, actual, target_low, harmonisation_rules from harmonised_results
+        where source_district = 'ha_quang' and indicator_code = ?""", [HEALTH])
+    assert (unit, [actual], target) == ("commune", whole_counts(HQ_PCT, base), math.ceil(HQ_TARGET_PCT * base / 100))
+    assert rules == ["percent_of_communes_to_count"]
+    reason = one(share_warehouse, "select status_reason from target_attainment "
+                                  "where district = 'ha_quang' and indicator_code = ?", [HEALTH])[0]
+    assert reason == f"{actual:g} of {base} pre-2020 communes against a target of at least {target:g}"
+
+
+def test_a_share_that_fits_no_whole_count_is_refused_and_not_summed(share_warehouse):
+    base = former_bases()["thong_nong"]
+    assert whole_counts(TN_PCT, base) == []  # the variant is chosen so
+    unit, actual, refusal, rules = one(share_warehouse, """
+        select unit, actual, unit_refusal, harmonisation_rules from harmonised_results
+        where source_district = 'thong_nong' and indicator_code = ?""", [HEALTH])
+    assert (unit, actual) == ("percent", TN_PCT)  # kept as reported
+    assert refusal.startswith(f"{TN_PCT} % of {base} pre-2020 communes is no whole number of them")
+    assert rules == ["percent_of_communes_not_whole"]
+    value, method, base_merged = one(share_warehouse, "select value, method, count_base from merged_district_indicators "
+                                                      "where indicator_code = ?", [HEALTH])
+    assert (value, method, base_merged) == (None, "not_aggregable", None)
+    status, reason = one(share_warehouse, "select status, status_reason from target_attainment "
+                                          "where district = 'merged' and indicator_code = ?", [HEALTH])
+    assert status == "undetermined" and refusal in reason
+
+
+@pytest.fixture(scope="module")
+def macros():
+    import duckdb
+
+    from flows.warehouse.models import MACRO_DIR
+
+    with duckdb.connect() as con:
+        for path in sorted(MACRO_DIR.glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        yield con
+
+
+@pytest.mark.parametrize("base", [1, 11, 19, 30, 300])
+def test_whole_counts_of_a_printed_percentage(macros, base):
+    for pct in range(0, 111):
+        got = macros.execute("select whole_counts_of_share(?, ?)", [pct, base]).fetchone()[0]
+        assert got == whole_counts(pct, base), (pct, base)
+    assert macros.execute("select whole_counts_of_share(90.9, 11)").fetchone()[0] == [10]  # one decimal printed
+
+
+def test_era_labels_follow_the_validity_dates(macros):
+    labels = macros.execute("select era_label(null, date '2020-01-31'), era_label(date '2020-02-01', date '2025-06-30'), "
+                            "era_label(date '2025-07-01', null)").fetchone()
+    assert labels == ("pre-2020", "2020-2025", "since 2025")
+
+
+# a variant: old Hà Quảng's table relabelled as a report on the 2021-2025 plan, to the end of
+# 2025: its count then reads against the district that held code 045 when that plan began
+def _later_plan_variant(root):
+    ha = Grid.read(RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    for row in ha.cells:
+        for i, cell in enumerate(row):
+            if isinstance(cell, str):
+                row[i] = cell.replace("giai đoạn 2015- 2020", "giai đoạn 2020- 2025").replace("hết năm 2020", "hết năm 2025")
+    ha.write(root / "raw" / "ha_quang" / "chi_tieu_ktxh_2020_2025.xlsx")
+
+
+def test_the_base_follows_the_period_the_figures_count(prefect_harness, tmp_path):
+    from flows.orchestration.load_flow import load_warehouse
+
+    _later_plan_variant(tmp_path)
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(raw_dir=tmp_path / "raw", warehouse=warehouse)
+    period_end, base, label, reason = one(warehouse, """
+        select h.period_end, h.count_base, h.count_base_label, t.status_reason
+        from harmonised_results h join target_attainment t
+          on t.district = h.source_district and t.indicator_code = h.indicator_code
+        where h.indicator_code = ? and h.source_district = 'ha_quang'""", [HEALTH])
+    rows = _reference()
+    plan_start = date(period_end.year - 4, 1, 1).isoformat()
+    district = next(r for r in rows if r["level"] == "district" and r["code"] == "045"
+                    and (not r["valid_from"] or r["valid_from"] <= plan_start) and r["valid_to"] >= plan_start)
+    day = min(period_end.isoformat(), district["valid_to"])
+    expected = sum(1 for r in rows if r["level"] == "commune" and r["parent_code"] == "045"
+                   and (not r["valid_from"] or r["valid_from"] <= day) and (not r["valid_to"] or r["valid_to"] >= day))
+    assert base == expected and base != former_bases()["ha_quang"]
+    changed = (date.fromisoformat(district["valid_to"]) + timedelta(days=1)).year  # the change that ended it
+    assert label == f"{district['valid_from'][:4]}-{changed} communes"
+    assert f"of {base} {label} against" in reason
