@@ -325,8 +325,8 @@ def summary_markdown(summary: LoadSummary) -> str:
                  f"{summary.findings_by_severity.get(WARNING, 0)} warnings, and "
                  f"{summary.findings_by_severity.get(INFO, 0)} readings resolved with evidence (info: nothing to do)")
     lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
-                 f"{summary.open_issues.get(WARNING, 0)} warnings (see the view dq_issues)"
-                 + (", by check (new: found by this load):" if summary.open.by_check else ""))
+                 f"{summary.open_issues.get(WARNING, 0)} warnings, {summary.open_issues.get(INFO, 0)} info "
+                 "(see the view dq_issues)" + (", by check (new: found by this load):" if summary.open.by_check else ""))
     lines += [f"  - {c.severity} {c.check_name}: {c.open}" + (f" ({c.new} new)" if c.new else "")
               for c in summary.open.by_check]
     open_errors = summary.open_issues.get(ERROR, 0)

@@ -223,7 +223,10 @@ class WarehouseBuild:
         """The findings still open in this version (the view dq_issues), and which this load made."""
         by_check = self.con.execute("""
             select check_name, severity, count(*), count(*) filter (where load_id = ?)
-            from dq_issues group by all order by severity, check_name""", [self.load_id]).fetchall()
+            from dq_issues group by check_name, severity
+            -- what asks for action first: errors, then warnings, then readings resolved with evidence
+            order by case severity when 'error' then 0 when 'warning' then 1 else 2 end, check_name""",
+            [self.load_id]).fetchall()
         cursor = self.con.execute("""
             select *, load_id = ? as new from dq_issues where severity = ?
             order by new desc, source_file, source_sheet, source_row, check_name limit ?""",
