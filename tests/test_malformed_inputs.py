@@ -71,7 +71,9 @@ def test_every_bad_file_is_reported_and_every_good_figure_loads(loaded_warehouse
     for year, name in enumerate(sorted(pending), start=1990):
         write_grid(raw_copy / name, table(year))
     again = _load_measured(raw_copy, warehouse, tmp_path)
-    assert again.returncode == 0, again.stdout + again.stderr  # rejected files are not read again
+    # Rejected files are not read again, and their errors stay open: the night still exits 1.
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "(since load 1)" in again.stdout and "(new)" not in again.stdout
     changes = sql(warehouse, "select source_file, change from file_events where load_id = 2")
     assert sorted(changes) == sorted((name, "new") for name in pending)
     assert sql(warehouse, "select files_skipped, files_pending from load_runs where load_id = 2") == [
