@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import frictionless
 import pytest
 
 from flows.warehouse import models as wh
@@ -70,6 +71,8 @@ def assert_exports_match(warehouse: Path) -> dict:
     hashes = {entry["file"]: f"sha256:{entry['sha256']}" for entry in manifest["files"]}
     assert {r["path"]: r["hash"] for r in package["resources"]} | {
         r["haquang:parquet"]["path"]: r["haquang:parquet"]["hash"] for r in package["resources"]} == hashes
+    report = frictionless.validate(exports / "datapackage.json")  # after revisions too: keys, types, hashes
+    assert report.valid, [f"{t.name}: {e.message}" for t in report.tasks for e in t.errors][:10]
     return manifest
 
 
