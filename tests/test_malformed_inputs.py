@@ -88,6 +88,10 @@ def _exports_match(warehouse: Path) -> None:
     """The exports hold the published load's data: the manifest names it and each file has its rows."""
     manifest = json.loads((warehouse.parent / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == sql(warehouse, "select max(load_id) from load_runs")[0][0]
+    package = json.loads((warehouse.parent / "exports" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["haquang:load_id"] == manifest["load_id"]
+    assert {r["name"]: r["haquang:rows"] for r in package["resources"]} == {
+        e["view"]: e["rows"] for e in manifest["files"] if e["format"] == "csv"}
     for entry in manifest["files"]:
         assert entry["rows"] == sql(warehouse, f"select count(*) from {entry['view']}")[0][0], entry["file"]
 

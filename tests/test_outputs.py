@@ -124,7 +124,7 @@ def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw
     after = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {"load_runs.parquet", "load_runs.csv", "file_events.parquet", "file_events.csv",
-                       "manifest.json"}
+                       "manifest.json", "datapackage.json"}
     manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2
     assert len(pd.read_parquet(exports / "load_runs.parquet")) == 2

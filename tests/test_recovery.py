@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import frictionless
 import pytest
 
 from flows.warehouse import models as wh
@@ -63,6 +64,15 @@ def assert_exports_match(warehouse: Path) -> dict:
                     f"union all (select * from read_parquet(?) except all select * from {entry['view']}))",
                     [str(path), str(path)]).fetchone()[0]
                 assert differences == 0, entry["file"]
+    # the data package describes the same files of the same load (frictionless checks each CSV's hash)
+    package = json.loads((exports / "datapackage.json").read_text(encoding="utf-8"))
+    assert (package["haquang:load_id"], package["haquang:load_finished_at"]) == (
+        manifest["load_id"], manifest["load_finished_at"])
+    hashes = {entry["file"]: f"sha256:{entry['sha256']}" for entry in manifest["files"]}
+    assert {r["path"]: r["hash"] for r in package["resources"]} | {
+        r["haquang:parquet"]["path"]: r["haquang:parquet"]["hash"] for r in package["resources"]} == hashes
+    report = frictionless.validate(exports / "datapackage.json")  # after revisions too: keys, types, hashes
+    assert report.valid, [f"{t.name}: {e.message}" for t in report.tasks for e in t.errors][:10]
     return manifest
 
 
@@ -333,11 +343,13 @@ def _spoil_manifest(exports: Path, how: str) -> None:
         manifest["models_sha256"] = "0" * 64
     elif how == "older manifest shape":
         manifest["files"] = [{"view": e["view"], "file": e["file"]} for e in manifest["files"]]
+    elif how == "written by an older release":  # e.g. Parquet files without column descriptions
+        del manifest["export_format"]
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @pytest.mark.parametrize("how", ["as written", "missing", "unreadable", "another load", "same id, another night",
-                                 "older sql", "older manifest shape"])
+                                 "older sql", "older manifest shape", "written by an older release"])
 def test_a_run_with_nothing_new_keeps_only_the_exports_of_the_load_before_it(site, how):
     """Exports of load 1 beside a warehouse whose latest load, 2, is taken to have changed nothing."""
     warehouse = site / "warehouse" / "w.duckdb"
@@ -366,7 +378,7 @@ def test_a_file_that_changed_since_its_manifest_is_written_again(site):
     manifest = export_views(warehouse, exports, nothing_new=True)  # as if load 2 had brought nothing new
     rewritten = {p.name for p in exports.iterdir() if p.stat().st_mtime_ns != kept.get(p.name)}
     assert rewritten == {"indicators.csv", "indicators.parquet", "load_runs.csv", "load_runs.parquet",
-                         "file_events.csv", "file_events.parquet", "manifest.json"}
+                         "file_events.csv", "file_events.parquet", "manifest.json", "datapackage.json"}
     assert manifest["kept_from_load"] == 1
     entry = next(e for e in manifest["files"] if e["file"] == "indicators.csv")
     assert hashlib.sha256((exports / "indicators.csv").read_bytes()).hexdigest() == entry["sha256"]

@@ -1,8 +1,11 @@
-"""Write every analyst view to warehouse/exports/ after a load: Parquet, CSV and a manifest.
+"""Write every analyst view to warehouse/exports/ after a load: Parquet, CSV, a data package, a manifest.
 
 Dashboard tools read these files without knowing DuckDB. Each file is written beside its
-final name and renamed into place, so a reader never sees half a file; the manifest is
-written last and names the load the files came from.
+final name and renamed into place, so a reader never sees half a file. `datapackage.json`
+describes them for any reader (Frictionless Tabular Data Package: types, column meanings,
+keys); `manifest.json`, written last, is this project's own record of the load the files
+came from, which decides whether a run with nothing new may keep them. Both are built from the
+same entries, so they never disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from flows.publish import datapackage
 from flows.warehouse.models import SQL_DIR, connect
 
 SCHEMAS_DIR = SQL_DIR.parent / "schemas"
@@ -29,6 +35,11 @@ def analyst_views() -> list[str]:
 
 
 RUN_VIEWS = {"load_runs", "file_events"}  # what a run with nothing new changes
+
+# How the files are written (Parquet field metadata, data package, manifest entries). Files that
+# another version wrote are never kept by a run with nothing new: raise it when that changes.
+EXPORT_FORMAT = 2
+PARQUET_BATCH_ROWS = 100_000  # rows held at once while a view streams into its Parquet file
 
 
 def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) -> dict:
@@ -53,17 +64,21 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
             if view in previous and view not in RUN_VIEWS:
                 files += previous[view]
                 continue
-            columns = [{"name": c[0], "type": c[1]} for c in con.execute(f"describe {view}").fetchall()]
-            parquet = _write_atomically(exports_dir / f"{view}.parquet", lambda tmp, v=view: con.execute(
-                f"copy (select * from {v}) to {_literal(str(tmp))} (format parquet)"))
+            described = _describe(con, view)
+            columns = described["columns"]
+            parquet = _write_atomically(exports_dir / f"{view}.parquet",
+                                        lambda tmp, v=view, d=described: _write_parquet(con, v, d, tmp))
             # The CSV and the row count read the Parquet file just written: the view is computed once.
             written = f"read_parquet({_literal(str(parquet))})"
             text = _write_atomically(exports_dir / f"{view}.csv", lambda tmp, w=written: _write_csv(con, w, tmp))
             rows = con.execute(f"select count(*) from {written}").fetchone()[0]
             for path, kind in ((parquet, "parquet"), (text, "csv")):
                 files.append({"view": view, "format": kind, "file": path.name, "rows": rows,
-                              "bytes": path.stat().st_size, "sha256": _sha256(path), "columns": columns})
+                              "bytes": path.stat().st_size, "sha256": _sha256(path), "columns": columns,
+                              "view_description": described["description"],
+                              "primary_key": described["primary_key"], "required": described["required"]})
     manifest = {
+        "export_format": EXPORT_FORMAT,
         "load_id": run[0] if run else None,
         "load_finished_at": run[1].isoformat() if run else None,
         "kept_from_load": before[0] if previous else None,
@@ -72,9 +87,51 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
         "warehouse": str(warehouse.resolve()),
         "files": files,
     }
-    _write_atomically(exports_dir / "manifest.json",
-                      lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"))
+    package = datapackage.build(manifest, PACKAGE_TITLE, PACKAGE_DESCRIPTION)
+    _write_atomically(exports_dir / "datapackage.json", lambda tmp: _write_json(package, tmp))
+    _write_atomically(exports_dir / "manifest.json", lambda tmp: _write_json(manifest, tmp))
     return manifest
+
+
+PACKAGE_TITLE = "Hà Quảng district warehouse: analyst views"
+PACKAGE_DESCRIPTION = ("The 2015-2020 socio-economic indicators of the former Hà Quảng and Thông Nông districts "
+                       "(Cao Bằng), merged in 2020, as loaded into the project's DuckDB warehouse: each analyst "
+                       "view as Parquet (exact types) and CSV. haquang:load_id names the load the files hold.")
+
+
+def _write_json(document: dict, path: Path) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _describe(con: duckdb.DuckDBPyConnection, view: str) -> dict:
+    """The view's columns (name, DuckDB type, meaning), its meaning, key and required columns.
+
+    Meanings are the warehouse's COMMENT ON text; the key and required columns are the model's
+    declared tests (`-- unique:`, `-- not_null:`), which every build has just checked.
+    """
+    meanings = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = ?",
+                                [view]).fetchall())
+    columns = [{"name": name, "type": kind, "description": meanings.get(name) or ""}
+               for name, kind, *_ in con.execute(f"describe {view}").fetchall()]
+    described = next(iter(con.execute("select comment from duckdb_views() where view_name = ?", [view]).fetchall()), None)
+    key, required = datapackage.view_declarations((SQL_DIR / "marts" / f"{view}.sql").read_text(encoding="utf-8"), view)
+    return {"columns": columns, "description": (described[0] if described else None) or "",
+            "primary_key": key, "required": sorted(required)}
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, view: str, described: dict, path: Path) -> None:
+    """The view as Parquet, each column's meaning in its Arrow field metadata (`description`).
+
+    DuckDB's COPY writes file-level key-value metadata only, so pyarrow writes the file from
+    DuckDB's Arrow stream, batch by batch (the view is never held whole in memory).
+    """
+    reader = con.sql(f"select * from {view}").to_arrow_reader(PARQUET_BATCH_ROWS)
+    meanings = {c["name"]: c["description"] for c in described["columns"]}
+    schema = pa.schema([field.with_metadata({"description": meanings.get(field.name, "")}) for field in reader.schema],
+                       metadata={"description": described["description"], "view": view})
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in reader:
+            writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
 
 
 def exports_hold(exports_dir: Path, load: tuple[int, dt.datetime]) -> bool:
@@ -110,11 +167,13 @@ def models_sha256() -> str:
 
 def _previous_entries(exports_dir: Path, load: tuple[int, dt.datetime], models: str) -> dict[str, list[dict]]:
     """The manifest's entries by view, when it names `load` and `models`, for views whose files are still in place."""
-    if not exports_hold(exports_dir, load) or _read_manifest(exports_dir).get("models_sha256") != models:
+    manifest = _read_manifest(exports_dir)
+    if (not exports_hold(exports_dir, load) or manifest.get("models_sha256") != models
+            or manifest.get("export_format") != EXPORT_FORMAT):
         return {}
     entries: dict[str, list[dict]] = {}
     try:
-        for entry in _read_manifest(exports_dir)["files"]:
+        for entry in manifest["files"]:
             entries.setdefault(entry["view"], []).append(entry)
         return {view: group for view, group in entries.items() if all(_in_place(exports_dir, e) for e in group)}
     except (KeyError, TypeError, AttributeError):  # a manifest of another shape: write everything again
