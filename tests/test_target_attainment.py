@@ -196,13 +196,13 @@ def test_every_verdict_word_has_a_status(macros):
 def test_a_result_on_a_strict_bound_follows_the_source(macros, reported, verdict, status, says):
     reached = macros.execute("select source_counts_reached(?, ?)", [reported, verdict]).fetchone()[0]
     evidence = f"{reported:g} %" if reported is not None else "'Đạt'"
-    text = macros.execute("select strict_bound_text('70', target_text(70, null, 70, 'higher_is_better', true), ?, ?)",
+    text = macros.execute("select strict_bound_text('70', target_text(70.0, null, 70.0, 'higher_is_better', true), ?, ?)",
                           [reached, evidence]).fetchone()[0]
     assert reached is status and text.startswith("70 equals the bound 'above 70'; ") and says in text
     assert macros.execute("select on_strict_bound(70.0, 70, null, 70, true), on_strict_bound(70.0, 70, null, 70, false),"
                           " on_strict_bound(71.0, 70, null, 70, true)").fetchone() == (True, False, False)
-    assert macros.execute("select target_text(null, 2, 2, 'lower_is_better', true),"
-                          " target_text(null, 2, 2, 'lower_is_better')").fetchone() == ("below 2", "at most 2")
+    assert macros.execute("select target_text(null, 2.0, 2.0, 'lower_is_better', true),"
+                          " target_text(null, 2.0, 2.0, 'lower_is_better')").fetchone() == ("below 2", "at most 2")
 
 
 def test_raw_strict_targets_are_quoted_as_the_source_says(loaded_warehouse):
