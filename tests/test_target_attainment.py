@@ -186,3 +186,28 @@ def test_every_verdict_word_has_a_status(macros):
     assert statuses["không đạt"] == statuses["chưa hoàn thành"] == "not_met"
     assert statuses["cơ bản đạt"] == "hedged" and statuses["giữ vững"] == "met"
     assert macros.execute("select verdict_status('04 bậc'), verdict_status('Đạtx')").fetchone() == (None, None)
+
+
+@pytest.mark.parametrize(("reported", "verdict", "status", "says"), [
+    (100.0, None, True, "the source counts it as reached (100 %)"),
+    (None, "met", True, "the source counts it as reached ('Đạt')"),
+    (None, None, None, "not met on the letter"),
+])
+def test_a_result_on_a_strict_bound_follows_the_source(macros, reported, verdict, status, says):
+    reached = macros.execute("select source_counts_reached(?, ?)", [reported, verdict]).fetchone()[0]
+    evidence = f"{reported:g} %" if reported is not None else "'Đạt'"
+    text = macros.execute("select strict_bound_text('70', target_text(70.0, null, 70.0, 'higher_is_better', true), ?, ?)",
+                          [reached, evidence]).fetchone()[0]
+    assert reached is status and text.startswith("70 equals the bound 'above 70'; ") and says in text
+    assert macros.execute("select on_strict_bound(70.0, 70, null, 70, true), on_strict_bound(70.0, 70, null, 70, false),"
+                          " on_strict_bound(71.0, 70, null, 70, true)").fetchone() == (True, False, False)
+    assert macros.execute("select target_text(null, 2.0, 2.0, 'lower_is_better', true),"
+                          " target_text(null, 2.0, 2.0, 'lower_is_better')").fetchone() == ("below 2", "at most 2")
+
+
+def test_raw_strict_targets_are_quoted_as_the_source_says(loaded_warehouse):
+    rows = sql(loaded_warehouse, "select a.status_reason from target_attainment a join indicator_results r"
+               " on r.source_file = a.source_file and r.source_row = a.source_row"
+               " where a.district = 'thong_nong' and r.target_raw in ('Trên 70%(738)', '>40 triệu đồng/ha')", [])
+    assert rows and all("at least" not in reason for (reason,) in rows), rows
+    assert any("above" in reason for (reason,) in rows), rows

@@ -80,3 +80,17 @@ def test_a_text_read_twice_gives_equal_readings_with_tokens_of_their_own():
     first, second = read_text("17.68 tấn"), read_text("17.68 tấn")
     assert first == second and first.numbers[0].is_ambiguous
     assert first.numbers[0] is not second.numbers[0]
+
+
+@pytest.mark.parametrize(("text", "kind", "strict"), [
+    ("Trên 70%(738)", "at_least", True), (">40 triệu đồng/ha", "at_least", True), ("hơn 3", "at_least", True),
+    ("vượt 10%", "at_least", True), ("≥ 95", "at_least", False), (">= 95", "at_least", False),
+    ("từ 650 trở lên", "at_least", False), ("80% trở lên", "at_least", False), ("ít nhất 5", "at_least", False),
+    ("tối thiểu 5", "at_least", False), ("không dưới 5", "at_least", False),
+    ("dưới 5%", "at_most", True), ("<2", "at_most", True), ("không quá 2", "at_most", False),
+    ("tối đa 2", "at_most", False), ("≤ 2", "at_most", False), ("không vượt quá 2%", "at_most", False),
+    ("5", "exact", None), ("650-700", "range", None),
+])
+def test_bounds_record_whether_they_are_strict(text, kind, strict):
+    reading = read_text(text)
+    assert (reading.kind, reading.strict) == (kind, strict)

@@ -136,6 +136,10 @@ _REGISTRY = (
            "is left empty and the rest of the row is loaded", "Open the workbook in Excel, let it recalculate, save"),
     _warning("unexpected_cell_type", "figure", "a date or TRUE/FALSE where a figure belongs; it is not read as one",
              "Type the figure as a number or text"),
+    _warning("unit_dimension_unknown", "unit", "the label states a per-unit dimension ('/năm', 'đầu người', '/ha') "
+             "the unit catalogue has no unit for with the row's unit; the row keeps its reported unit",
+             "Ask the maintainers to add the unit to schemas/units.csv and its completion to unit_conversions.csv, "
+             "or state the unit in the unit column"),
     _warning("unexpected_unit", "reported_pct", "the percentage column holds something other than a percentage",
              "Put only the percentage in the column"),
     _error("unreadable_figure", "figure", "a figure's text cannot be read as a figure (digit look-alikes, an Excel "

@@ -14,28 +14,22 @@ from functools import cache
 
 from flows.core.text import match_key
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, parse_number
-from flows.parse.values import Reading
+from flows.parse.values import BOUND_WORDS_AFTER, BOUND_WORDS_BEFORE, Reading, bound_of, bound_pattern
 from schemas.catalogues import table, unit_code
 
-# Bound words written before the number ("trên 10 %") and after it ("800 người trở lên"). "từ"
-# is not one here: in a label it starts a change ("nâng độ che phủ từ 45 % lên 49 %").
-_BEFORE = {"at_least": ("trên", "hơn", "tối thiểu", "ít nhất", ">=", "≥", ">"),
-           "at_most": ("dưới", "không quá", "tối đa", "<=", "≤", "<")}
-_AFTER = {"at_least": ("trở lên",), "at_most": ("trở xuống",)}
+# Bound words of a label are those of a target cell (flows/parse/values.py), strict or inclusive,
+# but for "từ": in a label it starts a change ("nâng độ che phủ từ 45 % lên 49 %").
+_BEFORE = {word: bound for word, bound in BOUND_WORDS_BEFORE.items() if word != "từ"}
 _NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
-
-
-def _alternatives(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _word_bounded(pattern: str) -> str:
     """A pattern that does not start or end inside a word ("trên" not in "phía trênx")."""
-    return rf"(?<![^\W\d_])(?:{pattern})(?![^\W\d_])"
+    return rf"(?<![^\W\d_]){pattern}(?![^\W\d_])"
 
 
-_BOUND_BEFORE = {kind: _word_bounded(_alternatives(words)) for kind, words in _BEFORE.items()}
-_BOUND_AFTER = {kind: _word_bounded(_alternatives(words)) for kind, words in _AFTER.items()}
+_BOUND_BEFORE = _word_bounded(bound_pattern(_BEFORE))
+_BOUND_AFTER = _word_bounded(bound_pattern(BOUND_WORDS_AFTER))
 # Unit words between a number and what follows it: no digits, brackets or clause punctuation.
 _UNIT_WORDS = r"[^\d()\[\],;:.]*?"
 
@@ -44,6 +38,7 @@ _UNIT_WORDS = r"[^\d()\[\],;:.]*?"
 class LabelBound:
     kind: str  # at_least | at_most
     words: str  # the label's words that state it, e.g. "trên" or "trên 10 %"
+    strict: bool  # whether the bound excludes its number ("trên", "dưới") or holds it ("tối thiểu")
 
 
 def bound_in_label(label: str, target: Reading, row_unit: str | None) -> LabelBound | None:
@@ -58,18 +53,21 @@ def bound_in_label(label: str, target: Reading, row_unit: str | None) -> LabelBo
     if target.kind != "exact" or len(target.numbers) != 1:
         return None
     text = match_key(label).rstrip(" :")
-    for kind, pattern in _BOUND_BEFORE.items():
-        if match := re.search(rf"{pattern}$", text):
-            return LabelBound(kind, match.group(0))
+    if match := re.search(rf"(?P<op>{_BOUND_BEFORE})$", text):
+        return LabelBound(*_bound(match, _BEFORE))
     wanted = set(target.numbers[0].candidates)
-    for kind in ("at_least", "at_most"):
-        before = rf"{_BOUND_BEFORE[kind]}\s*(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})(?=[\d(),;:.]|$)"
-        after = rf"(?<![\d.,])(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})\s*{_BOUND_AFTER[kind]}"
-        for pattern in (before, after):
-            for match in re.finditer(pattern, text):
-                if _same_number(match.group("a"), wanted) and _same_unit(match.group("unit"), row_unit):
-                    return LabelBound(kind, match.group(0).strip())
+    before = rf"(?P<op>{_BOUND_BEFORE})\s*(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})(?=[\d(),;:.]|$)"
+    after = rf"(?<![\d.,])(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})\s*(?P<op>{_BOUND_AFTER})"
+    for pattern, words in ((before, _BEFORE), (after, BOUND_WORDS_AFTER)):
+        for match in re.finditer(pattern, text):
+            if _same_number(match.group("a"), wanted) and _same_unit(match.group("unit"), row_unit):
+                return LabelBound(*_bound(match, words))
     return None
+
+
+def _bound(match: re.Match, words: dict[str, tuple[str, bool]]) -> tuple[str, str, bool]:
+    kind, strict = bound_of(match.group("op"), words)
+    return kind, match.group(0).strip(), strict
 
 
 def _same_number(text: str, wanted: set[float]) -> bool:
@@ -85,35 +83,84 @@ def _same_unit(words: str, row_unit: str | None) -> bool:
 
 @dataclass(frozen=True)
 class LabelUnit:
-    unit: str  # the catalogue unit the row's unit and the label's words make together
-    words: str  # the label's words that complete it, e.g. "/năm"
+    unit: str  # the catalogue unit the row's unit and the label's words make together (the row's own when missing)
+    words: str  # the label's per-unit words, e.g. "đầu người | /năm"
+    missing: str | None = None  # a dimension the label states and the catalogue has no unit for ("year")
+
+
+@dataclass(frozen=True)
+class _Completion:
+    words: str
+    pattern: re.Pattern[str]
+    per: str  # the dimension the words add: year, person, hectare
+    unit: str  # the unit it completes to
 
 
 @cache
-def _completions() -> dict[str, tuple[tuple[str, re.Pattern[str], str], ...]]:
-    """Reported unit -> (words, pattern, completed unit), from schemas/unit_conversions.csv: the
-    conversions whose rule is unit_completed_from_label list the label words that complete them."""
-    completions: dict[str, list[tuple[str, re.Pattern[str], str]]] = {}
+def _completions() -> dict[str, tuple[_Completion, ...]]:
+    """Reported unit -> its completions, from schemas/unit_conversions.csv: the conversions whose
+    rule is unit_completed_from_label list the label words that add their dimension (column per)."""
+    completions: dict[str, list[_Completion]] = {}
     for row in table("unit_conversions.csv"):
         if row["rule"] != "unit_completed_from_label":
             continue
         for words in filter(None, (w.strip() for w in row["label_words"].split("|"))):
-            key = match_key(words)
-            start = r"(?<![^\W\d_])" if key[0].isalnum() else ""  # "/ha" may follow a word: "nghiệp/ha"
-            pattern = re.compile(rf"{start}{re.escape(key)}(?![^\W\d_])")
-            completions.setdefault(row["from_unit"], []).append((words, pattern, row["to_unit"]))
+            completions.setdefault(row["from_unit"], []).append(
+                _Completion(words, _words_pattern(words), row["per"], row["to_unit"]))
     return {unit: tuple(found) for unit, found in completions.items()}
 
 
+def _words_pattern(words: str) -> re.Pattern[str]:
+    key = match_key(words)
+    start = r"(?<![^\W\d_])" if key[0].isalnum() else ""  # "/ha" may follow a word: "nghiệp/ha"
+    return re.compile(rf"{start}{re.escape(key)}(?![^\W\d_])")
+
+
+@cache
+def _per_unit_words() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Every per-unit word the catalogue knows, with its dimension, whatever unit it completes."""
+    seen = {(c.words, c.per): c.pattern for found in _completions().values() for c in found}
+    return tuple((words, pattern, per) for (words, per), pattern in seen.items())
+
+
 def unit_in_label(labels: tuple[str, ...], row_unit: str | None) -> LabelUnit | None:
-    """The catalogue unit the row's unit becomes with the per-unit words of its label ("/năm",
-    "/ha", "đầu người", "mỗi năm"), or None. Labels are tried in order: the row's own, then its
-    parent's ("- Vùng thấp" under "Giá trị sản xuất nông nghiệp/ha")."""
+    """The catalogue unit the row's unit becomes with the per-unit words of its label, or None.
+
+    Each per-unit word adds its own dimension ("/năm", "mỗi năm" per year; "/người", "đầu
+    người" per person; "/ha" per hectare): "triệu đồng" under "Thu nhập bình quân đầu người/năm"
+    is million đồng per person per year. Labels are tried in order: the row's own, then its
+    parent's ("- Vùng thấp" under "Giá trị sản xuất nông nghiệp/ha"). When the label states a
+    dimension the catalogue has no unit for (a hectare per year), the row keeps its reported unit
+    and `missing` names the dimension, rather than guessing a unit.
+    """
     if row_unit is None:
         return None
     for label in labels:
         text = match_key(label)
-        for words, pattern, unit in _completions().get(row_unit, ()):
-            if pattern.search(text):
-                return LabelUnit(unit, words)
+        unit, used, added = row_unit, [], set()
+        while step := next((c for c in _completions().get(unit, ()) if c.per not in added and c.pattern.search(text)),
+                           None):
+            unit, added = step.unit, added | {step.per}
+            used.append(step.words)
+        # a dimension the label states that no step could add from where the unit got to; a unit
+        # with a completion for that dimension from other words chose not to take these ("mỗi năm"
+        # beside a bare %: a share reached every year)
+        offered = {c.per for c in _completions().get(unit, ())}
+        stated = [(words, per) for words, pattern, per in _per_unit_words()
+                  if per not in added and per not in offered and pattern.search(text)
+                  and not _dimension_in_unit(unit, per)]
+        if stated:
+            return LabelUnit(row_unit, stated[0][0], stated[0][1])
+        if used:
+            return LabelUnit(unit, " | ".join(used))
     return None
+
+
+_PER_WORDS = {"year": "per year", "person": "per person", "hectare": "per hectare"}
+
+
+def _dimension_in_unit(unit: str, per: str) -> bool:
+    """Whether a unit already carries a dimension, by its English name in schemas/units.csv
+    ("litre per person per day" carries per person; "% per year" per year)."""
+    names = {row["code"]: row["name_en"] for row in table("units.csv")}
+    return _PER_WORDS.get(per, f"per {per}") in names.get(unit, "")

@@ -149,12 +149,16 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     # suffix the unit column lacks. What the row says as a whole is what gets loaded, and what an
     # ambiguous number is resolved against.
     unit = unit_code(unit_raw)
-    target_kind, target_note = target.kind, target.note
+    target_kind, target_note, target_strict = target.kind, target.note, target.strict
     if label_bound := bound_in_label(texts["label"], target, unit):
-        target_kind = label_bound.kind
+        target_kind, target_strict = label_bound.kind, label_bound.strict
         target_note = "; ".join(filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
     if label_unit := unit_in_label((texts["label"], *([parent] if parent else [])), unit):
         unit = label_unit.unit
+        if label_unit.missing:
+            flag("unit_dimension_unknown", "unit", f"the label says per {label_unit.missing} "
+                 f"({label_unit.words!r}) but schemas/units.csv has no unit {unit} per {label_unit.missing}; "
+                 f"the row keeps the unit {unit} as reported")
 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
@@ -197,6 +201,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "unit_raw": unit_raw or None,
         "target_raw": target.raw or None,
         "target_kind": target_kind if target_kind != "empty" else None,
+        "target_strict": target_strict,
         "target_low": target_low,
         "target_high": target_high,
         "target_note": target_note or None,

@@ -25,10 +25,37 @@ from flows.parse.numbers import NUMBER_PATTERN, NumberToken, format_number, pars
 from flows.core.text import MAX_REMEMBERED_LENGTH, clean_text, match_key
 
 _NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
-_AT_LEAST = r"(?:>=|≥|>|trên|hơn|tối thiểu|ít nhất|từ)"
-_AT_MOST = r"(?:<=|≤|<|dưới|không quá|tối đa)"
-_AT_LEAST_AFTER = r"(?:trở lên)"  # "80% trở lên": 80 % or more
-_AT_MOST_AFTER = r"(?:trở xuống)"
+# Bound words written before the number: (kind, strict). A strict bound excludes its own number
+# ("trên 70 %" is above 70, so 70 does not reach it on the letter); an inclusive one holds it
+# ("≥ 70", "tối thiểu 70", "từ 70"). "không dưới" (not below) is at least; "không vượt quá" (not
+# beyond) is at most. The label reader (flows/parse/label_terms.py) uses the same words.
+BOUND_WORDS_BEFORE: dict[str, tuple[str, bool]] = {
+    ">=": ("at_least", False), "≥": ("at_least", False), "tối thiểu": ("at_least", False),
+    "ít nhất": ("at_least", False), "không dưới": ("at_least", False), "không thấp hơn": ("at_least", False),
+    "từ": ("at_least", False),
+    ">": ("at_least", True), "trên": ("at_least", True), "hơn": ("at_least", True), "vượt": ("at_least", True),
+    "vượt quá": ("at_least", True), "cao hơn": ("at_least", True),
+    "<=": ("at_most", False), "≤": ("at_most", False), "không quá": ("at_most", False),
+    "không vượt quá": ("at_most", False), "tối đa": ("at_most", False),
+    "<": ("at_most", True), "dưới": ("at_most", True), "thấp hơn": ("at_most", True),
+}
+# Written after the number ("80% trở lên": 80 % or more): always inclusive.
+BOUND_WORDS_AFTER: dict[str, tuple[str, bool]] = {"trở lên": ("at_least", False), "trở xuống": ("at_most", False)}
+
+
+def bound_pattern(words) -> str:
+    """A regex alternation of bound words, longest first ("không vượt quá" before "vượt")."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def bound_of(words: str, table: dict[str, tuple[str, bool]] | None = None) -> tuple[str, bool]:
+    """(kind, strict) of bound words as written ("Trên" -> ("at_least", True))."""
+    key = re.sub(r"\s+", " ", match_key(words).strip())
+    return (table or {**BOUND_WORDS_BEFORE, **BOUND_WORDS_AFTER})[key]
+
+
+_BOUND_BEFORE_WORDS = bound_pattern(BOUND_WORDS_BEFORE)
+_BOUND_AFTER_WORDS = bound_pattern(BOUND_WORDS_AFTER)
 _ABOUT = r"(?:khoảng|xấp xỉ|gần|~|≈)"  # an approximate figure is still the figure
 _RANGE_SEP = r"(?:-|–|—|÷|đến)"
 # Unit words: anything that is not a digit, a bracket or a range separator, e.g. "triệu đồng/năm", "%".
@@ -37,17 +64,16 @@ _NOTE = r"(?:\(\s*(?P<note>[^)]*)\)|\[\s*(?P<note2>[^\]]*)\])?"
 
 _RATIO = re.compile(rf"^(?P<a>{_NUM})\s*/\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*$", re.I)
 _BOUNDED = re.compile(
-    rf"^(?P<op>{_AT_LEAST}|{_AT_MOST})\s*(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I
+    rf"^(?P<op>{_BOUND_BEFORE_WORDS})\s*(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I
 )
 _BOUNDED_AFTER = re.compile(
-    rf"^(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*(?P<op>{_AT_LEAST_AFTER}|{_AT_MOST_AFTER})\s*{_NOTE}\s*$", re.I
+    rf"^(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*(?P<op>{_BOUND_AFTER_WORDS})\s*{_NOTE}\s*$", re.I
 )
 _RANGE = re.compile(
     rf"^(?:từ\s*)?(?P<a>{_NUM})\s*(?P<unit_a>{_UNIT})\s*{_RANGE_SEP}\s*(?P<b>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$",
     re.I,
 )
 _EXACT = re.compile(rf"^(?:{_ABOUT}\s*)?(?P<a>{_NUM})\s*(?P<unit>{_UNIT})\s*{_NOTE}\s*$", re.I)
-_AT_LEAST_OP = re.compile(rf"^{_AT_LEAST}$", re.I)
 MAX_VALUE_LENGTH = 120
 
 # Letters typed for digits: O/o for 0, l/I/| for 1. A unit word made only of them ("1O", "5 l",
@@ -89,6 +115,7 @@ class Reading:
     unit_text: str = ""
     note: str = ""
     from_numeric_cell: bool = False  # a number or a formula's result in the file, not typed text
+    strict: bool | None = None  # for a bound: whether it excludes its number ("trên 70"), None otherwise
 
     @property
     def is_numeric(self) -> bool:
@@ -128,7 +155,8 @@ def read_text(text: str) -> Reading:
     if not shared.numbers:
         return shared
     tokens = tuple(NumberToken(t.text, t.candidates, t.ambiguity, t.foreign) for t in shared.numbers)
-    return Reading(shared.raw, shared.kind, tokens, shared.unit_text, shared.note, shared.from_numeric_cell)
+    return Reading(shared.raw, shared.kind, tokens, shared.unit_text, shared.note, shared.from_numeric_cell,
+                   shared.strict)
 
 
 def _read_text_uncached(text: str) -> Reading:
@@ -141,16 +169,12 @@ def _read_text_uncached(text: str) -> Reading:
         tokens = _tokens(match, "a", "b") if _unit_words(match, "unit") else None
         if tokens:
             return Reading(raw, "ratio", tokens, _unit(match.group("unit")))
-    if match := _BOUNDED.match(raw):
-        tokens = _tokens(match, "a") if _unit_words(match, "unit") else None
-        if tokens:
-            kind = "at_least" if _AT_LEAST_OP.match(match.group("op")) else "at_most"
-            return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match))
-    if match := _BOUNDED_AFTER.match(raw):
-        tokens = _tokens(match, "a") if _unit_words(match, "unit") else None
-        if tokens:
-            kind = "at_least" if re.match(_AT_LEAST_AFTER, match.group("op"), re.I) else "at_most"
-            return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match))
+    for pattern, words in ((_BOUNDED, BOUND_WORDS_BEFORE), (_BOUNDED_AFTER, BOUND_WORDS_AFTER)):
+        if match := pattern.match(raw):
+            tokens = _tokens(match, "a") if _unit_words(match, "unit") else None
+            if tokens:
+                kind, strict = bound_of(match.group("op"), words)
+                return Reading(raw, kind, tokens, _unit(match.group("unit")), _note(match), strict=strict)
     if match := _RANGE.match(raw):
         tokens = _tokens(match, "a", "b") if _unit_words(match, "unit_a", "unit") else None
         unit = _unit(match.group("unit")) or _unit(match.group("unit_a"))

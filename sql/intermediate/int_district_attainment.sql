@@ -92,6 +92,13 @@ compared as (
             when 'higher_is_better' then coalesce(harmonised_target_low, harmonised_target_high)
             when 'lower_is_better' then coalesce(harmonised_target_high, harmonised_target_low)
         end as bar,
+        -- whether the source wrote the bound the result is compared with strictly ("Trên 70%": above
+        -- 70): an at-least target for a higher-is-better indicator, an at-most one for lower-is-better
+        coalesce(harmonised_target_strict, false) and case direction
+            when 'higher_is_better' then target_kind = 'at_least'
+            when 'lower_is_better' then target_kind = 'at_most'
+            when 'within_range' then target_kind in ('at_least', 'at_most')
+        end as bar_strict,
         case
             when result_verdict is not null and pct_verdict is not null and result_verdict <> pct_verdict then 'hedged'
             else coalesce(result_verdict, pct_verdict)
@@ -109,7 +116,9 @@ decided as (
                 (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
             when direction = 'higher_is_better' then value >= bar
             when direction = 'lower_is_better' then value <= bar
-        end as figures_met
+        end as figures_met,
+        on_strict_bound(value, target_low, target_high, bar, bar_strict) as is_on_strict_bound,
+        source_counts_reached(reported_pct, coalesce(result_verdict, pct_verdict)) as source_reached
     from compared
 ),
 
@@ -135,6 +144,7 @@ final as (
             when unresolved_checks is not null then 'undetermined'
             when value is null and verdict in ('met', 'not_met') then verdict
             when figures_met is null then 'undetermined'
+            when is_on_strict_bound then case when source_reached then 'met' else 'not_met' end
             when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
                 then 'undetermined'
             when figures_met then 'met'
@@ -152,10 +162,14 @@ final as (
             when value is null then 'no result figure to compare with the target'
             when figures_met is null then 'the target ''' || coalesce(target_raw, '') || ''' has no figure to compare '
                 || figure_text(value) || ' with'
+            when is_on_strict_bound then strict_bound_text(
+                count_text(value, case when is_unit_count then count_base end, count_base_label),
+                target_text(target_low, target_high, bar, direction, bar_strict), source_reached,
+                coalesce(figure_text(reported_pct) || ' %', '''' || coalesce(actual_text, reported_pct_raw) || ''''))
             when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
                 then 'the figures and the verdict ''' || reported_pct_raw || ''' disagree'
             else count_text(value, case when is_unit_count then count_base end, count_base_label) || ' against a target of '
-                || target_text(target_low, target_high, bar, direction)
+                || target_text(target_low, target_high, bar, direction, bar_strict)
                 || case when target_low <> target_high and direction <> 'within_range'
                     then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
         end as status_reason,

@@ -122,6 +122,11 @@ harmonised as (
     select
         *,
         case when unit_refusal is not null then unit else canonical_unit end as harmonised_unit,
+        -- a strict bound stays strict through a factor; made a whole count it is rounded to the first
+        -- whole count past it (above 10.45 communes: at least 11), unless it was whole already (above 5)
+        target_strict and not (unit_refusal is null and is_share_to_count and case target_kind
+            when 'at_least' then converted_target_low <> whole_target_low
+            when 'at_most' then converted_target_high <> whole_target_high end) as harmonised_target_strict,
         -- the harmonised figures are a count of administrative units, to be read against count_base
         is_canonical_count and unit_refusal is null as is_unit_count,
         case

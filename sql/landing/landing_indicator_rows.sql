@@ -15,6 +15,7 @@ create table if not exists landing_indicator_rows (
     unit_raw varchar,
     target_raw varchar,
     target_kind varchar,
+    target_strict boolean,             -- a bound that excludes its number ("trên 70": above 70); NULL unless a bound
     target_low double,
     target_high double,
     target_note varchar,

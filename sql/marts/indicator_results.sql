@@ -19,6 +19,7 @@
 -- column actual_raw: result cell text as printed
 -- column reported_pct_raw: percentage cell text as printed
 -- column target_kind: exact, at_least, at_most, range, ratio or text
+-- column target_strict: for an at_least or at_most target, whether its bound excludes its own number ('Trên 70%', '> 40', 'dưới 2': above 70, below 2; true) or holds it ('≥ 95', 'tối thiểu', 'từ … trở lên', 'không quá': false), in the cell or the label; NULL for other targets
 -- column target_low: lower bound of the target (an exact target has low = high)
 -- column target_high: upper bound of the target (NULL for 'at least')
 -- column target_note: text in brackets after the target, e.g. 738 in 'Trên 70%(738)'; and the label's words when they bound a plain target ('… mỗi năm trên' | 800 is at least 800)
@@ -55,6 +56,7 @@ final as (
         actual_raw,
         reported_pct_raw,
         target_kind,
+        target_strict,
         target_low,
         target_high,
         target_note,

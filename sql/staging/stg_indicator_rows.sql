@@ -23,6 +23,7 @@ final as (
         unit_raw,
         target_raw,
         target_kind,
+        target_strict,
         target_low,
         target_high,
         target_note,
