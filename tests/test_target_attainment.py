@@ -73,7 +73,7 @@ def test_statuses_follow_a_careful_reading_of_the_source(loaded_warehouse, distr
 
 def test_reasons_say_what_was_compared(loaded_warehouse):
     assert status(loaded_warehouse, "ha_quang", "tobacco_area")[1] == "581.4 against a target of 650 to 700"
-    assert status(loaded_warehouse, "thong_nong", "grain_output")[1] == "13100 against a target of at least 13000"
+    assert status(loaded_warehouse, "thong_nong", "grain_output")[1] == "13100 against a target of more than 13000"  # ">13.000 tấn"
     assert "implausible_value" in status(loaded_warehouse, "thong_nong", "natural_population_growth")[1]
     assert "Đảm bảo" in status(loaded_warehouse, "ha_quang", "security_and_order")[1]
 
@@ -153,7 +153,7 @@ def test_a_hedged_verdict_is_undetermined(variant_warehouse):
 
 def test_the_value_decides_not_the_rounded_percentage(variant_warehouse):
     assert status(variant_warehouse, "thong_nong", "households_grid_electricity") == (
-        "not_met", "89.82 against a target of at least 90")  # 99,8 % of an at-least target
+        "not_met", "89.82 against a target of more than 90")  # 99,8 % of a ">90%" target
     assert status(variant_warehouse, "thong_nong", "trained_labour_share")[0] == "met"  # exactly on it
     growth = sql(variant_warehouse, "select direction, status, status_reason from target_attainment "
                                     "where district = 'thong_nong' and indicator_code = 'natural_population_growth'")
@@ -198,16 +198,17 @@ def test_a_result_on_a_strict_bound_follows_the_source(macros, reported, verdict
     evidence = f"{reported:g} %" if reported is not None else "'Đạt'"
     text = macros.execute("select strict_bound_text('70', target_text(70.0, null, 70.0, 'higher_is_better', true), ?, ?)",
                           [reached, evidence]).fetchone()[0]
-    assert reached is status and text.startswith("70 equals the bound 'above 70'; ") and says in text
+    assert reached is status and text.startswith("70 equals the bound 'more than 70'; ") and says in text
     assert macros.execute("select on_strict_bound(70.0, 70, null, 70, true), on_strict_bound(70.0, 70, null, 70, false),"
                           " on_strict_bound(71.0, 70, null, 70, true)").fetchone() == (True, False, False)
     assert macros.execute("select target_text(null, 2.0, 2.0, 'lower_is_better', true),"
-                          " target_text(null, 2.0, 2.0, 'lower_is_better')").fetchone() == ("below 2", "at most 2")
+                          " target_text(null, 2.0, 2.0, 'lower_is_better')").fetchone() == ("less than 2", "at most 2")
 
 
 def test_raw_strict_targets_are_quoted_as_the_source_says(loaded_warehouse):
     rows = sql(loaded_warehouse, "select a.status_reason from target_attainment a join indicator_results r"
-               " on r.source_file = a.source_file and r.source_row = a.source_row"
+               " on r.source_district = a.district and r.indicator_code = a.indicator_code"
                " where a.district = 'thong_nong' and r.target_raw in ('Trên 70%(738)', '>40 triệu đồng/ha')", [])
+    assert len(rows) == 2
     assert rows and all("at least" not in reason for (reason,) in rows), rows
-    assert any("above" in reason for (reason,) in rows), rows
+    assert any("more than" in reason for (reason,) in rows), rows

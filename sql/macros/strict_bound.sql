@@ -15,7 +15,7 @@ create or replace macro source_counts_reached(reported_pct, verdict) as
 create or replace macro on_strict_bound(value, target_low, target_high, bar, bar_strict) as
     coalesce(bar_strict and round(value - coalesce(bar, target_low, target_high), 9) = 0, false);
 
--- Why a result on a strict bound is met or not: "70 equals the bound 'above 70'; the source counts it as
+-- Why a result on a strict bound is met or not: "70 equals the bound 'more than 70'; the source counts it as
 -- reached (100 %)". evidence: the reported percentage or verdict text the source gave.
 create or replace macro strict_bound_text(value_text, bound_text, reached, evidence) as
     value_text || ' equals the bound ''' || bound_text || '''; '
