@@ -32,6 +32,7 @@ class IndicatorCatalogue(pa.DataFrameModel):
     target_basis: Series[str] = pa.Field(isin=TARGET_BASES)
     aggregation: Series[str] = pa.Field(isin=AGGREGATIONS)
     weight: Series[str]
+    missing_weight: Series[str]
 
     @pa.dataframe_check(name="sum_only_additive_units")
     def rates_are_never_summed(cls, df: pd.DataFrame) -> pd.Series:
@@ -44,6 +45,11 @@ class IndicatorCatalogue(pa.DataFrameModel):
     @pa.dataframe_check(name="weight_names_the_mean")
     def weighted_means_name_their_weight(cls, df: pd.DataFrame) -> pd.Series:
         return df["weight"] == df["aggregation"].map(WEIGHT_OF).fillna("")
+
+    @pa.dataframe_check(name="missing_weight_only_when_not_aggregable")
+    def only_an_uncombined_mean_lacks_its_weight(cls, df: pd.DataFrame) -> pd.Series:
+        # a merged status decided by dominance (target_attainment) must be one no weight could combine
+        return (df["missing_weight"] == "") | (df["aggregation"] == "not_aggregable")
 
 
 class IndicatorCrosswalk(pa.DataFrameModel):

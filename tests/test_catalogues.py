@@ -15,7 +15,7 @@ def test_committed_catalogues_are_consistent():
 def entry(**overrides) -> dict:
     base = {"indicator_code": "grain_output", "name_vi": "Sản lượng lương thực", "name_en": "cereal output",
             "unit": "tonne", "direction": "higher_is_better", "target_basis": "end_level", "aggregation": "sum",
-            "weight": "", "weight_note": ""}
+            "weight": "", "weight_note": "", "missing_weight": ""}
     return {**base, **overrides}
 
 
@@ -27,6 +27,7 @@ def entry(**overrides) -> dict:
         ({"aggregation": "area_weighted_mean", "weight": "area"}, "mean_only_for_rates"),  # never average tonnes
         ({"unit": "percent", "aggregation": "population_weighted_mean", "weight": ""}, "weight_names_the_mean"),
         ({"indicator_code": "Grain Output"}, "str_matches"),
+        ({"missing_weight": "cultivated area"}, "missing_weight_only_when_not_aggregable"),
     ],
 )
 def test_catalogue_rejects(overrides, check):

@@ -4,6 +4,8 @@
 -- in the header of sql/marts/target_attainment.sql. A count of administrative units reads against
 -- its base ("16 of 19 pre-2020 communes"); whether the reported percentage agrees is judged on the
 -- converted figures before they were made whole (the workbook computed it from its own figures).
+-- An undetermined row has no attainment_pct nor shortfall_pct; its status_reason names the
+-- readings (reported x %, computed y %) where the source contradicts itself.
 -- unique: district, indicator_code
 -- not_null: district, indicator_code, status
 -- references: indicator_code -> indicators.indicator_code
@@ -122,7 +124,7 @@ decided as (
     from compared
 ),
 
-final as (
+judged as (
     select
         source_district as district,
         indicator_code,
@@ -151,8 +153,14 @@ final as (
             else 'not_met'
         end as status,
         case
+            -- both readings, so a person sees the conflict the row is undetermined for
             when unresolved_checks is not null then 'the source contradicts itself or a figure is in doubt; a person must check: '
                 || unresolved_text
+                || case when coalesce(reported_pct, harmonised_computed_pct) is not null then ' (readings: '
+                    || array_to_string(list_filter([
+                        'reported ' || figure_text(reported_pct) || ' %',
+                        'computed ' || figure_text(round(harmonised_computed_pct, 1)) || ' % from the figures'
+                    ], lambda t: t is not null), ', ') || ')' else '' end
             when value is null and verdict in ('met', 'not_met') then 'qualitative result: '
                 || coalesce(actual_text, reported_pct_raw) || ' against a target of ' || coalesce(target_raw, 'none stated')
             when value is null and verdict = 'hedged' then 'qualitative result ''' || coalesce(actual_text, reported_pct_raw)
@@ -178,6 +186,17 @@ final as (
         period_end,
         is_estimate
     from decided
+),
+
+-- an undetermined row publishes no percentage: a figure the source contradicts, or one nothing
+-- decides, must not read as a decided one (status_reason names the readings instead)
+final as (
+    select
+        * replace (
+            case when status <> 'undetermined' then attainment_pct end as attainment_pct,
+            case when status <> 'undetermined' then shortfall_pct end as shortfall_pct
+        )
+    from judged
 )
 
 select * from final

@@ -12,6 +12,7 @@
 -- column aggregation: how the two former districts combine: sum, area_weighted_mean, population_weighted_mean or not_aggregable
 -- column weight: the district figure a weighted mean uses (area or population)
 -- column weight_note: why an indicator is not aggregable, or what a proxy weight stands in for
+-- column missing_weight: for a not_aggregable indicator whose merged figure would be a weighted mean, the weight the reference lacks (e.g. 'cultivated area'); NULL where the districts measured different things or used different criteria, or the result is qualitative. target_attainment then decides the merged status by dominance when both halves agree
 with indicators as (
     select * from stg_indicators
 ),
@@ -31,7 +32,8 @@ final as (
         indicators.target_basis,
         indicators.aggregation,
         indicators.weight,
-        indicators.weight_note
+        indicators.weight_note,
+        indicators.missing_weight
     from indicators
     left join units using (unit)
 )

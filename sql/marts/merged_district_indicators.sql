@@ -18,7 +18,7 @@
 -- column target: the merged district's target, combined from the two targets with the same method as value (the upper bound of a range)
 -- column target_low: the merged district's lower target bound, the two lower bounds combined with the same method as value (NULL when either is open)
 -- column target_high: the merged district's upper target bound, combined the same way (NULL for 'at least')
--- column attainment_pct: value / target × 100 (for a single source, that district's own attainment, ranges included)
+-- column attainment_pct: value / target × 100 (for a single source, that district's own attainment, ranges included); NULL when an input's target attainment is undetermined (a figure in doubt or a source contradicting itself: the caveat names both readings) or the targets combine to no bound
 -- column weight_kind: area or population, the kind of figure both weights of a weighted mean are (NULL for other methods)
 -- column weight_unit: unit of the two weights (km2 or persons)
 -- column ha_quang_weight: old Hà Quảng's weight: the figure of the kind whose reference year is nearest its period_end
@@ -199,8 +199,12 @@ final as (
         target,
         target_low,
         target_high,
+        -- no percentage where an input's attainment is undetermined (the caveat names the readings),
+        -- nor where the two targets combine to no bound
         case
+            when undetermined_inputs.caveat is not null then null
             when method = 'single_source' then coalesce(ha_quang_computed_pct, thong_nong_computed_pct)
+            when target_low is null and target_high is null then null
             else attainment_pct(value, target, target)
         end as attainment_pct,
         case when method like '%weighted_mean' then weight_kind end as weight_kind,

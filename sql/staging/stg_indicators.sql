@@ -16,7 +16,8 @@ final as (
         target_basis,
         aggregation,
         nullif(weight, '') as weight,
-        nullif(weight_note, '') as weight_note
+        nullif(weight_note, '') as weight_note,
+        nullif(missing_weight, '') as missing_weight
     from source
 )
 
