@@ -208,10 +208,10 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
     from flows.publish.dashboard import _pct_agrees
 
     rows = _page_rows(dashboard_file(loaded_warehouse).read_text(encoding="utf-8"))
-    attainment = sql(loaded_warehouse, "select district || '-' || indicator_code, status, direction, attainment_pct "
-                                       "from target_attainment")
+    attainment = sql(loaded_warehouse, "select district || '-' || indicator_code, status, direction, attainment_pct, "
+                                       "value from target_attainment")
     printed = 0
-    for row_id, status, direction, pct in attainment:
+    for row_id, status, direction, pct, value in attainment:
         shown = _printed_pct(rows[row_id])
         if status == "undetermined":  # no reading was made: no bar, no percentage, the reason instead
             assert shown is None and "<svg" not in rows[row_id] and "class='reason'" in rows[row_id], row_id
@@ -219,6 +219,8 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
             printed += 1
             assert _pct_agrees(shown, status, direction), (row_id, shown, status)
             assert abs(shown - pct) < 0.5, row_id  # the figure's own value, only rounded
+        elif value is not None:  # a percentage the status overrules is not printed: the reason says why
+            assert "class='reason'" in rows[row_id], row_id
     assert printed > 40
     # the auditor's row: 99.8 % of an at-least-100 target, not met
     assert "<b>99,8%</b> ✗" in rows["merged-party_members_completing_duties"]
@@ -266,17 +268,22 @@ def test_the_merged_panel_says_whose_figure_each_row_is_on_a_variant():
             _merged_row("communes", "not_met", "ha_quang + thong_nong", unit="commune", value=40.0,
                         target_low=41.0, target_high=41.0, attainment_pct=40 / 41 * 100, count_base=45,
                         count_base_label="pre-2020 communes"),
-            _merged_row("doubted", "undetermined", "thong_nong", attainment_pct=180.0)]
+            _merged_row("doubted", "undetermined", "thong_nong", attainment_pct=180.0),
+            # exactly on a strict bound ("trên 10"), not met on the letter: no "100%" beside "not met"
+            _merged_row("on_strict_bound", "not_met", "ha_quang")]
     page = _district_section("merged", "Huyện mới", "merged district", rows, {"communes": "xã"})
     headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
     assert "<b>3</b> Đạt" in headline and "2 from one former district only" in headline
-    assert "<b>2</b> Chưa đạt" in headline and "1 from one former district only" in headline
+    assert "<b>3</b> Chưa đạt" in headline and "2 from one former district only" in headline
     by_id = _page_rows(page)
     assert "former Thông Nông only" in by_id["merged-tn_met"] and "former Hà Quảng only" in by_id["merged-hq_met"]
     assert "only" not in by_id["merged-both_met"] and "only" not in by_id["merged-communes"]
     assert "<b>99,96%</b>" in by_id["merged-tn_short"]
     assert "40 / 41 xã" in by_id["merged-communes"] and "of 45 pre-2020 communes" in by_id["merged-communes"]
     assert "<b>97,5" not in by_id["merged-communes"] and "<b>98%</b>" in by_id["merged-communes"]
+    on_bound = by_id["merged-on_strict_bound"]
+    assert "<svg" not in on_bound and "100%" not in on_bound and "reason of on_strict_bound" in on_bound
+    assert "reason of tn_short" not in by_id["merged-tn_short"]  # its figures and percentage say it
     doubted = by_id["merged-doubted"]
     assert "<svg" not in doubted and "%" not in doubted.split("</th>")[1] and "reason of doubted" in doubted
     # a former district's own panel is that district's figure: no "only" badge there

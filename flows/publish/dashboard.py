@@ -173,7 +173,11 @@ def _attainment_row(r: dict, unit_names: dict) -> str:
         f"<br><span class='only'>chỉ số liệu {e(FORMER_DISTRICTS[only][0])} "
         f"<span class='en'>{e(FORMER_DISTRICTS[only][1])} only</span></span>")
     raw = "" if r["value"] is None else f" data-value='{r['value']:g}'"
-    reason = f"<div class='reason'>{e(r['status_reason'])}</div>" if status == "undetermined" else ""
+    # the reason where the figures alone do not carry the status: undetermined, or a percentage the
+    # status overrules (a value exactly on a strict bound "trên 70" is 100 % and not met on the letter)
+    unexplained = r["value"] is not None and _pct_text(r["attainment_pct"], status, r["direction"]) is None
+    reason = (f"<div class='reason'>{e(r['status_reason'])}</div>"
+              if status == "undetermined" or unexplained else "")
     return (f"<tr id='{e(r['district'])}-{e(code)}' class='{e(status)}'>"
             f"<th><span class='vi'>{e(r['name_vi'])}</span><br><span class='en'>{e(r['name_en'])}</span>"
             f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}{only_badge}</th>"
