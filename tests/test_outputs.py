@@ -185,3 +185,151 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     # Without --outputs they stay beside the warehouse, as before.
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
     assert beside_the_warehouse() == {"exports", "dashboard", "docs"}
+
+
+def _page_rows(page: str) -> dict[str, str]:
+    """Each attainment row of the page by its id ('merged-grain_output'), as HTML."""
+    rows = {}
+    for chunk in page.split("<tr id='")[1:]:
+        row_id, _, rest = chunk.partition("'")
+        rows[row_id] = rest.split("</tr>")[0]
+    return rows
+
+
+def _printed_pct(row: str) -> float | None:
+    import re
+
+    found = re.search(r"<b>([0-9.,]+)%</b>", row)
+    return None if found is None else float(found.group(1).replace(".", "").replace(",", "."))
+
+
+def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
+    """Rounding never flips a status: a result short of 100 % not met never prints "100%"."""
+    from flows.publish.dashboard import _pct_agrees
+
+    rows = _page_rows(dashboard_file(loaded_warehouse).read_text(encoding="utf-8"))
+    attainment = sql(loaded_warehouse, "select district || '-' || indicator_code, status, direction, attainment_pct, "
+                                       "value from target_attainment")
+    printed = 0
+    for row_id, status, direction, pct, value in attainment:
+        shown = _printed_pct(rows[row_id])
+        if status == "undetermined":  # no reading was made: no bar, no percentage, the reason instead
+            assert shown is None and "<svg" not in rows[row_id] and "class='reason'" in rows[row_id], row_id
+        elif shown is not None:
+            printed += 1
+            assert _pct_agrees(shown, status, direction), (row_id, shown, status)
+            assert abs(shown - pct) < 0.5, row_id  # the figure's own value, only rounded
+        elif value is not None:  # a percentage the status overrules is not printed: the reason says why
+            assert "class='reason'" in rows[row_id], row_id
+    assert printed > 40
+    # the auditor's row: 99.8 % of an at-least-100 target, not met
+    assert "<b>99,8%</b> ✗" in rows["merged-party_members_completing_duties"]
+
+
+@pytest.mark.parametrize(("pct", "status", "direction", "text"), [
+    (99.8, "not_met", "higher_is_better", "99,8"),
+    (99.96, "not_met", "higher_is_better", "99,96"),
+    (99.999996, "not_met", "higher_is_better", "99,9999"),  # past four decimals, cut below 100
+    (100.04, "met", "higher_is_better", "100"),
+    (85.2, "not_met", "higher_is_better", "85"),
+    (100.3, "not_met", "lower_is_better", "100,3"),  # the mirror case
+    (99.97, "met", "lower_is_better", "100"),
+    (100.02, "not_met", "within_range", "100,02"),
+    (99.6, "not_met", "within_range", "99,6"),
+    (100.0, "met", "within_range", "100"),
+    (100.0, "not_met", "higher_is_better", None),  # a percentage the figures overruled is not printed
+    (103.0, "not_met", "higher_is_better", None),
+    (92.0, "undetermined", "higher_is_better", None),
+    (None, "met", "higher_is_better", None),
+])
+def test_a_percentage_keeps_as_many_decimals_as_its_status_needs(pct, status, direction, text):
+    from flows.publish.dashboard import _pct_text
+
+    assert _pct_text(pct, status, direction) == text
+
+
+def _merged_row(code: str, status: str, reported_by: str, **figures) -> dict:
+    row = {"district": "merged", "indicator_code": code, "name_vi": code, "name_en": code, "unit": "percent",
+           "count_base": None, "count_base_label": None, "value": 10.0, "target_low": 10.0, "target_high": 10.0,
+           "direction": "higher_is_better", "attainment_pct": 100.0, "status": status,
+           "status_reason": f"reason of {code}", "shortfall_pct": 0.0, "reported_by": reported_by}
+    return row | figures
+
+
+def test_the_merged_panel_says_whose_figure_each_row_is_on_a_variant():
+    """Hand-made rows (old Thông Nông alone, a count, an undetermined row with a percentage) the
+    committed data does not all have: the page reads reported_by, count_base and status, not names."""
+    from flows.publish.dashboard import _district_section
+
+    rows = [_merged_row("both_met", "met", "ha_quang + thong_nong"),
+            _merged_row("tn_met", "met", "thong_nong"),
+            _merged_row("hq_met", "met", "ha_quang"),
+            _merged_row("tn_short", "not_met", "thong_nong", value=9.996, attainment_pct=99.96),
+            _merged_row("communes", "not_met", "ha_quang + thong_nong", unit="commune", value=40.0,
+                        target_low=41.0, target_high=41.0, attainment_pct=40 / 41 * 100, count_base=45,
+                        count_base_label="pre-2020 communes"),
+            _merged_row("doubted", "undetermined", "thong_nong", attainment_pct=180.0),
+            # exactly on a strict bound ("trên 10"), not met on the letter: no "100%" beside "not met"
+            _merged_row("on_strict_bound", "not_met", "ha_quang")]
+    page = _district_section("merged", "Huyện mới", "merged district", rows, {"communes": "xã"})
+    headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
+    assert "<b>3</b> Đạt" in headline and "2 from one former district only" in headline
+    assert "<b>3</b> Chưa đạt" in headline and "2 from one former district only" in headline
+    by_id = _page_rows(page)
+    assert "former Thông Nông only" in by_id["merged-tn_met"] and "former Hà Quảng only" in by_id["merged-hq_met"]
+    assert "only" not in by_id["merged-both_met"] and "only" not in by_id["merged-communes"]
+    assert "<b>99,96%</b>" in by_id["merged-tn_short"]
+    assert "40 / 41 xã" in by_id["merged-communes"] and "of 45 pre-2020 communes" in by_id["merged-communes"]
+    assert "<b>97,5" not in by_id["merged-communes"] and "<b>98%</b>" in by_id["merged-communes"]
+    on_bound = by_id["merged-on_strict_bound"]
+    assert "<svg" not in on_bound and "100%" not in on_bound and "reason of on_strict_bound" in on_bound
+    assert "reason of tn_short" not in by_id["merged-tn_short"]  # its figures and percentage say it
+    doubted = by_id["merged-doubted"]
+    assert "<svg" not in doubted and "%" not in doubted.split("</th>")[1] and "reason of doubted" in doubted
+    # a former district's own panel is that district's figure: no "only" badge there
+    own = _district_section("thong_nong", "Thông Nông", "former", [rows[1] | {"district": "thong_nong"}], {})
+    assert "only" not in own
+
+
+def test_the_merged_panel_on_the_committed_data_separates_one_half_and_shows_count_bases(loaded_warehouse):
+    page = dashboard_file(loaded_warehouse).read_text(encoding="utf-8")
+    rows = _page_rows(page)
+    merged = sql(loaded_warehouse, "select indicator_code, status, reported_by, count_base, count_base_label "
+                                   "from target_attainment where district = 'merged'")
+    former = {code for code, in sql(loaded_warehouse, "select distinct district from target_attainment "
+                                                     "where district <> 'merged'")}
+    assert {r[2] for r in merged if r[2] in former}, "the committed data has one-half rows"
+    for code, status, reported_by, count_base, label in merged:
+        row = rows[f"merged-{code}"]
+        assert ("only</span></span>" in row) == (reported_by in former), code
+        if count_base is not None:
+            assert f"of {count_base} {label}" in row, code
+    headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
+    for status in ("met", "not_met"):
+        total = sum(r[1] == status for r in merged)
+        single = sum(r[1] == status and r[2] in former for r in merged)
+        item = headline.split(f"<li class='{status}'>")[1].split("</li>")[0]
+        assert f"<b>{total}</b>" in item and f"{single} from one former district only" in item
+    assert "of 30 pre-2020 communes" in rows["merged-communes_health_standard"]
+
+
+def test_target_attainment_says_whose_figures_each_row_is(loaded_warehouse):
+    """reported_by, which the merged panel reads: the former districts with a row of their own."""
+    mismatched = sql(loaded_warehouse, """
+        with own as (
+            select indicator_code, string_agg(district, ' + ' order by district) as districts
+            from target_attainment where district <> 'merged' group by indicator_code
+        )
+        select t.district, t.indicator_code, t.reported_by, own.districts
+        from target_attainment t left join own using (indicator_code)
+        where t.reported_by is distinct from (case when t.district = 'merged' then own.districts else t.district end)
+    """)
+    assert mismatched == []
+    kinds = {r[0] for r in sql(loaded_warehouse, "select reported_by from target_attainment where district = 'merged'")}
+    assert kinds == {"ha_quang", "thong_nong", "ha_quang + thong_nong"}
+    # a merged row of one former district is that district's decision, word for word
+    differing = sql(loaded_warehouse, """
+        select m.indicator_code from target_attainment m
+        join target_attainment d on d.district = m.reported_by and d.indicator_code = m.indicator_code
+        where m.district = 'merged' and (m.status <> d.status or m.value is distinct from d.value)""")
+    assert differing == []

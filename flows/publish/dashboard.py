@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import math
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -35,12 +36,15 @@ STATUSES = (
     ("met", "Đạt", "met"),
 )
 HEADLINE_ORDER = ("met", "not_met", "undetermined")
+MERGED = DISTRICTS[0][0]
+FORMER_DISTRICTS = {code: (vi, en) for code, vi, en in DISTRICTS[1:]}
 DIRECTIONS = {
     "lower_is_better": "↓ càng thấp càng tốt / lower is better",
     "within_range": "↔ trong khoảng / within a range",
 }
 ISSUES_LISTED = 200  # the page lists the first issues, errors first; all of them are in dq_issues
 BAR_SCALE_PCT = 150.0  # bars run from 0 to 150 % of target, the tick marks 100 %
+PCT_DECIMALS = 4  # as figure_text / format_number: a percentage needing more is cut toward its own side
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -90,38 +94,110 @@ def _target(low: float | None, high: float | None) -> str:
     return _figure(low)
 
 
-def _bar(pct: float | None, status: str) -> str:
-    """A bullet bar: attainment against a tick at 100 %, coloured by the view's status."""
+def _pct_agrees(shown: float, status: str, direction: str | None) -> bool:
+    """Whether a percentage of target, as printed, says what the status says about the 100 % bar.
+
+    100 % is the bound reached: met for an at-least or at-most target (and inside a range), so a
+    higher-is-better result not met must print below 100, a lower-is-better one above it, and a
+    within-range one anything but 100 (it may miss on either side)."""
+    if status == "not_met":
+        return {"higher_is_better": shown < 100, "lower_is_better": shown > 100}.get(direction, shown != 100)
+    if status == "met":
+        return {"higher_is_better": shown >= 100, "lower_is_better": shown <= 100}.get(direction, True)
+    return False  # an undetermined row has no percentage to show
+
+
+def _pct_text(pct: float | None, status: str, direction: str | None) -> str | None:
+    """The percentage with as few decimals as keep it on the status's side of 100 %, or None.
+
+    Rounding must never flip a status: 99.8 % not met prints "99,8", never "100"; 100.04 % met over
+    an at-least bound prints "100". Past PCT_DECIMALS it is cut toward its own side of 100 rather
+    than rounded onto it. None where even the exact figure disagrees with the status (a reported
+    percentage the view overruled on the figures) or the row is undetermined: the page then shows
+    the figures and the status, never a percentage that says otherwise."""
+    if pct is None or not math.isfinite(pct) or not _pct_agrees(pct, status, direction):
+        return None
+    for decimals in range(PCT_DECIMALS + 1):
+        if _pct_agrees(round(pct, decimals), status, direction):
+            return format_number(round(pct, decimals))
+    step = 10 ** PCT_DECIMALS
+    cut = (math.floor if pct < 100 else math.ceil)(pct * step) / step
+    return format_number(cut) if _pct_agrees(cut, status, direction) else None
+
+
+def _bar(pct: float | None, status: str, direction: str | None) -> str:
+    """A bullet bar: attainment against a tick at 100 %, coloured by the view's status.
+
+    An undetermined row draws no bar and no percentage whatever attainment_pct holds: the source
+    contradicts itself or a figure is in doubt, so any length would be a reading nobody made."""
     verdict = {"met": "✓ đạt / met", "not_met": "✗ chưa đạt / not met"}.get(status, "? chưa xác định / undetermined")
-    if pct is None:
+    text = _pct_text(pct, status, direction)
+    if text is None:
         return f"<span class='verdict'>{verdict}</span>"
     width = max(0.0, min(pct, BAR_SCALE_PCT)) / BAR_SCALE_PCT * 160
     tick = 100.0 / BAR_SCALE_PCT * 160
     colour = {"met": "#2e7d32", "not_met": "#c62828"}.get(status, "#9e9e9e")
-    return (f"<svg class='bar' width='170' height='16' role='img' aria-label='{pct:.0f}%'>"
+    return (f"<svg class='bar' width='170' height='16' role='img' aria-label='{text}%'>"
             f"<rect x='0' y='3' width='160' height='10' fill='#eee'/>"
             f"<rect x='0' y='3' width='{width:.1f}' height='10' fill='{colour}'/>"
             f"<line x1='{tick:.1f}' x2='{tick:.1f}' y1='0' y2='16' stroke='#333'/></svg>"
-            f" <span class='verdict'><b>{format_number(round(pct))}%</b> {verdict}</span>")
+            f" <span class='verdict'><b>{text}%</b> {verdict}</span>")
+
+
+def _one_former_district(r: dict) -> str | None:
+    """The former district whose figure a merged row is when only that one reported it, else None."""
+    return r.get("reported_by") if r["district"] == MERGED and r.get("reported_by") in FORMER_DISTRICTS else None
+
+
+def _result(r: dict, unit: str) -> str:
+    """Result / target; a count of administrative units names the base it counted against."""
+    e = html.escape
+    if r["value"] is None:
+        return e(r["status_reason"] if r["status"] != "undetermined" else "—")
+    target = _target(r["target_low"], r["target_high"])
+    if r.get("count_base") is None:
+        return f"{_figure(r['value'], unit)} / {target}"
+    # "27 / 28 of 30 pre-2020 communes": the base is the units the halves counted, not today's
+    base = _figure(r["count_base"])
+    return (f"{_figure(r['value'])} / {target} {e(unit)} trên tổng {base} "
+            f"<span class='en'>of {base} {e(r['count_base_label'] or '')}</span>")
 
 
 def _attainment_row(r: dict, unit_names: dict) -> str:
     e = html.escape
     code, status = r["indicator_code"], r["status"]
     direction = DIRECTIONS.get(r["direction"])
-    result = (f"{_figure(r['value'], unit_names.get(code, ''))} / {_target(r['target_low'], r['target_high'])}"
-              if r["value"] is not None else e(r["status_reason"] if status != "undetermined" else "—"))
+    result = _result(r, unit_names.get(code, ""))
+    only = _one_former_district(r)
+    only_badge = "" if only is None else (
+        f"<br><span class='only'>chỉ số liệu {e(FORMER_DISTRICTS[only][0])} "
+        f"<span class='en'>{e(FORMER_DISTRICTS[only][1])} only</span></span>")
     raw = "" if r["value"] is None else f" data-value='{r['value']:g}'"
-    reason = f"<div class='reason'>{e(r['status_reason'])}</div>" if status == "undetermined" else ""
+    # the reason where the figures alone do not carry the status: undetermined, or a percentage the
+    # status overrules (a value exactly on a strict bound "trên 70" is 100 % and not met on the letter)
+    unexplained = r["value"] is not None and _pct_text(r["attainment_pct"], status, r["direction"]) is None
+    reason = (f"<div class='reason'>{e(r['status_reason'])}</div>"
+              if status == "undetermined" or unexplained else "")
     return (f"<tr id='{e(r['district'])}-{e(code)}' class='{e(status)}'>"
             f"<th><span class='vi'>{e(r['name_vi'])}</span><br><span class='en'>{e(r['name_en'])}</span>"
-            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}</th>"
-            f"<td{raw}><div class='figures'>{result}</div>{_bar(r['attainment_pct'], status)}{reason}</td></tr>")
+            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}{only_badge}</th>"
+            f"<td{raw}><div class='figures'>{result}</div>{_bar(r['attainment_pct'], status, r['direction'])}"
+            f"{reason}</td></tr>")
 
 
 def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_names: dict) -> str:
     counts = {status: sum(r["status"] == status for r in rows) for status, _, _ in STATUSES}
-    headline = "".join(f"<li class='{s}'><b>{counts[s]}</b> {svi} <span class='en'>{sen}</span></li>"
+    # the merged district decided a target on both halves, or took one former district's figure:
+    # the headline keeps the two apart so a glance does not credit the merger with one half's result
+    single = {status: sum(r["status"] == status and _one_former_district(r) is not None for r in rows)
+              for status, _, _ in STATUSES}
+
+    def one_half(status: str) -> str:
+        return (f" <span class='single'>({single[status]} chỉ từ một huyện cũ "
+                f"<span class='en'>{single[status]} from one former district only</span>)</span>"
+                if single[status] else "")
+
+    headline = "".join(f"<li class='{s}'><b>{counts[s]}</b> {svi} <span class='en'>{sen}</span>{one_half(s)}</li>"
                        for s, svi, sen in sorted(STATUSES, key=lambda status: HEADLINE_ORDER.index(status[0])))
     groups = []
     for status, svi, sen in STATUSES:
@@ -157,9 +233,10 @@ def _page(manifest, attainment, comparison, unit_names, issues, by_check) -> str
 body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:75rem}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top;overflow-wrap:break-word}}
 th .en,.en{{color:#666;font-weight:normal;font-size:.85em}} .direction{{color:#6a1b9a;font-weight:normal;font-size:.85em}}
-table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}} .figures{{white-space:nowrap}}
+table.attainment{{table-layout:fixed}} table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}} .figures{{white-space:nowrap}}
 .none{{color:#999}} .bar{{vertical-align:middle;max-width:100%}} tr.error td:first-child{{color:#c62828;font-weight:bold}}
-tr.warning td:first-child{{color:#b26a00}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
+tr.warning td:first-child{{color:#b26a00}} .only{{display:inline-block;margin-top:.2rem;padding:0 .3rem;
+ border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .single{{font-size:.85em}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
 .headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
 .headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
 .headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}}

@@ -1,7 +1,7 @@
 -- Whether each target was met, not met, or cannot be decided from what the source says: decided here, once, for every reader.
 -- grain: one row per district ('ha_quang', 'thong_nong' and the merged district 'merged') and catalogue indicator reported against a target
 -- unique: district, indicator_code
--- not_null: district, indicator_code, status, status_reason
+-- not_null: district, indicator_code, status, status_reason, reported_by
 -- references: indicator_code -> indicators.indicator_code
 -- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. The merged district compares inclusively. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
 -- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, and invalid_unit, since value and target share the row's unit); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
@@ -25,6 +25,7 @@
 -- column shortfall_pct: how far the value falls short of the target, in % of the target; 0 or negative when met (for ordering); NULL when status is undetermined or there is no value
 -- column period_end: date the figures refer to (for 'merged', the later of its inputs' dates)
 -- column is_estimate: true when the figures are (or, for 'merged', include) an estimate
+-- column reported_by: whose figures the row is: the district itself; for 'merged', the one former district that reported the indicator against a target ('ha_quang' or 'thong_nong': the merged row is that district's figure only) or both, joined by ' + ' ('ha_quang + thong_nong')
 with district_rows as (
     select * from int_district_attainment
 ),
@@ -45,6 +46,7 @@ merged_inputs as (
     select
         indicator_code,
         count(*) as inputs,
+        string_agg(district, ' + ' order by district) as reported_by,
         any_value(district) filter (where status = 'undetermined') is not null as has_undetermined_input,
         string_agg(district || ': ' || status_reason, '; ' order by district)
             filter (where status = 'undetermined') as undetermined_reasons,
@@ -169,7 +171,8 @@ merged_combined as (
         end as status_reason,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         period_end,
-        is_estimate
+        is_estimate,
+        reported_by
     from merged_dominance
     where inputs > 1
 ),
@@ -194,7 +197,8 @@ merged_single as (
         end as status_reason,
         district_rows.shortfall_pct,
         district_rows.period_end,
-        district_rows.is_estimate
+        district_rows.is_estimate,
+        district_rows.district as reported_by
     from district_rows
     inner join merged_inputs using (indicator_code)
     where merged_inputs.inputs = 1
@@ -216,7 +220,8 @@ districts as (
         status_reason,
         shortfall_pct,
         period_end,
-        is_estimate
+        is_estimate,
+        district as reported_by
     from district_rows
 ),
 
@@ -247,7 +252,8 @@ final as (
         unioned.status_reason,
         case when unioned.status <> 'undetermined' then unioned.shortfall_pct end as shortfall_pct,
         unioned.period_end,
-        unioned.is_estimate
+        unioned.is_estimate,
+        unioned.reported_by
     from unioned
     inner join indicators using (indicator_code)
 )
