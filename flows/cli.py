@@ -27,7 +27,7 @@ from pathlib import Path
 
 # Light imports only: `haquang sql` must start in well under half a second, so Prefect, pandas and
 # pandera are imported inside the commands that use them.
-from flows.cli_format import (DEFAULT_LIMIT, DEFAULT_MAX_WIDTH, csv_cell, format_table,
+from flows.cli_format import (DEFAULT_LIMIT, DEFAULT_MAX_WIDTH, csv_cell, format_table, single_precision_marked,
                               show_name, stdout_closed_quietly)
 from flows.warehouse.commands import haquang_command
 from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
@@ -349,7 +349,8 @@ def _sql(warehouse: Path, query: str, as_csv: bool, limit: int | None, max_width
     if limit is None:
         limit = 0 if as_csv else DEFAULT_LIMIT  # CSV feeds other programs: all of it unless asked
     try:
-        columns, rows, left_out = run_query(warehouse, query, limit or None)
+        columns, rows, left_out, types = run_query(warehouse, query, limit or None)
+        rows = single_precision_marked(types, rows)
     except QueryRefused as exc:
         print(f"haquang sql: refused: {exc}", file=sys.stderr)
         return 2

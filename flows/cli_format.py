@@ -8,6 +8,8 @@ the whole command starts in a fraction of a second.
 from __future__ import annotations
 
 import os
+import re
+import struct
 import sys
 import unicodedata
 from contextlib import contextmanager
@@ -26,6 +28,48 @@ ELLIPSIS = "…"
 _PLAIN_FLOATS = (1e-6, 1e21)
 
 
+class Real(float):
+    """A value of a FLOAT (REAL, 4-byte) column: DuckDB hands it over widened to a double, so 0.1
+    arrives as 0.10000000149011612. Marked, it prints as the shortest text that reads back to the
+    same single-precision number (0.1), as DuckDB's own client prints it."""
+
+
+_FLOAT_TYPE = re.compile(r"FLOAT(\[\d*\])*")  # FLOAT and lists or arrays of it; REAL and FLOAT4 are named FLOAT
+
+
+def single_precision_marked(types: list[str], rows: list[tuple]) -> list[tuple]:
+    """rows with the floats of FLOAT columns (and of FLOAT lists) marked as Real; others as they are.
+
+    types are the DuckDB type names of the columns (the cursor's description). A FLOAT inside a
+    STRUCT or MAP stays at double precision: its field's type is not told apart here.
+    """
+    single = [bool(_FLOAT_TYPE.fullmatch(str(t))) for t in types]
+    if not any(single):
+        return rows
+    return [tuple(_as_real(v) if one else v for v, one in zip(row, single)) for row in rows]
+
+
+def _as_real(value: object) -> object:
+    if isinstance(value, list):
+        return [_as_real(v) for v in value]
+    return Real(value) if isinstance(value, float) else value
+
+
+def _shortest_single(value: float) -> str:
+    """The fewest significant digits that read back, at single precision, to the same number."""
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
+        text = f"{single:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            return text
+    return repr(single)
+
+
+def blob_text(value: bytes) -> str:
+    """A BLOB as DuckDB writes one as text: printable ASCII kept, other bytes (and \\ ' ") as \\xHH."""
+    return "".join(chr(b) if 32 <= b <= 126 and b not in b"\\'\"" else f"\\x{b:02X}" for b in value)
+
+
 def neutralise_formula(value: object) -> object:
     """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -41,16 +85,17 @@ def number_text(value: int | float | Decimal) -> str:
     does. DECIMAL values keep their scale (12.50 stays 12.50).
     """
     if isinstance(value, bool):
-        return str(value)
+        return "true" if value else "false"  # as SQL writes them, not Python's True/False
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if value != value or value in (float("inf"), float("-inf")):
         return repr(value)  # nan, inf, -inf
+    shortest = _shortest_single(value) if isinstance(value, Real) else repr(float(value))
     if value != 0 and not _PLAIN_FLOATS[0] <= abs(value) < _PLAIN_FLOATS[1]:
-        return repr(value)
-    text = format(Decimal(repr(value)), "f")  # repr's shortest digits, placed without an exponent
+        return repr(float(shortest))
+    text = format(Decimal(shortest), "f")  # the shortest digits, placed without an exponent
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -64,8 +109,10 @@ def csv_cell(value: object) -> object:
         return None  # the csv module writes an empty field
     if is_number(value):
         return number_text(value)
-    if isinstance(value, (list, dict)):
+    if isinstance(value, (list, dict, bool, bytes)):
         return neutralise_formula(_plain(value))
+    # Text as stored, NFD included: CSV is data, and normalising would change the bytes a
+    # program compares (the table on screen shows NFC; README, "haquang sql").
     return neutralise_formula(value)
 
 
@@ -73,6 +120,10 @@ def _plain(value: object) -> str:
     """A value as text, numbers exact, nested lists and structs included."""
     if value is None:
         return "NULL"
+    if isinstance(value, bool):
+        return number_text(value)
+    if isinstance(value, bytes):
+        return blob_text(value)
     if is_number(value):
         return number_text(value)
     if isinstance(value, list):

@@ -131,13 +131,17 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     source = next((raw_copy / HQ).glob("*.xlsx"))
     with_unrecognisable_header(Grid.read(source)).write(source)  # a broken resubmission
     (raw_copy / TN / "notes.docx").write_bytes(b"not a workbook")
+    commune_file = raw_copy / TN / "01366" / "2020-12" / "bao_cao_hong.xlsx"  # a commune's own figures
+    tn_grid = Grid.read(next((raw_copy / TN).glob("*.xlsx")))
+    with_unrecognisable_header(tn_grid).write(commune_file)  # its first version is rejected
     second = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
-    assert second.exit_code == 1 and second.files_rejected == 2
-    errors = sql(warehouse, "select source_file, source_sheet, check_name from dq_issues where severity = 'error' "
+    assert second.exit_code == 1 and second.files_rejected == 3
+    errors = sql(warehouse, "select source_file, check_name from dq_issues where severity = 'error' "
                             "order by source_file")
     assert errors == [
-        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "Biểu Hà Quảng", "header_not_recognised"),
-        ("thong_nong/notes.docx", None, "unsupported_file"),
+        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "header_not_recognised"),
+        ("thong_nong/01366/2020-12/bao_cao_hong.xlsx", "header_not_recognised"),
+        ("thong_nong/notes.docx", "unsupported_file"),
     ]
     # The broken resubmission does not erase the figures the first load published.
     counts = dict(sql(warehouse, "select source_district, count(*) from indicator_results group by all"))
@@ -147,23 +151,33 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     # The next night brings nothing new: the two errors are still open, so the night still fails.
     third = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     assert third.nothing_new and third.findings_by_severity["error"] == 0
-    assert (third.status, third.exit_code, third.open_issues["error"]) == ("succeeded_with_errors", 1, 2)
+    assert (third.status, third.exit_code, third.open_issues["error"]) == ("succeeded_with_errors", 1, 3)
     open_errors = {(c.check_name, c.open, c.new) for c in third.open.by_check if c.severity == "error"}
-    assert open_errors == {("header_not_recognised", 1, 0), ("unsupported_file", 1, 0)}
+    assert open_errors == {("header_not_recognised", 2, 0), ("unsupported_file", 1, 0)}
     assert [(e["source_file"], e["load_id"], e["new"]) for e in third.open.errors] == [
-        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/notes.docx", 2, False)]
+        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/01366/2020-12/bao_cao_hong.xlsx", 2, False),
+        ("thong_nong/notes.docx", 2, False)]
     markdown = summary_markdown(third)
     assert markdown.startswith("# Load 3: succeeded_with_errors (nothing new)")
-    assert "- open errors (2): the load exits 1" in markdown
+    assert "- open errors (3): the load exits 1" in markdown
     assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in markdown
     assert sql(warehouse, "select status, errors from load_runs where load_id = 3") == [("succeeded_with_errors", 0)]
 
     # Resolved: the corrected workbook is read, the stray file withdrawn. Warnings stay open and pass.
     shutil.copyfile(RAW / HQ / source.name, source)
     assert main(["withdraw", "thong_nong/notes.docx", "--warehouse", str(warehouse)]) == 0
+    tn_grid.write(commune_file)  # corrected after its rejection
     fixed = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     assert (fixed.status, fixed.exit_code, fixed.open_issues.get("error", 0)) == ("succeeded", 0, 0)
     assert fixed.open_issues["warning"] > 0 and fixed.open.errors == []
+    # One word per file in the summary and in file_events: a file loaded before is updated, one whose
+    # only earlier version was rejected (it never had figures) is new.
+    events = dict(sql(warehouse, "select source_file, change from file_events where load_id = ?", [fixed.load_id]))
+    assert events == {"ha_quang/chi_tieu_ktxh_2015_2020.xlsx": "updated",
+                      "thong_nong/01366/2020-12/bao_cao_hong.xlsx": "new"}
+    assert (fixed.files_updated, fixed.files_new) == (["ha_quang/chi_tieu_ktxh_2015_2020.xlsx"],
+                                                      ["thong_nong/01366/2020-12/bao_cao_hong.xlsx"])
+    assert "- new (1): thong_nong/01366/2020-12/bao_cao_hong.xlsx" in summary_markdown(fixed)
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):

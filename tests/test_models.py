@@ -158,7 +158,7 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
                                                    "stg_indicators", "stg_admin_units", "int_district_attainment",
                                                    "stg_units"}  # which units count administrative units
     assert graph["int_indicator_weights"] == {"int_indicator_pairs", "stg_indicators", "int_district_weights"}
-    assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status"}
+    assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status", "int_row_versions"}  # superseded rows close
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
     assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables
     assert graph["stg_load_runs"] == {"landing_load_runs"}

@@ -20,7 +20,7 @@ from flows.cli import main
 from flows.publish.outputs import exports_dir
 from flows.warehouse import models as wh
 from tests.conftest import REPO, sql
-from tests.layout_variants import Grid
+from tests.layout_variants import Grid, with_title_lines
 
 HQ_FILE = "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
 TN_FILE = "thong_nong/chi_tieu_ktxh_2015_2019.xlsx"
@@ -87,6 +87,51 @@ def test_a_corrected_file_under_a_new_name_supersedes_the_old_file(prefect_harne
     assert sql(warehouse, "select actual_value from indicator_results where source_district = 'thong_nong' "
                           "and indicator_code = 'income_per_capita'") == [(21.5,)]
     assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 22
+
+
+def _open_by_severity(warehouse: Path) -> dict[str, int]:
+    return dict(sql(warehouse, "select severity, count(*) from dq_issues group by all"))
+
+
+@pytest.mark.parametrize("source, relaid", [(HQ_FILE, None), (TN_FILE, with_title_lines)],
+                         ids=["committed copy", "re-laid variant"])
+def test_a_wholly_superseded_file_closes_its_row_findings_and_says_so_once(
+        prefect_harness, raw_copy, tmp_path, capsys, source, relaid):
+    warehouse = tmp_path / "w.duckdb"
+    assert load(raw_copy, warehouse) == 0
+    before = _open_by_severity(warehouse)
+    assert sql(warehouse, "select count(*) from dq_issues where source_file = ? and source_row is not null",
+               [source])[0][0] > 0  # the old file has row findings to close
+    newer = (raw_copy / source).with_name("ban_moi.xlsx")
+    if relaid is None:  # the same bytes under a new name
+        shutil.copy(raw_copy / source, newer)
+    else:  # the same figures, laid out another way: other row numbers
+        relaid(Grid.read(raw_copy / source)).write(newer)
+    newer_name = newer.relative_to(raw_copy).as_posix()
+    assert load(raw_copy, warehouse) == 0
+    district = source.split("/")[0]
+    assert sql(warehouse, "select distinct source_file from indicator_results where source_district = ?",
+               [district]) == [(newer_name,)]
+
+    # No open finding on a row whose figure is no longer current: the old file's row findings closed.
+    stale = sql(warehouse, """select count(*) from dq_issues d inner join indicator_results_history h
+                              using (load_id, source_file, source_sheet, source_row) where not h.is_current""")
+    assert stale == [(0,)]
+    said = sql(warehouse, "select load_id, severity, message from dq_issues where source_file = ?", [source])
+    assert [(load_id, severity) for load_id, severity, _ in said] == [(2, "warning")]
+    assert newer_name in said[0][2] and f"withdraw {source} --warehouse {warehouse.resolve()}" in said[0][2]
+    # The new file's findings replace the old file's: one more warning, the superseded_file one.
+    assert _open_by_severity(warehouse) == {**before, "warning": before["warning"] + 1}
+    assert "warning superseded_file: 1 (1 new)" in capsys.readouterr().out
+    assert sql(warehouse, "select warnings from load_runs where load_id = 2")[0][0] >= 1
+
+    # Said once: a night with nothing new keeps it open, from the load that made it.
+    assert load(raw_copy, warehouse) == 0
+    assert sql(warehouse, "select load_id from dq_issues where source_file = ?", [source]) == [(2,)]
+    assert sql(warehouse, "select count(*) from landing_dq_findings where check_name = 'superseded_file'") == [(1,)]
+    # Withdrawn, the old file leaves dq_issues: the counts are those of the first night.
+    assert main(["withdraw", source, "--warehouse", str(warehouse)]) == 0
+    assert _open_by_severity(warehouse) == before
 
 
 def test_two_files_for_the_same_figures_in_one_run_are_a_conflict(prefect_harness, raw_copy, tmp_path, capsys):

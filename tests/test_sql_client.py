@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+import struct
 import subprocess
 import sys
 import tomllib
@@ -15,13 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from flows.cli import main
-from flows.cli_format import DEFAULT_LIMIT, ELLIPSIS, cut, format_table, number_text
+from flows.cli_format import DEFAULT_LIMIT, ELLIPSIS, Real, blob_text, cut, format_table, number_text
 from flows.warehouse.models import query
 from tests.conftest import REPO, sql
 
@@ -60,7 +62,8 @@ def separator_columns(table: str) -> set[tuple[int, ...]]:
     (12345678901234567890, "12345678901234567890"),
     (Decimal("12.50"), "12.50"),       # DECIMAL keeps its scale
     (Decimal("1E+3"), "1000"),
-    (True, "True"),
+    (True, "true"),                    # booleans as SQL writes them
+    (False, "false"),
 ])
 def test_numbers_are_written_exactly(value, text):
     assert number_text(value) == text
@@ -75,6 +78,40 @@ def test_every_float_reads_back_exactly_and_ordinary_ones_have_no_exponent(value
         assert not text.endswith(".0")
     if value == int(value) and abs(value) < 1e21:
         assert "." not in text
+
+
+@given(st.floats(width=32, allow_nan=False, allow_infinity=False))
+def test_a_real_is_the_shortest_text_that_reads_back_at_single_precision(value):
+    widened = struct.unpack("f", struct.pack("f", value))[0]  # as DuckDB hands a FLOAT to Python
+    text = number_text(Real(widened))
+    assert float(text) == float(str(numpy.float32(widened)))  # numpy's float32 repr: the shortest (Dragon4)
+
+
+@pytest.mark.parametrize("blob, text", [
+    (bytes([0xAB, 0x01]) + b"ab\\c'\"~ " + bytes([0x7F]), None),  # DuckDB's own cast is the reference
+    (b"", ""),
+])
+def test_a_blob_is_written_as_duckdb_writes_it(blob, text):
+    expected = duckdb.execute("select ?::blob::varchar", [blob]).fetchone()[0]
+    assert blob_text(blob) == expected and (text is None or expected == text)
+
+
+def test_booleans_blobs_and_reals_print_as_sql_does(loaded_warehouse, capsys):
+    query_text = ("select true as yes, false as no, '\\xAB\\x01z'::blob as bytes, 0.1::float as real, "
+                  "[0.1::float, 2.5::real] as reals, 0.1::double as double, 16777217::float as big")
+    assert main(["sql", "--warehouse", str(loaded_warehouse), query_text]) == 0
+    row = [cell.strip() for cell in capsys.readouterr().out.splitlines()[2].split("|")]
+    assert row == ["true", "false", "\\xAB\\x01z", "0.1", "[0.1, 2.5]", "0.1", "16777216"]
+    assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", query_text]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "true,false,\\xAB\\x01z,0.1,\"[0.1, 2.5]\",0.1,16777216"
+
+
+def test_csv_keeps_text_as_stored_and_the_table_shows_it_as_nfc(loaded_warehouse, capsys):
+    stored = unicodedata.normalize("NFD", "Thông Nông")
+    assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", f"select '{stored}' as name"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == stored  # CSV is data: not normalised
+    assert main(["sql", "--warehouse", str(loaded_warehouse), f"select '{stored}' as name"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == unicodedata.normalize("NFC", stored)
 
 
 def test_the_warehouses_figures_are_shown_in_full(loaded_warehouse, capsys):
@@ -108,7 +145,7 @@ def test_nfd_and_nfc_text_and_wide_characters_line_up():
 
 
 def test_the_warehouses_labels_line_up_in_nfc_and_in_nfd(loaded_warehouse):
-    columns, rows, _ = query(loaded_warehouse, "select row_label, unit, actual_value, source_district "
+    columns, rows, _, _ = query(loaded_warehouse, "select row_label, unit, actual_value, source_district "
                                                "from indicator_results order by source_district, source_row")
     assert any(unicodedata.normalize("NFD", r[0]) != r[0] for r in rows)  # Vietnamese with marks
     table = format_table(columns, rows)

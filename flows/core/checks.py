@@ -194,6 +194,12 @@ _REGISTRY = (
              "maintainers to add the label"),
     _warning("conflicting_files", "label", "two files of one load report the same indicator for the same unit and "
              "period; the most recently modified file is published", "Withdraw or correct the file that is wrong"),
+    # Raised once per file by the warehouse build (flows/warehouse/build.py), not by a reader: only
+    # the row versions of every file tell that none of this file's figures is current any more.
+    _warning("superseded_file", None, "every figure of the file was taken over by a later load of another file "
+             "for the same district, unit, period and indicator; the file still sits in the raw folder, and its "
+             "findings on rows are closed", "Run `haquang withdraw FILE` on it (the message gives the command), "
+             "then it may be removed from the raw folder; if it is the right one, send it again as a correction"),
 )
 CHECKS: dict[str, Check] = {c.name: c for c in _REGISTRY}
 

@@ -215,6 +215,7 @@ def load_warehouse(
             summary.outputs = outputs_dir
             build_views(build, data_changed=not summary.nothing_new)
             summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
+            _after_models(summary, build)
             summary.open = build.open_issues()
         logger.info("Published load %d as %s", summary.load_id, warehouse)
         try:
@@ -285,14 +286,21 @@ def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
         run["files_rejected"], dict(tally.rows_by_district), tally.rows_rejected,
         {ERROR: tally.severities[ERROR], WARNING: tally.severities[WARNING], INFO: tally.severities[INFO]}, tally.errors,
         files_skipped=run["files_skipped"],
-        files_new=[f for f in tally.files_loaded if f not in build.known_files],
-        files_updated=[f for f in tally.files_loaded if f in build.known_files],
         files_missing=plan.missing,
         files_restored=[f.source_file for f in plan.restored],
         files_pending=tally.files_pending,
         conflicts=sorted(tally.conflicts),
         checks=dict(tally.checks),
     )
+
+
+def _after_models(summary: LoadSummary, build: WarehouseBuild) -> None:
+    """What the models decide: new or updated as file_events says it, and the findings the build added."""
+    changes = build.loaded_files_by_change()
+    summary.files_new, summary.files_updated = changes.get("new", []), changes.get("updated", [])
+    tally = build.tally  # the build's own findings (superseded_file) count as this load's
+    summary.findings_by_severity = {severity: tally.severities[severity] for severity in (ERROR, WARNING, INFO)}
+    summary.checks = dict(tally.checks)
 
 
 EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_high, actual_value, reported_pct, "

@@ -92,8 +92,6 @@ class WarehouseBuild:
         try:
             load_reference_tables(self.con)
             self.load_id = wh.next_load_id(self.con)
-            self.known_files = {r[0] for r in self.con.execute(
-                "select distinct source_file from landing_load_files").fetchall()}
         except BaseException:  # the flow's clean-up starts after this: leave no `.next` copy behind
             self.discard()
             raise
@@ -213,11 +211,83 @@ class WarehouseBuild:
         """
         built = wh.build_views(self.con, data_changed)
         self.models_built = True
+        self._add_superseded_files()
         if self.run is not None and self.run["status"] == "succeeded" and self.open_issues().by_severity.get(ERROR):
             self.con.execute("update landing_load_runs set status = 'succeeded_with_errors' where load_id = ?",
                              [self.load_id])
             self.run["status"] = "succeeded_with_errors"
         return built
+
+    def _add_superseded_files(self) -> None:
+        """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.
+
+        Read from the row versions the models just built (int_row_versions decides what supersedes
+        what), so that this rule and the current views never disagree. A file is wholly superseded
+        when every row of its latest loaded version was replaced by a later load's version of the
+        same figure: its row findings close in dq_issues, and this one says why and what to do.
+        A conflict's loser (replaced within its own load) is not: conflicting_files says that.
+        A file missing from the raw folder has its file_missing warning instead.
+        """
+        superseded = self.con.execute("""
+            with versions as (
+                select *, max(load_id) over (partition by source_file) as latest_load_id from int_row_versions
+            ),
+            latest as (
+                select versions.* from versions
+                inner join int_file_status using (source_file)
+                where versions.load_id = versions.latest_load_id
+                    and int_file_status.last_action not in ('missing', 'withdrawn')
+            ),
+            whole as (
+                select source_district, source_file, load_id from latest group by all
+                having bool_and(coalesce(superseded_by_load_id > load_id, false))
+            ),
+            taken_by as (
+                select whole.source_district, whole.source_file, max(latest.superseded_by_load_id) as by_load_id,
+                       list_sort(list_distinct(list(newer.source_file))) as by_files
+                from whole
+                inner join latest using (source_file)
+                inner join int_row_versions as newer
+                    on newer.load_id = latest.superseded_by_load_id
+                    and newer.source_file <> latest.source_file
+                    and newer.source_district = latest.source_district
+                    and newer.reporting_unit is not distinct from latest.reporting_unit
+                    and newer.period_end is not distinct from latest.period_end
+                    and newer.fact_key = latest.fact_key
+                group by all
+            )
+            select source_district, source_file, by_load_id, by_files from taken_by
+            where not exists (  -- said once: not again while the finding made since its last reading stands
+                select 1 from stg_dq_findings as said
+                where said.source_file = taken_by.source_file and said.check_name = 'superseded_file'
+                    and said.load_id > (select last_read_load_id from int_file_status as s
+                                        where s.source_file = taken_by.source_file))
+            order by source_file""").fetchall()
+        if not superseded:
+            return
+        from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
+        from flows.warehouse.commands import haquang_command  # names this warehouse unless it is the default
+
+        findings = [Finding(
+            "superseded_file", f"every figure of this file was taken over by {', '.join(by_files)} (load {by_load_id}), "
+            "so none of them is current and its findings on rows are closed; it still sits in the raw folder: run "
+            f"`{haquang_command('withdraw', shell_argument(name), warehouse=self.warehouse)}`, then it may be "
+            "removed from the raw folder",
+        ).as_record(district, name) for district, name, by_load_id, by_files in superseded]
+        self._add_findings(pd.DataFrame(findings, columns=FINDING_COLUMNS, dtype=object))
+        if self.run is not None:  # this load's count of warnings includes them
+            self.run["warnings"] = self.tally.severities[WARNING]
+            self.con.execute("update landing_load_runs set warnings = ? where load_id = ?",
+                             [self.run["warnings"], self.load_id])
+
+    def loaded_files_by_change(self) -> dict[str, list[str]]:
+        """This load's loaded files by their file_events change ('new' or 'updated'): one definition for both."""
+        changes: dict[str, list[str]] = {}
+        for change, name in self.con.execute("select change, source_file from file_events where load_id = ? "
+                                             "and change in ('new', 'updated') order by source_file",
+                                             [self.load_id]).fetchall():
+            changes.setdefault(change, []).append(name)
+        return changes
 
     def open_issues(self, errors_listed: int = MAX_ERRORS_KEPT) -> OpenIssues:
         """The findings still open in this version (the view dq_issues), and which this load made."""

@@ -485,8 +485,9 @@ STATEMENT_WORDS = {"LOAD": "INSTALL or LOAD", "CALL": "CALL or CHECKPOINT", "PRA
 FETCH_ROWS = 10_000  # rows fetched at a time while counting those a limit leaves out
 
 
-def query(warehouse: Path, sql: str, limit: int | None = None) -> tuple[list[str], list[tuple], int]:
-    """Run one read-only query of the warehouse, and nothing else: (column names, rows, rows left out).
+def query(warehouse: Path, sql: str, limit: int | None = None) -> tuple[list[str], list[tuple], int, list[str]]:
+    """Run one read-only query of the warehouse, and nothing else: (column names, rows, rows left out,
+    column types as DuckDB names them: a FLOAT arrives widened to a Python float, only its type tells).
 
     With a limit, at most that many rows are returned and the rest are only counted, a batch at a
     time, so a query of millions of rows does not fill memory to print a hundred.
@@ -529,13 +530,14 @@ def query(warehouse: Path, sql: str, limit: int | None = None) -> tuple[list[str
         try:
             cursor = con.execute(statement)  # the very statement checked above, not the text again
             columns = [d[0] for d in cursor.description or []]
+            types = [str(d[1]) for d in cursor.description or []]
             if limit is None:
-                return columns, cursor.fetchall(), 0
+                return columns, cursor.fetchall(), 0, types
             rows = cursor.fetchmany(limit) if limit > 0 else []
             left_out = 0
             while batch := cursor.fetchmany(FETCH_ROWS):
                 left_out += len(batch)
-            return columns, rows, left_out
+            return columns, rows, left_out, types
         except duckdb.PermissionException as exc:
             raise QueryRefused(f"the query reaches outside the warehouse ({str(exc).splitlines()[0]}): "
                                f"{ALLOWED_QUERY}") from exc

@@ -1,5 +1,6 @@
 -- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look; info rows record a reading the loader resolved with the evidence their message names (no action, not counted as open issues).
--- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is
+-- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is, or that it is superseded (a later load of another file took over all its figures) while it still sits in the raw folder.
+-- A finding on a row whose figure a later load of another file replaced (int_row_versions) is closed: that row is no longer current. A file-level finding stays open until its file is read again or withdrawn.
 -- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
 -- not_null: load_id, source_file, check_name, severity, message
 -- references: load_id -> load_runs.load_id
@@ -21,6 +22,10 @@ file_status as (
     select * from int_file_status
 ),
 
+row_versions as (
+    select * from int_row_versions
+),
+
 final as (
     select
         findings.load_id,
@@ -37,8 +42,20 @@ final as (
     inner join file_status
         on findings.source_file = file_status.source_file
         and (findings.load_id = file_status.last_read_load_id
-             or (findings.load_id = file_status.last_event_load_id and file_status.last_action in ('missing', 'pending')))
+             or (findings.load_id = file_status.last_event_load_id and file_status.last_action in ('missing', 'pending'))
+             -- made by the build once the file was wholly superseded, after its last reading; a file missing
+             -- from the raw folder has its file_missing warning instead
+             or (findings.check_name = 'superseded_file' and findings.load_id > file_status.last_read_load_id
+                 and file_status.last_action <> 'missing'))
+    -- the version the finding was made on; none for a file-level finding or a rejected row
+    left join row_versions
+        on row_versions.load_id = findings.load_id
+        and row_versions.source_file = findings.source_file
+        and row_versions.source_sheet = findings.source_sheet
+        and row_versions.source_row = findings.source_row
     where file_status.last_action <> 'withdrawn'
+        -- replaced by a later load (a conflict's loser, replaced within its own load, stays open)
+        and not coalesce(row_versions.superseded_by_load_id > row_versions.load_id, false)
 )
 
 select * from final
