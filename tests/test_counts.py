@@ -270,6 +270,12 @@ def test_a_count_of_new_rural_communes_stays_a_count_of_rural_communes(loaded_wa
     reason = one(loaded_warehouse, "select status_reason from target_attainment "
                                    "where district = 'thong_nong' and indicator_code = ?", [NEW_RURAL])[0]
     assert reason.startswith(f"{actual:g} of {base} pre-2020 rural communes (xã) against")
+    # Hà Quảng reports a share of the same communes: the two halves are not put side by side as one unit
+    same_unit, why, ha_unit, tn_unit = one(loaded_warehouse, """
+        select same_unit, comparable_reason, ha_quang_unit, thong_nong_unit from district_comparison
+        where indicator_code = ?""", [NEW_RURAL])
+    assert not same_unit and f"different unit: ha_quang {ha_unit}, thong_nong {tn_unit}" in why
+    assert (ha_unit, tn_unit) == ("percent", "commune")
 
 
 # a variant: Hà Quảng's health row keeps its unit column "xã" but writes its target as "90%"; its
@@ -347,6 +353,9 @@ def test_a_count_of_new_rural_communes_reads_against_rural_communes_in_a_variant
         where source_district = 'ha_quang' and indicator_code = ?""", [NEW_RURAL])
     assert (count_base, label, actual) == (base, "pre-2020 rural communes (xã)", HQ_RURAL[1])
     assert count_base != former_bases()["ha_quang"]
+    # both halves now count rural communes: one unit side by side
+    assert one(cell_unit_warehouse, "select ha_quang_unit, thong_nong_unit from district_comparison "
+                                    "where indicator_code = ?", [NEW_RURAL]) == ("commune", "commune")
 
 
 def test_figures_in_units_that_do_not_convert_are_never_compared(cell_unit_warehouse):
