@@ -23,6 +23,11 @@ def _units() -> list[str]:
     return [r["code"] for r in table("units.csv")]
 
 
+def _unit_types() -> list[str]:
+    """The unit types the reference knows (Xã, Thị trấn, ...): what a count may be restricted to."""
+    return sorted({r["type"] for r in table("reference/cao_bang_admin_units.csv") if r["type"]})
+
+
 class IndicatorCatalogue(pa.DataFrameModel):
     indicator_code: Series[str] = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$")
     name_vi: Series[str] = pa.Field(str_length={"min_value": 1})
@@ -33,6 +38,12 @@ class IndicatorCatalogue(pa.DataFrameModel):
     aggregation: Series[str] = pa.Field(isin=AGGREGATIONS)
     weight: Series[str]
     missing_weight: Series[str]
+    counted_unit_type: Series[str] = pa.Field(isin=_unit_types() + [""])
+
+    @pa.dataframe_check(name="counted_type_is_named")
+    def counted_units_have_a_noun(cls, df: pd.DataFrame) -> pd.Series:
+        # the noun is what a base's label says: "18 pre-2020 rural communes (xã)"
+        return (df["counted_unit_type"] == "") == (df["counted_noun"] == "")
 
     @pa.dataframe_check(name="sum_only_additive_units")
     def rates_are_never_summed(cls, df: pd.DataFrame) -> pd.Series:

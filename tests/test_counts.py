@@ -230,3 +230,140 @@ def test_the_base_follows_the_period_the_figures_count(prefect_harness, tmp_path
     changed = (date.fromisoformat(district["valid_to"]) + timedelta(days=1)).year  # the change that ended it
     assert label == f"{district['valid_from'][:4]}-{changed} communes"
     assert f"of {base} {label} against" in reason
+
+
+# --- a figure cell's own unit, and the units a count counts -----------------------------------
+
+NEW_RURAL = "new_rural_communes"
+
+
+def rural_bases() -> dict[str, int]:
+    """Each former district's rural communes (type Xã) on its last day: what new-rural communes count."""
+    codes = {r["code"]: r["gso_code"] for r in csv.DictReader(open(REPO / "schemas" / "districts.csv", encoding="utf-8"))}
+    rows = _reference()
+    bases = {}
+    for district, gso in codes.items():
+        last_day = min(r["valid_to"] for r in rows if r["level"] == "district" and r["code"] == gso and r["valid_to"])
+        bases[district] = sum(1 for r in rows if r["level"] == "commune" and r["parent_code"] == gso and r["type"] == "Xã"
+                              and (not r["valid_from"] or r["valid_from"] <= last_day)
+                              and (not r["valid_to"] or r["valid_to"] >= last_day))
+    return bases
+
+
+def test_new_rural_communes_count_rural_communes_only():
+    # the source's own evidence: Hà Quảng's 22,22 % is a whole number of its rural communes, not of all its units
+    rural, every = rural_bases(), former_bases()
+    assert rural != every
+    assert len(whole_counts(22.22 * 2, rural["ha_quang"] * 2)) == 1  # 4 of 18 (two decimals printed)
+    assert not any(abs(100 * k / every["ha_quang"] - 22.22) <= 0.005 for k in range(every["ha_quang"] + 1))
+
+
+def test_a_count_of_new_rural_communes_stays_a_count_of_rural_communes(loaded_warehouse):
+    base = rural_bases()["thong_nong"]
+    unit, target, actual, count_base, label, rules, notes = one(loaded_warehouse, """
+        select unit, target_low, actual, count_base, count_base_label, harmonisation_rules, harmonisation_notes
+        from harmonised_results where source_district = 'thong_nong' and indicator_code = ?""", [NEW_RURAL])
+    assert (unit, count_base, label) == ("commune", base, "pre-2020 rural communes (xã)")
+    assert target == int(target) and actual == int(actual)  # the row's own "01 xã" and "01", not 9.09 %
+    assert rules == ["counts_kept_as_counts"]
+    assert any(f"{actual:g} of {base} is {round(actual / base * 100, 1):g} %" in n for n in notes)
+    reason = one(loaded_warehouse, "select status_reason from target_attainment "
+                                   "where district = 'thong_nong' and indicator_code = ?", [NEW_RURAL])[0]
+    assert reason.startswith(f"{actual:g} of {base} pre-2020 rural communes (xã) against")
+    # Hà Quảng reports a share of the same communes: the two halves are not put side by side as one unit
+    same_unit, why, ha_unit, tn_unit = one(loaded_warehouse, """
+        select same_unit, comparable_reason, ha_quang_unit, thong_nong_unit from district_comparison
+        where indicator_code = ?""", [NEW_RURAL])
+    assert not same_unit and f"different unit: ha_quang {ha_unit}, thong_nong {tn_unit}" in why
+    assert (ha_unit, tn_unit) == ("percent", "commune")
+
+
+# a variant: Hà Quảng's health row keeps its unit column "xã" but writes its target as "90%"; its
+# new-rural row reports counts; Thông Nông's new-rural row has a target "20%" and a result "02 xã";
+# its school row a result in communes, which no rule converts to schools
+HQ_HEALTH_TARGET, HQ_HEALTH_RESULT, HQ_RURAL = 90, 17, (15, 4)
+TN_RURAL_TARGET, TN_RURAL_RESULT = 20, 2
+
+
+def _cell_unit_variant(root):
+    ha = Grid.read(RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    for row in ha.cells:
+        if row[1] == "Số xã đạt tiêu chí quốc gia về y tế":
+            base = former_bases()["ha_quang"]
+            reported = HQ_HEALTH_RESULT / (HQ_HEALTH_TARGET * base / 100) * 100
+            row[2:6] = ["xã", f"{HQ_HEALTH_TARGET}%", str(HQ_HEALTH_RESULT), f"{reported:.0f}"]
+        if row[1] == "Số xã đạt 15 tiêu chí về xây dựng nông thôn mới":
+            row[2:6] = ["xã", str(HQ_RURAL[0]), str(HQ_RURAL[1]), f"{HQ_RURAL[1] / HQ_RURAL[0] * 100:.0f}"]
+    ha.write(root / "raw" / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
+    tn = Grid.read(RAW / "thong_nong" / "chi_tieu_ktxh_2015_2019.xlsx")
+    for row in tn.cells:
+        if row[1] == "Số xã được công nhận đạt tiêu chí nông thôn mới":
+            row[2:5] = [f"{TN_RURAL_TARGET}%", f"0{TN_RURAL_RESULT} xã", "100"]
+        if row[1] == "Xây dựng trường đạt chuẩn Quốc gia":
+            row[3] = "04 xã"
+    tn.write(root / "raw" / "thong_nong" / "chi_tieu_ktxh_2015_2019.xlsx")
+
+
+@pytest.fixture(scope="module")
+def cell_unit_warehouse(prefect_harness, tmp_path_factory):
+    from flows.orchestration.load_flow import load_warehouse
+
+    root = tmp_path_factory.mktemp("cell_units")
+    _cell_unit_variant(root)
+    warehouse = root / "haquang.duckdb"
+    assert load_warehouse(raw_dir=root / "raw", warehouse=warehouse).exit_code == 0
+    return warehouse
+
+
+def test_a_percentage_target_on_a_count_row_becomes_the_whole_count_that_meets_it(cell_unit_warehouse):
+    base = former_bases()["ha_quang"]
+    exact = HQ_HEALTH_TARGET * base / 100
+    unit, target, actual, rules, notes = one(cell_unit_warehouse, """
+        select unit, target_low, actual, harmonisation_rules, harmonisation_notes from harmonised_results
+        where source_district = 'ha_quang' and indicator_code = ?""", [HEALTH])
+    assert (unit, target, actual) == ("commune", math.ceil(exact), HQ_HEALTH_RESULT)  # not 90 communes of 19
+    assert rules == ["percent_of_communes_to_count"]
+    assert f"target {HQ_HEALTH_TARGET} % of {base} pre-2020 communes = {exact:g}, so at least {math.ceil(exact)}" in notes
+    status, reason = one(cell_unit_warehouse, "select status, status_reason from target_attainment "
+                                              "where district = 'ha_quang' and indicator_code = ?", [HEALTH])
+    assert status == "not_met"  # 17 of 19 against at least 18: the reported 99 % agrees with 17 / 17.1
+    assert reason.startswith(f"{HQ_HEALTH_RESULT} of {base} pre-2020 communes against a target of at least {math.ceil(exact)}")
+    merged_target = one(cell_unit_warehouse, "select target_low from target_attainment "
+                                             "where district = 'merged' and indicator_code = ?", [HEALTH])[0]
+    assert merged_target <= sum(former_bases().values())
+
+
+def test_a_count_in_the_result_cell_wins_over_the_percent_of_the_target(cell_unit_warehouse):
+    base = rural_bases()["thong_nong"]
+    unit_reported, unit, target, actual, rules = one(cell_unit_warehouse, """
+        select unit_reported, unit, target_low, actual, harmonisation_rules from harmonised_results
+        where source_district = 'thong_nong' and indicator_code = ?""", [NEW_RURAL])
+    assert unit_reported == "percent" and unit == "commune"  # the row's unit came from "20%"; "02 xã" is a count
+    assert (target, actual) == (math.ceil(TN_RURAL_TARGET * base / 100), TN_RURAL_RESULT)
+    assert "percent_of_communes_to_count" in rules and "counts_kept_as_counts" in rules
+    status = one(cell_unit_warehouse, "select status from target_attainment "
+                                      "where district = 'thong_nong' and indicator_code = ?", [NEW_RURAL])[0]
+    assert status == ("met" if TN_RURAL_RESULT >= math.ceil(TN_RURAL_TARGET * base / 100) else "not_met")
+
+
+def test_a_count_of_new_rural_communes_reads_against_rural_communes_in_a_variant(cell_unit_warehouse):
+    base = rural_bases()["ha_quang"]
+    count_base, label, actual = one(cell_unit_warehouse, """
+        select count_base, count_base_label, actual from harmonised_results
+        where source_district = 'ha_quang' and indicator_code = ?""", [NEW_RURAL])
+    assert (count_base, label, actual) == (base, "pre-2020 rural communes (xã)", HQ_RURAL[1])
+    assert count_base != former_bases()["ha_quang"]
+    # both halves now count rural communes: one unit side by side
+    assert one(cell_unit_warehouse, "select ha_quang_unit, thong_nong_unit from district_comparison "
+                                    "where indicator_code = ?", [NEW_RURAL]) == ("commune", "commune")
+
+
+def test_figures_in_units_that_do_not_convert_are_never_compared(cell_unit_warehouse):
+    code, unit, refusal, rules = one(cell_unit_warehouse, """
+        select indicator_code, unit, unit_refusal, harmonisation_rules from harmonised_results
+        where source_district = 'thong_nong' and row_label = 'Xây dựng trường đạt chuẩn Quốc gia'""")
+    assert refusal.startswith("the target is in school and the result in commune") and rules == ["units_not_convertible"]
+    assert unit == "school"  # as reported, not mixed
+    status, reason = one(cell_unit_warehouse, "select status, status_reason from target_attainment "
+                                              "where district = 'thong_nong' and indicator_code = ?", [code])
+    assert status == "undetermined" and refusal in reason

@@ -159,6 +159,11 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
             flag("unit_dimension_unknown", "unit", f"the label says per {label_unit.missing} "
                  f"({label_unit.words!r}) but schemas/units.csv has no unit {unit} per {label_unit.missing}; "
                  f"the row keeps the unit {unit} as reported")
+    # A unit written in a figure cell ("90%", "02 xã") is that figure's unit and wins over the row's:
+    # kept apart only where it differs from the unit the row's was read from (the label completes it
+    # the same way), so int_harmonised_rows brings the two figures to one unit or refuses to mix them.
+    target_unit, actual_unit = (_cell_unit(reading, unit_raw, labels=(texts["label"], *([parent] if parent else [])))
+                                for reading in (target, actual))
 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
@@ -199,6 +204,8 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "row_kind": kind,
         "unit": unit,
         "unit_raw": unit_raw or None,
+        "target_unit": target_unit,
+        "actual_unit": actual_unit,
         "target_raw": target.raw or None,
         "target_kind": target_kind if target_kind != "empty" else None,
         "target_strict": target_strict,
@@ -221,6 +228,17 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
         "reported_pct_column": _letter(ctx, "reported_pct"),
     }
     return record, findings
+
+
+def _cell_unit(reading: Reading, unit_raw: str, labels: tuple[str, ...]) -> str | None:
+    """The catalogue unit a figure cell writes beside its number, when it is not the row's own unit."""
+    if not reading.is_numeric or not reading.unit_text:
+        return None
+    code = unit_code(reading.unit_text)
+    if code is None or code == unit_code(unit_raw or ""):
+        return None
+    completed = unit_in_label(labels, code)
+    return completed.unit if completed else code
 
 
 def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:

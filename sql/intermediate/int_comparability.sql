@@ -22,7 +22,9 @@ flags as (
         ha_quang_label is not null and thong_nong_label is not null as is_in_both,
         coalesce(ha_quang_definition_variant, '') = coalesce(thong_nong_definition_variant, '') as same_definition,
         ha_quang_unit_factor is not null and thong_nong_unit_factor is not null
-            and ha_quang_unit_refusal is null and thong_nong_unit_refusal is null as same_unit,
+            and ha_quang_unit_refusal is null and thong_nong_unit_refusal is null
+            -- a half kept as a count of units is not in the other's share
+            and ha_quang_unit is not distinct from thong_nong_unit as same_unit,
         ha_quang_period_end is not distinct from thong_nong_period_end
             and ha_quang_is_estimate is not distinct from thong_nong_is_estimate as same_period,
         list_contains([ha_quang_row_kind, thong_nong_row_kind], 'qualitative') as is_qualitative
@@ -45,6 +47,8 @@ final as (
             case when not same_unit and coalesce(ha_quang_unit_refusal, thong_nong_unit_refusal) is not null then
                 'different unit: ' || array_to_string(list_filter([
                     'ha_quang ' || ha_quang_unit_refusal, 'thong_nong ' || thong_nong_unit_refusal], lambda r: r is not null), '; ')
+            when not same_unit and ha_quang_unit_factor is not null and thong_nong_unit_factor is not null then
+                'different unit: ha_quang ' || ha_quang_unit || ', thong_nong ' || thong_nong_unit
             when not same_unit then
                 'different unit: no conversion to the catalogue unit from '
                 || coalesce(case when ha_quang_unit_factor is null then ha_quang_unit_raw end,

@@ -7,6 +7,8 @@
 -- last day if it ended before (the former districts' 2015-2020 figures count their pre-2020 communes,
 -- not the communes of the district that reused code 045 from 2020-02-01).
 -- unique: source_file, source_sheet, source_row
+-- An indicator may count only units of one reference type (schemas/indicators.csv counted_unit_type:
+-- the new-rural criteria are for rural communes, "Xã", so a township is no part of their base).
 -- not_null: source_file, source_sheet, source_row, counts_level, is_canonical_count, count_base_label
 with rows as (
     select * from int_current_rows where indicator_code is not null
@@ -35,9 +37,12 @@ counted_rows as (
         rows.source_row,
         rows.period_end,
         districts.gso_code,
-        -- the catalogue unit when it counts, else the reported one (a share of communes converted to a count, or back)
-        coalesce(canonical.counts_level, reported.counts_level) as counts_level,
-        coalesce(canonical.base_noun, reported.base_noun) as base_noun,
+        -- the catalogue unit when it counts, else the row's or a figure cell's own ("02 xã" beside a target of "20%")
+        coalesce(canonical.counts_level, reported.counts_level, target_cell.counts_level, actual_cell.counts_level)
+            as counts_level,
+        coalesce(indicators.counted_noun, canonical.base_noun, reported.base_noun, target_cell.base_noun,
+                 actual_cell.base_noun) as base_noun,
+        indicators.counted_unit_type,
         canonical.counts_level is not null as is_canonical_count,
         rows.period_end - to_years(coalesce(rows.plan_years, 0)) + interval 1 day as period_start
     from rows
@@ -45,7 +50,10 @@ counted_rows as (
     inner join districts using (source_district)
     left join units as canonical on canonical.unit = indicators.unit
     left join units as reported on reported.unit = rows.unit
-    where coalesce(canonical.counts_level, reported.counts_level) is not null
+    left join units as target_cell on target_cell.unit = rows.target_unit
+    left join units as actual_cell on actual_cell.unit = rows.actual_unit
+    where coalesce(canonical.counts_level, reported.counts_level, target_cell.counts_level, actual_cell.counts_level)
+        is not null
 ),
 
 with_district as (
@@ -77,6 +85,7 @@ counted as (
     left join admin_units as unit
         on unit.level = with_district.counts_level
         and unit.parent_code = with_district.gso_code
+        and (with_district.counted_unit_type is null or unit.unit_type = with_district.counted_unit_type)
         and (unit.valid_from is null or unit.valid_from <= with_district.base_date)
         and (unit.valid_to is null or unit.valid_to >= with_district.base_date)
     group by all

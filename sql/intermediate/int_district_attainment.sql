@@ -143,7 +143,7 @@ judged as (
             else harmonised_computed_pct
         end as attainment_pct,
         case
-            when unresolved_checks is not null then 'undetermined'
+            when unresolved_checks is not null or is_unit_mix then 'undetermined'
             when value is null and verdict in ('met', 'not_met') then verdict
             when figures_met is null then 'undetermined'
             when is_on_strict_bound then case when source_reached then 'met' else 'not_met' end
@@ -153,6 +153,8 @@ judged as (
             else 'not_met'
         end as status,
         case
+            -- the target and the result are in units no rule converts: never compared as if one
+            when is_unit_mix then unit_refusal || coalesce('; a person must also check: ' || unresolved_text, '')
             -- both readings, so a person sees the conflict the row is undetermined for
             when unresolved_checks is not null then 'the source contradicts itself or a figure is in doubt; a person must check: '
                 || unresolved_text

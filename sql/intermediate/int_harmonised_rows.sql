@@ -9,6 +9,12 @@
 -- down), explained in harmonisation_notes. When no whole count (or more than one) agrees with the
 -- result, or no whole count lies within the target, the conversion is refused: the row keeps its
 -- reported unit and figures (harmonised_unit), unit_refusal says why, and it is never summed.
+-- Each figure has its own unit: the one its cell writes ("90%" in a row whose unit column says xã),
+-- else the row's. Both are brought to one unit by the rules above; two units that do not convert
+-- (schools against communes) are refused as units_not_convertible and never compared. A row whose
+-- own figures count units keeps counting them when the indicator is a share of those units
+-- (counts_kept_as_counts: "01 xã" is 1 of 10 rural communes, not a fractional 10 %), with the share in
+-- its note; a share of units is a count only where the indicator counts them.
 -- unique: source_file, source_sheet, source_row
 -- references: indicator_code -> stg_indicators.indicator_code
 with rows as (
@@ -27,7 +33,12 @@ count_bases as (
     select * from int_count_bases
 ),
 
-unit_steps as (
+units as (
+    select * from stg_units
+),
+
+-- each figure's own unit: the one written in its cell ("90%", "02 xã"), else the row's
+read_units as (
     select
         rows.*,
         indicators.unit as canonical_unit,
@@ -36,27 +47,92 @@ unit_steps as (
         indicators.direction,
         count_bases.count_base,
         count_bases.count_base_label,
-        coalesce(count_bases.is_canonical_count, false) as is_canonical_count,
-        case
-            when rows.unit is not distinct from indicators.unit then 1.0
-            when rows.unit is null then 1.0
-            when conversions.rule = 'percent_of_communes_to_count' then count_bases.count_base / 100.0
-            when conversions.rule = 'count_to_percent_of_communes' then 100.0 / count_bases.count_base
-            else conversions.factor
-        end as unit_factor,
-        case
-            when rows.unit is not distinct from indicators.unit then null
-            when rows.unit is null and rows.unit_raw is not null then 'unit_assumed_from_catalogue'
-            when rows.unit is null then null
-            when conversions.rule is null then 'no_conversion_known'
-            else conversions.rule
-        end as unit_rule
+        coalesce(rows.target_unit, rows.unit) as target_unit_read,
+        coalesce(rows.actual_unit, rows.unit) as actual_unit_read
     from rows
     inner join indicators using (indicator_code)
-    left join conversions
-        on conversions.from_unit = rows.unit
-        and conversions.to_unit = indicators.unit
     left join count_bases using (source_file, source_sheet, source_row)
+),
+
+-- the one unit the row's figures are brought to. A count stays a count: where a figure of the row
+-- counts units and the indicator is a share of those units, the row is read in counts against its
+-- base (a share would make "01 xã" a fractional 10 %); otherwise the indicator's canonical unit.
+goals as (
+    select
+        read_units.*,
+        case
+            when canonical.counts_level is not null then read_units.canonical_unit
+            when target_share.rule = 'count_to_percent_of_communes' then read_units.target_unit_read
+            when actual_share.rule = 'count_to_percent_of_communes' then read_units.actual_unit_read
+            else read_units.canonical_unit
+        end as goal_unit
+    from read_units
+    left join units as canonical on canonical.unit = read_units.canonical_unit
+    left join conversions as target_share
+        on target_share.from_unit = read_units.target_unit_read and target_share.to_unit = read_units.canonical_unit
+    left join conversions as actual_share
+        on actual_share.from_unit = read_units.actual_unit_read and actual_share.to_unit = read_units.canonical_unit
+),
+
+figure_rules as (
+    select
+        goals.*,
+        goal.counts_level is not null as is_goal_count,
+        case
+            when goals.target_unit_read is not distinct from goals.goal_unit then null
+            when goals.target_unit_read is null and goals.unit_raw is not null then 'unit_assumed_from_catalogue'
+            when goals.target_unit_read is null then null
+            when target_conversion.rule is null then 'no_conversion_known'
+            else target_conversion.rule
+        end as target_rule,
+        case
+            when goals.actual_unit_read is not distinct from goals.goal_unit then null
+            when goals.actual_unit_read is null and goals.unit_raw is not null then 'unit_assumed_from_catalogue'
+            when goals.actual_unit_read is null then null
+            when actual_conversion.rule is null then 'no_conversion_known'
+            else actual_conversion.rule
+        end as actual_rule,
+        target_conversion.factor as target_conversion_factor,
+        actual_conversion.factor as actual_conversion_factor
+    from goals
+    left join units as goal on goal.unit = goals.goal_unit
+    left join conversions as target_conversion
+        on target_conversion.from_unit = goals.target_unit_read and target_conversion.to_unit = goals.goal_unit
+    left join conversions as actual_conversion
+        on actual_conversion.from_unit = goals.actual_unit_read and actual_conversion.to_unit = goals.goal_unit
+),
+
+unit_steps as (
+    select
+        *,
+        case
+            when target_rule is null or target_rule = 'unit_assumed_from_catalogue' then 1.0
+            when target_rule = 'percent_of_communes_to_count' then count_base / 100.0
+            when target_rule = 'count_to_percent_of_communes' then 100.0 / count_base
+            else target_conversion_factor
+        end as target_factor,
+        case
+            when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
+            when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
+            when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
+            else actual_conversion_factor
+        end as actual_factor,
+        -- one factor for the row where both figures share it (int_indicator_pairs: NULL when a figure has no conversion)
+        case when target_rule = 'no_conversion_known' or actual_rule = 'no_conversion_known' then null
+            else case
+                when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
+                when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
+                when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
+                else actual_conversion_factor
+            end end as unit_factor,
+        -- the figures' two units convert to no one unit: never compared, never mixed
+        target_unit_read is distinct from actual_unit_read and target_unit_read is not null
+            and actual_unit_read is not null and 'no_conversion_known' in (target_rule, actual_rule) as is_unit_mix,
+        case
+            when target_rule is not distinct from actual_rule or actual_rule is null then target_rule
+            when target_rule is null then actual_rule
+        end as unit_rule
+    from figure_rules
 ),
 
 period_steps as (
@@ -69,9 +145,9 @@ period_steps as (
 converted as (
     select
         *,
-        target_low * unit_factor as converted_target_low,
-        target_high * unit_factor as converted_target_high,
-        actual_value * coalesce(scale_fix_factor, 1.0) * unit_factor
+        target_low * target_factor as converted_target_low,
+        target_high * target_factor as converted_target_high,
+        actual_value * coalesce(scale_fix_factor, 1.0) * actual_factor
             / case when is_plan_total then plan_years else 1 end as converted_actual
     from period_steps
 ),
@@ -82,9 +158,10 @@ converted as (
 whole_counts as (
     select
         *,
-        coalesce(unit_rule = 'percent_of_communes_to_count', false) as is_share_to_count,
+        coalesce(actual_rule = 'percent_of_communes_to_count', false) as is_share_to_count,
+        coalesce(target_rule = 'percent_of_communes_to_count', false) as is_target_share_to_count,
         actual_value * coalesce(scale_fix_factor, 1.0) as share_pct,
-        case when unit_rule = 'percent_of_communes_to_count'
+        case when actual_rule = 'percent_of_communes_to_count'
             then whole_counts_of_share(actual_value * coalesce(scale_fix_factor, 1.0), count_base) end as fitting_counts,
         case when direction = 'lower_is_better' then floor(round(converted_target_low, 9))
             else ceil(round(converted_target_low, 9)) end as whole_target_low,
@@ -97,7 +174,9 @@ refusals as (
     select
         *,
         case
-            when not is_share_to_count then null
+            when is_unit_mix then 'the target is in ' || target_unit_read || ' and the result in ' || actual_unit_read
+                || ', which convert to no one unit, so they are not compared'
+            when not (is_share_to_count or is_target_share_to_count) then null
             when count_base is null then 'a share of ' || coalesce(count_base_label, 'units')
                 || ' cannot become a count without its base, so it is kept as a percentage'
             when actual_value is not null and len(fitting_counts) = 0 then
@@ -111,7 +190,7 @@ refusals as (
                 figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
                 || ' fits ' || fitting_counts[1] || ' to ' || fitting_counts[-1]
                 || ' of them, so it is kept as a percentage'
-            when whole_target_low > whole_target_high then
+            when is_target_share_to_count and whole_target_low > whole_target_high then
                 'a target of ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label
                 || ' (' || figure_text(converted_target_low) || ') holds no whole number of them, so it is kept as a percentage'
         end as unit_refusal
@@ -121,22 +200,22 @@ refusals as (
 harmonised as (
     select
         *,
-        case when unit_refusal is not null then unit else canonical_unit end as harmonised_unit,
+        case when unit_refusal is not null then unit else goal_unit end as harmonised_unit,
         -- a strict bound stays strict through a factor; made a whole count it is rounded to the first
         -- whole count past it (above 10.45 communes: at least 11), unless it was whole already (above 5)
-        target_strict and not (unit_refusal is null and is_share_to_count and case target_kind
+        target_strict and not (unit_refusal is null and is_target_share_to_count and case target_kind
             when 'at_least' then converted_target_low <> whole_target_low
             when 'at_most' then converted_target_high <> whole_target_high end) as harmonised_target_strict,
         -- the harmonised figures are a count of administrative units, to be read against count_base
-        is_canonical_count and unit_refusal is null as is_unit_count,
+        is_goal_count and unit_refusal is null as is_unit_count,
         case
             when unit_refusal is not null then target_low
-            when is_share_to_count then whole_target_low
+            when is_target_share_to_count then whole_target_low
             else converted_target_low
         end as harmonised_target_low,
         case
             when unit_refusal is not null then target_high
-            when is_share_to_count then whole_target_high
+            when is_target_share_to_count then whole_target_high
             else converted_target_high
         end as harmonised_target_high,
         case
@@ -150,19 +229,31 @@ harmonised as (
                 'result ' || figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
                 || ' = ' || fitting_counts[1] || ' (' || figure_text(round(fitting_counts[1] / count_base * 100.0, 1))
                 || ' %)' end,
-            case when unit_refusal is null and is_share_to_count and converted_target_low <> whole_target_low then
+            case when unit_refusal is null and is_goal_count and goal_unit is distinct from canonical_unit then
+                'kept as a count of ' || coalesce(count_base::varchar || ' ', '') || count_base_label
+                || ', as the row counts them' || coalesce(' (' || figure_text(converted_actual) || ' of ' || count_base
+                || ' is ' || figure_text(round(converted_actual / count_base * 100.0, 1)) || ' %)', '') end,
+            case when unit_refusal is null and is_target_share_to_count and converted_target_low <> whole_target_low then
                 'target ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label || ' = '
                 || figure_text(converted_target_low) || ', so '
                 || case when whole_target_low > converted_target_low then 'at least ' else 'at most ' end
                 || figure_text(whole_target_low) end,
-            case when unit_refusal is null and is_share_to_count and converted_target_high <> whole_target_high
+            case when unit_refusal is null and is_target_share_to_count and converted_target_high <> whole_target_high
                 and target_high <> target_low then
                 'upper target ' || figure_text(target_high) || ' % of ' || count_base || ' ' || count_base_label || ' = '
                 || figure_text(converted_target_high) || ', so ' || figure_text(whole_target_high) end
         ], lambda note: note is not null) as harmonisation_notes,
         list_filter(
             [scale_fix_rule,
-             case when unit_refusal is not null then 'percent_of_communes_not_whole' else unit_rule end,
+             case when is_unit_mix then 'units_not_convertible'
+                  when unit_refusal is not null then 'percent_of_communes_not_whole'
+                  else unit_rule end,
+             case when unit_refusal is null and unit_rule is null and target_rule is distinct from actual_rule
+                  then coalesce(target_rule, actual_rule) end,
+             case when unit_refusal is null and unit_rule is null and target_rule is not null and actual_rule is not null
+                  then actual_rule end,
+             case when unit_refusal is null and is_goal_count and goal_unit is distinct from canonical_unit
+                  then 'counts_kept_as_counts' end,
              case when is_plan_total then 'plan_total_to_per_year' end],
             lambda rule: rule is not null
         ) as harmonisation_rules

@@ -35,6 +35,8 @@ final as (
         ha_quang.row_kind as ha_quang_row_kind,
         ha_quang.definition_variant as ha_quang_definition_variant,
         ha_quang.unit_factor as ha_quang_unit_factor,
+        -- the unit of the figures here: canonical, or a count the row kept (counts_kept_as_counts)
+        case when ha_quang.unit_refusal is null then ha_quang.harmonised_unit end as ha_quang_unit,
         ha_quang.unit_raw as ha_quang_unit_raw,
         case when ha_quang.unit_refusal is null then ha_quang.harmonised_target_low end as ha_quang_target_low,
         case when ha_quang.unit_refusal is null then ha_quang.harmonised_target_high end as ha_quang_target_high,
@@ -54,6 +56,8 @@ final as (
         thong_nong.row_kind as thong_nong_row_kind,
         thong_nong.definition_variant as thong_nong_definition_variant,
         thong_nong.unit_factor as thong_nong_unit_factor,
+        -- the unit of the figures here: canonical, or a count the row kept (counts_kept_as_counts)
+        case when thong_nong.unit_refusal is null then thong_nong.harmonised_unit end as thong_nong_unit,
         thong_nong.unit_raw as thong_nong_unit_raw,
         case when thong_nong.unit_refusal is null then thong_nong.harmonised_target_low end as thong_nong_target_low,
         case when thong_nong.unit_refusal is null then thong_nong.harmonised_target_high end as thong_nong_target_high,

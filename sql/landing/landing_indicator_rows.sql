@@ -13,6 +13,8 @@ create table if not exists landing_indicator_rows (
     row_kind varchar not null,
     unit varchar,
     unit_raw varchar,
+    target_unit varchar,               -- a unit written in the target cell ("90%") that is not the row's
+    actual_unit varchar,               -- a unit written in the result cell ("02 xã") that is not the row's
     target_raw varchar,
     target_kind varchar,
     target_strict boolean,             -- a bound that excludes its number ("trên 70": above 70); NULL unless a bound

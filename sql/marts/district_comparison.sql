@@ -6,11 +6,12 @@
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
--- column unit: canonical unit of every figure in this row
+-- column unit: canonical unit of the indicator; each district's figures are in its <district>_unit
 -- column ha_quang_label: the old Hà Quảng row label as printed
--- column ha_quang_target_low: old Hà Quảng target, lower bound, canonical unit
--- column ha_quang_target_high: old Hà Quảng target, upper bound, canonical unit
--- column ha_quang_actual: old Hà Quảng result, canonical unit and period basis
+-- column ha_quang_unit: unit of old Hà Quảng's figures here: the canonical unit, or a count of units its row kept (counts_kept_as_counts); NULL when its conversion was refused
+-- column ha_quang_target_low: old Hà Quảng target, lower bound, in ha_quang_unit
+-- column ha_quang_target_high: old Hà Quảng target, upper bound, in ha_quang_unit
+-- column ha_quang_actual: old Hà Quảng result, in ha_quang_unit and the canonical period basis
 -- column ha_quang_actual_reported: old Hà Quảng result as reported
 -- column ha_quang_actual_text: old Hà Quảng result in words (qualitative rows)
 -- column ha_quang_reported_pct: percentage of target old Hà Quảng reported
@@ -19,9 +20,10 @@
 -- column ha_quang_period_end: date old Hà Quảng's figures refer to
 -- column ha_quang_is_estimate: true when old Hà Quảng's figures are an estimate
 -- column thong_nong_label: the old Thông Nông row label as printed
--- column thong_nong_target_low: old Thông Nông target, lower bound, canonical unit
--- column thong_nong_target_high: old Thông Nông target, upper bound, canonical unit
--- column thong_nong_actual: old Thông Nông result, canonical unit and period basis
+-- column thong_nong_unit: unit of old Thông Nông's figures here: the canonical unit, or a count of units its row kept (counts_kept_as_counts); NULL when its conversion was refused
+-- column thong_nong_target_low: old Thông Nông target, lower bound, in thong_nong_unit
+-- column thong_nong_target_high: old Thông Nông target, upper bound, in thong_nong_unit
+-- column thong_nong_actual: old Thông Nông result, in thong_nong_unit and the canonical period basis
 -- column thong_nong_actual_reported: old Thông Nông result as reported
 -- column thong_nong_actual_text: old Thông Nông result in words (qualitative rows)
 -- column thong_nong_reported_pct: percentage of target old Thông Nông reported
@@ -30,7 +32,7 @@
 -- column thong_nong_period_end: date old Thông Nông's figures refer to
 -- column thong_nong_is_estimate: true when old Thông Nông's figures are an estimate
 -- column same_definition: both districts define the indicator the same way
--- column same_unit: both districts' figures could be put in the canonical unit
+-- column same_unit: both districts' figures could be put in one unit, the canonical one or the same count
 -- column same_period: both districts' figures refer to the same date and are both actual or both estimates
 -- column comparable: true when the indicator is in both districts with the same definition, unit and period and is not qualitative
 -- column comparable_reason: why not, when comparable is false
@@ -62,6 +64,7 @@ final as (
         indicators.name_en,
         indicators.unit,
         pairs.ha_quang_label,
+        pairs.ha_quang_unit,
         pairs.ha_quang_target_low,
         pairs.ha_quang_target_high,
         pairs.ha_quang_actual,
@@ -73,6 +76,7 @@ final as (
         pairs.ha_quang_period_end,
         pairs.ha_quang_is_estimate,
         pairs.thong_nong_label,
+        pairs.thong_nong_unit,
         pairs.thong_nong_target_low,
         pairs.thong_nong_target_high,
         pairs.thong_nong_actual,

@@ -8,7 +8,7 @@
 -- column indicator_code: catalogue indicator (view indicators)
 -- column name_vi: Vietnamese name of the indicator
 -- column name_en: English name of the indicator
--- column unit: canonical unit of value and inputs
+-- column unit: canonical unit of value and inputs; for an indicator only one half reports, the unit its figures are in (a count it kept: harmonised_results.harmonisation_rules counts_kept_as_counts)
 -- column value: the merged district's figure; NULL when not aggregable
 -- column method: sum, area_weighted_mean, population_weighted_mean, not_aggregable or single_source
 -- column ha_quang_value: old Hà Quảng's harmonised result (input)
@@ -122,7 +122,9 @@ methods as (
         comparability.same_period,
         indicators.name_vi,
         indicators.name_en,
-        indicators.unit,
+        -- one half alone: the unit its figures are in (a count it kept), else the catalogue's
+        case when comparability.is_in_both then indicators.unit
+            else coalesce(pairs.ha_quang_unit, pairs.thong_nong_unit, indicators.unit) end as unit,
         indicators.weight_note,
         units.counts_level is not null as is_unit_count,
         comparability.is_qualitative,
@@ -137,7 +139,8 @@ methods as (
     from pairs
     inner join comparability using (indicator_code)
     inner join indicators using (indicator_code)
-    left join units on units.unit = indicators.unit
+    left join units on units.unit = case when comparability.is_in_both then indicators.unit
+        else coalesce(pairs.ha_quang_unit, pairs.thong_nong_unit, indicators.unit) end
 ),
 
 valued as (

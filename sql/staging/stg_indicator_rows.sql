@@ -21,6 +21,8 @@ final as (
         row_kind,
         unit,
         unit_raw,
+        target_unit,
+        actual_unit,
         target_raw,
         target_kind,
         target_strict,

@@ -17,7 +17,10 @@ final as (
         aggregation,
         nullif(weight, '') as weight,
         nullif(weight_note, '') as weight_note,
-        nullif(missing_weight, '') as missing_weight
+        nullif(missing_weight, '') as missing_weight,
+        -- a count of administrative units counts only units of this reference type (blank: all of the level)
+        nullif(counted_unit_type, '') as counted_unit_type,
+        nullif(counted_noun, '') as counted_noun
     from source
 )
 
