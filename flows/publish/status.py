@@ -122,13 +122,13 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     now = _local(dt.datetime.fromisoformat(facts["now"]))
     started, finished = (_local(dt.datetime.fromisoformat(run[k])) for k in ("started_at", "finished_at"))
     files, rows, findings = run["files"], run["rows"], run["findings"]
+    # Both ends to the second; the end's date only when the run crossed midnight.
+    end = "%H:%M:%S" if finished.date() == started.date() else "%Y-%m-%d %H:%M:%S"
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
     lines = [
         f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
-        # Both ends to the second; the end's date only when the run crossed midnight.
-        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{'%H:%M:%S' if finished.date() == started.date() else '%Y-%m-%d %H:%M:%S'}} "
-        f"{LOCAL_ZONE} time, {_age(now - finished)} ago",
+        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE} time, {_age(now - finished)} ago",
         f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
         f"{files['rejected']} rejected, {files['pending']} pending, {files['missing']} missing",
         f"  rows: {rows['loaded']} loaded, {rows['rejected']} rejected; findings: {counted(findings['error'], 'error')}, "
