@@ -10,7 +10,11 @@
     haquang dashboard [--warehouse FILE] [--outputs DIR]
     haquang recover [--warehouse FILE] [--outputs DIR] [--wait SECONDS]
 
---outputs DIR: where exports/, dashboard/ and docs/ go (default: the warehouse's folder).
+--outputs DIR: where exports/, dashboard/ and docs/ go (default: the folder they were last written to,
+remembered beside the warehouse; at first the warehouse's folder).
+
+Every command that prints ends quietly, with its own exit status, when its reader closes the pipe
+(`haquang load | head -1`).
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed (for a load: an error
 found by it or still open in the warehouse), 2 bad usage.
@@ -138,7 +142,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _outputs_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--outputs", type=Path, default=None, metavar="DIR",
-                         help="folder for exports/, dashboard/ and docs/ (default: the warehouse's folder)")
+                         help="folder for exports/, dashboard/ and docs/ (default: the folder they were last "
+                              "written to, at first the warehouse's)")
 
 
 def _count(text: str) -> int:
@@ -228,14 +233,17 @@ def _load(args: argparse.Namespace) -> int:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
     except ExportsNotWritten as exc:  # the warehouse was published; only its exports are behind
-        print(summary_markdown(exc.summary))
+        with stdout_closed_quietly():
+            print(summary_markdown(exc.summary))
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the flow failed before publishing: the published warehouse is unchanged
         print(f"haquang load: the load failed ({type(exc).__name__}: {exc}); the published warehouse is the "
               "last complete one", file=sys.stderr)
         return 1
-    print(summary_markdown(summary))
+    # `haquang load | head -1`: the load is done whatever the reader took; exit with its own status.
+    with stdout_closed_quietly():
+        print(summary_markdown(summary))
     return summary.exit_code
 
 
@@ -266,7 +274,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
         return refused
     exports_error = None
     try:
-        load_id = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs)
+        done = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
@@ -275,9 +283,9 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
               "last complete one", file=sys.stderr)
         return 1
     except ExportsNotWritten as exc:  # the withdrawal was published; only its exports are behind
-        load_id, exports_error = exc.load_id, exc
-    print(f"Withdrew {show_name(source_file)} in load {load_id}: its figures are in indicator_results_history "
-          "only.")
+        done, exports_error = exc.summary, exc
+    with stdout_closed_quietly():
+        print(done.message)
     if exports_error is not None:
         print(f"haquang withdraw: {exports_error}", file=sys.stderr)
         return 1
@@ -291,7 +299,8 @@ def _docs(warehouse: Path, out: Path | None) -> int:
     if (refused := _unreadable("docs", warehouse)) is not None:
         return refused
     markdown, page = write_docs(warehouse, out or docs_dir(warehouse))
-    print(f"Data dictionary: {markdown.resolve()} and {page.resolve()}")
+    with stdout_closed_quietly():
+        print(f"Data dictionary: {markdown.resolve()} and {page.resolve()}")
     return 0
 
 
@@ -309,7 +318,8 @@ def _dashboard(warehouse: Path, outputs: Path | None) -> int:
     except WarehouseBusy as exc:
         print(f"haquang dashboard: {exc}", file=sys.stderr)
         return 1
-    print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
+    with stdout_closed_quietly():
+        print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
     return 0
 
 
@@ -322,7 +332,8 @@ def _recover(warehouse: Path, wait: float, outputs: Path | None) -> int:
     except WarehouseBusy as exc:
         print(f"haquang recover: {exc}", file=sys.stderr)
         return 1
-    print(recovery.message)
+    with stdout_closed_quietly():
+        print(recovery.message)
     return recovery.exit_code
 
 

@@ -189,8 +189,8 @@ def format_table(columns: list[str], rows: list[tuple], left_out: int = 0,
 def stdout_closed_quietly():
     """Output to a reader that stops early (`| head -1`) ends quietly instead of with a traceback.
 
-    The reader has what it asked for, so this is not a failure: the command exits 0, as `head`
-    expects of the command before it. stdout then points at /dev/null: Python flushes stdout
+    The reader has what it asked for, so this is not a failure: the command exits with the status
+    of its own work (0 for a query, a load's own status), as `head` expects of the command before it. stdout then points at /dev/null: Python flushes stdout
     again at exit and would complain a second time.
     """
     try:

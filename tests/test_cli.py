@@ -73,3 +73,69 @@ def test_every_reader_of_a_damaged_warehouse_says_so_in_one_line(command, tmp_pa
     assert printed.err.startswith(f"haquang {command}: the warehouse {damaged} could not be opened (")
     assert f"may be damaged. Run `haquang recover --warehouse {damaged}`" in printed.err
     assert damaged.read_bytes() == b"this is not a database\n" * 1000
+
+
+def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_its_file(
+        prefect_harness, raw_copy, tmp_path, capsys):
+    """Files rejected by one load and still open the next night: the summary gives, per file, the
+    withdraw command pasted as printed (name quoted, this warehouse, these outputs); status lists
+    them; a withdrawal typed in NFD finds the file and writes to the outputs the load used."""
+    import json
+    import re
+    import shlex
+    import unicodedata
+
+    from tests.conftest import sql
+    from tests.layout_variants import Grid, with_unrecognisable_header
+
+    docx = "thong_nong/ghi chú's.docx"
+    (raw_copy / docx).write_bytes(b"not a workbook")
+    variant = raw_copy / "ha_quang" / "bản sao.xlsx"  # a workbook whose header the parser cannot place
+    with_unrecognisable_header(Grid.read(next((raw_copy / "ha_quang").glob("*.xlsx")))).write(variant)
+    warehouse, outputs = tmp_path / "w h" / "w.duckdb", tmp_path / "out put"
+    warehouse.parent.mkdir()
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 1
+    capsys.readouterr()
+    # The next night, without --outputs: nothing new, the two errors still open.
+    assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse)]) == 1
+    summary = capsys.readouterr().out
+    rejected = sorted(r[0] for r in sql(warehouse, "select distinct source_file from dq_issues where severity = 'error'"))
+    assert rejected == sorted([docx, "ha_quang/bản sao.xlsx"])
+    assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary  # the folder remembered
+    commands = re.findall(r"^    (\.venv/bin/haquang withdraw .*)$", summary, re.M)
+    assert len(commands) == len(rejected)
+    words = [shlex.split(command) for command in commands]
+    assert sorted(w[2] for w in words) == rejected
+    assert {tuple(w[3:]) for w in words} == {("--warehouse", str(warehouse.resolve()), "--outputs", str(outputs.resolve()))}
+    assert "'thong_nong/ghi chú'\"'\"'s.docx'" in summary
+
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    report = capsys.readouterr().out
+    assert "What changed: nothing new" in report
+    assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files" in report
+    for name in rejected:
+        assert re.search(rf"^  {re.escape(name)}.* \(since load 1\): ", report, re.M)
+    assert "1 errors" not in report and "1 warnings" not in report
+    assert main(["status", "--warehouse", str(warehouse), "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert sorted((e["file"], e["load_id"], e["new"]) for e in facts["errors"]) == [(n, 1, False) for n in rejected]
+    assert len(facts["errors"]) == facts["open_issues"]["error"]
+
+    # Typed as a Mac sends it (NFD), without --outputs: the stored name is withdrawn, the exports
+    # rewritten where the loads wrote them. A rejected file had no figures, and is told so.
+    typed = unicodedata.normalize("NFD", docx)
+    assert typed != docx
+    assert main(["withdraw", typed, "--warehouse", str(warehouse)]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"Withdrew {docx} in load 3: it had no current figures")
+    assert "indicator_results_history" not in said
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert "Open data-quality issues: 1 error, " in capsys.readouterr().out  # the xlsx variant's, still open
+    manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["load_id"] == 3 and not (warehouse.parent / "exports").exists()
+    # Nothing to withdraw: the files with figures listed exclude the rejected one, named apart.
+    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse)]) == 1
+    refused = capsys.readouterr().err
+    with_figures, findings_only = refused.split("files with current figures: ", 1)[1].split("; files with open ", 1)
+    assert "bản sao" not in with_figures and "chi_tieu" in with_figures
+    assert "ha_quang/bản sao.xlsx" in findings_only and "ghi chú" not in refused

@@ -408,3 +408,32 @@ def test_output_to_a_closed_pipe_ends_quietly(loaded_warehouse, as_csv):
     done = subprocess.run(["bash", "-c", shell], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.stdout == "i,label\n" if as_csv else re.fullmatch(r"i +\| label\n", done.stdout)
     assert done.stderr == "exit=0\n"  # no traceback, no "Exception ignored", and a quiet exit
+
+
+def test_every_command_that_prints_ends_quietly_with_its_own_status_on_a_closed_pipe(
+        prefect_harness, loaded_warehouse, tmp_path, monkeypatch, capsys):
+    """`haquang load | head -1` and the like: the reader went away before the command printed.
+    The command's work is done; it exits with the status that work earned (a clean night: 0), no
+    traceback. The reader's end is closed first, so every write fails, not only a late one."""
+    from tests.conftest import RAW
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(loaded_warehouse, warehouse)
+    at = ["--warehouse", str(warehouse)]
+    commands = [(["status", *at], 0), (["status", "--json", *at], 0), (["docs", *at], 0),
+                (["dashboard", *at], 0), (["recover", *at], 0),
+                (["load", "--raw", str(RAW), *at], 0),  # nothing new, nothing open: a good night
+                (["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", *at], 0)]
+    for argv, status in commands:
+        reader, writer = os.pipe()
+        os.close(reader)
+        closed = open(writer, "w", encoding="utf-8")
+        monkeypatch.setattr(sys, "stdout", closed)
+        try:
+            assert main(argv) == status, argv
+        finally:
+            monkeypatch.undo()
+            closed.close()  # what is left in its buffer goes to /dev/null, where the command pointed it
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "BrokenPipe" not in err, (argv, err)
+    assert sql(warehouse, "select mode from load_runs order by load_id desc limit 1") == [("withdraw",)]

@@ -245,8 +245,8 @@ def test_flow_publishes_logs_summary_and_data_quality_artifacts(prefect_harness,
     assert logged(logging.WARNING, True, "Rejected thong_nong/notes.docx: unsupported_file: ")
     assert logged(logging.INFO, True, "Built ")
     assert logged(logging.INFO, False, "Published load 1 as ")
-    assert logged(logging.WARNING, False, "Load 1 succeeded_with_errors: this load found 1 errors, 4 warnings; open "
-                                          "in the warehouse: 1 errors, 4 warnings; exit status 1")
+    assert logged(logging.WARNING, False, "Load 1 succeeded_with_errors: this load found 1 error, 4 warnings; open "
+                                          "in the warehouse: 1 error, 4 warnings; exit status 1")
 
 
 def test_a_served_run_keeps_a_progress_artifact_and_a_hand_run_none(prefect_harness, raw_copy, tmp_path,

@@ -181,7 +181,7 @@ def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, t
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(loaded_warehouse, warehouse)
     assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse)]) == 0
-    assert capsys.readouterr().out.startswith(f"Withdrew raw/{TN_FILE} in load 2: ")
+    assert capsys.readouterr().out.startswith(f"Withdrew {TN_FILE} in load 2: its figures (22 rows) are in ")
     load, withdrawal = _runs(warehouse)
     # The same code wrote both rows: every column a load fills, the withdrawal fills too ...
     assert [column for column, value in withdrawal.items() if value is None and load[column] is not None] == []

@@ -182,9 +182,19 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     assert f"file://{dashboard_file(warehouse, outputs).resolve()}" in capsys.readouterr().out
     assert dashboard_file(warehouse, outputs).is_file() and beside_the_warehouse() == set()
 
-    # Without --outputs they stay beside the warehouse, as before.
+    # Without --outputs they go where they were last written, not to a second set nothing reads.
+    shutil.rmtree(outputs / "dashboard")
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
+    assert f"file://{dashboard_file(warehouse, outputs).resolve()}" in capsys.readouterr().out
+    assert dashboard_file(warehouse, outputs).is_file() and beside_the_warehouse() == set()
+    assert main(["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", "--warehouse", str(warehouse)]) == 0
+    assert manifest_load() == 3 and beside_the_warehouse() == set()
+    # Named as the warehouse's own folder, they go back beside it, and stay there after.
+    assert main(["dashboard", "--warehouse", str(warehouse), "--outputs", str(warehouse.parent)]) == 0
     assert beside_the_warehouse() == {"exports", "dashboard", "docs"}
+    shutil.rmtree(warehouse.parent / "dashboard")
+    assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
+    assert (warehouse.parent / "dashboard" / "index.html").is_file()
 
 
 def _page_rows(page: str) -> dict[str, str]:

@@ -112,9 +112,8 @@ def test_status_counts_everything_and_names_the_first_ten_of_each_list(many, cap
         names = [line for line in block if not line.startswith("    ... and ")]
         assert len(names) == min(count, SHOWN)
         assert block[len(names):] == ([f"    ... and {count - SHOWN} more files"] if count > SHOWN else [])
-    errors = sql(warehouse, "select count(*) from stg_dq_findings where load_id = ? and severity = 'error'",
-                 [load_id])[0][0]
-    assert errors > SHOWN and f"Errors of this load (not loaded): {errors} in " in text
+    errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]  # open, of any load
+    assert errors > SHOWN and f"Open errors (not loaded; every load exits 1 until each is resolved): {errors} in " in text
     assert f"  ... and {errors - SHOWN} more errors" in text
     assert f"Pending (not read yet; the next run tries again): {STILL_COPYING}" in text
     assert len(text.splitlines()) < 80  # a screen, not one line per file
@@ -135,10 +134,9 @@ def test_status_all_lists_every_file_and_error(many, capsys):
     load_id = sql(warehouse, "select max(load_id) from load_runs")[0][0]
     for change, name in sql(warehouse, "select change, source_file from file_events where load_id = ?", [load_id]):
         assert re.search(rf"^    {re.escape(name)}( \(\d+ rows\))?$", text, re.M), (change, name)
-    errors = sql(warehouse, "select count(*) from stg_dq_findings where load_id = ? and severity = 'error'",
-                 [load_id])[0][0]
-    block = text.split("Errors of this load (not loaded):", 1)[1].split("\nPending", 1)[0]
-    assert len(block.strip().splitlines()) == 1 + errors
+    errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]
+    block = text.split("Open errors (not loaded; every load exits 1 until each is resolved):", 1)[1].split("\nPending", 1)[0]
+    assert len(block.strip().splitlines()) == 1 + errors + 1  # the count, each error, the withdraw hint
     assert "... and" not in text and "Every name:" not in text
 
 
@@ -155,9 +153,10 @@ def test_status_json_has_every_list_whole_and_the_counts(many, capsys):
     assert sorted((c, e["file"], e["rows_loaded"]) for c, listed in facts["changes"].items() for e in listed) == \
         sorted(events)
     assert set(facts["changes"]) == {"new", "updated", "rejected", "pending", "missing", "restored", "withdrawn"}
-    errors = sql(warehouse, "select source_file, check_name from stg_dq_findings where load_id = ? and "
-                            "severity = 'error'", [load_id])
-    assert sorted((e["file"], e["check_name"]) for e in facts["errors"]) == sorted(errors)
+    errors = sql(warehouse, "select source_file, check_name, load_id, load_id = ? from dq_issues "
+                            "where severity = 'error'", [load_id])
+    assert sorted((e["file"], e["check_name"], e["load_id"], e["new"]) for e in facts["errors"]) == sorted(errors)
+    assert len(facts["errors"]) == facts["open_issues"]["error"]
     assert sorted(p["file"] for p in facts["pending"]) == \
         sorted(f"thong_nong/dang_chep_{i:02}.xlsx" for i in range(STILL_COPYING))
     assert facts["open_issues"] == {"error": 0, "warning": 0, "info": 0} | dict(
@@ -188,3 +187,25 @@ def test_hints_name_the_warehouse_unless_it_is_the_default(tmp_path, monkeypatch
         ["haquang", "dashboard", "--warehouse", str(elsewhere), "--outputs", str(tmp_path / "o")]
     assert haquang_command("dashboard", warehouse=elsewhere, outputs=elsewhere.parent) == \
         f"haquang dashboard --warehouse '{elsewhere}'"
+
+
+def test_the_issues_query_status_suggests_lists_what_asks_for_action_first(loaded_warehouse, capsys):
+    assert main(["status", "--warehouse", str(loaded_warehouse)]) == 0
+    report = capsys.readouterr().out
+    # Both ends of the run to the second, in the same form.
+    assert re.search(r"^  ran \d{4}-\d\d-\d\d \d\d:\d\d:\d\d to \d\d:\d\d:\d\d Asia/Ho_Chi_Minh time", report, re.M)
+    hint = report.split("errors first, with\n", 1)[1].splitlines()[0].strip()
+    query = shlex.split(hint)[2]
+    assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", query]) == 0
+    severities = [line.split(",", 1)[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    rank = {"error": 0, "warning": 1, "info": 2}
+    assert {"warning", "info"} <= set(severities)  # the committed workbooks give both
+    assert [rank[s] for s in severities] == sorted(rank[s] for s in severities)
+    assert len(severities) == sql(loaded_warehouse, "select count(*) from dq_issues")[0][0]
+
+
+@pytest.mark.parametrize(("number", "text"), [(0, "0 errors"), (1, "1 error"), (2, "2 errors"), (21, "21 errors")])
+def test_a_count_agrees_with_its_noun(number, text):
+    from flows.publish.wording import counted
+
+    assert counted(number, "error") == text

@@ -22,6 +22,8 @@ from flows.orchestration.publishing import ExportsNotWritten, outputs_of_publish
 from flows.warehouse.commands import PROGRAM, haquang_command
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import outputs_root, write_outputs
+from flows.publish.wording import counted
+from flows.core.names import shell_argument
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
@@ -235,8 +237,8 @@ def _outcome(summary: LoadSummary) -> str:
     """The status with this load's findings and those still open, in one line."""
     found, still = summary.findings_by_severity, summary.open_issues
     return (f"{summary.status}{' (nothing new)' if summary.nothing_new else ''}: this load found "
-            f"{found.get(ERROR, 0)} errors, {found.get(WARNING, 0)} warnings; open in the warehouse: "
-            f"{still.get(ERROR, 0)} errors, {still.get(WARNING, 0)} warnings")
+            f"{counted(found.get(ERROR, 0), 'error')}, {counted(found.get(WARNING, 0), 'warning')}; open in the "
+            f"warehouse: {counted(still.get(ERROR, 0), 'error')}, {counted(still.get(WARNING, 0), 'warning')}")
 
 
 def _extracted_batches(files: list[SeenFile], raw_dir: Path, batch_size: int):
@@ -303,6 +305,21 @@ def _after_models(summary: LoadSummary, build: WarehouseBuild) -> None:
     summary.checks = dict(tally.checks)
 
 
+def _withdraw_hints(summary: LoadSummary) -> list[str]:
+    """The command that takes each file with an open error out, pasted as printed: the file quoted
+    for the shell, this warehouse and these outputs named (a withdrawal rewrites the exports)."""
+    files = list(dict.fromkeys(error["source_file"] for error in summary.open.errors))
+    if not files:
+        return []
+    outputs = outputs_root(summary.warehouse, summary.outputs)
+    lines = ["- to take a file out (its open errors close; figures it has leave the current views):"]
+    lines += [f"    {haquang_command('withdraw', shell_argument(name), warehouse=summary.warehouse, outputs=outputs, program=PROGRAM)}"
+              for name in files[:SUMMARY_FILES_SHOWN]]
+    if len(files) > SUMMARY_FILES_SHOWN:
+        lines.append(f"    and {counted(len(files) - SUMMARY_FILES_SHOWN, 'more file')} (see the view dq_issues)")
+    return lines
+
+
 EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_high, actual_value, reported_pct, "
                  "dq_flags from indicator_results where row_kind = 'measured' limit 5")
 
@@ -329,18 +346,19 @@ def summary_markdown(summary: LoadSummary) -> str:
     for district, rows in sorted(summary.rows_by_district.items()):
         lines.append(f"- rows loaded from {district}: {rows}")
     lines.append(f"- rows rejected: {summary.rows_rejected}")
-    lines.append(f"- data-quality findings of this load: {summary.findings_by_severity.get(ERROR, 0)} errors, "
-                 f"{summary.findings_by_severity.get(WARNING, 0)} warnings, and "
-                 f"{summary.findings_by_severity.get(INFO, 0)} readings resolved with evidence (info: nothing to do)")
-    lines.append(f"- open data-quality issues in the warehouse: {summary.open_issues.get(ERROR, 0)} errors, "
-                 f"{summary.open_issues.get(WARNING, 0)} warnings, {summary.open_issues.get(INFO, 0)} info "
+    found, still = summary.findings_by_severity, summary.open_issues
+    lines.append(f"- data-quality findings of this load: {counted(found.get(ERROR, 0), 'error')}, "
+                 f"{counted(found.get(WARNING, 0), 'warning')}, and "
+                 f"{counted(found.get(INFO, 0), 'reading')} resolved with evidence (info: nothing to do)")
+    lines.append(f"- open data-quality issues in the warehouse: {counted(still.get(ERROR, 0), 'error')}, "
+                 f"{counted(still.get(WARNING, 0), 'warning')}, {still.get(INFO, 0)} info "
                  "(see the view dq_issues)" + (", by check (new: found by this load):" if summary.open.by_check else ""))
     lines += [f"  - {c.severity} {c.check_name}: {c.open}" + (f" ({c.new} new)" if c.new else "")
               for c in summary.open.by_check]
     open_errors = summary.open_issues.get(ERROR, 0)
     if open_errors:
         lines.append(f"- open errors ({open_errors}): the load exits 1 until each is resolved, by a corrected file "
-                     "read by a load or by `haquang withdraw FILE`:")
+                     "read by a load or by withdrawing the file (commands below):")
     for error in summary.open.errors[:SUMMARY_ERRORS_SHOWN]:
         cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
         where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
@@ -349,6 +367,7 @@ def summary_markdown(summary: LoadSummary) -> str:
         lines.append(f"  - ERROR {error['check_name']} in {where}{new}: {show_name(str(error['message']))}")
     if open_errors > SUMMARY_ERRORS_SHOWN:
         lines.append(f"  - and {open_errors - SUMMARY_ERRORS_SHOWN} more (see the view dq_issues)")
+    lines += _withdraw_hints(summary)
     # The example names this warehouse unless it is the default: pasted as printed, it queries it.
     # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
     example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)

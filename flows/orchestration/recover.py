@@ -35,7 +35,8 @@ class Recovery:
 def recover_warehouse(warehouse: Path, lock_wait_seconds: float, outputs: Path | None = None) -> Recovery:
     """Restore the previous complete version of a damaged warehouse, or set the damaged file aside.
 
-    The restored version's exports go to `outputs` (default: beside the warehouse), as a load's do.
+    The restored version's exports go to `outputs` (default: the folder they were last written to), as a
+    load's do.
     """
     with writer_lock(warehouse, lock_wait_seconds):  # no load may copy the file while it is swapped
         if warehouse.exists():

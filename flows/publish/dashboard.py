@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from flows.parse.numbers import format_number
+from flows.publish.wording import counted
 
 # The merged district and the two former districts the merge models of sql/ are written for (their
 # ha_quang_* and thong_nong_* columns); a third district needs those models changed first (README:
@@ -258,7 +259,7 @@ Bars show result / target, the tick is 100 %.</span></p>
 <table id="not-comparable"><tr><th>Chỉ tiêu <span class="en">indicator</span></th><th>Lý do <span class="en">reason</span></th></tr>
 {''.join(f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td><td>{e(r['comparable_reason'] or '')}</td></tr>" for r in not_comparable)}
 </table>
-<h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counts['error']} errors, {counts['warning']} warnings</span></h2>
+<h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}</span></h2>
 <p id="resolved-readings">{counts['info']} cách đọc số đã được xác định có căn cứ (info, không cần xử lý)
 <span class="en">{counts['info']} readings the loader resolved with evidence (info: nothing to do; listed in the view dq_issues)</span></p>
 <table id="dq-checks"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>số / count</th></tr>{check_rows}</table>

@@ -1,8 +1,12 @@
 """Where a published warehouse's readable outputs go: a folder the user names (`--outputs DIR`),
-by default the warehouse's own folder.
+else the folder they were last written to, else the warehouse's own folder.
 
 Every writer and reader of the outputs asks here, with the same (warehouse, outputs) pair, so
-that a load, `haquang dashboard`, a withdrawal and a recovery all write the same files.
+that a load, `haquang dashboard`, a withdrawal and a recovery all write the same files. The
+folder last written to is remembered in a small file beside the warehouse (`<warehouse>.outputs`,
+its absolute path): a `haquang withdraw` without --outputs after `haquang load --outputs DIR`
+rewrites DIR, not a second set of exports beside the warehouse that nothing reads. An explicit
+--outputs always wins and becomes the remembered folder.
 """
 
 from __future__ import annotations
@@ -15,8 +19,37 @@ from flows.publish.exports import export_views
 
 
 def outputs_root(warehouse: Path, outputs: Path | None = None) -> Path:
-    """The folder holding exports/, dashboard/ and docs/: `outputs`, else beside the warehouse."""
-    return Path(outputs) if outputs is not None else Path(warehouse).parent
+    """The folder holding exports/, dashboard/ and docs/: `outputs`, else the one last written
+    to (remembered beside the warehouse), else the warehouse's folder."""
+    if outputs is not None:
+        return Path(outputs)
+    return remembered_outputs(warehouse) or Path(warehouse).parent
+
+
+def remembered_file(warehouse: Path) -> Path:
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".outputs")
+
+
+def remembered_outputs(warehouse: Path) -> Path | None:
+    """The outputs folder last written for this warehouse (None: none remembered, or unreadable)."""
+    try:
+        text = remembered_file(warehouse).read_text(encoding="utf-8").strip("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return Path(text) if text else None
+
+
+def remember_outputs(warehouse: Path, root: Path) -> None:
+    """Record `root` as the warehouse's outputs folder; beside the warehouse needs no record."""
+    note = remembered_file(warehouse)
+    root = Path(root).resolve()
+    if root == Path(warehouse).resolve().parent:
+        note.unlink(missing_ok=True)
+        return
+    spare = note.with_name(note.name + ".tmp")  # written whole, then renamed: never half a path
+    spare.write_text(str(root) + "\n", encoding="utf-8")
+    spare.replace(note)
 
 
 def exports_dir(warehouse: Path, outputs: Path | None = None) -> Path:
@@ -37,10 +70,12 @@ def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | No
     The dictionary is kept only when the exports' data files were (they held the load before a
     run with nothing new): outputs left by a load that stopped half-way are all written again.
     """
+    outputs = outputs_root(warehouse, outputs)  # decided once: the remembered folder cannot change under us
     exports, docs = exports_dir(warehouse, outputs), docs_dir(warehouse, outputs)
     page = dashboard_file(warehouse, outputs)
     manifest = export_views(warehouse, exports, nothing_new)
     write_dashboard(exports, page)
     if manifest["kept_from_load"] is None or not (docs / "data_dictionary.md").exists():
         write_docs(warehouse, docs)
+    remember_outputs(warehouse, outputs)  # after the files: a failed write leaves the last good folder named
     return page

@@ -17,8 +17,11 @@ Two forms of the same facts (`status_facts`):
           rows {loaded, rejected}, findings {error, warning} (of that load)
       changes           {new, updated, rejected, pending, missing, restored, withdrawn}: each the
                         list of [{file, rows_loaded}] of the last load's file_events, by name
-      errors            the last load's error findings (what was not loaded), each
-                        {file, sheet, row, column, check_name, message}; null where it has none
+      errors            the error findings open in the warehouse (what was not loaded, and what
+                        keeps every load exiting 1 until it is resolved), found by the last load
+                        or left open by an earlier one; each {file, sheet, row, column,
+                        check_name, message, load_id (the load that found it), new (true when
+                        that is the last load)}, the last load's first; [] when none is open
       pending           files not read yet, of any load, each {file, check_name, message}
       open_issues       {error, warning, info}: findings in dq_issues by severity (info: a reading
                         resolved with evidence, nothing to do)
@@ -36,7 +39,9 @@ from pathlib import Path
 
 import duckdb
 
-from flows.core.names import show_name
+from flows.core.names import shell_argument, show_name
+from flows.publish.outputs import outputs_root
+from flows.publish.wording import counted
 from flows.warehouse.commands import PROGRAM, haquang_command
 from flows.warehouse.models import WarehouseUnreadable
 
@@ -88,11 +93,14 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
     for change, name, rows in con.execute("select change, source_file, rows_loaded from file_events "
                                           "where load_id = ? order by source_file", [load_id]).fetchall():
         facts["changes"].setdefault(change, []).append({"file": name, "rows_loaded": rows})
-    facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message"), error))
+    # What monitoring must see is what fails the night: every error still open, not only the new ones
+    # (a rejected file stays an error, load after load, until it is corrected or withdrawn).
+    facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message", "load_id", "new"), error))
                        for error in con.execute("""
-        select source_file, source_sheet, source_row, source_column, check_name, message from stg_dq_findings
-        where load_id = ? and severity = 'error' order by source_file, source_row, check_name""",
-                                                [load_id]).fetchall()]
+        select source_file, source_sheet, source_row, source_column, check_name, message, load_id, load_id = ?
+        from dq_issues where severity = 'error'
+        order by load_id = ? desc, source_file, source_sheet, source_row, check_name""",
+                                                [load_id, load_id]).fetchall()]
     facts["pending"] = [dict(zip(("file", "check_name", "message"), row)) for row in con.execute("""
         select status.source_file, issues.check_name, issues.message
         from int_file_status as status
@@ -114,15 +122,17 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     now = _local(dt.datetime.fromisoformat(facts["now"]))
     started, finished = (_local(dt.datetime.fromisoformat(run[k])) for k in ("started_at", "finished_at"))
     files, rows, findings = run["files"], run["rows"], run["findings"]
+    # Both ends to the second; the end's date only when the run crossed midnight.
+    end = "%H:%M:%S" if finished.date() == started.date() else "%Y-%m-%d %H:%M:%S"
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
     lines = [
         f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
-        f"  ran {started:%Y-%m-%d %H:%M} to {finished:%H:%M:%S} {LOCAL_ZONE} time, {_age(now - finished)} ago",
+        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE} time, {_age(now - finished)} ago",
         f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
         f"{files['rejected']} rejected, {files['pending']} pending, {files['missing']} missing",
-        f"  rows: {rows['loaded']} loaded, {rows['rejected']} rejected; findings: {findings['error']} errors, "
-        f"{findings['warning']} warnings",
+        f"  rows: {rows['loaded']} loaded, {rows['rejected']} rejected; findings: {counted(findings['error'], 'error')}, "
+        f"{counted(findings['warning'], 'warning')}",
     ]
     changes = {change: events for change, events in facts["changes"].items() if events}
     if not changes:
@@ -138,13 +148,17 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         cut |= _more(lines, more, "files", "    ")
     if facts["errors"]:
         in_files = len({e["file"] for e in facts["errors"]})
-        lines.append(f"Errors of this load (not loaded): {len(facts['errors'])} in {in_files} "
-                     f"file{'s' if in_files != 1 else ''}")
+        lines.append(f"Open errors (not loaded; every load exits 1 until each is resolved): "
+                     f"{len(facts['errors'])} in {counted(in_files, 'file')}")
         shown, more = _first(facts["errors"], show_all)
         lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
-                  + (f", row {e['row']}" if e["row"] else "") + f": {e['check_name']}: {show_name(e['message'])}"
+                  + (f", row {e['row']}" if e["row"] else "") + (" (new)" if e["new"] else f" (since load {e['load_id']})")
+                  + f": {e['check_name']}: {show_name(e['message'])}"
                   for e in shown]
         cut |= _more(lines, more, "errors", "  ")
+        example = facts["errors"][0]["file"]
+        lines.append(f"  Resolve each by a corrected file read by a load, or take its file out, e.g.: "
+                     f"{haquang_command('withdraw', shell_argument(example), warehouse=warehouse, outputs=outputs_root(warehouse), program=PROGRAM)}")
     if facts["pending"]:
         lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
         shown, more = _first(facts["pending"], show_all)
@@ -155,8 +169,9 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         changed = _local(dt.datetime.fromisoformat(published["last_changed_at"]))
         lines.append(f"Published figures last changed {_age(now - changed)} ago ({changed:%Y-%m-%d %H:%M}).")
     issues = facts["open_issues"]
-    lines.append(f"Open data-quality issues: {issues['error']} errors, {issues['warning']} warnings; "
-                 f"{issues['info']} readings resolved with evidence (info: nothing to do); list them with")
+    lines.append(f"Open data-quality issues: {counted(issues['error'], 'error')}, {counted(issues['warning'], 'warning')}; "
+                 f"{counted(issues['info'], 'reading')} resolved with evidence (info: nothing to do); list them, "
+                 "errors first, with")
     lines.append(f"  {haquang_command('sql', _ISSUES_QUERY, warehouse=warehouse, program=PROGRAM)}")
     if cut:
         lines.append(f"Every name: {haquang_command('status', '--all', warehouse=warehouse, program=PROGRAM)} "
@@ -164,7 +179,10 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     return "\n".join(lines)
 
 
-_ISSUES_QUERY = '"select severity, check_name, source_file, source_row, message from dq_issues order by all"'
+# What asks for action first: errors (not loaded), then warnings (loaded; look), then info (nothing to do).
+_ISSUES_QUERY = ('"select severity, check_name, source_file, source_row, message from dq_issues order by '
+                 "case severity when 'error' then 0 when 'warning' then 1 else 2 end, check_name, source_file, "
+                 'source_row"')
 
 
 def _first(items: list, show_all: bool) -> tuple[list, int]:

@@ -157,6 +157,24 @@ class WarehouseBuild:
         return [r[0] for r in self.con.execute(
             "select source_file from int_file_status where last_action <> 'withdrawn' order by 1").fetchall()]
 
+    def files_with_figures(self) -> list[str]:
+        """Files whose rows the current views show (a rejected file that never loaded has none)."""
+        if not self._has_relation("int_current_rows"):
+            return []
+        return [r[0] for r in self.con.execute("select distinct source_file from int_current_rows order by 1").fetchall()]
+
+    def current_rows(self, source_file: str) -> int:
+        """How many rows of the file the current views show."""
+        if not self._has_relation("int_current_rows"):
+            return 0
+        return self.con.execute("select count(*) from int_current_rows where source_file = ?", [source_file]).fetchone()[0]
+
+    def _has_relation(self, name: str) -> bool:
+        # Before a load first built the models, a version has only its landing tables.
+        return self.con.execute("select 1 from duckdb_tables() where table_name = ? "
+                                "union all select 1 from duckdb_views() where view_name = ?", [name, name]).fetchone() \
+            is not None
+
     def finish(self, started_at: dt.datetime, mode: str, plan: LoadPlan | None = None,
                raw_dir: Path | None = None) -> dict:
         """Record the vanished and restored files and the run; returns the run row.
