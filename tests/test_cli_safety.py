@@ -196,7 +196,7 @@ def test_the_escapes_left_the_warehouse_and_its_folder_as_they_were(loaded_wareh
 @pytest.mark.parametrize("query, expected", [
     ("select row_label, actual_value from indicator_results where source_district = 'ha_quang' "
      "and row_label = 'Tổng sản lượng lương thực có hạt'", "17889"),
-    ("from dq_issues select count(*) > 0 as has_issues", "True"),
+    ("from dq_issues select count(*) > 0 as has_issues", "true"),
     ("select comment from duckdb_columns() where table_name = 'indicator_results' and column_name = 'row_label'",
      "(1 row)"),
     ("with per_district as (select source_district, count(*) as n from indicator_results group by all) "

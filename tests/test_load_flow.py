@@ -278,4 +278,4 @@ def test_a_served_run_keeps_a_progress_artifact_and_a_hand_run_none(prefect_harn
     assert served.is_completed()
     [artifact] = progress_artifacts(served)
     assert artifact.type == "progress" and float(artifact.data) == 100.0
-    assert artifact.description == f"Workbooks read: {to_read} of {to_read}"
+    assert artifact.description == f"Workbooks read: {to_read} of {to_read}; writing exports"  # the last step

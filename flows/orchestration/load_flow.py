@@ -204,29 +204,33 @@ def load_warehouse(
             logger.info("Waited %.0f s for another load to release the warehouse", seconds)
         seen = fingerprint_workbooks(raw_dir)
         plan = plan_changes(seen, warehouse, full_reload)
-        with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
-            if plan.unreadable:
-                load_rows(build, unreadable_batch(plan.unreadable))
-            with load_progress(len(plan.to_parse)) as progress:
+        # One progress display from the first workbook to the exports: after reading, it says which
+        # step the load is in, so a long build or export does not look like a load that hangs.
+        with load_progress(len(plan.to_parse)) as progress:
+            with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
+                if plan.unreadable:
+                    load_rows(build, unreadable_batch(plan.unreadable))
                 for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                     load_rows(build, parsed)
                     progress.advance(len(parsed.events))  # one event per workbook read
-            build.add_conflicts()
-            run = build.finish(started_at, mode, plan, raw_dir)
-            summary = _summary(build, plan, run)
-            summary.outputs = outputs_dir
-            build_views(build, data_changed=not summary.nothing_new)
-            summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
-            _after_models(summary, build)
-            summary.open = build.open_issues()
-        logger.info("Published load %d as %s", summary.load_id, warehouse)
-        try:
-            with outputs_of_published(summary.load_id, summary, warehouse, outputs_dir):
-                publish_exports(warehouse, summary.nothing_new, outputs_dir)
-        except ExportsNotWritten as exc:
-            logger.error("%s", exc)
-            publish_artifacts(summary)
-            raise
+                progress.phase("building the warehouse")
+                build.add_conflicts()
+                run = build.finish(started_at, mode, plan, raw_dir)
+                summary = _summary(build, plan, run)
+                summary.outputs = outputs_dir
+                build_views(build, data_changed=not summary.nothing_new)
+                summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
+                _after_models(summary, build)
+                summary.open = build.open_issues()
+            logger.info("Published load %d as %s", summary.load_id, warehouse)
+            progress.phase("writing exports")
+            try:
+                with outputs_of_published(summary.load_id, summary, warehouse, outputs_dir):
+                    publish_exports(warehouse, summary.nothing_new, outputs_dir)
+            except ExportsNotWritten as exc:
+                logger.error("%s", exc)
+                publish_artifacts(summary)
+                raise
     publish_artifacts(summary)
     (logger.warning if summary.exit_code else logger.info)(
         "Load %d %s; exit status %d", summary.load_id, _outcome(summary), summary.exit_code)

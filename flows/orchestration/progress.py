@@ -10,7 +10,8 @@
 
 The command line says where its terminal is (`terminal_progress`); the flow asks `load_progress`
 for the reporter of this run. Progress moves when a batch of workbooks is done (one Prefect
-task per batch), by the batch's number of files.
+task per batch), by the batch's number of files; after the reading, the display names the step
+the load is in (building the warehouse, writing exports) until it ends.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Progress:
 
     def advance(self, files: int) -> None:
         pass
+
+    def phase(self, step: str) -> None:
+        """The load has read its workbooks and is now at `step`."""
 
     def close(self) -> None:
         pass
@@ -97,13 +101,16 @@ class TerminalProgress(Progress):
     """One line redrawn on the terminal; it stays on screen, above the summary, when the load ends."""
 
     def __init__(self, total: int, stream: TextIO):
-        self._bar = Bar(TextColumn("reading workbooks"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                         _RateColumn(), TimeRemainingColumn(), TextColumn("left"), console=Console(file=stream))
-        self._task = self._bar.add_task("load", total=total)
+        self._task = self._bar.add_task("reading workbooks", total=total)
         self._bar.start()
 
     def advance(self, files: int) -> None:
         self._bar.advance(self._task, files)
+
+    def phase(self, step: str) -> None:
+        self._bar.update(self._task, description=f"{step} (workbooks read)")
 
     def close(self) -> None:
         self._bar.stop()
@@ -115,7 +122,7 @@ class ArtifactProgress(Progress):
     def __init__(self, total: int):
         from prefect.artifacts import create_progress_artifact
 
-        self._total, self._done = total, 0
+        self._total, self._done, self._step = total, 0, ""
         self._id = create_progress_artifact(progress=100.0 if total == 0 else 0.0, key=ARTIFACT_KEY,
                                             description=self._description())
 
@@ -126,5 +133,13 @@ class ArtifactProgress(Progress):
         update_progress_artifact(self._id, progress=100.0 * self._done / self._total,
                                  description=self._description())
 
+    def phase(self, step: str) -> None:
+        from prefect.artifacts import update_progress_artifact
+
+        self._step = step
+        update_progress_artifact(self._id, progress=100.0 * self._done / self._total if self._total else 100.0,
+                                 description=self._description())
+
     def _description(self) -> str:
-        return f"Workbooks read: {self._done} of {self._total}"
+        read = f"Workbooks read: {self._done} of {self._total}"
+        return f"{read}; {self._step}" if self._step else read
