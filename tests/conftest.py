@@ -54,6 +54,19 @@ def loaded_warehouse(prefect_harness, tmp_path_factory) -> Path:
     return warehouse
 
 
+@pytest.fixture(scope="module")
+def macros():
+    """An in-memory DuckDB with the project's SQL macros (sql/macros/), to test them alone."""
+    import duckdb
+
+    from flows.warehouse.models import MACRO_DIR
+
+    with duckdb.connect() as con:
+        for path in sorted(MACRO_DIR.glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        yield con
+
+
 def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
     import duckdb
 

@@ -84,7 +84,7 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             grain = page.locator("#ha_quang-grain_output td")
             assert grain.get_attribute("data-value") == "17889"
             assert "17.889 tấn / 17.680" in grain.inner_text()
-            assert "13.100 tấn / ≥ 13.000" in page.locator("#thong_nong-grain_output td").inner_text()
+            assert "13.100 tấn / > 13.000" in page.locator("#thong_nong-grain_output td").inner_text()  # ">13.000 tấn": strict
             merged = page.locator("#merged-grain_output td").inner_text()
             assert "30.989 tấn" in merged and "✓ đạt / met" in merged
             # met / not met / undetermined come from the view, with the reason where it cannot be decided
@@ -343,3 +343,11 @@ def test_target_attainment_says_whose_figures_each_row_is(loaded_warehouse):
         join target_attainment d on d.district = m.reported_by and d.indicator_code = m.indicator_code
         where m.district = 'merged' and (m.status <> d.status or m.value is distinct from d.value)""")
     assert differing == []
+
+
+def test_the_dashboard_writes_a_strict_bound_as_the_source_does():
+    from flows.publish.dashboard import _target
+
+    assert (_target(None, 2.0, strict=True), _target(None, 2.0)) == ("< 2", "≤ 2")  # "dưới 2" / "không quá 2"
+    assert (_target(70.0, None, strict=True), _target(70.0, None)) == ("> 70", "≥ 70")
+    assert _target(650.0, 700.0, strict=True) == "650-700"

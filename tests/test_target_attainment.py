@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from flows.core.attainment import attainment_agrees
 from flows.parse.values import VERDICT_WORDS
-from flows.warehouse.models import MACRO_DIR
 from tests.conftest import RAW, sql
 from tests.layout_variants import Grid
 
@@ -174,14 +172,6 @@ def test_the_value_decides_not_the_rounded_percentage(variant_warehouse):
     growth = sql(variant_warehouse, "select direction, status, status_reason from target_attainment "
                                     "where district = 'thong_nong' and indicator_code = 'natural_population_growth'")
     assert growth == [("lower_is_better", "met", "0.99 against a target of at most 1")]
-
-
-@pytest.fixture(scope="module")
-def macros():
-    with duckdb.connect() as con:
-        for path in sorted(MACRO_DIR.glob("*.sql")):
-            con.execute(path.read_text(encoding="utf-8"))
-        yield con
 
 
 @pytest.mark.parametrize(("actual", "low", "high", "reported"), [

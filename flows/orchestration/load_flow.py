@@ -19,11 +19,10 @@ from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, 
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.orchestration.progress import load_progress
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
-from flows.warehouse.commands import PROGRAM, haquang_command
+from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import outputs_root, write_outputs
 from flows.publish.wording import counted
-from flows.core.names import shell_argument
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
@@ -221,7 +220,7 @@ def load_warehouse(
                 build_views(build, data_changed=not summary.nothing_new)
                 summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
                 _after_models(summary, build)
-                summary.open = build.open_issues()
+                summary.open = build.open
             logger.info("Published load %d as %s", summary.load_id, warehouse)
             progress.phase("writing exports")
             try:
@@ -317,7 +316,7 @@ def _withdraw_hints(summary: LoadSummary) -> list[str]:
         return []
     outputs = outputs_root(summary.warehouse, summary.outputs)
     lines = ["- to take a file out (its open errors close; figures it has leave the current views):"]
-    lines += [f"    {haquang_command('withdraw', shell_argument(name), warehouse=summary.warehouse, outputs=outputs, program=PROGRAM)}"
+    lines += [f"    {withdraw_command(name, summary.warehouse, outputs, program=PROGRAM)}"
               for name in files[:SUMMARY_FILES_SHOWN]]
     if len(files) > SUMMARY_FILES_SHOWN:
         lines.append(f"    and {counted(len(files) - SUMMARY_FILES_SHOWN, 'more file')} (see the view dq_issues)")

@@ -57,7 +57,8 @@ def resolve(
     # readings: the possible readings of each ambiguous token (one, when the others are ruled out)
     readings, ruled_out = _possible_readings(tokens, reported, rules_out)
     ambiguous = [t for t in tokens if len(readings.get(id(t), ())) > 1]
-    plain = {id(t): readings.get(id(t), t.candidates)[0] for t in tokens if id(t) not in map(id, ambiguous)}
+    ambiguous_ids = {id(t) for t in ambiguous}
+    plain = {id(t): readings.get(id(t), t.candidates)[0] for t in tokens if id(t) not in ambiguous_ids}
     if len(ambiguous) > MAX_AMBIGUOUS_TOKENS:
         return Choice({**plain, **{id(t): None for t in ambiguous}}, "too many ambiguous numbers in one row",
                       settled=dict(ruled_out))

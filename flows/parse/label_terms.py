@@ -15,7 +15,7 @@ from functools import cache
 from flows.core.text import match_key
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, parse_number
 from flows.parse.values import BOUND_WORDS_AFTER, BOUND_WORDS_BEFORE, Reading, bound_of, bound_pattern
-from schemas.catalogues import table, unit_code
+from schemas.catalogues import table, unit_code, units
 
 # Bound words of a label are those of a target cell (flows/parse/values.py), strict or inclusive,
 # but for "từ": in a label it starts a change ("nâng độ che phủ từ 45 % lên 49 %").
@@ -162,5 +162,5 @@ _PER_WORDS = {"year": "per year", "person": "per person", "hectare": "per hectar
 def _dimension_in_unit(unit: str, per: str) -> bool:
     """Whether a unit already carries a dimension, by its English name in schemas/units.csv
     ("litre per person per day" carries per person; "% per year" per year)."""
-    names = {row["code"]: row["name_en"] for row in table("units.csv")}
-    return _PER_WORDS.get(per, f"per {per}") in names.get(unit, "")
+    known = units().get(unit)  # the cached catalogue: this runs for every label of every row
+    return known is not None and _PER_WORDS.get(per, f"per {per}") in known.name_en

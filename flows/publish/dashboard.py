@@ -85,13 +85,14 @@ def _figure(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{format_number(round(value, 2))} {unit}".strip()
 
 
-def _target(low: float | None, high: float | None) -> str:
+def _target(low: float | None, high: float | None, strict: bool = False) -> str:
+    """The target as the source wrote it: "< 2" for "dưới 2", "≤ 2" for "không quá 2"."""
     if low is not None and high is not None and low != high:
         return f"{_figure(low)}-{_figure(high)}"
     if low is None and high is not None:
-        return f"≤ {_figure(high)}"
+        return f"{'<' if strict else '≤'} {_figure(high)}"
     if high is None and low is not None:
-        return f"≥ {_figure(low)}"
+        return f"{'>' if strict else '≥'} {_figure(low)}"
     return _figure(low)
 
 
@@ -155,7 +156,7 @@ def _result(r: dict, unit: str) -> str:
     e = html.escape
     if r["value"] is None:
         return e(r["status_reason"] if r["status"] != "undetermined" else "—")
-    target = _target(r["target_low"], r["target_high"])
+    target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")))
     if r.get("count_base") is None:
         return f"{_figure(r['value'], unit)} / {target}"
     # "27 / 28 of 30 pre-2020 communes": the base is the units the halves counted, not today's

@@ -39,10 +39,10 @@ from pathlib import Path
 
 import duckdb
 
-from flows.core.names import shell_argument, show_name
+from flows.core.names import show_name
 from flows.publish.outputs import outputs_root
 from flows.publish.wording import counted
-from flows.warehouse.commands import PROGRAM, haquang_command
+from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.models import WarehouseUnreadable
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
@@ -158,7 +158,7 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         cut |= _more(lines, more, "errors", "  ")
         example = facts["errors"][0]["file"]
         lines.append(f"  Resolve each by a corrected file read by a load, or take its file out, e.g.: "
-                     f"{haquang_command('withdraw', shell_argument(example), warehouse=warehouse, outputs=outputs_root(warehouse), program=PROGRAM)}")
+                     f"{withdraw_command(example, warehouse, outputs_root(warehouse), program=PROGRAM)}")
     if facts["pending"]:
         lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
         shown, more = _first(facts["pending"], show_all)

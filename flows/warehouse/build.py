@@ -30,6 +30,7 @@ from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING, Finding
 from flows.warehouse.reference import load_reference_tables
 from flows.warehouse.state import LoadPlan, parser_version
 from flows.warehouse.staging import ParsedBatch
+from flows.warehouse.commands import withdraw_command
 
 MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
 
@@ -152,7 +153,7 @@ class WarehouseBuild:
 
     def current_files(self) -> list[str]:
         """Files whose figures the published views show (none before a load first built them)."""
-        if not self.con.execute("select 1 from duckdb_views() where view_name = 'int_file_status'").fetchone():
+        if not self._has_relation("int_file_status"):
             return []
         return [r[0] for r in self.con.execute(
             "select source_file from int_file_status where last_action <> 'withdrawn' order by 1").fetchall()]
@@ -188,15 +189,9 @@ class WarehouseBuild:
         self._add_events([{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
                            "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
                            "loaded": False, "rows_loaded": 0} for f in plan.restored])
-        from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
-        from flows.warehouse.commands import haquang_command  # names this warehouse unless it is the default
-
-        def withdraw(name: str) -> str:
-            return haquang_command("withdraw", shell_argument(name), warehouse=self.warehouse)
-
         self._add_findings(pd.DataFrame([Finding(
             "file_missing", "the file is no longer in the raw folder; its figures stay published, marked as from a "
-            f"missing file, until someone runs `{withdraw(name)}`",
+            f"missing file, until someone runs `{withdraw_command(name, self.warehouse)}`",
         ).as_record(name.split("/")[0], name) for name in plan.missing], columns=FINDING_COLUMNS, dtype=object))
         tally = self.tally
         run = {
@@ -230,7 +225,8 @@ class WarehouseBuild:
         built = wh.build_views(self.con, data_changed)
         self.models_built = True
         self._add_superseded_files()
-        if self.run is not None and self.run["status"] == "succeeded" and self.open_issues().by_severity.get(ERROR):
+        self.open = self.open_issues()  # what the version holds open, read once: the load's summary reports it
+        if self.run is not None and self.run["status"] == "succeeded" and self.open.by_severity.get(ERROR):
             self.con.execute("update landing_load_runs set status = 'succeeded_with_errors' where load_id = ?",
                              [self.load_id])
             self.run["status"] = "succeeded_with_errors"
@@ -283,13 +279,10 @@ class WarehouseBuild:
             order by source_file""").fetchall()
         if not superseded:
             return
-        from flows.core.names import shell_argument  # the name is pasted into a shell: quoted, $(...) stays text
-        from flows.warehouse.commands import haquang_command  # names this warehouse unless it is the default
-
         findings = [Finding(
             "superseded_file", f"every figure of this file was taken over by {', '.join(by_files)} (load {by_load_id}), "
             "so none of them is current and its findings on rows are closed; it still sits in the raw folder: run "
-            f"`{haquang_command('withdraw', shell_argument(name), warehouse=self.warehouse)}`, then it may be "
+            f"`{withdraw_command(name, self.warehouse)}`, then it may be "
             "removed from the raw folder",
         ).as_record(district, name) for district, name, by_load_id, by_files in superseded]
         self._add_findings(pd.DataFrame(findings, columns=FINDING_COLUMNS, dtype=object))

@@ -39,3 +39,10 @@ def haquang_command(subcommand: str, *arguments: str, warehouse: Path | None = N
     if outputs is not None and warehouse is not None and Path(outputs).resolve() != Path(warehouse).resolve().parent:
         words += ["--outputs", shell_argument(str(Path(outputs).resolve()))]
     return " ".join(words)
+
+
+def withdraw_command(source_file: str, warehouse: Path, outputs: Path | None = None, program: str = "haquang") -> str:
+    """`haquang withdraw FILE` for this warehouse, the file name quoted for the shell (it comes
+    from whoever sent the workbook: $(...) in it stays text)."""
+    return haquang_command("withdraw", shell_argument(source_file), warehouse=warehouse, outputs=outputs,
+                           program=program)

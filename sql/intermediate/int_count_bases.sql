@@ -44,7 +44,9 @@ counted_rows as (
                  actual_cell.base_noun) as base_noun,
         indicators.counted_unit_type,
         canonical.counts_level is not null as is_canonical_count,
-        rows.period_end - to_years(coalesce(rows.plan_years, 0)) + interval 1 day as period_start
+        -- the plan's first day; a figure of no known plan period counts the units of its own date
+        case when rows.plan_years is null then rows.period_end
+            else rows.period_end - to_years(rows.plan_years) + interval 1 day end as period_start
     from rows
     inner join indicators using (indicator_code)
     inner join districts using (source_district)

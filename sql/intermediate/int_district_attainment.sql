@@ -2,8 +2,8 @@
 -- first row in sheet order if a workbook repeats an indicator, as int_indicator_pairs): whether
 -- the harmonised figures met the target, or why that cannot be decided. The rules are written
 -- in the header of sql/marts/target_attainment.sql. A count of administrative units reads against
--- its base ("16 of 19 pre-2020 communes"); whether the reported percentage agrees is judged on the
--- converted figures before they were made whole (the workbook computed it from its own figures).
+-- its base ("16 of 19 pre-2020 communes"); the reported percentage agrees when it fits the converted
+-- figures before they were made whole or the whole counts (the workbook computed it from either).
 -- An undetermined row has no attainment_pct nor shortfall_pct; its status_reason names the
 -- readings (reported x %, computed y %) where the source contradicts itself.
 -- unique: district, indicator_code
@@ -30,12 +30,16 @@ evidence as (
     select
         rows.* exclude (target_low, target_high, direction),  -- as reported; the comparison uses the harmonised bounds
         indicators.direction,
+        -- a clerk may have computed the percentage from the share's exact count (95 % of 11 = 10.45)
+        -- or from the whole count a target of communes means (85 % of 19: at least 17): either agrees
         rows.reported_pct is not null
-            and coalesce(pct_agrees(
-                case when rows.unit_refusal is null then rows.converted_actual else rows.actual_value end,
-                case when rows.unit_refusal is null then rows.converted_target_low else rows.target_low end,
-                case when rows.unit_refusal is null then rows.converted_target_high else rows.target_high end,
-                rows.reported_pct), false) as is_pct_confirmed,
+            and (coalesce(pct_agrees(
+                    case when rows.unit_refusal is null then rows.converted_actual else rows.actual_value end,
+                    case when rows.unit_refusal is null then rows.converted_target_low else rows.target_low end,
+                    case when rows.unit_refusal is null then rows.converted_target_high else rows.target_high end,
+                    rows.reported_pct), false)
+                or coalesce(pct_agrees(rows.harmonised_actual, rows.harmonised_target_low, rows.harmonised_target_high,
+                                       rows.reported_pct), false)) as is_pct_confirmed,
         verdict_status(rows.actual_text) as result_verdict,
         verdict_status(rows.reported_pct_raw) as pct_verdict
     from rows
@@ -186,7 +190,8 @@ judged as (
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         unresolved_checks,
         period_end,
-        is_estimate
+        is_estimate,
+        bar_strict as target_strict
     from decided
 ),
 

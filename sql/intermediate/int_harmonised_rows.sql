@@ -5,8 +5,8 @@
 -- basis (a five-year total against a yearly target becomes a yearly average).
 -- Counts are never fractional. A percentage of units (rounded as printed) becomes the one whole count
 -- consistent with it (100 % of 11 -> 11; 91 % of 11 -> 10, as 10/11 = 90.9 %); a target bound becomes
--- the whole count that meets it (at least 95 % of 11 = 10.45 -> at least 11; an upper bound rounds
--- down), explained in harmonisation_notes. When no whole count (or more than one) agrees with the
+-- the whole count that meets it (at least 95 % of 11 = 10.45 -> at least 11; a bound the direction must reach rounds
+-- up, one it may not pass rounds down), explained in harmonisation_notes. When no whole count (or more than one) agrees with the
 -- result, or no whole count lies within the target, the conversion is refused: the row keeps its
 -- reported unit and figures (harmonised_unit), unit_refusal says why, and it is never summed.
 -- Each figure has its own unit: the one its cell writes ("90%" in a row whose unit column says xã),
@@ -118,13 +118,13 @@ unit_steps as (
             else actual_conversion_factor
         end as actual_factor,
         -- one factor for the row where both figures share it (int_indicator_pairs: NULL when a figure has no conversion)
-        case when target_rule = 'no_conversion_known' or actual_rule = 'no_conversion_known' then null
-            else case
-                when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
-                when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
-                when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
-                else actual_conversion_factor
-            end end as unit_factor,
+        case
+            when target_rule = 'no_conversion_known' or actual_rule = 'no_conversion_known' then null
+            when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
+            when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
+            when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
+            else actual_conversion_factor
+        end as unit_factor,
         -- the figures' two units convert to no one unit: never compared, never mixed
         target_unit_read is distinct from actual_unit_read and target_unit_read is not null
             and actual_unit_read is not null and 'no_conversion_known' in (target_rule, actual_rule) as is_unit_mix,

@@ -19,9 +19,9 @@
 -- column target_low_reported: lower target bound as reported
 -- column target_high_reported: upper target bound as reported
 -- column actual_reported: result as reported
--- column target_low: lower target bound in the canonical unit
--- column target_high: upper target bound in the canonical unit
--- column actual: result in the canonical unit and period basis
+-- column target_low: lower target bound in `unit`
+-- column target_high: upper target bound in `unit`
+-- column actual: result in `unit` and the canonical period basis
 -- column reported_pct: percentage of target the workbook reports
 -- column computed_pct: harmonised result / harmonised target × 100
 -- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, unit_completed_from_label, percent_of_communes_to_count, percent_of_communes_not_whole: refused, units_not_convertible: refused, counts_kept_as_counts, plan_total_to_per_year)

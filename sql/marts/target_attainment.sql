@@ -4,7 +4,7 @@
 -- not_null: district, indicator_code, status, status_reason, reported_by
 -- references: indicator_code -> indicators.indicator_code
 -- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. The merged district compares inclusively. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
--- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, and invalid_unit, since value and target share the row's unit); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
+-- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, and invalid_unit: figures whose units do not convert into one another are undetermined by the unit rule instead, is_unit_mix); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
 -- The merged district: undetermined when any input is (its reason names the district); a single-source indicator takes that district's status; else the merged value (view merged_district_indicators) against the bounds combined with the same method; undetermined when the two cannot be combined, with one exception.
 -- Dominance: an indicator whose merged figure is a weighted mean the reference has no weights for (method not_aggregable, catalogue missing_weight set, the same definition and unit in both halves; not where the districts measured different things or used different criteria, nor a qualitative result) is met when every half meets its own bound, not_met when every half misses it, whatever the weights: any weighted mean of the results meets (misses) the same weighted mean of the targets. Bounds combine as combine_districts does (a bound only when every half has it): at least (higher_is_better) is judged on the lower bounds, at most (lower_is_better) on the upper bounds, a range on each bound separately (met when every half is within every combined bound, not_met when every half misses the same bound; halves missing a range on opposite sides stay undetermined). A mixed result stays undetermined. value, targets and attainment_pct stay NULL (no number can be computed); status_reason names the missing weights and each half's comparison.
 -- An undetermined row carries no attainment_pct and no shortfall_pct, whatever made it undetermined (a figure in doubt, a source contradicting itself, nothing to compare, figures that cannot be combined): value and targets stay as read, and status_reason names the readings (reported x %, computed y %) where the source contradicts itself.
@@ -26,6 +26,7 @@
 -- column period_end: date the figures refer to (for 'merged', the later of its inputs' dates)
 -- column is_estimate: true when the figures are (or, for 'merged', include) an estimate
 -- column reported_by: whose figures the row is: the district itself; for 'merged', the one former district that reported the indicator against a target ('ha_quang' or 'thong_nong': the merged row is that district's figure only) or both, joined by ' + ' ('ha_quang + thong_nong')
+-- column target_strict: true when the source wrote the bound the value is compared with strictly ('Trên 70%', '> 40', 'dưới 2': the bound's own number does not reach it); false for an inclusive bound and for the merged district, which compares inclusively
 with district_rows as (
     select * from int_district_attainment
 ),
@@ -172,7 +173,8 @@ merged_combined as (
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         period_end,
         is_estimate,
-        reported_by
+        reported_by,
+        false as target_strict  -- the merged district compares inclusively
     from merged_dominance
     where inputs > 1
 ),
@@ -198,7 +200,8 @@ merged_single as (
         district_rows.shortfall_pct,
         district_rows.period_end,
         district_rows.is_estimate,
-        district_rows.district as reported_by
+        district_rows.district as reported_by,
+        district_rows.target_strict
     from district_rows
     inner join merged_inputs using (indicator_code)
     where merged_inputs.inputs = 1
@@ -221,7 +224,8 @@ districts as (
         shortfall_pct,
         period_end,
         is_estimate,
-        district as reported_by
+        district as reported_by,
+        target_strict
     from district_rows
 ),
 
@@ -253,7 +257,8 @@ final as (
         case when unioned.status <> 'undetermined' then unioned.shortfall_pct end as shortfall_pct,
         unioned.period_end,
         unioned.is_estimate,
-        unioned.reported_by
+        unioned.reported_by,
+        unioned.target_strict
     from unioned
     inner join indicators using (indicator_code)
 )
