@@ -1,11 +1,14 @@
 """`make bench`: the pipeline against the bare read floor and a plain-pandas peer, per corpus size.
 
-For each size it builds a synthetic corpus (`python -m bench.synth`, fixed seed) and measures, each in
-its own process on the same files: (a) the floor, reading every workbook's cells with
-python-calamine; (b) the pandas peer (bench/pandas_peer.py); (c) `haquang load` full; (d) the
-same again with nothing changed; (e) `haquang load` on an empty raw folder (the fixed start-up
-cost). Then the analyst views' query speed on the loaded warehouse. Prints a table and writes
-bench/results.csv. Ratios come from one run on one machine: compare them, not the seconds.
+First the fixed costs, once: (i) importing the libraries a load uses and nothing else
+(`python -c "import prefect, pandas, pandera, duckdb"`), (e) `haquang load` of an empty raw
+folder with no Prefect server running (the load starts its temporary one), (s) the same while a
+`haquang serve` runs (the load reports to its server). Then for each size it builds a synthetic
+corpus (`python -m bench.synth`, fixed seed) and measures, each in its own process on the same
+files: (a) the floor, reading every workbook's cells with python-calamine; (b) the pandas peer
+(bench/pandas_peer.py); (c) `haquang load` full; (d) the same again with nothing changed. Then
+the analyst views' query speed on the loaded warehouse. Prints a table and writes a CSV
+(bench/results.csv). Ratios come from one run on one machine: compare them, not the seconds.
 """
 
 from __future__ import annotations
@@ -14,22 +17,25 @@ import argparse
 import csv
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def timed(command: list[str], env: dict | None = None, published: str | None = None) -> tuple[float, float]:
+def timed(command: list[str], env: dict | None = None, *published: str) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MB) of one command in its own process.
 
     A load exits 1 both when the corpus's malformed files are rejected (as intended) and when
     the load failed; only a finished load prints its summary ("# Load N: ..."), so that is
-    what `published` asks for.
+    what `published` asks for (every one of those strings).
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
@@ -39,7 +45,7 @@ def timed(command: list[str], env: dict | None = None, published: str | None = N
         out.seek(0)
         err.seek(0)
         printed, complaint = out.read().decode(), err.read().decode()
-    finished = os.waitstatus_to_exitcode(status) in (0, 1) and (published is None or published in printed)
+    finished = os.waitstatus_to_exitcode(status) in (0, 1) and all(p in printed for p in published)
     if not finished:
         raise RuntimeError(f"{command} failed: {complaint[-2000:]}")
     return seconds, usage.ru_maxrss / 1024
@@ -76,35 +82,77 @@ def query_speed(warehouse: Path) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def bench(size: int, work: Path, env: dict, runner: str) -> dict:
+IMPORTS = "import prefect, pandas, pandera, duckdb"  # what a load imports before its first workbook
+
+
+def fixed_costs(work: Path, env: dict, runner: str) -> dict:
+    """(i), (e) and (s): seconds, and the peak memory of the empty load."""
+    empty = work / "empty-raw"
+    empty.mkdir(exist_ok=True)
+    for path in work.glob("idle*.duckdb*"):
+        path.unlink()
+    load = [str(BIN / "haquang"), "load", "--task-runner", runner, "--raw", str(empty), "--warehouse"]
+    imports = timed([sys.executable, "-c", IMPORTS], env)
+    timed(load + [str(work / "idle.duckdb")], env, "# Load 1:")  # warm-up: Prefect creates its database
+    alone = timed(load + [str(work / "idle.duckdb")], env, "# Load 2:")
+    served_env = {**env, "PREFECT_HOME": str(work / "prefect_home_served")}
+    with served(empty, work / "idle-served.duckdb", served_env):
+        timed(load + [str(work / "idle-served.duckdb")], served_env, "# Load 1:")
+        with_server = timed(load + [str(work / "idle-served.duckdb")], served_env, "# Load 2:")
+    return {"import_s": imports[0], "load_empty_s": alone[0], "load_empty_served_s": with_server[0],
+            "empty_over_import": alone[0] / imports[0], "empty_served_minus_import_s": with_server[0] - imports[0],
+            "peak_rss_empty_mb": alone[1]}
+
+
+@contextmanager
+def served(raw: Path, warehouse: Path, env: dict):
+    """`haquang serve` running (its Prefect server recorded in PREFECT_HOME), stopped afterwards."""
+    record = Path(env["PREFECT_HOME"]) / "haquang-serve.json"
+    record.unlink(missing_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen([str(BIN / "haquang"), "serve", "--port", str(port), "--raw", str(raw),
+                              "--warehouse", str(warehouse)], cwd=REPO, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while not record.exists():
+            if serve.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("haquang serve did not start")
+            time.sleep(0.5)
+        time.sleep(5)  # the served flow registers its deployment; then the server is idle
+        yield
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+
+def bench(size: int, work: Path, env: dict, runner: str, fixed: dict) -> dict:
     corpus = work / f"corpus-{size}" / "raw"
     if not corpus.exists():
         subprocess.run([str(BIN / "python"), "-m", "bench.synth", "--workbooks", str(size), "--out", str(corpus)],
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-    empty = work / "empty-raw"
-    empty.mkdir(exist_ok=True)
-    warehouse, peer, idle = work / f"w-{size}.duckdb", work / f"peer-{size}.duckdb", work / "idle.duckdb"
-    for path in (*work.glob(f"w-{size}.duckdb*"), *work.glob("idle.duckdb*"), peer):
+    warehouse, peer = work / f"w-{size}.duckdb", work / f"peer-{size}.duckdb"
+    for path in (*work.glob(f"w-{size}.duckdb*"), peer):
         path.unlink(missing_ok=True)
     shutil.rmtree(work / "exports", ignore_errors=True)
     load = [str(BIN / "haquang"), "load", "--task-runner", runner, "--warehouse"]
     floor = timed([sys.executable, "bench/read_floor.py", str(corpus)], env)
     pandas_peer = timed([sys.executable, "bench/pandas_peer.py", str(corpus), str(peer)], env)
-    timed(load + [str(idle), "--raw", str(empty)], env, "# Load 1:")  # warm-up: Prefect creates its database
-    fixed = timed(load + [str(idle), "--raw", str(empty)], env, "# Load 2:")
     full = timed(load + [str(warehouse), "--raw", str(corpus)], env, "# Load 1:")
-    again = timed(load + [str(warehouse), "--raw", str(corpus)], env, "# Load 2: succeeded (nothing new)")
+    again = timed(load + [str(warehouse), "--raw", str(corpus)], env, "# Load 2: ", "(nothing new)")
     scan, lookup = query_speed(warehouse)
-    work_seconds = full[0] - fixed[0]
+    work_seconds = full[0] - fixed["load_empty_s"]
     return {
         "workbooks": size, "task_runner": runner, "floor_s": floor[0], "pandas_s": pandas_peer[0],
-        "load_full_s": full[0],
-        "load_nochange_s": again[0], "load_empty_s": fixed[0], "pipeline_work_s": work_seconds,
+        "load_full_s": full[0], "load_nochange_s": again[0], **fixed, "pipeline_work_s": work_seconds,
         "workbooks_per_s": size / work_seconds if work_seconds > 0 else None,
+        "work_ms_per_workbook": work_seconds / size * 1000,
         "work_over_floor": work_seconds / floor[0], "pandas_over_work": pandas_peer[0] / work_seconds,
-        "nochange_share": (again[0] - fixed[0]) / work_seconds,
-        "peak_rss_load_mb": full[1], "peak_rss_pandas_mb": pandas_peer[1], "peak_rss_floor_mb": floor[1],
-        "slowest_view_scan_s": scan, "filtered_lookup_s": lookup,
+        "nochange_share": (again[0] - fixed["load_empty_s"]) / work_seconds,
+        "peak_rss_load_mb": full[1], "peak_rss_nochange_mb": again[1], "peak_rss_pandas_mb": pandas_peer[1],
+        "peak_rss_floor_mb": floor[1], "slowest_view_scan_s": scan, "filtered_lookup_s": lookup,
     }
 
 
@@ -119,10 +167,10 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(args.work / "prefect_home"), "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    rows = [bench(size, args.work, env, args.task_runner) for size in args.sizes]
-    if len(rows) > 1:
-        for previous, row in zip(rows, rows[1:]):
-            row["growth_vs_previous"] = row["pipeline_work_s"] / previous["pipeline_work_s"]
+    fixed = fixed_costs(args.work, env, args.task_runner)
+    rows = [bench(size, args.work, env, args.task_runner, fixed) for size in args.sizes]
+    for row in rows[1:]:  # linear: the work per workbook stays what it was at the smallest size
+        row["per_workbook_vs_first"] = row["work_ms_per_workbook"] / rows[0]["work_ms_per_workbook"]
     columns = list(dict.fromkeys(k for row in rows for k in row))
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)

@@ -339,6 +339,27 @@ def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, co
     assert done.stdout.strip().split("|") == [source, expected, expected]
 
 
+@pytest.mark.parametrize("configured_by", ["profile", None])
+def test_the_server_started_before_prefect_is_imported_gives_way_to_a_profiles_api(tmp_path, configured_by):
+    """The CLI starts the temporary server before importing Prefect, on the environment alone; a
+    profile that names an API (read only once Prefect is imported) stops that server again."""
+    home, elsewhere = tmp_path / "prefect_home", "http://127.0.0.1:9/api"
+    home.mkdir()
+    if configured_by == "profile":
+        (home / "profiles.toml").write_text(f'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "{elsewhere}"\n',
+                                            encoding="utf-8")
+    program = ("from flows.orchestration.runners import prefect_api_for_load; api = prefect_api_for_load(); "
+               "from prefect.settings import get_current_settings; "
+               "alive = api.server is not None and api.server.poll() is None; "
+               "print(api.source, api.url == get_current_settings().api.url, alive, sep='|')")
+    done = subprocess.run([sys.executable, "-c", program], env=prefect_env(home), cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = ["configured", "True", "False"] if configured_by else ["temporary server", "True", "True"]
+    assert done.stdout.strip().split("|") == expected
+    wait_for(lambda: not prefect_servers(home), 15, "no server of this home is left")
+
+
 def test_serve_removes_only_its_own_record(tmp_path):
     record = record_served_server(tmp_path / SERVE_RECORD_NAME, "http://127.0.0.1:4200/api", server_pid=1)
     fields = json.loads(record.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from flows.core.text import match_key
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, parse_number
@@ -52,10 +52,15 @@ def bound_in_label(label: str, target: Reading, row_unit: str | None) -> LabelBo
     """
     if target.kind != "exact" or len(target.numbers) != 1:
         return None
+    return _label_bound(label, target.numbers[0].candidates, row_unit)
+
+
+@lru_cache(maxsize=4096)  # a label comes back in every workbook of its table, with the same targets
+def _label_bound(label: str, candidates: tuple[float, ...], row_unit: str | None) -> LabelBound | None:
     text = match_key(label).rstrip(" :")
     if match := re.search(rf"(?P<op>{_BOUND_BEFORE})$", text):
         return LabelBound(*_bound(match, _BEFORE))
-    wanted = set(target.numbers[0].candidates)
+    wanted = set(candidates)
     before = rf"(?P<op>{_BOUND_BEFORE})\s*(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})(?=[\d(),;:.]|$)"
     after = rf"(?<![\d.,])(?P<a>{_NUM})(?P<unit>{_UNIT_WORDS})\s*(?P<op>{_BOUND_AFTER})"
     for pattern, words in ((before, _BEFORE), (after, BOUND_WORDS_AFTER)):
@@ -123,6 +128,7 @@ def _per_unit_words() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple((words, pattern, per) for (words, per), pattern in seen.items())
 
 
+@lru_cache(maxsize=4096)  # the same few labels and units in every workbook of a table
 def unit_in_label(labels: tuple[str, ...], row_unit: str | None) -> LabelUnit | None:
     """The catalogue unit the row's unit becomes with the per-unit words of its label, or None.
 
