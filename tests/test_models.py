@@ -184,3 +184,51 @@ def test_the_districts_loaded_are_exactly_the_two_the_merge_is_written_for():
     assert side_by_side == sorted(SIDE_BY_SIDE)
     for name in side_by_side:
         assert "Two former districts, by design" in sql[name] and "A third district would" in sql[name]
+
+
+def _tested_models(monkeypatch) -> list[str]:
+    """The models whose declared tests the next builds run, in order."""
+    tested: list[str] = []
+    check = model_tests.check
+
+    def recording(con, model, sql):
+        tested.append(model)
+        return check(con, model, sql)
+
+    monkeypatch.setattr(model_tests, "check", recording)
+    return tested
+
+
+def test_a_load_that_changed_no_data_tests_again_only_what_its_run_record_reaches(sql_copy, monkeypatch):
+    con = warehouse_with_a_run()
+    wh.build_views(con)  # a load that read files: every model's tests pass and are recorded
+    tested = _tested_models(monkeypatch)
+    con.execute(RUN, [2, "succeeded", "incremental"])  # the next night: its run record, nothing else
+    wh.build_views(con, data_changed=False)
+    # read the run record through views only; the marts over the kept stored models are not computed again
+    assert {"stg_load_runs", "load_runs", "indicator_changes"} <= set(tested)
+    assert not {"target_attainment", "merged_district_indicators", "indicators", "dq_issues"} & set(tested)
+    assert set(tested) == wh._reading_changed_rows(wh.view_sources(), {"int_current_rows", "int_harmonised_rows",
+                                                                       "int_row_versions"})
+
+
+def test_a_load_that_changed_no_data_still_tests_a_model_whose_sql_changed(sql_copy, monkeypatch):
+    con = warehouse_with_a_run()
+    wh.build_views(con)
+    edit(sql_copy / "marts" / "indicators.sql", "left join units using (unit)",
+         "left join units on units.unit like indicators.unit || '%'")  # doubles a key, as above
+    tested = _tested_models(monkeypatch)
+    with pytest.raises(ModelTestFailed) as failed:
+        wh.build_views(con, data_changed=False)
+    assert [f.test.model for f in failed.value.failures] == ["indicators"]
+    assert "indicators" in tested and "target_attainment" in tested  # downstream of the edit: its digest changed
+
+
+def test_a_load_that_changed_no_data_tests_the_run_record_it_wrote(sql_copy):
+    con = warehouse_with_a_run()
+    wh.build_views(con)
+    edit(sql_copy / "staging" / "stg_load_runs.sql", "coalesce(mode, 'full') as mode", "mode")
+    wh.build_views(con, data_changed=False)  # the edit is harmless on the first run (it has a mode) ...
+    con.execute(RUN, [2, "succeeded", None])  # ... and not on this night's record
+    with pytest.raises(ModelTestFailed, match="model stg_load_runs, test not_null"):
+        wh.build_views(con, data_changed=False)

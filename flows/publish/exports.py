@@ -21,9 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.publish import datapackage
-from flows.warehouse.models import SQL_DIR, connect
-
-SCHEMAS_DIR = SQL_DIR.parent / "schemas"
+from flows.warehouse.models import SQL_DIR, connect, definitions_sha256
 
 FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
 APOSTROPHE = "'"
@@ -158,11 +156,7 @@ def models_sha256() -> str:
     A release that changes either is read by a run with nothing new in raw/ (parsing code is
     covered by the parser version, which makes that run read every file again).
     """
-    digest = hashlib.sha256()
-    for path in sorted([*SQL_DIR.rglob("*.sql"), *SCHEMAS_DIR.rglob("*.csv")]):
-        digest.update(str(path.relative_to(SQL_DIR.parent)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return definitions_sha256()
 
 
 def _previous_entries(exports_dir: Path, load: tuple[int, dt.datetime], models: str) -> dict[str, list[dict]]:

@@ -10,8 +10,8 @@ A key is compared as a whole, NULL parts included (two rows with the same key an
 are still two rows for one key). A reference holds for every row whose referring columns are
 all set, as in dbt's `relationships`. Every build checks them after the models are built and
 before anything is published, so a model whose grain broke fails the load instead of publishing
-doubled or orphaned figures. Each test costs one aggregate query; the offending keys are looked
-up only when it fails.
+doubled or orphaned figures. A model's tests cost one query over its rows; the offending keys are
+looked up only when a test fails.
 """
 
 from __future__ import annotations
@@ -42,15 +42,19 @@ class ModelTest:
         said = f"{self.kind} ({', '.join(self.columns)})"
         return said + (f" -> {self.target} ({', '.join(self.target_columns)})" if self.kind == "references" else "")
 
-    def failing_query(self) -> str:
-        """One row of counts: the failing keys (unique), rows per column (not_null) or rows (references)."""
+    def failing_counts(self, rows: str) -> list[str]:
+        """Scalar subqueries over `rows` (the model's rows): the failing keys (unique), rows per
+        column (not_null) or rows (references); all zero when the test holds."""
         if self.kind == "unique":
-            return (f"select count(*) from (select 1 from {self.model} group by {_columns(self.columns)} "
-                    "having count(*) > 1)")
+            return [f"(select count(*) from (select 1 from {rows} group by {_columns(self.columns)} "
+                    "having count(*) > 1))"]
         if self.kind == "not_null":
-            return "select " + ", ".join(f'count(*) filter (where "{c}" is null)' for c in self.columns) + \
-                f" from {self.model}"
-        return f"select count(*) from {self.model} as m where {self._dangling()}"
+            return [f'(select count(*) filter (where "{c}" is null) from {rows})' for c in self.columns]
+        return [f"(select count(*) from {rows} as m where {self._dangling()})"]
+
+    def failing_query(self) -> str:
+        """One row of counts (failing_counts) over the model itself."""
+        return "select " + ", ".join(self.failing_counts(self.model))
 
     def examples_query(self, key: tuple[str, ...]) -> str:
         """A few offending key values (run only when the test failed)."""
@@ -157,11 +161,23 @@ class ModelTestFailed(Exception):
 
 
 def check(con: duckdb.DuckDBPyConnection, model: str, sql: str) -> list[Failure]:
-    """Run a built model's declared tests; the failures, each with a few offending keys."""
+    """Run a built model's declared tests; the failures, each with a few offending keys.
+
+    All of a model's tests are one query over its rows computed once (a materialized CTE): a
+    mart over the whole warehouse costs seconds to compute, and was computed once per test.
+    """
     failures = []
+    tests = declared_tests(model, sql)
+    if not tests:
+        return failures
     key = key_of(model, sql) or ()
-    for test in declared_tests(model, sql):
-        counts = con.execute(test.failing_query()).fetchone()
+    counted = [test.failing_counts("model_rows") for test in tests]
+    row = con.execute(f"with model_rows as materialized (select * from {model}) select "
+                      + ", ".join(count for counts in counted for count in counts)).fetchone()
+    position = 0
+    for test, counts_sql in zip(tests, counted):
+        counts = row[position:position + len(counts_sql)]
+        position += len(counts_sql)
         if not any(counts):
             continue
         if test.kind == "unique":

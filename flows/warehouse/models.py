@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+from functools import lru_cache
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from flows.warehouse.lock import WarehouseBusy
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
+SCHEMAS_DIR = SQL_DIR.parent / "schemas"
 MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
 logger = logging.getLogger(__name__)
 
@@ -243,21 +245,68 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     order = build_order(sources)
     digests = _upstream_digests(sources, order, "".join(macros))
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    kept: set[str] = set()
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
         digest = digests[name]
         if kind == "table" and not data_changed and built.get(name) == digest and _kind_of(con, name) == "table":
+            kept.add(name)
             continue
         _drop_other_kind(con, name, kind)
         con.execute(f"create or replace {kind} {name} as\n{sources[name]}")
         apply_comments(con, name, sources[name], kind)
         if kind == "table":
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
-    failures = [failure for name in order if tests[name]
-                for failure in model_tests.check(con, name, sources[name])]
+    _test_models(con, sources, order, tests, digests, data_changed, kept)
+    return order
+
+
+# What a load that changed no data still writes: its own record.
+RUN_RECORD_TABLES = frozenset({"landing_load_runs"})
+
+
+def _test_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order: list[str], tests: dict,
+                 digests: dict[str, str], data_changed: bool, kept: set[str]) -> None:
+    """Run the models' declared tests; raise ModelTestFailed on any failure.
+
+    A load that changed no data tests again only the models whose rows it may have changed: those
+    that read its run record other than through a stored model it kept, and those whose SQL or
+    reference tables (schemas/) changed since their tests last passed in this warehouse. The
+    others hold the rows their tests passed on: at 10,000 workbooks the marts take seconds to
+    compute, which was most of a night with nothing new.
+    """
+    con.execute("create table if not exists tested_model_sources (model varchar primary key, sha256 varchar)")
+    con.execute("comment on table tested_model_sources is 'the SQL, upstream models and reference tables "
+                "(SHA-256) each model last passed its declared tests on; the loader uses it to know which "
+                "tests a load that changed no data must run again'")
+    definitions = definitions_sha256()
+    wanted = {name: hashlib.sha256((digests[name] + definitions).encode()).hexdigest() for name in order}
+    passed = dict(con.execute("select model, sha256 from tested_model_sources").fetchall())
+    changed = set(order) if data_changed else _reading_changed_rows(sources, kept)
+    to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != wanted[name])]
+    failures = [failure for name in to_test for failure in model_tests.check(con, name, sources[name])]
     if failures:
         raise model_tests.ModelTestFailed(failures)
-    return order
+    con.executemany("insert or replace into tested_model_sources values (?, ?)", [[n, wanted[n]] for n in to_test])
+
+
+def _reading_changed_rows(sources: dict[str, str], kept: set[str]) -> set[str]:
+    """The models that read a run-record table, directly or through models other than the kept stored ones."""
+    graph, found = _reads_from(sources), set()
+    for name in build_order(sources):  # each model after what it reads
+        if any(read in RUN_RECORD_TABLES or (read in found and read not in kept) for read in graph[name] - {name}):
+            found.add(name)
+    return found
+
+
+def definitions_sha256() -> str:
+    """What the models compute from besides the landing rows: the SQL and the reference tables (schemas/)."""
+    digest = hashlib.sha256()
+    for folder, pattern in ((SCHEMAS_DIR, "*.csv"), (SQL_DIR, "*.sql")):  # each may be moved apart (tests do)
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(f"{folder.name}/{path.relative_to(folder).as_posix()}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def build_order(sources: dict[str, str]) -> list[str]:
@@ -339,13 +388,19 @@ def _reads_from(sources: dict[str, str]) -> dict[str, set[str]]:
     (a CTE) is the model's own and is not a dependency where that clause is in scope. Names
     in comments and strings are not read at all.
     """
+    return {name: set(reads) for name, reads in _parsed_reads(tuple(sorted(sources.items()))).items()}
+
+
+@lru_cache(maxsize=4)  # a build asks for the graph several times; parsing every model costs 0.1 s
+def _parsed_reads(sources: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    sources = dict(sources)
     with duckdb.connect() as scratch:
         trees = {name: json.loads(scratch.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
                  for name, sql in sources.items()}
     broken = {name: tree.get("error_message", "") for name, tree in trees.items() if tree["error"]}
     if broken:
         raise ValueError("DuckDB cannot parse " + "; ".join(f"sql model {n}: {m}" for n, m in broken.items()))
-    return {name: _table_references(tree["statements"], frozenset()) for name, tree in trees.items()}
+    return {name: frozenset(_table_references(tree["statements"], frozenset())) for name, tree in trees.items()}
 
 
 def _table_references(node, ctes: frozenset[str]) -> set[str]:
