@@ -130,8 +130,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     for values in _combinations(tokens, readings):
         low, high = target_bounds(target, target_kind, values)
         computed, pct = pct_or_none(_value(values, actual), low, high), _value(values, reported)
-        if computed and pct and computed > 0 and pct > 0 and \
-                PCT_EVIDENCE_WINDOW[0] <= computed / pct <= PCT_EVIDENCE_WINDOW[1]:
+        if agrees_with_reported(computed, pct):
             matches.append((abs(math.log(computed / pct)), values, computed))
     if not matches:
         return None
@@ -140,6 +139,12 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     settled = {i: f"{evidence}, and no other reading of it does" for i, options in readings.items()
                if len(options) > 1 and len({m[1][i] for m in matches}) == 1}
     return Choice(best, evidence, settled=settled)
+
+
+def agrees_with_reported(computed: float | None, reported: float | None) -> bool:
+    """Whether a computed percentage is near enough the reported one to be evidence for a reading."""
+    return bool(computed and reported and computed > 0 and reported > 0
+                and PCT_EVIDENCE_WINDOW[0] <= computed / reported <= PCT_EVIDENCE_WINDOW[1])
 
 
 def _has_pct_evidence(target, actual, reported) -> bool:
