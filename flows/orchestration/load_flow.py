@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
@@ -202,15 +203,18 @@ def load_warehouse(
         if (seconds := time.monotonic() - waited) >= 1:
             logger.info("Waited %.0f s for another load to release the warehouse", seconds)
         seen = fingerprint_workbooks(raw_dir)
-        plan = plan_changes(seen, warehouse, full_reload)
+        # Quoted: Prefect would walk every file of the list, and of each parsed batch below, looking for
+        # futures (about 2 s at 10,000 workbooks, most of a night with nothing new). Not for a task
+        # submitted to a runner: a Dask worker would receive the quote, not the list.
+        plan = plan_changes(quote(seen), warehouse, full_reload)
         # One progress display from the first workbook to the exports: after reading, it says which
         # step the load is in, so a long build or export does not look like a load that hangs.
         with load_progress(len(plan.to_parse)) as progress:
             with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
                 if plan.unreadable:
-                    load_rows(build, unreadable_batch(plan.unreadable))
+                    load_rows(build, quote(unreadable_batch(plan.unreadable)))
                 for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
-                    load_rows(build, parsed)
+                    load_rows(build, quote(parsed))
                     progress.advance(len(parsed.events))  # one event per workbook read
                 progress.phase("building the warehouse")
                 build.add_conflicts()

@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 # DuckDB spills past this instead of growing with the warehouse. 128 MB was tried and was not
 # enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
 DUCKDB_MEMORY_LIMIT = "256MB"
-# The build runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
-# thread needs buffers of its own. Readers (exports, `haquang sql`) keep DuckDB's default.
+# Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
+# thread needs buffers of its own. The models are built after the last batch, with DuckDB's
+# default (a thread per core), as readers (exports, `haquang sql`) use.
 BUILD_THREADS = 1
 
 
