@@ -147,10 +147,7 @@ def plain_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], p
         return None  # a missing result: a finding
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     unit = unit_code(unit_raw)
-    target_kind, target_note, target_strict = target.kind, target.note, target.strict
-    if label_bound := bound_in_label(texts["label"], target, unit):
-        target_kind, target_strict = label_bound.kind, label_bound.strict
-        target_note = "; ".join(filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
+    target_kind, target_strict, target_note = _target_with_label(texts["label"], target, unit)
     labels = (texts["label"], *([parent] if parent else []))
     if label_unit := unit_in_label(labels, unit):
         if label_unit.missing:
@@ -230,10 +227,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     # suffix the unit column lacks. What the row says as a whole is what gets loaded, and what an
     # ambiguous number is resolved against.
     unit = unit_code(unit_raw)
-    target_kind, target_note, target_strict = target.kind, target.note, target.strict
-    if label_bound := bound_in_label(texts["label"], target, unit):
-        target_kind, target_strict = label_bound.kind, label_bound.strict
-        target_note = "; ".join(filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
+    target_kind, target_strict, target_note = _target_with_label(texts["label"], target, unit)
     if label_unit := unit_in_label((texts["label"], *([parent] if parent else [])), unit):
         unit = label_unit.unit
         if label_unit.missing:
@@ -275,6 +269,14 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     record = _record(ctx, row, texts, parent, kind, unit, unit_raw, (target_unit, actual_unit), target, target_kind,
                      target_strict, (target_low, target_high), target_note, actual, actual_value, pct, reported)
     return record, findings
+
+
+def _target_with_label(label: str, target: Reading, unit: str | None) -> tuple[str, bool | None, str]:
+    """The target's kind, strictness and note, with a bound the label states ("… mỗi năm trên" | 10)."""
+    if label_bound := bound_in_label(label, target, unit):
+        return label_bound.kind, label_bound.strict, "; ".join(
+            filter(None, (target.note, f"bound stated in the label: {label_bound.words!r}")))
+    return target.kind, target.strict, target.note
 
 
 def _record(ctx: TableContext, row: int, texts: dict[str, str], parent: str | None, kind: str, unit: str | None,
