@@ -210,8 +210,8 @@ def _load(args: argparse.Namespace) -> int:
                                              task_runner)
 
     try:
-        # The API is chosen (a temporary server started) before the heavy imports, so that the
-        # server's start-up, 10-20 s here, overlaps them.
+        # The API is chosen (a temporary server started, before Prefect itself is imported) before
+        # the heavy imports, so that the server's start-up, about 3 s of one core, overlaps them.
         api = prefect_api_for_load()
         from flows.orchestration.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings
         from flows.orchestration.progress import terminal_progress

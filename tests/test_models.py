@@ -232,3 +232,20 @@ def test_a_load_that_changed_no_data_tests_the_run_record_it_wrote(sql_copy):
     con.execute(RUN, [2, "succeeded", None])  # ... and not on this night's record
     with pytest.raises(ModelTestFailed, match="model stg_load_runs, test not_null"):
         wh.build_views(con, data_changed=False)
+
+
+def test_a_stored_model_is_rebuilt_on_a_night_with_nothing_new_when_a_reference_file_changed(tmp_path,
+                                                                                           monkeypatch):
+    con = warehouse_with_a_run()
+    wh.build_views(con)
+    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    wh.build_views(con, data_changed=False)  # nothing changed: every stored model kept as it was
+    assert dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall()) == built
+    schemas = tmp_path / "schemas"
+    shutil.copytree(wh.SCHEMAS_DIR, schemas)
+    admin_units = schemas / "reference" / "cao_bang_admin_units.csv"
+    admin_units.write_text(admin_units.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a new release of it
+    monkeypatch.setattr(wh, "SCHEMAS_DIR", schemas)
+    wh.build_views(con, data_changed=False)
+    rebuilt = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    assert rebuilt.keys() == built.keys() and all(rebuilt[model] != built[model] for model in built)

@@ -341,8 +341,8 @@ def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, co
 
 @pytest.mark.parametrize("configured_by", ["profile", None])
 def test_the_server_started_before_prefect_is_imported_gives_way_to_a_profiles_api(tmp_path, configured_by):
-    """The CLI starts the temporary server before importing Prefect, on the environment alone; a
-    profile that names an API (read only once Prefect is imported) stops that server again."""
+    """The CLI starts the temporary server before importing Prefect; not when the active profile
+    names an API (Prefect's settings, read after the import, would stop it again)."""
     home, elsewhere = tmp_path / "prefect_home", "http://127.0.0.1:9/api"
     home.mkdir()
     if configured_by == "profile":
@@ -391,3 +391,27 @@ def test_a_child_started_with_end_with_this_process_ends_when_its_parent_is_sigk
             os.killpg(parent.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({}, False),
+    ({"home/profiles.toml": 'active = "local"\n[profiles.local]\nPREFECT_LOGGING_LEVEL = "INFO"\n'}, False),
+    ({"home/profiles.toml": 'active = "remote"\n[profiles.remote]\nPREFECT_API_URL = "http://10.0.0.2:4200/api"\n'},
+     True),
+    ({"work/prefect.toml": '[api]\nurl = "http://10.0.0.2:4200/api"\n'}, True),
+    ({"work/.env": "PREFECT_API_URL=http://10.0.0.2:4200/api\n"}, True),
+    ({"work/pyproject.toml": '[tool.prefect.api]\nurl = "http://10.0.0.2:4200/api"\n'}, True),
+    ({"work/pyproject.toml": '[project]\nname = "x"\n'}, False),
+    ({"home/profiles.toml": "not toml ["}, False),
+])
+def test_settings_outside_the_environment_leave_the_choice_of_server_to_prefect(tmp_path, monkeypatch, files,
+                                                                                expected):
+    from flows.orchestration.runners import _settings_beyond_the_environment
+
+    for name, text in {"home/.keep": "", "work/.keep": "", **files}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    assert _settings_beyond_the_environment(tmp_path / "home") is expected

@@ -140,20 +140,46 @@ def _early_temporary_server() -> PrefectApi | None:
     Importing Prefect takes over a second, and the server's start-up (about 3 s of one core) is
     the longest part of a small load's wait: started first, it runs beside the whole import. The
     decision is the common case of Prefect's own, read without Prefect: no PREFECT_API_URL in
-    the environment and no running `haquang serve` under PREFECT_HOME (the environment's, or
-    ~/.prefect). prefect_api_for_load then checks it against Prefect's settings (a profile or a
-    prefect.toml may name an API or another home) and stops the server if they disagree. Only in
-    a process that has not imported Prefect yet (the CLI); in one that has, there is no gain.
+    the environment, no setting outside it that could name an API or another home, and no
+    running `haquang serve` under PREFECT_HOME (the environment's, or ~/.prefect).
+    prefect_api_for_load still checks it against Prefect's settings and stops the server if they
+    disagree. Only in a process that has not imported Prefect yet (the CLI); in one that has,
+    there is no gain.
     """
     if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL"):
         return None
     from flows.orchestration.serve import SERVE_RECORD_NAME, running_serve_api_url
 
     home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser().resolve()
-    if running_serve_api_url(home / SERVE_RECORD_NAME) is not None:
+    if _settings_beyond_the_environment(home) or running_serve_api_url(home / SERVE_RECORD_NAME) is not None:
         return None
     server, url = start_temporary_server(home)
     return PrefectApi(url, "temporary server", server)
+
+
+def _settings_beyond_the_environment(home: Path) -> bool:
+    """Whether Prefect may find an API or another home outside the environment: the active
+    profile names PREFECT_API_URL, or the working folder has a prefect.toml, a .env or a
+    pyproject.toml with a [tool.prefect] table. Then Prefect decides, after its import, rather
+    than a server being started for nothing (a profile with an API would pay one every load)."""
+    if any(Path(name).is_file() for name in ("prefect.toml", ".env")) or _toml("pyproject.toml").get(
+            "tool", {}).get("prefect"):
+        return True
+    profiles = _toml(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
+    named = profiles.get("profiles", {}).get(active, {}) if isinstance(active, str) else {}
+    return not isinstance(named, dict) or "PREFECT_API_URL" in named or "PREFECT_HOME" in named
+
+
+def _toml(path: Path | str) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, ValueError):  # no such file, or one Prefect will judge itself
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
 def _home_of(api: PrefectApi) -> Path:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from flows.core.text import match_key
+from flows.core.text import MAX_REMEMBERED_LENGTH, match_key
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, parse_number
 from flows.parse.values import BOUND_WORDS_AFTER, BOUND_WORDS_BEFORE, Reading, bound_of, bound_pattern
 from schemas.catalogues import table, unit_code, units
@@ -52,10 +52,13 @@ def bound_in_label(label: str, target: Reading, row_unit: str | None) -> LabelBo
     """
     if target.kind != "exact" or len(target.numbers) != 1:
         return None
-    return _label_bound(label, target.numbers[0].candidates, row_unit)
+    read = _label_bound if len(label) <= MAX_REMEMBERED_LENGTH else _label_bound.__wrapped__
+    return read(label, target.numbers[0].candidates, row_unit)
 
 
-@lru_cache(maxsize=4096)  # a label comes back in every workbook of its table, with the same targets
+# A label comes back in every workbook of its table, with the same targets: remembered, as texts
+# are (flows/core/text.py), only up to MAX_REMEMBERED_LENGTH, so that long cells cannot fill memory.
+@lru_cache(maxsize=4096)
 def _label_bound(label: str, candidates: tuple[float, ...], row_unit: str | None) -> LabelBound | None:
     text = match_key(label).rstrip(" :")
     if match := re.search(rf"(?P<op>{_BOUND_BEFORE})$", text):
@@ -128,7 +131,6 @@ def _per_unit_words() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple((words, pattern, per) for (words, per), pattern in seen.items())
 
 
-@lru_cache(maxsize=4096)  # the same few labels and units in every workbook of a table
 def unit_in_label(labels: tuple[str, ...], row_unit: str | None) -> LabelUnit | None:
     """The catalogue unit the row's unit becomes with the per-unit words of its label, or None.
 
@@ -139,6 +141,13 @@ def unit_in_label(labels: tuple[str, ...], row_unit: str | None) -> LabelUnit | 
     dimension the catalogue has no unit for (a hectare per year), the row keeps its reported unit
     and `missing` names the dimension, rather than guessing a unit.
     """
+    if any(len(label) > MAX_REMEMBERED_LENGTH for label in labels):
+        return _unit_in_label.__wrapped__(labels, row_unit)
+    return _unit_in_label(labels, row_unit)
+
+
+@lru_cache(maxsize=4096)  # the same few labels and units in every workbook of a table
+def _unit_in_label(labels: tuple[str, ...], row_unit: str | None) -> LabelUnit | None:
     if row_unit is None:
         return None
     for label in labels:

@@ -222,8 +222,8 @@ class WarehouseBuild:
         earlier run (a rejected file not yet resubmitted, a pending file) make it
         succeeded_with_errors too, so that a quiet night after a bad one does not read as a good one.
         """
-        # Every batch is staged: the parsing threads are done, and the models may use every core.
-        self.con.execute("reset threads")
+        # Every batch is staged: the parsing threads are done, and the models may use more cores.
+        self.con.execute(f"set threads = {wh.model_threads()}")
         built = wh.build_views(self.con, data_changed)
         self.models_built = True
         self._add_superseded_files()

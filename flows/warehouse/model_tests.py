@@ -163,8 +163,9 @@ class ModelTestFailed(Exception):
 def check(con: duckdb.DuckDBPyConnection, model: str, sql: str) -> list[Failure]:
     """Run a built model's declared tests; the failures, each with a few offending keys.
 
-    All of a model's tests are one query over its rows computed once (a materialized CTE): a
-    mart over the whole warehouse costs seconds to compute, and was computed once per test.
+    All of a model's tests are one query over its rows computed once (a materialized CTE of the
+    columns they name): a mart over the whole warehouse costs seconds to compute, and was
+    computed once per test.
     """
     failures = []
     tests = declared_tests(model, sql)
@@ -172,7 +173,8 @@ def check(con: duckdb.DuckDBPyConnection, model: str, sql: str) -> list[Failure]
         return failures
     key = key_of(model, sql) or ()
     counted = [test.failing_counts("model_rows") for test in tests]
-    row = con.execute(f"with model_rows as materialized (select * from {model}) select "
+    tested_columns = _columns(tuple(dict.fromkeys(column for test in tests for column in test.columns)))
+    row = con.execute(f"with model_rows as materialized (select {tested_columns} from {model}) select "
                       + ", ".join(count for counts in counted for count in counts)).fetchone()
     position = 0
     for test, counts_sql in zip(tests, counted):

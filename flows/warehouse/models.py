@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # `haquang sql` imports this module and must start without pa
     import pandas as pd
 
 from flows.core.names import shell_argument, show_name
+from flows.core.checks import CHECKS
 from flows.warehouse import model_tests
 from flows.warehouse.lock import WarehouseBusy
 
@@ -39,9 +40,15 @@ logger = logging.getLogger(__name__)
 # enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
 DUCKDB_MEMORY_LIMIT = "256MB"
 # Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
-# thread needs buffers of its own. The models are built after the last batch, with DuckDB's
-# default (a thread per core), as readers (exports, `haquang sql`) use.
+# thread needs buffers of its own. The models are built after the last batch on up to
+# MODEL_THREADS: two were measured (10,000 and 100,000 workbooks, 256 MB); more threads would share
+# the same memory limit in smaller parts. Readers (exports, `haquang sql`) keep DuckDB's default.
 BUILD_THREADS = 1
+MODEL_THREADS = 2
+
+
+def model_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, MODEL_THREADS))
 
 
 def connect(path: Path | str, read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -239,12 +246,16 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
         con.execute(macro)
     con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
-                "from, its upstream models and the macros included; the loader uses it to know when a stored "
-                "model must be rebuilt'")
+                "from, its upstream models, the macros and the reference tables included; the loader uses it to "
+                "know when a stored model must be rebuilt'")
     sources = view_sources()
     tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
     order = build_order(sources)
-    digests = _upstream_digests(sources, order, "".join(macros))
+    # The macros, the reference tables (schemas/ and the check registry) and DuckDB's version go into
+    # every digest: a stored model built from an older admin-units file must not be kept by a night
+    # with nothing new, nor a model's tests be taken as passed.
+    digests = _upstream_digests(sources, order, "".join(macros) + definitions_sha256() + duckdb.__version__
+                                + repr([vars(registered) for registered in CHECKS.values()]))
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     kept: set[str] = set()
     for name in order:
@@ -280,8 +291,7 @@ def _test_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order:
     con.execute("comment on table tested_model_sources is 'the SQL, upstream models and reference tables "
                 "(SHA-256) each model last passed its declared tests on; the loader uses it to know which "
                 "tests a load that changed no data must run again'")
-    definitions = definitions_sha256()
-    wanted = {name: hashlib.sha256((digests[name] + definitions).encode()).hexdigest() for name in order}
+    wanted = digests  # SQL, upstream models, macros and reference files
     passed = dict(con.execute("select model, sha256 from tested_model_sources").fetchall())
     changed = set(order) if data_changed else _reading_changed_rows(sources, kept)
     to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != wanted[name])]
@@ -319,8 +329,8 @@ def _model_graph(sources: dict[str, str]) -> dict[str, set[str]]:
     return {name: (reads - {name}) & sources.keys() for name, reads in _reads_from(sources).items()}
 
 
-def _upstream_digests(sources: dict[str, str], order: list[str], macros: str) -> dict[str, str]:
-    """Each model's SQL hashed with the digests of the models it reads (and the macros).
+def _upstream_digests(sources: dict[str, str], order: list[str], shared: str) -> dict[str, str]:
+    """Each model's SQL hashed with the digests of the models it reads (and what all share).
 
     A stored model is kept on a night with nothing new only when this is unchanged: an edit to any
     model upstream of it (a view or another stored model) rebuilds it too, never leaving it stale.
@@ -329,7 +339,7 @@ def _upstream_digests(sources: dict[str, str], order: list[str], macros: str) ->
     digests: dict[str, str] = {}
     for name in order:
         upstream = "".join(digests[dependency] for dependency in sorted(graph[name]))
-        digests[name] = hashlib.sha256((macros + sources[name] + upstream).encode()).hexdigest()
+        digests[name] = hashlib.sha256((shared + sources[name] + upstream).encode()).hexdigest()
     return digests
 
 
