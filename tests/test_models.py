@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import shutil
 
@@ -249,3 +250,27 @@ def test_a_stored_model_is_rebuilt_on_a_night_with_nothing_new_when_a_reference_
     wh.build_views(con, data_changed=False)
     rebuilt = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     assert rebuilt.keys() == built.keys() and all(rebuilt[model] != built[model] for model in built)
+
+
+def test_models_that_run_out_of_memory_on_two_threads_are_built_again_on_one(tmp_path, monkeypatch):
+    from flows.warehouse.build import WarehouseBuild
+
+    threads_tried = []
+    build_views = wh.build_views
+
+    def short_of_memory(con, data_changed=True):
+        threads_tried.append(con.execute("select current_setting('threads')").fetchone()[0])
+        assert con.execute("select current_setting('preserve_insertion_order')").fetchone()[0] is False
+        if len(threads_tried) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+        return build_views(con, data_changed)
+
+    monkeypatch.setattr(wh, "build_views", short_of_memory)
+    monkeypatch.setattr(wh, "model_threads", lambda: 2)
+    build = WarehouseBuild(tmp_path / "w.duckdb")
+    try:
+        build.finish(dt.datetime.now(dt.timezone.utc), "full")
+        assert "indicator_results" in build.build_models()
+    finally:
+        build.discard()
+    assert threads_tried == [2, 1]

@@ -17,6 +17,7 @@ are written after publishing, by the caller (flows/orchestration/publishing.py).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from flows.warehouse.reference import load_reference_tables
 from flows.warehouse.state import LoadPlan, parser_version
 from flows.warehouse.staging import ParsedBatch
 from flows.warehouse.commands import withdraw_command
+
+logger = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
 
@@ -222,9 +225,7 @@ class WarehouseBuild:
         earlier run (a rejected file not yet resubmitted, a pending file) make it
         succeeded_with_errors too, so that a quiet night after a bad one does not read as a good one.
         """
-        # Every batch is staged: the parsing threads are done, and the models may use more cores.
-        self.con.execute(f"set threads = {wh.model_threads()}")
-        built = wh.build_views(self.con, data_changed)
+        built = self._build_views_within_memory(data_changed)
         self.models_built = True
         self._add_superseded_files()
         self.open = self.open_issues()  # what the version holds open, read once: the load's summary reports it
@@ -233,6 +234,27 @@ class WarehouseBuild:
                              [self.load_id])
             self.run["status"] = "succeeded_with_errors"
         return built
+
+    def _build_views_within_memory(self, data_changed: bool) -> list[str]:
+        """The models under DuckDB's memory limit, on more cores when they fit.
+
+        Every batch is staged: the parsing threads are done, and the models may use more threads.
+        A stored model's rows have no order of their own, so DuckDB need not keep the order they
+        were made in, which lets it write a large CREATE TABLE AS in parts. At 100,000 workbooks
+        two threads ran out of the 256 MB: then the build is made again on one thread, which
+        gives each operator the whole limit (a model built before the failure is replaced).
+        """
+        self.con.execute("set preserve_insertion_order = false")
+        try:
+            self.con.execute(f"set threads = {wh.model_threads()}")
+            return wh.build_views(self.con, data_changed)
+        except duckdb.OutOfMemoryException:
+            if wh.model_threads() == 1:
+                raise
+            logger.warning("The models ran out of DuckDB's memory on %d threads; building them again on one",
+                           wh.model_threads())
+            self.con.execute("set threads = 1")
+            return wh.build_views(self.con, data_changed)
 
     def _add_superseded_files(self) -> None:
         """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.

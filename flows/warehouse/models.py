@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 DUCKDB_MEMORY_LIMIT = "256MB"
 # Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
 # thread needs buffers of its own. The models are built after the last batch on up to
-# MODEL_THREADS: two were measured (10,000 and 100,000 workbooks, 256 MB); more threads would share
-# the same memory limit in smaller parts. Readers (exports, `haquang sql`) keep DuckDB's default.
+# MODEL_THREADS: two fit the 256 MB at 10,000 workbooks, not at 100,000 (the build then retries on
+# one: flows/warehouse/build.py); more threads would share the limit in smaller parts still.
+# Readers (exports, `haquang sql`) keep DuckDB's default.
 BUILD_THREADS = 1
 MODEL_THREADS = 2
 
