@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, fields
 from textwrap import shorten
 
 from flows.core.checks import ERROR, INFO, WARNING, check
@@ -47,9 +47,11 @@ class Finding:
 
     def as_record(self, source_district: str | None, source_file: str) -> dict:
         # Field by field: dataclasses.asdict deep-copies, a tenth of a load's findings cost.
-        return {"source_district": source_district, "source_file": source_file, "check_name": self.check_name,
-                "message": self.message, "source_sheet": self.source_sheet, "source_row": self.source_row,
-                "source_column": self.source_column, "raw_value": self.raw_value, "severity": self.severity}
+        return {"source_district": source_district, "source_file": source_file,
+                **{f.name: getattr(self, f.name) for f in _FIELDS}}
+
+
+_FIELDS = fields(Finding)
 
 
 def exception_reason(exc: BaseException) -> str:
