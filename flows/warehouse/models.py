@@ -292,14 +292,13 @@ def _test_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order:
     con.execute("comment on table tested_model_sources is 'the SQL, upstream models and reference tables "
                 "(SHA-256) each model last passed its declared tests on; the loader uses it to know which "
                 "tests a load that changed no data must run again'")
-    wanted = digests  # SQL, upstream models, macros and reference files
     passed = dict(con.execute("select model, sha256 from tested_model_sources").fetchall())
     changed = set(order) if data_changed else _reading_changed_rows(sources, kept)
-    to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != wanted[name])]
+    to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != digests[name])]
     failures = [failure for name in to_test for failure in model_tests.check(con, name, sources[name])]
     if failures:
         raise model_tests.ModelTestFailed(failures)
-    con.executemany("insert or replace into tested_model_sources values (?, ?)", [[n, wanted[n]] for n in to_test])
+    con.executemany("insert or replace into tested_model_sources values (?, ?)", [[n, digests[n]] for n in to_test])
 
 
 def _reading_changed_rows(sources: dict[str, str], kept: set[str]) -> set[str]:
