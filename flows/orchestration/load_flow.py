@@ -18,6 +18,7 @@ from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
 from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
+from flows.orchestration.memory import batches_freed_as_staged
 from flows.orchestration.progress import load_progress
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
@@ -213,9 +214,11 @@ def load_warehouse(
             with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
                 if plan.unreadable:
                     load_rows(build, quote(unreadable_batch(plan.unreadable)))
-                for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
-                    load_rows(build, quote(parsed))
-                    progress.advance(len(parsed.events))  # one event per workbook read
+                with batches_freed_as_staged() as free_batch:
+                    for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
+                        load_rows(build, quote(parsed))
+                        progress.advance(len(parsed.events))  # one event per workbook read
+                        free_batch()
                 progress.phase("building the warehouse")
                 build.add_conflicts()
                 run = build.finish(started_at, mode, plan, raw_dir)
