@@ -28,6 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO))
+from flows.orchestration.runners import chosen_task_runner  # noqa: E402  (the runner `auto` picks, for the table)
 
 
 def timed(command: list[str], env: dict | None = None, *published: str) -> tuple[float, float]:
@@ -145,7 +147,7 @@ def bench(size: int, work: Path, env: dict, runner: str, fixed: dict) -> dict:
     scan, lookup = query_speed(warehouse)
     work_seconds = full[0] - fixed["load_empty_s"]
     return {
-        "workbooks": size, "task_runner": runner, "floor_s": floor[0], "pandas_s": pandas_peer[0],
+        "workbooks": size, "task_runner": chosen_task_runner(runner, corpus, os.cpu_count() or 2), "floor_s": floor[0], "pandas_s": pandas_peer[0],
         "load_full_s": full[0], "load_nochange_s": again[0], **fixed, "pipeline_work_s": work_seconds,
         "workbooks_per_s": size / work_seconds if work_seconds > 0 else None,
         "work_ms_per_workbook": work_seconds / size * 1000,
@@ -161,8 +163,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--work", type=Path, default=REPO / "warehouse" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.csv")
-    parser.add_argument("--task-runner", default="threads", choices=["threads", "processes", "dask"],
-                        help="the task runner of the measured loads (c), (d) and (e)")
+    parser.add_argument("--task-runner", default="auto", choices=["auto", "threads", "processes", "dask"],
+                        help="the task runner of the measured loads (c), (d) and (e); auto, as `haquang load`")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(args.work / "prefect_home"), "DO_NOT_TRACK": "1",

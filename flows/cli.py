@@ -88,8 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                       help="how long to wait for another load to finish (default %(default)s)")
     load.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel workers (default: cores)")
-    load.add_argument("--task-runner", choices=["threads", "processes", "dask"], default="threads",
-                      help="threads (default), processes, or dask (a local Dask cluster of --workers processes)")
+    load.add_argument("--task-runner", choices=["auto", "threads", "processes", "dask"], default="auto",
+                      help="auto (default: processes for a raw folder of many files, else threads), threads, "
+                           "processes, or dask (a local Dask cluster of --workers processes)")
     load.add_argument("--dask-address", metavar="ADDRESS",
                       help="run the parsing on this running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                            "(its workers need this package installed and the raw folder at the same path)")
@@ -206,8 +207,8 @@ def _load(args: argparse.Namespace) -> int:
     # SIGTERM (a service stop, a timeout) unwinds like Ctrl-C: the half-built copy is discarded and
     # the temporary Prefect server is stopped instead of being orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.orchestration.runners import (PrefectApiUnavailable, api_for_worker_processes, prefect_api_for_load,
-                                             task_runner)
+    from flows.orchestration.runners import (PrefectApiUnavailable, api_for_worker_processes, chosen_task_runner,
+                                             prefect_api_for_load, task_runner)
 
     try:
         # The API is chosen (a temporary server started, before Prefect itself is imported) before
@@ -223,10 +224,11 @@ def _load(args: argparse.Namespace) -> int:
     except PrefectApiUnavailable as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
-    flow = load_warehouse.with_options(task_runner=task_runner(args.task_runner, args.workers, args.dask_address))
+    runner = chosen_task_runner(args.task_runner, raw_dir, args.workers)
+    flow = load_warehouse.with_options(task_runner=task_runner(runner, args.workers, args.dask_address))
     try:
         # Progress on stderr when it is a terminal; stdout keeps only the summary.
-        with api_for_worker_processes(args.task_runner, args.dask_address), terminal_progress(sys.stderr):
+        with api_for_worker_processes(runner, args.dask_address), terminal_progress(sys.stderr):
             summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
                            lock_wait_seconds=args.wait, batch_size=args.batch_size, outputs_dir=args.outputs)
     except (WarehouseBusy, DamagedWarehouse) as exc:

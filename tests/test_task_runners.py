@@ -73,3 +73,22 @@ def test_a_load_in_worker_processes_publishes_the_same_warehouse(corpus, on_thre
     on_processes = tmp_path / "processes.duckdb"
     cli_load(corpus, on_processes, "--task-runner", "processes", "--workers", "2")
     assert_same_warehouse(on_processes, on_threads)
+
+
+def test_auto_parses_a_large_raw_folder_in_worker_processes_and_a_small_one_on_threads(tmp_path):
+    from flows.orchestration.runners import PROCESSES_FROM_FILES, chosen_task_runner
+
+    large = tmp_path / "large"
+    (large / "ha_quang").mkdir(parents=True)
+    for i in range(PROCESSES_FROM_FILES - 1):
+        (large / "ha_quang" / f"{i}.xlsx").touch()
+    (large / "ha_quang" / ".hidden.xlsx").touch()  # what the load never reads is not counted
+    (large / "ha_quang" / "~$lock.xlsx").touch()
+    assert chosen_task_runner("auto", large, workers=2) == "threads"
+    (large / "thong_nong").mkdir()
+    (large / "thong_nong" / "last.xlsx").touch()
+    assert chosen_task_runner("auto", large, workers=2) == "processes"
+    assert chosen_task_runner("auto", large, workers=1) == "threads"  # one core: processes only cost their start
+    assert chosen_task_runner("auto", RAW, workers=2) == "threads"
+    for kind in ("threads", "processes", "dask"):
+        assert chosen_task_runner(kind, large, workers=2) == kind

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 # Files the operating system leaves in shared folders; never data.
@@ -23,14 +25,25 @@ def discover_files(raw_dir: Path) -> list[Path]:
     """Every entry under raw/ that is not a folder, except hidden ones, Excel's "~$" lock files
     and OS thumbnails. Links to folders are listed, not followed (a link to / would walk the
     whole disk, a link to its parent would never end), so that they get a finding."""
-    found: list[Path] = []
+    return sorted(_entries(raw_dir))
+
+
+def holds_at_least(raw_dir: Path, count: int) -> bool:
+    """Whether discover_files would list at least `count` entries; stops walking once it has seen them."""
+    return sum(1 for _ in islice(_entries(raw_dir), count)) >= count
+
+
+def _entries(raw_dir: Path) -> Iterator[Path]:
+    unlisted: list[Path] = []
     # A folder that cannot be listed is listed itself: opening it fails, and says why.
-    for folder, subfolders, names in os.walk(raw_dir, onerror=lambda error: found.append(Path(error.filename))):
+    for folder, subfolders, names in os.walk(raw_dir, onerror=lambda error: unlisted.append(Path(error.filename))):
+        yield from unlisted
+        unlisted.clear()
         base = Path(folder)
         subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "~$")))
-        found += [base / n for n in names if not n.startswith((".", "~$")) and n.lower() not in SYSTEM_FILES]
-        found += [base / d for d in subfolders if (base / d).is_symlink()]
-    return sorted(found)
+        yield from (base / n for n in names if not n.startswith((".", "~$")) and n.lower() not in SYSTEM_FILES)
+        yield from (base / d for d in subfolders if (base / d).is_symlink())
+    yield from unlisted
 
 
 def open_regular(path: Path):
