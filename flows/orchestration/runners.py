@@ -43,10 +43,13 @@ class PrefectApiUnavailable(RuntimeError):
 
 
 # Worker processes parse on every core and keep the parsing's memory out of the load process,
-# but each starts by importing the loader. Measured here (2 cores, one run each): raw/'s two
-# workbooks took 7.4 s on threads and 9.9 s on processes; 1,000 workbooks took the same time on
-# both, 545 MB at peak on threads and 460 MB on processes; 10,000 took 51 s and 44 s.
-PROCESSES_FROM_FILES = 1000
+# but each starts by importing the loader, about 2.5 s before the first batch. Measured here (2
+# cores, shared, so roughly): raw/'s two workbooks took 7.4 s on threads and 9.9 s on processes;
+# 1,000 workbooks about the same when timed side by side (12.5 to 13.2 s) and 1 to 2 s more on
+# processes across `make bench` runs, at a lower peak (460 against 545 MB); 10,000 workbooks 44
+# against 51 s side by side, 40 s of work against 56 s across bench runs. The time breaks even
+# between 1,000 and 10,000 workbooks: processes from ten batches of files on.
+PROCESSES_FROM_FILES = 2500
 
 
 def chosen_task_runner(kind: str, raw_dir: Path, workers: int) -> str:

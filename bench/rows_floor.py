@@ -1,0 +1,104 @@
+"""What a column-wise reading of the rows could gain, before anyone builds it.
+
+    .venv/bin/python bench/rows_floor.py DIR [N]
+
+Takes the first N (default 250) workbooks under DIR, guards, reads and locates their tables
+once, then times on the same tables, best of three rounds, per workbook:
+  rows today      flows.parse.rows.parse_table: records and findings, as a load makes them;
+  gather          each table's value cells gathered into one column per role for the whole
+                  batch: the Python any column-wise reading keeps, since python-calamine hands
+                  back rows of Python objects;
+  gather + read   that, plus every distinct text of the figure columns read once
+                  (read_text_shared) and its kind and first number spread back over the rows
+                  with pandas: the cost of a column-wise reading without its rules.
+The gap between "rows today" and "gather + read" bounds what moving the row rules to columns
+can save; the guard, the reader and validation are not in it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from flows.ingest.extract import read_workbook  # noqa: E402
+from flows.ingest.fingerprint import fingerprint_files  # noqa: E402
+from flows.ingest.guard import SheetFacts, inspect_workbook  # noqa: E402
+from flows.parse.locate import HeaderError, locate_table  # noqa: E402
+from flows.parse.rows import TableContext, parse_table  # noqa: E402
+from flows.parse.rows import _raw_text as cell_text  # noqa: E402  (the text a row's cell is read from)
+from flows.parse.values import read_text_shared  # noqa: E402
+from flows.parse.workbook import table_period  # noqa: E402
+from schemas.catalogues import layout  # noqa: E402
+
+FIGURE_ROLES = ("target", "actual", "reported_pct")
+
+
+def located_tables(raw: Path, count: int) -> tuple[int, list[TableContext]]:
+    files = fingerprint_files(raw)[:count]
+    tables = []
+    for seen in files:
+        try:
+            content = seen.path.read_bytes()
+            facts, sheets = inspect_workbook(content), read_workbook(content)
+        except Exception:  # a file the load rejects (damaged, unsafe, unreadable) has no table to time
+            continue
+        for sheet in sheets:
+            try:
+                location = locate_table(sheet, layout())
+            except HeaderError:
+                continue
+            if location is not None:
+                tables.append(TableContext(seen.source_district or "", seen.source_file, sheet, location,
+                                           table_period(location), facts.get(sheet.name, SheetFacts())))
+    return len(files), tables
+
+
+def rows_today(tables: list[TableContext]) -> None:
+    for ctx in tables:
+        parse_table(ctx)
+
+
+def gather(tables: list[TableContext]) -> dict[str, list]:
+    columns: dict[str, list] = {}
+    for ctx in tables:
+        rows = ctx.sheet.rows[ctx.location.data_start:]
+        for role, column in ctx.location.columns.items():
+            columns.setdefault(role, []).extend([row[column] if column < len(row) else None for row in rows])
+    return columns
+
+
+def gather_and_read(tables: list[TableContext]) -> dict:
+    frame = pd.DataFrame(gather(tables))
+    read = {}
+    for role in FIGURE_ROLES:
+        if role in frame:
+            codes, texts = pd.factorize(frame[role].map(cell_text))
+            readings = [read_text_shared(text) for text in texts]
+            kinds = pd.Series([r.kind if r else None for r in readings], dtype="string")
+            first = pd.Series([r.numbers[0].candidates[0] if r and r.numbers else None for r in readings],
+                              dtype="float64")
+            read[role] = (kinds.take(codes).to_numpy(), first.take(codes).to_numpy())
+    return read
+
+
+def main() -> int:
+    raw, count = Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 250
+    workbooks, tables = located_tables(raw, count)
+    print(f"{workbooks} workbooks, {len(tables)} tables")
+    for name, step in (("rows today", rows_today), ("gather", gather), ("gather + read", gather_and_read)):
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            step(tables)
+            best = min(best, time.perf_counter() - started)
+        print(f"{name:14s} {best / workbooks * 1000:.3f} ms a workbook (best of 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
