@@ -64,11 +64,14 @@ def rows_today(tables: list[TableContext]) -> None:
 
 
 def gather(tables: list[TableContext]) -> dict[str, list]:
-    columns: dict[str, list] = {}
+    roles = {role for ctx in tables for role in ctx.location.columns}
+    columns: dict[str, list] = {role: [] for role in roles}
     for ctx in tables:
         rows = ctx.sheet.rows[ctx.location.data_start:]
-        for role, column in ctx.location.columns.items():
-            columns.setdefault(role, []).extend([row[column] if column < len(row) else None for row in rows])
+        for role in roles:
+            column = ctx.location.columns.get(role)
+            columns[role].extend([None] * len(rows) if column is None else
+                                 [row[column] if column < len(row) else None for row in rows])
     return columns
 
 
