@@ -224,7 +224,7 @@ def _load(args: argparse.Namespace) -> int:
     except PrefectApiUnavailable as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
-    runner = chosen_task_runner(args.task_runner, raw_dir, args.workers)
+    runner = chosen_task_runner(args.task_runner, raw_dir, args.workers, args.dask_address)
     flow = load_warehouse.with_options(task_runner=task_runner(runner, args.workers, args.dask_address))
     try:
         # Progress on stderr when it is a terminal; stdout keeps only the summary.

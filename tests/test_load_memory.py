@@ -41,17 +41,36 @@ def _in_a_cycle() -> weakref.ref:
 
 def test_what_each_batch_leaves_in_reference_cycles_is_freed(no_automatic_collection):
     with batches_freed_as_staged() as free_staged_batch:
-        for _ in range(3):  # the first call freezes what was alive before; later ones must still free
+        for _ in range(3):
             left_behind = _in_a_cycle()
             free_staged_batch()
             assert left_behind() is None
-    assert gc.get_freeze_count() == 0  # nothing stays frozen for the next load of a served process
+    assert gc.get_freeze_count() == 0  # nothing stays frozen for what runs after the parsing
 
 
-def test_nothing_is_frozen_by_a_load_with_nothing_to_read():
-    with batches_freed_as_staged():
-        pass
+def test_what_was_alive_before_the_batches_and_dropped_meanwhile_is_freed_afterwards(no_automatic_collection):
+    held = _Held()
+    cycle = {"held": held}
+    cycle["self"] = cycle  # alive when the batches start (so frozen), garbage by the time they end
+    before = weakref.ref(held)
+    del held
+    with batches_freed_as_staged() as free_staged_batch:
+        del cycle
+        free_staged_batch()
+    assert before() is None
+
+
+def test_nothing_stays_frozen_when_a_batch_fails(no_automatic_collection):
+    with pytest.raises(RuntimeError):
+        with batches_freed_as_staged():
+            raise RuntimeError("a batch's staging failed")
     assert gc.get_freeze_count() == 0
+
+
+def test_a_load_with_nothing_to_read_freezes_nothing(monkeypatch):
+    monkeypatch.setattr(gc, "freeze", lambda: pytest.fail("froze with no batch to come"))
+    with batches_freed_as_staged(batches_to_come=False) as free_staged_batch:
+        free_staged_batch()
 
 
 def test_a_load_keeps_no_batch_once_it_is_staged(prefect_harness, raw_copy: Path, tmp_path, monkeypatch,
@@ -66,8 +85,8 @@ def test_a_load_keeps_no_batch_once_it_is_staged(prefect_harness, raw_copy: Path
             yield parsed
 
     @contextmanager
-    def counted():
-        with freed_as_staged() as free_staged_batch:
+    def counted(*args):
+        with freed_as_staged(*args) as free_staged_batch:
             def free_and_count() -> None:
                 free_staged_batch()
                 still_alive.append(sum(batch() is not None for batch in staged[:-1]))  # the last: the loop's
@@ -79,6 +98,4 @@ def test_a_load_keeps_no_batch_once_it_is_staged(prefect_harness, raw_copy: Path
     monkeypatch.setattr(load_flow, "_extracted_batches", remembered)
     monkeypatch.setattr(load_flow, "batches_freed_as_staged", counted)
     load_flow.load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", batch_size=1)
-    assert len(still_alive) == 16  # one batch per workbook
-    # A batch the threads finished a moment ago may still be referenced there; none accumulates.
-    assert max(still_alive) <= load_flow.MAX_BATCHES_IN_FLIGHT, still_alive
+    assert still_alive == [0] * 16  # one batch per workbook, none kept once staged

@@ -318,7 +318,8 @@ def test_a_record_that_cannot_be_trusted_is_ignored_within_half_a_second(tmp_pat
 def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, configured_by, source):
     """Decided in a fresh process, as Prefect reads its settings once: the environment or the
     active profile wins; without them the live serve is used, by threads that do not copy the
-    caller's context too (Prefect's global settings)."""
+    caller's context too (Prefect's global settings), and by worker processes (the environment
+    they inherit: without it, a profile's API reached the load process alone)."""
     home, elsewhere = tmp_path / "prefect_home", "http://127.0.0.1:9/api"
     served = f"http://127.0.0.1:{healthy_server}/api"
     record_served_server(home / SERVE_RECORD_NAME, served, server_pid=os.getpid())
@@ -328,15 +329,16 @@ def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, co
     elif configured_by == "profile":
         (home / "profiles.toml").write_text(f'active = "mine"\n[profiles.mine]\nPREFECT_API_URL = "{elsewhere}"\n',
                                             encoding="utf-8")
-    program = ("import threading; from flows.orchestration.runners import prefect_api_for_load; api = prefect_api_for_load(); "
-               "from prefect.settings import get_current_settings; seen = []; "
+    program = ("import os, threading; from flows.orchestration.runners import prefect_api_for_load; "
+               "api = prefect_api_for_load(); from prefect.settings import get_current_settings; seen = []; "
                "thread = threading.Thread(target=lambda: seen.append(get_current_settings().api.url)); "
-               "thread.start(); thread.join(); print(api.source, api.url, seen[0], sep='|')")
+               "thread.start(); thread.join(); print(api.source, api.url, seen[0], os.environ.get('PREFECT_API_URL'), "
+               "sep='|')")
     done = subprocess.run([sys.executable, "-c", program], env=environment, cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     expected = served if configured_by is None else elsewhere
-    assert done.stdout.strip().split("|") == [source, expected, expected]
+    assert done.stdout.strip().split("|") == [source, expected, expected, expected]
 
 
 @pytest.mark.parametrize("configured_by", ["profile", None])

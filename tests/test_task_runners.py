@@ -92,3 +92,15 @@ def test_auto_parses_a_large_raw_folder_in_worker_processes_and_a_small_one_on_t
     assert chosen_task_runner("auto", RAW, workers=2) == "threads"
     for kind in ("threads", "processes", "dask"):
         assert chosen_task_runner(kind, large, workers=2) == kind
+    assert chosen_task_runner("auto", large, workers=2, dask_address="tcp://head:8786") == "dask"
+    assert chosen_task_runner("auto", tmp_path / "missing", workers=2) == "threads"  # the load says it is missing
+
+
+def test_auto_takes_threads_when_the_raw_folder_cannot_be_walked(tmp_path, monkeypatch):
+    from flows.orchestration import runners
+
+    def unreadable(raw_dir, count):
+        raise PermissionError(13, "Permission denied", str(raw_dir / "locked"))
+
+    monkeypatch.setattr(runners, "holds_at_least", unreadable)
+    assert runners.chosen_task_runner("auto", tmp_path, workers=2) == "threads"

@@ -214,7 +214,7 @@ def load_warehouse(
             with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
                 if plan.unreadable:
                     load_rows(build, quote(unreadable_batch(plan.unreadable)))
-                with batches_freed_as_staged() as free_batch:
+                with batches_freed_as_staged(bool(plan.to_parse)) as free_batch:
                     for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                         load_rows(build, quote(parsed))
                         progress.advance(len(parsed.events))  # one event per workbook read

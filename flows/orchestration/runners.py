@@ -52,13 +52,20 @@ class PrefectApiUnavailable(RuntimeError):
 PROCESSES_FROM_FILES = 2500
 
 
-def chosen_task_runner(kind: str, raw_dir: Path, workers: int) -> str:
-    """The runner `auto` stands for: processes when raw/ holds PROCESSES_FROM_FILES files or more
-    and there is more than one worker, else threads. Files present, not files changed: a night
-    with nothing new submits no batch, and the worker processes are started by the first one."""
-    if kind != "auto":
-        return kind
-    return "processes" if workers > 1 and holds_at_least(raw_dir, PROCESSES_FROM_FILES) else "threads"
+def chosen_task_runner(kind: str, raw_dir: Path, workers: int, dask_address: str | None = None) -> str:
+    """The runner `auto` stands for in `haquang load`: processes when raw/ holds PROCESSES_FROM_FILES
+    files or more and there is more than one worker, else threads. Files present, not files
+    changed: a load with nothing new submits no batch, and worker processes start with the first.
+    A folder that cannot be walked here gets threads; the load itself then reports what it finds.
+    """
+    if kind != "auto" or dask_address:
+        return "dask" if dask_address else kind
+    if workers < 2:
+        return "threads"
+    try:
+        return "processes" if holds_at_least(raw_dir, PROCESSES_FROM_FILES) else "threads"
+    except OSError:
+        return "threads"
 
 
 def task_runner(kind: str, workers: int, dask_address: str | None = None):
@@ -140,6 +147,9 @@ def prefect_api_for_load() -> PrefectApi:
         stop_server(early.server, grace_seconds=2)  # a profile or prefect.toml says otherwise: Prefect decides
         early = None
     if settings.api.url:
+        # Into the environment too: worker processes read their settings afresh, and without it a
+        # profile's API reached this process only (the workers' runs went to a server of their own).
+        _use_api_url(settings.api.url)
         return PrefectApi(settings.api.url, "configured")
     from flows.orchestration.serve import running_serve_api_url, serve_record_path
 
