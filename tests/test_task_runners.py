@@ -104,3 +104,13 @@ def test_auto_takes_threads_when_the_raw_folder_cannot_be_walked(tmp_path, monke
 
     monkeypatch.setattr(runners, "holds_at_least", unreadable)
     assert runners.chosen_task_runner("auto", tmp_path, workers=2) == "threads"
+
+
+@pytest.mark.parametrize(("cores", "runner"), [(2, "ProcessPoolTaskRunner"), (1, "ThreadPoolTaskRunner")])
+def test_the_nightly_runs_parse_in_worker_processes_on_more_than_one_core(monkeypatch, cores, runner):
+    from flows.orchestration import runners
+
+    monkeypatch.setattr(runners.os, "cpu_count", lambda: cores)
+    chosen = runners.served_task_runner()
+    assert type(chosen).__name__ == runner
+    assert getattr(chosen, "_max_workers", cores) == cores

@@ -68,8 +68,9 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
         from prefect.schedules import Cron
 
         from flows.orchestration.load_flow import load_warehouse
+        from flows.orchestration.runners import served_task_runner
 
-        load_warehouse.serve(
+        load_warehouse.with_options(task_runner=served_task_runner()).serve(
             name=DEPLOYMENT_NAME,
             schedules=[Cron(NIGHTLY_CRON, timezone=TIME_ZONE)],
             parameters={"raw_dir": str(raw_dir.resolve()), "warehouse": str(warehouse.resolve()),
