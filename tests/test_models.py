@@ -252,20 +252,47 @@ def test_a_stored_model_is_rebuilt_on_a_night_with_nothing_new_when_a_reference_
     assert rebuilt.keys() == built.keys() and all(rebuilt[model] != built[model] for model in built)
 
 
-def test_models_that_run_out_of_memory_on_two_threads_are_built_again_on_one(tmp_path, monkeypatch):
+def test_a_step_that_runs_out_of_memory_on_two_threads_is_done_again_on_one():
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+    threads_tried = []
+
+    def short_of_memory_on_two():
+        threads_tried.append(con.execute("select current_setting('threads')").fetchone()[0])
+        if threads_tried[-1] > 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+        return "built"
+
+    assert wh.within_memory(con, "building a model", short_of_memory_on_two) == "built"
+    assert threads_tried == [2, 1]
+    assert con.execute("select current_setting('threads')").fetchone()[0] == 2  # the next model has both again
+
+    def short_of_memory():
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+
+    con.execute("set threads = 1")
+    with pytest.raises(duckdb.OutOfMemoryException):  # one thread is all there is to fall back on
+        wh.within_memory(con, "building a model", short_of_memory)
+
+
+def test_a_model_short_of_memory_is_built_again_alone_and_the_build_completes(tmp_path, monkeypatch):
+    """At 100,000 workbooks int_current_rows ran out of memory on two threads: that model is built
+    again on one, the models before it are kept, the ones after it have two threads again."""
     from flows.warehouse.build import WarehouseBuild
 
-    threads_tried = []
-    build_views = wh.build_views
+    within_memory, steps = wh.within_memory, []
 
-    def short_of_memory(con, data_changed=True):
-        threads_tried.append(con.execute("select current_setting('threads')").fetchone()[0])
-        assert con.execute("select current_setting('preserve_insertion_order')").fetchone()[0] is False
-        if len(threads_tried) == 1:
-            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
-        return build_views(con, data_changed)
+    def short_of_memory(con, doing, step):
+        def tried():
+            threads = con.execute("select current_setting('threads')").fetchone()[0]
+            assert con.execute("select current_setting('preserve_insertion_order')").fetchone()[0] is False
+            steps.append((doing, threads))
+            if doing == "building int_current_rows" and threads > 1:
+                raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+            return step()
+        return within_memory(con, doing, tried)
 
-    monkeypatch.setattr(wh, "build_views", short_of_memory)
+    monkeypatch.setattr(wh, "within_memory", short_of_memory)
     monkeypatch.setattr(wh, "model_threads", lambda: 2)
     build = WarehouseBuild(tmp_path / "w.duckdb")
     try:
@@ -273,4 +300,8 @@ def test_models_that_run_out_of_memory_on_two_threads_are_built_again_on_one(tmp
         assert "indicator_results" in build.build_models()
     finally:
         build.discard()
-    assert threads_tried == [2, 1]
+    built = [doing for doing, _ in steps if doing.startswith("building ")]
+    assert built.count("building int_current_rows") == 2 and len(built) == len(set(built)) + 1  # that one alone
+    assert steps[steps.index(("building int_current_rows", 2)) + 1] == ("building int_current_rows", 1)
+    after = steps[steps.index(("building int_current_rows", 1)) + 1:]
+    assert after and all(threads == 2 for _, threads in after)

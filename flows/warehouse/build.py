@@ -17,7 +17,6 @@ are written after publishing, by the caller (flows/orchestration/publishing.py).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,6 @@ from flows.warehouse.state import LoadPlan, parser_version
 from flows.warehouse.staging import ParsedBatch
 from flows.warehouse.commands import withdraw_command
 
-logger = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
 
@@ -238,23 +236,14 @@ class WarehouseBuild:
     def _build_views_within_memory(self, data_changed: bool) -> list[str]:
         """The models under DuckDB's memory limit, on more cores when they fit.
 
-        Every batch is staged: the parsing threads are done, and the models may use more threads.
+        Every batch is staged: the parsing threads are done, and the models may use more threads
+        (a model that runs out of memory on them is built again on one: models.within_memory).
         A stored model's rows have no order of their own, so DuckDB need not keep the order they
-        were made in, which lets it write a large CREATE TABLE AS in parts. At 100,000 workbooks
-        two threads ran out of the 256 MB: then the build is made again on one thread, which
-        gives each operator the whole limit (a model built before the failure is replaced).
+        were made in, which lets it write a large CREATE TABLE AS in parts.
         """
         self.con.execute("set preserve_insertion_order = false")
-        try:
-            self.con.execute(f"set threads = {wh.model_threads()}")
-            return wh.build_views(self.con, data_changed)
-        except duckdb.OutOfMemoryException:
-            if wh.model_threads() == 1:
-                raise
-            logger.warning("The models ran out of DuckDB's memory on %d threads; building them again on one",
-                           wh.model_threads())
-            self.con.execute("set threads = 1")
-            return wh.build_views(self.con, data_changed)
+        self.con.execute(f"set threads = {wh.model_threads()}")
+        return wh.build_views(self.con, data_changed)
 
     def _add_superseded_files(self) -> None:
         """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.
