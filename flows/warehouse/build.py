@@ -236,7 +236,7 @@ class WarehouseBuild:
     def _build_views_within_memory(self, data_changed: bool) -> list[str]:
         """The models under DuckDB's memory limit, on more cores when they fit.
 
-        Every batch is staged: the parsing threads are done, and the models may use more threads
+        Every batch is staged: the parsing is done, and the models may use more threads
         (a model that runs out of memory on them is built again on one: models.within_memory).
         A stored model's rows have no order of their own, so DuckDB need not keep the order they
         were made in, which lets it write a large CREATE TABLE AS in parts.

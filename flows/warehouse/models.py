@@ -13,10 +13,10 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable
 from functools import lru_cache
 from graphlib import TopologicalSorter
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
@@ -268,7 +268,8 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
             kept.add(name)
             continue
         _drop_other_kind(con, name, kind)
-        within_memory(con, f"building {name}", lambda: con.execute(f"create or replace {kind} {name} as\n{sources[name]}"))
+        create = f"create or replace {kind} {name} as\n{sources[name]}"
+        within_memory(con, f"building {name}", lambda: con.execute(create))
         apply_comments(con, name, sources[name], kind)
         if kind == "table":
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
@@ -319,8 +320,8 @@ def _test_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order:
     passed = dict(con.execute("select model, sha256 from tested_model_sources").fetchall())
     changed = set(order) if data_changed else _reading_changed_rows(sources, kept)
     to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != digests[name])]
-    failures = [failure for name in to_test
-                for failure in within_memory(con, f"testing {name}", lambda n=name: model_tests.check(con, n, sources[n]))]
+    failures = [failure for name in to_test for failure in
+                within_memory(con, f"testing {name}", lambda name=name: model_tests.check(con, name, sources[name]))]
     if failures:
         raise model_tests.ModelTestFailed(failures)
     con.executemany("insert or replace into tested_model_sources values (?, ?)", [[n, digests[n]] for n in to_test])
