@@ -44,3 +44,42 @@ def test_crosswalk_rejects_an_indicator_missing_from_the_catalogue():
 def test_every_catalogue_indicator_has_a_crosswalk_label():
     mapped = {r["indicator_code"] for r in table("indicator_crosswalk.csv")}
     assert {r["indicator_code"] for r in table("indicators.csv")} == mapped
+
+
+def test_the_registry_frame_has_the_models_columns_in_order():
+    from schemas.catalogue_models import CheckRegistry, check_registry
+
+    assert list(check_registry().columns) == list(CheckRegistry.to_schema().columns)
+
+
+def test_catalogues_are_checked_again_only_when_what_is_checked_changes(monkeypatch):
+    """A warehouse records the catalogues that passed; a load with the same ones skips the check
+    (pandera's schema building, 0.45 s of a night with nothing new), a changed one is checked."""
+    import duckdb
+
+    from flows.warehouse import reference
+
+    checked = []
+    monkeypatch.setattr(reference, "validate_catalogues", lambda: checked.append("checked"))
+    con = duckdb.connect()
+    reference.load_reference_tables(con)
+    reference.load_reference_tables(con)
+    assert checked == ["checked"]
+    indicators = [dict(row) for row in table("indicators.csv")]
+    indicators[0]["name_en"] += " (edited)"
+    monkeypatch.setattr(reference, "table", lambda name: indicators if name == "indicators.csv" else table(name))
+    reference.load_reference_tables(con)
+    assert checked == ["checked", "checked"]
+
+    class CatalogueInconsistent(Exception):
+        """Stands for pandera's SchemaErrors."""
+
+    def failing():
+        raise CatalogueInconsistent
+
+    indicators[0]["name_en"] += " again"
+    monkeypatch.setattr(reference, "validate_catalogues", failing)
+    with pytest.raises(CatalogueInconsistent):  # a failed check records nothing and stops the load
+        reference.load_reference_tables(con)
+    with pytest.raises(CatalogueInconsistent):
+        reference.load_reference_tables(con)

@@ -7,9 +7,16 @@ reference file go to ref_reference_sources so the warehouse cites what it holds.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import duckdb
 import pandas as pd
+from pandera import __version__ as pa_version
 
+from flows.warehouse.models import definitions_sha256
+from schemas import catalogue_models
 from schemas.catalogue_models import check_registry, validate_catalogues
 from schemas.catalogues import HERE, table
 
@@ -27,7 +34,7 @@ CATALOGUES = {
 
 def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Replace every ref_* table with the current contents of its file (checked first)."""
-    validate_catalogues()
+    _check_catalogues_once(con)
     for name, filename in CATALOGUES.items():
         _replace_table(con, name, pd.DataFrame(table(filename), dtype="string"))
     _replace_table(con, "ref_dq_checks", check_registry().astype("string"))
@@ -46,3 +53,33 @@ def _replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFram
         con.execute(f"create or replace table {name} as select * from reference_frame")
     finally:
         con.unregister("reference_frame")
+
+
+def _check_catalogues_once(con: duckdb.DuckDBPyConnection) -> None:
+    """validate_catalogues(), unless this warehouse records that the same catalogues passed the same checks.
+
+    Checking builds pandera's schemas, 0.45 s (most of it pandera importing dask.dataframe for its
+    Dask types), which was the largest part of a night with nothing new after Prefect's own start.
+    A change to what is checked or to what checks it is checked again (_catalogues_sha256).
+    """
+    digest = _catalogues_sha256()
+    con.execute("create table if not exists checked_catalogue_sources (sha256 varchar)")
+    con.execute("comment on table checked_catalogue_sources is 'the catalogues, check registry and catalogue "
+                "models (SHA-256) that last passed the catalogue checks; the loader uses it to check them again "
+                "only when one of them changed'")
+    if con.execute("select count(*) from checked_catalogue_sources where sha256 = ?", [digest]).fetchall()[0][0]:
+        return
+    validate_catalogues()
+    con.execute("delete from checked_catalogue_sources")
+    con.execute("insert into checked_catalogue_sources values (?)", [digest])
+
+
+def _catalogues_sha256() -> str:
+    """The registry and catalogues as checked, every file of schemas/ (the checks read units and
+    admin units too), the catalogue models' code and pandera's version."""
+    checked = [check_registry().to_dict("records"), table("indicators.csv"), table("indicator_crosswalk.csv")]
+    digest = hashlib.sha256(json.dumps(checked, ensure_ascii=False, sort_keys=True, default=str).encode())
+    digest.update(definitions_sha256().encode())
+    digest.update(Path(catalogue_models.__file__).read_bytes())
+    digest.update(pa_version.encode())
+    return digest.hexdigest()
