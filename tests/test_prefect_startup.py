@@ -126,6 +126,10 @@ def test_a_load_reports_to_the_running_served_server_and_starts_none(tmp_path):
         assert serve.poll() is None, "haquang serve ended while starting"
         served = prefect_servers(home)
         assert len(served) == 1 and port_of(next(iter(served.values()))) == port
+        # Serve writes its record once its server answers, then registers the deployment; a load
+        # by hand comes when serve is up, not in the seconds its server is busy registering (on a
+        # busy machine the load's 0.5 s health probe then timed out and it started a server of its own).
+        wait_for(lambda: _deployments(port), 180, "haquang serve registered its deployment")
 
         warehouse = tmp_path / "by_hand.duckdb"
         load = start_load(RAW, warehouse, prefect_env(home))
@@ -157,7 +161,15 @@ def test_a_load_reports_to_the_running_served_server_and_starts_none(tmp_path):
 
 
 def _flow_runs(port: int) -> list[dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/flow_runs/filter", data=b"{}",
+    return _filtered(port, "flow_runs")
+
+
+def _deployments(port: int) -> list[dict]:
+    return _filtered(port, "deployments")
+
+
+def _filtered(port: int, kind: str) -> list[dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/{kind}/filter", data=b"{}",
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
