@@ -147,7 +147,8 @@ def bench(size: int, work: Path, env: dict, runner: str, fixed: dict) -> dict:
     scan, lookup = query_speed(warehouse)
     work_seconds = full[0] - fixed["load_empty_s"]
     return {
-        "workbooks": size, "task_runner": chosen_task_runner(runner, corpus, os.cpu_count() or 2), "floor_s": floor[0], "pandas_s": pandas_peer[0],
+        "workbooks": size, "task_runner": chosen_task_runner(runner, corpus, os.cpu_count() or 2),
+        "floor_s": floor[0], "pandas_s": pandas_peer[0],
         "load_full_s": full[0], "load_nochange_s": again[0], **fixed, "pipeline_work_s": work_seconds,
         "workbooks_per_s": size / work_seconds if work_seconds > 0 else None,
         "work_ms_per_workbook": work_seconds / size * 1000,

@@ -43,9 +43,9 @@ T = TypeVar("T")
 DUCKDB_MEMORY_LIMIT = "256MB"
 # Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
 # thread needs buffers of its own. The models are built after the last batch on up to
-# MODEL_THREADS: two fit the 256 MB at 10,000 workbooks, not at 100,000 (the build then retries on
-# one: flows/warehouse/build.py); more threads would share the limit in smaller parts still.
-# Readers (exports, `haquang sql`) keep DuckDB's default.
+# MODEL_THREADS: two fit the 256 MB at 10,000 workbooks; at 100,000 one model did not, and is
+# built again alone on one thread (within_memory); more threads would share the limit in
+# smaller parts still. Readers (exports, `haquang sql`) keep DuckDB's default.
 BUILD_THREADS = 1
 MODEL_THREADS = 2
 
