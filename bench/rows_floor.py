@@ -1,18 +1,19 @@
-"""What a column-wise reading of the rows could gain, before anyone builds it.
+"""The row reading of a batch, row by row and column-wise, against what any reading must pay.
 
     .venv/bin/python bench/rows_floor.py DIR [N]
 
 Takes the first N (default 250) workbooks under DIR, guards, reads and locates their tables
 once, then times on the same tables, best of three rounds, per workbook:
-  rows today      flows.parse.rows.parse_table: records and findings, as a load makes them;
+  row by row      flows.parse.rows.parse_table, the reference: every row with the full judgement;
+  column-wise     flows.parse.table_columns.read_tables, as the loader reads a batch: records
+                  (as a frame) and findings;
   gather          each table's value cells gathered into one column per role for the whole
                   batch: the Python any column-wise reading keeps, since python-calamine hands
                   back rows of Python objects;
   gather + read   that, plus every distinct text of the figure columns read once
                   (read_text_shared) and its kind and first number spread back over the rows
-                  with pandas: the cost of a column-wise reading without its rules.
-The gap between "rows today" and "gather + read" bounds what moving the row rules to columns
-can save; the guard, the reader and validation are not in it.
+                  with pandas: a column-wise reading without its rules.
+The share of rows that need judgement (read row by row even column-wise) is printed too.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from flows.ingest.extract import read_workbook  # noqa: E402
 from flows.ingest.fingerprint import fingerprint_files  # noqa: E402
 from flows.ingest.guard import SheetFacts, inspect_workbook  # noqa: E402
 from flows.parse.locate import HeaderError, locate_table  # noqa: E402
+from flows.parse import table_columns  # noqa: E402
 from flows.parse.rows import TableContext, parse_table  # noqa: E402
-from flows.parse.rows import _raw_text as cell_text  # noqa: E402  (the text a row's cell is read from)
+from flows.parse.rows import cell_text  # noqa: E402
 from flows.parse.values import read_text_shared  # noqa: E402
 from flows.parse.workbook import table_period  # noqa: E402
 from schemas.catalogues import layout  # noqa: E402
@@ -58,9 +60,13 @@ def located_tables(raw: Path, count: int) -> tuple[int, list[TableContext]]:
     return len(files), tables
 
 
-def rows_today(tables: list[TableContext]) -> None:
+def row_by_row(tables: list[TableContext]) -> None:
     for ctx in tables:
         parse_table(ctx)
+
+
+def column_wise(tables: list[TableContext]) -> None:
+    table_columns.read_tables(tables)
 
 
 def gather(tables: list[TableContext]) -> dict[str, list]:
@@ -89,11 +95,23 @@ def gather_and_read(tables: list[TableContext]) -> dict:
     return read
 
 
+def judged_share(tables: list[TableContext]) -> tuple[int, int]:
+    """(rows read with judgement, records) of one column-wise reading."""
+    judged, read_row = [], table_columns.read_row
+    table_columns.read_row = lambda *args: judged.append(1) or read_row(*args)
+    try:
+        return len(judged), len(table_columns.read_tables(tables).rows)
+    finally:
+        table_columns.read_row = read_row
+
+
 def main() -> int:
     raw, count = Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 250
     workbooks, tables = located_tables(raw, count)
-    print(f"{workbooks} workbooks, {len(tables)} tables")
-    for name, step in (("rows today", rows_today), ("gather", gather), ("gather + read", gather_and_read)):
+    judged, records = judged_share(tables)
+    print(f"{workbooks} workbooks, {len(tables)} tables, {records} records, {judged} read with judgement")
+    for name, step in (("row by row", row_by_row), ("column-wise", column_wise), ("gather", gather),
+                       ("gather + read", gather_and_read)):
         best = float("inf")
         for _ in range(3):
             started = time.perf_counter()

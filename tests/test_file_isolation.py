@@ -41,14 +41,14 @@ def test_a_file_that_fails_the_loader_costs_only_itself_and_loads_next_run(
 
     names = _small_tables(raw_copy, 4)
     victim = names[1]
-    parse_table = workbook.parse_table
+    read_tables = workbook.read_tables
 
-    def fails_on_the_victim(ctx):
-        if ctx.source_file == victim:
+    def fails_on_the_victim(contexts):  # the batch's tables are read at once, then each workbook's alone
+        if any(ctx.source_file == victim for ctx in contexts):
             raise MemoryError("simulated: the machine ran out of memory on this file")
-        return parse_table(ctx)
+        return read_tables(contexts)
 
-    monkeypatch.setattr(workbook, "parse_table", fails_on_the_victim)
+    monkeypatch.setattr(workbook, "read_tables", fails_on_the_victim)
     warehouse = tmp_path / "w.duckdb"
     first = _load(raw_copy, warehouse, batch_size=3)  # the victim shares its batch with two others
     assert first.exit_code == 1 and first.files_pending == [victim]

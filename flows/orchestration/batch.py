@@ -14,35 +14,38 @@ import pandas as pd
 from flows.core.findings import FINDING_COLUMNS
 from flows.ingest.fingerprint import SeenFile
 from flows.mapping.indicators import map_indicators
-from flows.parse.workbook import WorkbookResult, process_workbook
+from flows.parse.workbook import WorkbookResult, WorkbooksRead, no_rows, read_workbooks
 from flows.quality.validate import rows_frame, validate_rows
 from flows.warehouse.staging import EVENT_COLUMNS, ParsedBatch
 
 
 def parse_batch(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
-    return summarise_batch([process_workbook(f.path, raw_dir, expected_sha256=f.sha256) for f in files])
+    return summarise_batch(read_workbooks([(f.path, f.sha256) for f in files], raw_dir))
 
 
-def summarise_batch(results: list[WorkbookResult]) -> ParsedBatch:
+def summarise_batch(read: WorkbooksRead | list[WorkbookResult]) -> ParsedBatch:
     """Validate and map the parsed workbooks; a file with no accepted row counts as rejected.
 
     Validation and mapping run on the whole batch at once (their cost is per call). Should they
     fail on it, each workbook is tried alone, and one that still fails is left for the next run
     with a finding: one workbook that trips the loader must not cost the other files their night.
+    Workbook results read one by one (process_workbook) are summarised with the rows each holds.
     """
+    if not isinstance(read, WorkbooksRead):
+        read = WorkbooksRead.of(read)
     try:
-        return _summarise(results)
+        return _summarise(read.results, read.rows)
     except Exception:
-        return concat_batches([_summarise_alone(result) for result in results])
+        return concat_batches([_summarise_alone(result, read.rows_of(i)) for i, result in enumerate(read.results)])
 
 
-def _summarise_alone(result: WorkbookResult) -> ParsedBatch:
+def _summarise_alone(result: WorkbookResult, rows: pd.DataFrame) -> ParsedBatch:
     try:
-        return _summarise([result])
+        return _summarise([result], rows)
     except Exception as exc:
         failed = WorkbookResult(result.source_district, result.source_file, result.sha256, result.size_bytes,
                                 result.modified_at)
-        return _summarise([failed.fail("validating or mapping this file's rows", exc)])
+        return _summarise([failed.fail("validating or mapping this file's rows", exc)], no_rows())
 
 
 def unreadable_batch(files: list[SeenFile]) -> ParsedBatch:
@@ -59,9 +62,9 @@ def concat_batches(batches: list[ParsedBatch]) -> ParsedBatch:
                          for part in ("rows", "findings", "events")))
 
 
-def _summarise(results: list[WorkbookResult]) -> ParsedBatch:
-    records = [record for result in results if result.loaded for record in result.records]
-    accepted, findings = validate_rows(rows_frame(records))
+def _summarise(results: list[WorkbookResult], rows: pd.DataFrame | None = None) -> ParsedBatch:
+    """rows: the records of the loaded workbooks among results (none when not given)."""
+    accepted, findings = validate_rows(rows_frame(no_rows() if rows is None else rows))
     accepted, unmapped = map_indicators(accepted)
     findings += unmapped
     for result in results:

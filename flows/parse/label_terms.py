@@ -52,8 +52,13 @@ def bound_in_label(label: str, target: Reading, row_unit: str | None) -> LabelBo
     """
     if target.kind != "exact" or len(target.numbers) != 1:
         return None
+    return bound_beside_number(label, target.numbers[0].candidates, row_unit)
+
+
+def bound_beside_number(label: str, candidates: tuple[float, ...], row_unit: str | None) -> LabelBound | None:
+    """bound_in_label for a target cell holding one plain number, given by its readings."""
     read = _label_bound if len(label) <= MAX_REMEMBERED_LENGTH else _label_bound.__wrapped__
-    return read(label, target.numbers[0].candidates, row_unit)
+    return read(label, candidates, row_unit)
 
 
 # A label comes back in every workbook of its table, with the same targets: remembered, as texts

@@ -18,20 +18,29 @@ from flows.parse.numbers import NumberToken, format_number
 from flows.parse.period import Period
 from flows.core.text import clean_text, column_letter
 from flows.parse.values import (
-    EXCEL_ERRORS, Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, read_text_shared,
-    why_unreadable,
+    EXCEL_ERRORS, Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
 )
 from flows.core.attainment import close_to, pct_or_none
 from schemas.catalogues import broken_rule, unit_code, units
 
-_SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
-_DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
-_FIGURE_ROLES = ("target", "actual", "reported_pct")
+SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
+DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
+FIGURE_ROLES = ("target", "actual", "reported_pct")
 # How near the second number of "a/b" must be to the target over the plan to be that target
 # (a clerk multiplies exactly; this only absorbs a rounded target range bound).
 PLAN_TARGET_TOLERANCE = 0.005
 _ROLE_NAMES = {"target": "target (Mục tiêu)", "actual": "result (Thực hiện)",
                "reported_pct": "percentage (Tỷ lệ %)"}
+
+
+# The fields of a record (_record), in order: the columns of the parsed rows' frame.
+RECORD_FIELDS = (
+    "source_district", "source_file", "source_sheet", "source_row", "reporting_unit", "label_key", "row_number",
+    "row_label", "parent_label", "row_kind", "unit", "unit_raw", "target_unit", "actual_unit", "target_raw",
+    "target_kind", "target_strict", "target_low", "target_high", "target_note", "actual_raw", "actual_value",
+    "actual_text", "reported_pct_raw", "reported_pct", "note", "period_end", "is_estimate", "plan_years",
+    "label_column", "unit_column", "target_column", "actual_column", "reported_pct_column",
+)
 
 
 @dataclass(frozen=True)
@@ -48,29 +57,32 @@ class TableContext:
 
 
 def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
-    """Records for every non-blank row below the header, and what was doubtful about them."""
+    """Records for every non-blank row below the header, and what was doubtful about them.
+
+    Every row gets the full reading (read_row). The loader reads a batch's tables column-wise
+    (flows/parse/table_columns.py), giving this reading to the rows that need judgement only;
+    this one is the reference its tests hold it to.
+    """
     records: list[dict] = []
     findings: list[Finding] = []
     has_numbering = "row_number" in ctx.location.columns
     parent: str | None = None
     for row in range(ctx.location.data_start, len(ctx.sheet.rows)):
         cells = {role: ctx.sheet.cell(row, col) for role, col in ctx.location.columns.items()}
-        texts = {role: _raw_text(value) for role, value in cells.items()}
+        texts = {role: cell_text(value) for role, value in cells.items()}
         errors = _error_cells(ctx, row)
         cells.update(dict.fromkeys(errors))  # an error is no figure; its text stays as the cell's raw text
         texts.update(errors)
-        if not any(texts.values()) or all(_DECORATION.match(t) for t in texts.values() if t):
+        if not any(texts.values()) or all(DECORATION.match(t) for t in texts.values() if t):
             continue
         label = texts.get("label", "")
         if not label:
-            findings.append(_unlabelled(ctx, row, texts))
+            findings.append(unlabelled_row(ctx, row, texts))
             continue
         numbered = bool(texts.get("row_number"))
-        is_sub_row = (has_numbering and not numbered) or bool(_SUB_ROW_MARK.match(label))
-        record = None if errors else plain_row(ctx, row, cells, texts, parent if is_sub_row else None)
-        if record is None:
-            record, row_findings = _parse_row(ctx, row, cells, texts, parent if is_sub_row else None, errors)
-            findings.extend(row_findings)
+        is_sub_row = (has_numbering and not numbered) or bool(SUB_ROW_MARK.match(label))
+        record, row_findings = read_row(ctx, row, cells, texts, parent if is_sub_row else None, errors)
+        findings.extend(row_findings)
         records.append(record)
         if not is_sub_row:
             parent = label
@@ -81,14 +93,14 @@ def _error_cells(ctx: TableContext, row: int) -> dict[str, str]:
     """The row's figure cells saved as an Excel error ("#DIV/0!"), by role. The reader reads them
     as empty; the guard's scan of the XML (SheetFacts.error_cells) knows better."""
     errors = {}
-    for role in _FIGURE_ROLES:
+    for role in FIGURE_ROLES:
         column = ctx.location.columns.get(role)
         if column is not None and (row, column) in ctx.facts.error_cells:
             errors[role] = ctx.facts.error_cells[(row, column)] or "#?"
     return errors
 
 
-def _raw_text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -96,7 +108,7 @@ def _raw_text(value: object) -> str:
     return clean_text(str(value))
 
 
-def _unlabelled(ctx: TableContext, row: int, texts: dict[str, str]) -> Finding:
+def unlabelled_row(ctx: TableContext, row: int, texts: dict[str, str]) -> Finding:
     has_figures = any(texts.get(r) for r in ("target", "actual", "reported_pct"))
     shown = "; ".join(f"{role}={text!r}" for role, text in texts.items() if text)
     if has_figures:
@@ -112,83 +124,9 @@ def _letter(ctx: TableContext, role: str) -> str | None:
     return None if col is None else column_letter(col)
 
 
-_EMPTY = Reading("", "empty")
-_PLAIN_KINDS = frozenset({"empty", "exact", "at_least", "at_most", "range"})
-
-
-def plain_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None) -> dict | None:
-    """The record of a row that needs no judgement, or None: then _parse_row reads it.
-
-    Most rows are plain: figures that read one way only (no ambiguous number, no second
-    convention the reported percentage could prefer, no bound or range as a result, no
-    compound figure, no words where a figure belongs), a result wherever there is a target, on
-    a visible row without formula leftovers. For them the ambiguity machinery of _parse_row
-    (fresh number tokens, evidence, findings) is pure cost: this path reads the same record
-    from the remembered reading of each text, about four times faster. It makes no finding by
-    construction; tests/test_plain_rows.py holds its records to _parse_row's, over generated
-    cell texts and whole corpora.
-    """
-    if row in ctx.facts.hidden_rows:
-        return None
-    readings = []
-    for role in _FIGURE_ROLES:
-        column = ctx.location.columns.get(role)
-        if column is not None and (row, column) in ctx.facts.formulas_without_value:
-            return None
-        reading = _plain_reading(cells.get(role))
-        if reading is None:
-            return None
-        readings.append(reading)
-    target, actual, pct = readings
-    if actual.kind not in ("empty", "exact") or pct.kind not in ("empty", "exact") or pct.unit_text not in ("", "%"):
-        return None
-    kind = "group" if target.kind == actual.kind == pct.kind == "empty" else "measured"
-    if kind == "measured" and actual.kind == "empty":
-        return None  # a missing result: a finding
-    unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
-    unit = unit_code(unit_raw)
-    target_kind, target_strict, target_note = _target_with_label(texts["label"], target, unit)
-    labels = (texts["label"], *([parent] if parent else []))
-    if label_unit := unit_in_label(labels, unit):
-        if label_unit.missing:
-            return None  # a dimension the catalogue lacks: a finding
-        unit = label_unit.unit
-    target_tokens = _target_tokens(target)
-    bounds = target_bounds(target_tokens, target_kind, {id(t): t.candidates[0] for t in target_tokens})
-    actual_value = actual.numbers[0].candidates[0] if actual.kind == "exact" else None
-    reported = pct.numbers[0].candidates[0] if pct.kind == "exact" else None
-    if target_tokens and actual_value is not None and reported is not None and \
-            any(t.foreign for reading in readings for t in reading.numbers) and \
-            not agrees_with_reported(pct_or_none(actual_value, *bounds), reported):
-        return None  # the percentage may prefer another convention's reading (resolve decides)
-    cell_units = tuple(_cell_unit(reading, unit_raw, labels) for reading in (target, actual))
-    return _record(ctx, row, texts, parent, kind, unit, unit_raw, cell_units, target, target_kind, target_strict,
-                   bounds, target_note, actual, actual_value, pct, reported)
-
-
-def _plain_reading(value: object) -> Reading | None:
-    """A cell's reading when it reads one way only; None for anything that needs judgement.
-
-    Text readings are the remembered ones, shared between rows: their tokens serve as values
-    here, never as the identities resolve() tells tokens apart by.
-    """
-    if value is None:
-        return _EMPTY
-    if isinstance(value, str):
-        reading = read_text_shared(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        reading = read_cell(value)
-    else:
-        return None  # a date, time or boolean: a finding
-    if reading is None or reading.kind not in _PLAIN_KINDS:
-        return None
-    if any(len(t.candidates) != 1 or t.ambiguity for t in reading.numbers):
-        return None
-    return reading
-
-
-def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None,
-               errors: dict[str, str] | None = None):
+def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None,
+             errors: dict[str, str] | None = None) -> tuple[dict, list[Finding]]:
+    """One row's record and findings, every number weighed against the row's other figures."""
     findings: list[Finding] = []
     errors = errors or {}
 
@@ -214,12 +152,12 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     # An error cell reads as text from a number cell: meant as a figure (never words), and its
     # error text stays the raw text beside the empty figure.
     target, actual, pct = (Reading(errors[r], "text", from_numeric_cell=True) if r in errors
-                           else read_cell(cells.get(r)) for r in _FIGURE_ROLES)
+                           else read_cell(cells.get(r)) for r in FIGURE_ROLES)
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     if pct.unit_text not in ("", "%"):
         flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
     kind = _row_kind(target, actual, pct)
-    for role, reading in zip(_FIGURE_ROLES, (target, actual, pct)):
+    for role, reading in zip(FIGURE_ROLES, (target, actual, pct)):
         if role not in errors and (problem := _unread_figure(role, reading, target, kind)):
             flag("unreadable_figure", role, problem)
 
@@ -237,7 +175,7 @@ def _parse_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], 
     # A unit written in a figure cell ("90%", "02 xã") is that figure's unit and wins over the row's:
     # kept apart only where it differs from the unit the row's was read from (the label completes it
     # the same way), so int_harmonised_rows brings the two figures to one unit or refuses to mix them.
-    target_unit, actual_unit = (_cell_unit(reading, unit_raw, labels=(texts["label"], *([parent] if parent else [])))
+    target_unit, actual_unit = (cell_unit(reading, unit_raw, labels=(texts["label"], *([parent] if parent else [])))
                                 for reading in (target, actual))
 
     target_tokens = _target_tokens(target)
@@ -323,7 +261,7 @@ def _record(ctx: TableContext, row: int, texts: dict[str, str], parent: str | No
     }
 
 
-def _cell_unit(reading: Reading, unit_raw: str, labels: tuple[str, ...]) -> str | None:
+def cell_unit(reading: Reading, unit_raw: str, labels: tuple[str, ...]) -> str | None:
     """The catalogue unit a figure cell writes beside its number, when it is not the row's own unit."""
     if not reading.is_numeric or not reading.unit_text:
         return None

@@ -161,8 +161,8 @@ def read_text(text: str) -> Reading:
 
 def read_text_shared(text: str) -> Reading | None:
     """The remembered reading of a text, tokens shared with every other cell of that text; None
-    for a text too long to remember. For callers that use token values only (flows/parse/rows.py
-    plain_row), never token identity."""
+    for a text too long to remember. For callers that use token values only
+    (flows/parse/table_columns.py), never token identity."""
     return _read_text_once(text) if len(text) <= MAX_REMEMBERED_LENGTH else None
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import math
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from flows.ingest.extract import SheetGrid, WorkbookError, read_workbook
 from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook, inspect_workbook
@@ -17,10 +23,15 @@ from flows.parse.locate import HeaderError, TableLocation, locate_table
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import NotARegularFile, open_regular
 from flows.parse.period import Period, read_period
-from flows.parse.rows import TableContext, parse_table
+from flows.parse.rows import RECORD_FIELDS, TableContext
+from flows.parse.table_columns import read_tables
 from schemas.catalogues import districts, layout
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+def no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(RECORD_FIELDS))
 
 
 @dataclass
@@ -37,14 +48,22 @@ class WorkbookResult:
     sha256: str | None
     size_bytes: int
     modified_at: dt.datetime | None = None
-    records: list[dict] = field(default_factory=list)
+    # The records read (flows/parse/rows.py RECORD_FIELDS), for a workbook read alone; a batch
+    # keeps the records of all its workbooks in one frame (WorkbooksRead).
+    rows: pd.DataFrame = field(default_factory=no_rows)
     findings: list[Finding] = field(default_factory=list)
     loaded: bool = True
     pending: bool = False
 
+    @property
+    def records(self) -> list[dict]:
+        """The rows as records, a missing value as None."""
+        return [{name: None if isinstance(value, float) and math.isnan(value) else value
+                 for name, value in record.items()} for record in self.rows.to_dict("records")]
+
     def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
         self.findings.append(Finding(check_name, message, sheet))
-        self.records = []
+        self.rows = no_rows()
         self.loaded = False
         return self
 
@@ -56,7 +75,7 @@ class WorkbookResult:
     def defer(self, check_name: str, message: str) -> "WorkbookResult":
         """Leave the file for the next run; what a half-finished reading found is dropped with it."""
         self.findings = [Finding(check_name, message + "; the next run reads it again")]
-        self.records = []
+        self.rows = no_rows()
         self.loaded = False
         self.pending = True
         return self
@@ -69,13 +88,131 @@ def process_workbook(path: Path, raw_dir: Path, expected_sha256: str | None = No
     now is still being written, and is left for the next run. No exception leaves this function:
     one file's fault, whatever it is, must not take its batch or the night's load with it.
     """
+    read = read_workbooks([(path, expected_sha256)], raw_dir)
+    read.results[0].rows = read.rows
+    return read.results[0]
+
+
+@dataclass
+class WorkbooksRead:
+    """The workbooks of a batch: each one's result, and the records of all of them in one frame."""
+
+    results: list[WorkbookResult]
+    rows: pd.DataFrame  # RECORD_FIELDS; the rows of loaded workbooks only
+    workbook: np.ndarray  # for each row, the index of its workbook in results
+
+    @classmethod
+    def of(cls, results: Sequence[WorkbookResult]) -> WorkbooksRead:
+        """Workbooks read one by one, each with its own rows."""
+        parts = [result.rows if result.loaded else no_rows() for result in results]
+        return cls(list(results), pd.concat(parts, ignore_index=True) if parts else no_rows(),
+                   np.repeat(np.arange(len(parts), dtype=np.int64), [len(part) for part in parts]))
+
+    def rows_of(self, index: int) -> pd.DataFrame:
+        return self.rows[self.workbook == index].reset_index(drop=True)
+
+
+@dataclass
+class _Opened:
+    """A workbook read up to its located tables; `slots` says where in its findings each table's go."""
+
+    result: WorkbookResult
+    tables: list[TableContext] = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)
+
+
+def read_workbooks(files: Sequence[tuple[Path, str | None]], raw_dir: Path) -> WorkbooksRead:
+    """Read, locate and parse workbooks, the rows of all their tables read at once, column-wise
+    (flows/parse/table_columns.py). Like process_workbook, no exception leaves it: should the
+    reading of the batch fail, each workbook is read alone, and one that fails alone is left for
+    the next run with a finding."""
+    opened = [_open_safely(path, raw_dir, sha256) for path, sha256 in files]
+    try:
+        return _read_opened(opened)
+    except Exception as exc:
+        if len(opened) == 1:
+            return _failed(opened[0], exc)
+    alone = [_read_workbook_alone(one) for one in opened]
+    for read in alone:
+        read.results[0].rows = read.rows
+    return WorkbooksRead.of([read.results[0] for read in alone])
+
+
+def _read_workbook_alone(one: _Opened) -> WorkbooksRead:
+    try:
+        return _read_opened([one])
+    except Exception as exc:
+        return _failed(one, exc)
+
+
+def _failed(one: _Opened, exc: Exception) -> WorkbooksRead:
+    one.result.fail("reading this file's rows", exc)
+    return _read_opened([_Opened(one.result)])
+
+
+def _open_safely(path: Path, raw_dir: Path, expected_sha256: str | None) -> _Opened:
     relative = path.relative_to(raw_dir)
     name, name_is_text = source_name(relative)
-    result = WorkbookResult(district_of(relative), name, expected_sha256, 0)
+    opened = _Opened(WorkbookResult(district_of(relative), name, expected_sha256, 0))
     try:
-        return _process(path, result, expected_sha256, name_is_text)
+        return _open(path, opened, expected_sha256, name_is_text)
     except Exception as exc:  # a fault of the loader or the machine, not a verdict on the file
-        return result.fail("reading this file", exc)
+        opened.result.fail("reading this file", exc)
+        return _Opened(opened.result)
+
+
+def _read_opened(opened: list[_Opened]) -> WorkbooksRead:
+    """Read the rows of the opened workbooks' tables, then finish each workbook. No result changes
+    until all is read, so that a reading that fails can be done again workbook by workbook."""
+    owners = np.array([w for w, one in enumerate(opened) for _ in one.tables], dtype=np.int64)
+    read = read_tables([ctx for one in opened for ctx in one.tables])
+    workbook = owners[read.tables]
+    duplicated, duplicate_findings = _duplicate_rows(read.rows, workbook)
+    findings, first_table = [], 0
+    for one in opened:
+        found = list(one.result.findings)
+        for k, slot in reversed(list(enumerate(one.slots))):  # from the last, so earlier slots keep their place
+            found[slot:slot] = read.findings[first_table + k]
+        findings.append(found)
+        first_table += len(one.tables)
+    kept = ~duplicated
+    rows, workbook = read.rows[kept].reset_index(drop=True), workbook[kept]
+    counts = np.bincount(workbook, minlength=len(opened))
+    for w, one in enumerate(opened):
+        result = one.result
+        if not result.loaded:  # rejected or left for the next run while it was opened
+            continue
+        result.findings = findings[w] + duplicate_findings.get(w, [])
+        if not counts[w] and not any(f.severity == ERROR for f in result.findings):
+            result.reject("empty_table", "the table header was found but no indicator rows below it")
+        result.loaded = bool(counts[w])
+    return WorkbooksRead([one.result for one in opened], rows, workbook)
+
+
+def _duplicate_rows(rows: pd.DataFrame, workbook: np.ndarray) -> tuple[np.ndarray, dict[int, list[Finding]]]:
+    """Two rows of one workbook for the same indicator: neither is loaded, both are reported.
+
+    (which rows are duplicated, the findings of each workbook)."""
+    if rows.empty:
+        return np.zeros(len(rows), dtype=bool), {}
+    parent_keys = rows["parent_label"].fillna("").map(label_key)
+    keys = pd.DataFrame({"workbook": workbook, "label": rows["label_key"], "parent": parent_keys,
+                         "period": rows["period_end"]})
+    duplicated = (rows["row_kind"] != "group").to_numpy() & \
+        keys.where(rows["row_kind"] != "group").duplicated(keep=False).to_numpy()
+    groups: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(duplicated):
+        groups.setdefault(tuple(keys.iloc[i]), []).append(i)
+    findings: dict[int, list[Finding]] = {}
+    for group in groups.values():
+        records = rows.iloc[group]
+        where = ", ".join(f"{sheet} row {row}" for sheet, row in zip(records["source_sheet"], records["source_row"]))
+        for record in records.itertuples(index=False):
+            findings.setdefault(int(workbook[group[0]]), []).append(Finding(
+                "duplicate_indicator_row", f"{record.row_label!r} appears more than once ({where}); none "
+                "of them is loaded. Keep one row per indicator", record.source_sheet, int(record.source_row),
+                record.label_column, record.row_label))
+    return duplicated, findings
 
 
 def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
@@ -113,32 +250,40 @@ def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
     return content
 
 
-def _process(path: Path, result: WorkbookResult, expected_sha256: str | None, name_is_text: bool) -> WorkbookResult:
+def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text: bool) -> _Opened:
+    """The workbook checked, read and its tables located; a file rejected on the way has none."""
+    result = opened.result
     content = read_bounded(path, result)
     if content is None:
-        return result
+        return opened
     result.sha256 = hashlib.sha256(content).hexdigest()
     if expected_sha256 is not None and result.sha256 != expected_sha256:
-        return result.defer("file_changed_during_load", "the file changed while the load was reading it (still "
-                            "being copied?); it is not loaded now")
+        result.defer("file_changed_during_load", "the file changed while the load was reading it (still "
+                     "being copied?); it is not loaded now")
+        return opened
     if not name_is_text:
-        return result.reject("invalid_file_name", "the file name is not valid Unicode (UTF-8) text (undecodable "
-                             "bytes are shown as \\xNN); rename the file, typing its name again, and it will load")
+        result.reject("invalid_file_name", "the file name is not valid Unicode (UTF-8) text (undecodable "
+                      "bytes are shown as \\xNN); rename the file, typing its name again, and it will load")
+        return opened
     if result.source_district is None:
         known = ", ".join(sorted(districts()))
-        return result.reject("unknown_district", f"the file is not inside a former district's folder ({known}); "
-                             "move it to raw/<district>/")
+        result.reject("unknown_district", f"the file is not inside a former district's folder ({known}); "
+                      "move it to raw/<district>/")
+        return opened
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        return result.reject("unsupported_file", f"{path.suffix or 'no'} file type: only .xlsx workbooks are "
-                             "loaded; save it from Excel as .xlsx (Excel Workbook)")
+        result.reject("unsupported_file", f"{path.suffix or 'no'} file type: only .xlsx workbooks are "
+                      "loaded; save it from Excel as .xlsx (Excel Workbook)")
+        return opened
     try:
         sheet_facts = inspect_workbook(content)
     except UnsafeWorkbook as exc:
-        return result.reject(exc.check_name, str(exc))
+        result.reject(exc.check_name, str(exc))
+        return opened
     try:
         sheets = read_workbook(content)
     except WorkbookError as exc:
-        return result.reject("unreadable_workbook", str(exc))
+        result.reject("unreadable_workbook", str(exc))
+        return opened
 
     place = reporting_path(result.source_file)
     tables_found = 0
@@ -159,40 +304,15 @@ def _process(path: Path, result: WorkbookResult, expected_sha256: str | None, na
             result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
         facts = sheet_facts.get(sheet.name, SheetFacts())
-        ctx = TableContext(result.source_district, result.source_file, sheet, location, period, facts,
-                           place.reporting_unit or result.source_district)
-        records, findings = parse_table(ctx)
-        result.records.extend(records)
-        result.findings.extend(findings)
+        opened.tables.append(TableContext(result.source_district, result.source_file, sheet, location, period,
+                                          facts, place.reporting_unit or result.source_district))
+        opened.slots.append(len(result.findings))
 
-    _reject_duplicate_rows(result)
     if tables_found == 0:
         names = ", ".join(repr(s.name) for s in sheets) or "none"
-        return result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
-                             "the header row must name the columns Chỉ tiêu, Mục tiêu and Thực hiện")
-    if not result.records and not any(f.severity == ERROR for f in result.findings):
-        return result.reject("empty_table", "the table header was found but no indicator rows below it")
-    result.loaded = bool(result.records)
-    return result
-
-
-def _reject_duplicate_rows(result: WorkbookResult) -> None:
-    """Two rows of one workbook for the same indicator: neither is loaded, both are reported."""
-    seen: dict[tuple, list[dict]] = {}
-    for record in result.records:
-        if record["row_kind"] != "group":
-            key = (record["label_key"], label_key(record["parent_label"] or ""), record["period_end"])
-            seen.setdefault(key, []).append(record)
-    duplicates = [group for group in seen.values() if len(group) > 1]
-    for group in duplicates:
-        rows = ", ".join(f"{r['source_sheet']} row {r['source_row']}" for r in group)
-        for record in group:
-            result.findings.append(Finding(
-                "duplicate_indicator_row", f"{record['row_label']!r} appears more than once ({rows}); none "
-                "of them is loaded. Keep one row per indicator", record["source_sheet"], record["source_row"],
-                record["label_column"], record["row_label"]))
-    dropped = {id(r) for group in duplicates for r in group}
-    result.records = [r for r in result.records if id(r) not in dropped]
+        result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
+                      "the header row must name the columns Chỉ tiêu, Mục tiêu and Thực hiện")
+    return opened
 
 
 def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:

@@ -45,12 +45,12 @@ def _rows_at(frame: pd.DataFrame, indexes) -> dict[int, _Row]:
     return {i: _Row(r) for i, r in zip(wanted, frame.loc[wanted].to_dict("records"))}
 
 
-def rows_frame(records: list[dict]) -> pd.DataFrame:
-    """Records as a frame with the numeric columns typed and the attainment columns computed.
+def rows_frame(records: pd.DataFrame | list[dict]) -> pd.DataFrame:
+    """Records (or a frame of them) with the numeric columns typed and the attainment columns computed.
 
     Attainment is computed here, once per batch on whole columns, rather than row by row.
     """
-    frame = pd.DataFrame.from_records(records)
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
     if frame.empty:
         return frame
     for column in ("target_low", "target_high", "actual_value", "reported_pct"):
