@@ -100,7 +100,8 @@ def judged_share(tables: list[TableContext]) -> tuple[int, int]:
     judged, read_row = [], table_columns.read_row
     table_columns.read_row = lambda *args: judged.append(1) or read_row(*args)
     try:
-        return len(judged), len(table_columns.read_tables(tables).rows)
+        records = len(table_columns.read_tables(tables).rows)
+        return len(judged), records
     finally:
         table_columns.read_row = read_row
 

@@ -26,7 +26,7 @@ from flows.parse.locate import locate_table
 from flows.parse.numbers import format_number
 from flows.parse.rows import RECORD_FIELDS, TableContext, parse_table
 from flows.parse.table_columns import TablesRead, read_tables
-from flows.parse.workbook import process_workbook, read_workbooks, table_period
+from flows.parse.workbook import WorkbooksRead, process_workbook, read_workbooks, table_period
 from schemas.catalogues import layout
 from tests.conftest import RAW
 
@@ -260,3 +260,15 @@ def test_workbooks_read_alone_summarise_as_the_batch_they_were_read_in(corpus):
 def _values(frame: pd.DataFrame) -> list[dict]:
     return [{name: None if pd.isna(value) else value for name, value in row.items()}
             for row in frame.astype(object).to_dict("records")]
+
+
+def test_workbooks_read_one_by_one_keep_their_rows_apart(tmp_path):
+    rejected = tmp_path / "ha_quang" / "notes.txt"
+    rejected.parent.mkdir()
+    rejected.write_text("not a workbook")
+    files = [rejected, *sorted(RAW.rglob("*.xlsx"))]
+    results = [process_workbook(path, tmp_path if path == rejected else RAW) for path in files]
+    together = WorkbooksRead.of(results)
+    assert not results[0].loaded and together.rows_of(0).empty
+    for index, result in enumerate(results[1:], start=1):
+        assert together.rows_of(index)["source_row"].tolist() == [r["source_row"] for r in result.records]

@@ -48,9 +48,9 @@ class WorkbookResult:
     sha256: str | None
     size_bytes: int
     modified_at: dt.datetime | None = None
-    # The records read (flows/parse/rows.py RECORD_FIELDS), for a workbook read alone; a batch
-    # keeps the records of all its workbooks in one frame (WorkbooksRead).
-    rows: pd.DataFrame = field(default_factory=no_rows)
+    # The records read (flows/parse/rows.py RECORD_FIELDS), for a workbook read alone (None: no
+    # rows); a batch keeps the records of all its workbooks in one frame (WorkbooksRead).
+    rows: pd.DataFrame | None = None
     findings: list[Finding] = field(default_factory=list)
     loaded: bool = True
     pending: bool = False
@@ -58,12 +58,13 @@ class WorkbookResult:
     @property
     def records(self) -> list[dict]:
         """The rows as records, a missing value as None."""
-        return [{name: None if isinstance(value, float) and math.isnan(value) else value
-                 for name, value in record.items()} for record in self.rows.to_dict("records")]
+        return [] if self.rows is None else [
+            {name: None if isinstance(value, float) and math.isnan(value) else value for name, value in record.items()}
+            for record in self.rows.to_dict("records")]
 
     def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
         self.findings.append(Finding(check_name, message, sheet))
-        self.rows = no_rows()
+        self.rows = None
         self.loaded = False
         return self
 
@@ -75,7 +76,7 @@ class WorkbookResult:
     def defer(self, check_name: str, message: str) -> "WorkbookResult":
         """Leave the file for the next run; what a half-finished reading found is dropped with it."""
         self.findings = [Finding(check_name, message + "; the next run reads it again")]
-        self.rows = no_rows()
+        self.rows = None
         self.loaded = False
         self.pending = True
         return self
@@ -104,9 +105,9 @@ class WorkbooksRead:
     @classmethod
     def of(cls, results: Sequence[WorkbookResult]) -> WorkbooksRead:
         """Workbooks read one by one, each with its own rows."""
-        parts = [result.rows if result.loaded else no_rows() for result in results]
-        return cls(list(results), pd.concat(parts, ignore_index=True) if parts else no_rows(),
-                   np.repeat(np.arange(len(parts), dtype=np.int64), [len(part) for part in parts]))
+        parts = [(i, result.rows) for i, result in enumerate(results) if result.loaded and result.rows is not None]
+        return cls(list(results), pd.concat([rows for _, rows in parts] or [no_rows()], ignore_index=True),
+                   np.repeat(np.array([i for i, _ in parts], dtype=np.int64), [len(rows) for _, rows in parts]))
 
     def rows_of(self, index: int) -> pd.DataFrame:
         return self.rows[self.workbook == index].reset_index(drop=True)

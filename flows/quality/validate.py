@@ -14,6 +14,7 @@ from flows.core.checks import CHECKS, ERROR, Check, check
 from flows.core.findings import Finding
 from flows.parse.numbers import format_number
 from schemas.indicator_rows import (
+    DOUBT_INPUTS,
     IMPLAUSIBLE_ATTAINMENT_PCT,
     IndicatorRow,
     IndicatorRowDoubts,
@@ -38,11 +39,14 @@ class _Row(dict):
 
 
 def _rows_at(frame: pd.DataFrame, indexes) -> dict[int, _Row]:
-    """The rows a finding needs, taken from the frame in one go (a row at a time costs ~0.3 ms)."""
+    """The rows a finding needs, taken from the frame in one go (a row at a time costs ~0.3 ms),
+    column by column (to_dict walks text columns a cell at a time: six times slower)."""
     wanted = sorted(set(indexes))
     if not wanted:
         return {}
-    return {i: _Row(r) for i, r in zip(wanted, frame.loc[wanted].to_dict("records"))}
+    picked = frame.loc[wanted]
+    columns = {name: picked[name].tolist() for name in picked.columns}
+    return {i: _Row(zip(columns, values)) for i, values in zip(wanted, zip(*columns.values()))}
 
 
 def rows_frame(records: pd.DataFrame | list[dict]) -> pd.DataFrame:
@@ -74,7 +78,7 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         for i in indexes:
             findings.append(_finding(rows[i], registered, _structure_message(name, column, value)))
     accepted = frame.drop(index=sorted(rows))
-    doubts = [(i, name) for i, name, _, _ in _failures(IndicatorRowDoubts, accepted) if i is not None]
+    doubts = [(i, name) for i, name, _, _ in _doubt_failures(accepted) if i is not None]
     rows = _rows_at(accepted, (i for i, _ in doubts))
     broken = _broken_rules(accepted) if any(name == "implausible_value" for _, name in doubts) else {}
     for i, name in doubts:
@@ -88,6 +92,15 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         findings.append(_finding(row, doubt, message, resolved_by))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
+
+
+def _doubt_failures(frame: pd.DataFrame) -> list:
+    """_failures of IndicatorRowDoubts, checked on the columns its checks read (DOUBT_INPUTS); a
+    check that could not run on them (one that reads another column) runs on the whole record."""
+    failures = list(_failures(IndicatorRowDoubts, frame[DOUBT_INPUTS]))
+    if any(i is None for i, *_ in failures):
+        failures = list(_failures(IndicatorRowDoubts, frame))
+    return failures
 
 
 def _broken_rules(frame: pd.DataFrame) -> dict[int, list]:
