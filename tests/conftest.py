@@ -67,6 +67,19 @@ def macros():
         yield con
 
 
+def in_this_process(monkeypatch) -> None:
+    """Run the steps a load runs in processes of their own (the models, the exports) in the test's
+    process instead, so that a test's patches of them apply."""
+    from flows.orchestration import load_flow
+    from flows.warehouse import build
+
+    def here(function, *args):
+        return function(*args)
+
+    monkeypatch.setattr(build, "in_own_process", here)
+    monkeypatch.setattr(load_flow, "in_own_process", here)
+
+
 def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
     import duckdb
 

@@ -15,7 +15,7 @@ from flows.warehouse import model_tests
 from flows.warehouse import models as wh
 from flows.warehouse.model_tests import ModelTestFailed
 from flows.warehouse.reference import load_reference_tables
-from tests.conftest import REPO
+from tests.conftest import REPO, in_this_process
 
 RUN = ("insert into landing_load_runs (load_id, started_at, finished_at, status, raw_dir, mode, files_seen, "
        "files_loaded, files_rejected, rows_loaded, rows_rejected, warnings, errors) "
@@ -31,6 +31,7 @@ def sql_copy(tmp_path, monkeypatch):
     shutil.copytree(wh.SQL_DIR, copy)
     monkeypatch.setattr(wh, "SQL_DIR", copy)
     monkeypatch.setattr(wh, "MACRO_DIR", copy / "macros")
+    in_this_process(monkeypatch)  # the models' own process would read sql/ itself
     return copy
 
 
@@ -294,6 +295,7 @@ def test_a_model_short_of_memory_is_built_again_alone_and_the_build_completes(tm
 
     monkeypatch.setattr(wh, "within_memory", short_of_memory)
     monkeypatch.setattr(wh, "model_threads", lambda: 2)
+    in_this_process(monkeypatch)  # the models' own process would not see the patches
     build = WarehouseBuild(tmp_path / "w.duckdb")
     try:
         build.finish(dt.datetime.now(dt.timezone.utc), "full")

@@ -18,7 +18,7 @@ from flows.cli import main
 from flows.publish.exports import analyst_views, export_views
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import exports_dir, write_outputs
-from tests.conftest import RAW, sql
+from tests.conftest import RAW, in_this_process, sql
 from tests.layout_variants import Grid
 
 HQ_FILE = "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
@@ -289,6 +289,7 @@ def test_exports_that_fail_after_publishing_say_so_and_the_next_run_rewrites_the
         written(con, source, path)
 
     monkeypatch.setattr(exports, "_write_csv", disk_fills_up)
+    in_this_process(monkeypatch)  # the exports' own process would not see the patch
     capsys.readouterr()
     assert load(raw_copy, warehouse) == 1
     out, error = capsys.readouterr()
@@ -314,6 +315,7 @@ def test_a_load_stopped_between_publishing_and_exports_is_caught_up_by_a_run_wit
     assert load(raw_copy, warehouse) == 0
     set_grain_figure(raw_copy, "18.020")
     monkeypatch.setattr(load_flow, "write_outputs", lambda *args: None)  # killed right after the rename
+    in_this_process(monkeypatch)
     assert load(raw_copy, warehouse) == 0
     monkeypatch.undo()
     stale = exports_dir(warehouse) / "indicator_results.parquet"

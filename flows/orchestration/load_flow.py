@@ -18,6 +18,7 @@ from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
 from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
+from flows.core.own_process import in_own_process
 from flows.orchestration.memory import batches_freed_as_staged
 from flows.orchestration.progress import load_progress
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
@@ -158,9 +159,15 @@ def build_views(build: WarehouseBuild, data_changed: bool) -> list[str]:
 
 @task(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = None) -> Path:
-    """Exports, dashboard page and data dictionary of the warehouse just published."""
+    """Exports, dashboard page and data dictionary of the warehouse just published.
+
+    After a load that changed data, written in a process of their own (as the models are built:
+    flows/core/own_process.py), so that this process's heap and DuckDB's buffers for the exports
+    are not added up; a night with nothing new rewrites little and keeps the process's start-up.
+    """
     started = time.monotonic()
-    page = write_outputs(warehouse, nothing_new, outputs)
+    page = write_outputs(warehouse, nothing_new, outputs) if nothing_new else \
+        in_own_process(write_outputs, warehouse, nothing_new, outputs)
     get_run_logger().info("Wrote the exports, dashboard and data dictionary of %s to %s in %.1f s", warehouse,
                           outputs_root(warehouse, outputs), time.monotonic() - started)
     return page

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.core.own_process import in_own_process
 from flows.warehouse import models as wh
 from flows.quality.conflicts import find_conflicts
 from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING, Finding
@@ -234,16 +235,22 @@ class WarehouseBuild:
         return built
 
     def _build_views_within_memory(self, data_changed: bool) -> list[str]:
-        """The models under DuckDB's memory limit, on more cores when they fit.
+        """The models under DuckDB's memory limit (models.prepare_for_models, models.within_memory).
 
-        Every batch is staged: the parsing is done, and the models may use more threads
-        (a model that runs out of memory on them is built again on one: models.within_memory).
-        A stored model's rows have no order of their own, so DuckDB need not keep the order they
-        were made in, which lets it write a large CREATE TABLE AS in parts.
+        A load that changed data builds them in a process of its own, on the version's file: the
+        load process's heap and the models' DuckDB buffers are then never added up in one process
+        (flows/core/own_process.py). A night with nothing new only makes the views, in place.
         """
-        self.con.execute("set preserve_insertion_order = false")
-        self.con.execute(f"set threads = {wh.model_threads()}")
-        return wh.build_views(self.con, data_changed)
+        if not data_changed:
+            wh.prepare_for_models(self.con)
+            return wh.build_views(self.con, data_changed)
+        building = wh.next_version_path(self.warehouse)
+        self.con.execute("checkpoint")
+        self.con.close()
+        try:
+            return in_own_process(wh.build_models_at, building)
+        finally:
+            self.con = wh.connect(building, threads=wh.BUILD_THREADS, memory_limit=wh.STAGING_MEMORY_LIMIT)
 
     def _add_superseded_files(self) -> None:
         """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.

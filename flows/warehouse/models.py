@@ -41,6 +41,9 @@ T = TypeVar("T")
 # DuckDB spills past this instead of growing with the warehouse. 128 MB was tried and was not
 # enough to rebuild the stored models of 10,000 workbooks (out of memory, now and then).
 DUCKDB_MEMORY_LIMIT = "256MB"
+# The load process stages the batches and finds conflicts beside the heap of Prefect, pandas and
+# the parsing; the models and exports are built in processes of their own with the whole limit.
+STAGING_MEMORY_LIMIT = "128MB"
 # Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
 # thread needs buffers of its own. The models are built after the last batch on up to
 # MODEL_THREADS: two fit the 256 MB at 10,000 workbooks; at 100,000 one model did not, and is
@@ -54,10 +57,11 @@ def model_threads() -> int:
     return max(1, min(os.cpu_count() or 1, MODEL_THREADS))
 
 
-def connect(path: Path | str, read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, read_only: bool = False, threads: int | None = None,
+            memory_limit: str = DUCKDB_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """A connection with the project's memory bound, so a load's footprint does not grow with history."""
     con = duckdb.connect(str(path), read_only=read_only)
-    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"set memory_limit = '{memory_limit}'")
     if threads is not None:
         con.execute(f"set threads = {threads}")
     return con
@@ -192,7 +196,7 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
     try:
         if published.exists():
             shutil.copyfile(published, building)
-        con = connect(building, threads=BUILD_THREADS)
+        con = connect(building, threads=BUILD_THREADS, memory_limit=STAGING_MEMORY_LIMIT)
         try:
             create_landing_tables(con)
         except BaseException:
@@ -231,6 +235,28 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
     with duckdb.connect() as scratch:
         scratch.execute(ddl)
         return [(r[0], r[1]) for r in scratch.execute(f"describe {table}").fetchall()]
+
+
+def build_models_at(building: Path) -> list[str]:
+    """build_views over the version being built, in its file, closed after: for a process of its
+    own (flows/warehouse/build.py), which imports this module and duckdb, nothing more."""
+    con = connect(building)
+    try:
+        prepare_for_models(con)
+        built = build_views(con, data_changed=True)
+        con.execute("checkpoint")
+        return built
+    finally:
+        con.close()
+
+
+def prepare_for_models(con: duckdb.DuckDBPyConnection) -> None:
+    """Every batch is staged: the models may use more threads (a model that runs out of memory on
+    them is built again on one: within_memory). A stored model's rows have no order of their own,
+    so DuckDB need not keep the order they were made in, which lets it write a large CREATE TABLE
+    AS in parts."""
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"set threads = {model_threads()}")
 
 
 def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> list[str]:

@@ -1,0 +1,62 @@
+"""Run one heavy step of a load in a fresh Python process of its own, and hand back its outcome.
+
+The load process holds Prefect, pandas, pandera and what the parsing left in its heap (about
+300 MB at 10,000 workbooks); building the models or writing the exports fills DuckDB's buffers up
+to their limit (256 MB) on top. Run apart, in a process that imports only what the step needs
+(duckdb: about 40 MB), the two are never added up in one process.
+
+    python -m flows.core.own_process CALL OUTCOME
+
+reads a pickled (module, function, arguments) from the file CALL and writes the pickled
+(True, result) or (False, exception) to the file OUTCOME. Files, not the standard streams: the
+step's own output and log lines go to the load's console as they come.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class OwnProcessFailed(RuntimeError):
+    """The process of a step ended without an outcome (killed, or out of memory in the system)."""
+
+
+def in_own_process(function: Callable[..., T], *args) -> T:
+    """function(*args) in a process of its own: its result, or its exception raised here."""
+    with tempfile.TemporaryDirectory(prefix="haquang-step-") as folder:
+        call, outcome = Path(folder) / "call.pickle", Path(folder) / "outcome.pickle"
+        call.write_bytes(pickle.dumps((function.__module__, function.__qualname__, args)))
+        ended = subprocess.run([sys.executable, "-m", __name__, str(call), str(outcome)], check=False)
+        if not outcome.exists():
+            raise OwnProcessFailed(f"{function.__qualname__} stopped in its own process (exit status "
+                                   f"{ended.returncode}) before it finished")
+        succeeded, value = pickle.loads(outcome.read_bytes())
+    if succeeded:
+        return value
+    raise value
+
+
+def _run(call: Path, outcome: Path) -> None:
+    module, name, args = pickle.loads(call.read_bytes())
+    try:
+        result = (True, getattr(importlib.import_module(module), name)(*args))
+    except BaseException as exc:  # noqa: BLE001 (every failure goes back to the load, as it would in process)
+        result = (False, exc)
+    try:
+        written = pickle.dumps(result)
+    except Exception as exc:  # an exception that cannot travel goes back as its text
+        written = pickle.dumps((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({exc})")))
+    outcome.write_bytes(written)
+
+
+if __name__ == "__main__":
+    _run(Path(sys.argv[1]), Path(sys.argv[2]))
