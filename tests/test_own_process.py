@@ -58,3 +58,53 @@ def test_a_load_that_changed_data_builds_the_models_in_their_own_process(tmp_pat
         assert build.con.execute("select count(*) from stored_model_sources").fetchone()[0] > 0  # reopened on them
     finally:
         build.discard()
+
+
+class NeedsTwoArguments(Exception):
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")  # args hold one text: the class cannot be rebuilt from them
+
+
+def fails_with_an_exception_that_cannot_travel() -> None:
+    raise NeedsTwoArguments("/x/w.duckdb", "disk error")
+
+
+def flows_package() -> str:
+    import flows
+
+    return flows.__file__
+
+
+def test_an_exception_that_cannot_be_rebuilt_comes_back_as_its_text():
+    with pytest.raises(RuntimeError, match="NeedsTwoArguments: /x/w.duckdb: disk error"):
+        in_own_process(fails_with_an_exception_that_cannot_travel)
+
+
+def test_the_step_imports_the_load_s_code_whatever_the_working_folder_holds(tmp_path, monkeypatch):
+    other = tmp_path / "flows"  # another checkout's package in the folder the load was started from
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    import flows
+
+    assert in_own_process(flows_package) == flows.__file__
+
+
+def test_a_night_with_nothing_new_rebuilds_stale_stored_models_in_their_own_process(tmp_path, monkeypatch):
+    from flows.warehouse.build import WarehouseBuild
+
+    build = WarehouseBuild(tmp_path / "w.duckdb")
+    build.finish(dt.datetime.now(dt.timezone.utc), "full")
+    build.build_models(data_changed=True)
+    build.publish()
+    again = WarehouseBuild(tmp_path / "w.duckdb")
+    try:
+        again.finish(dt.datetime.now(dt.timezone.utc), "incremental")
+        assert wh.stale_stored_models(again.con) == []
+        again.con.execute("update stored_model_sources set sql_sha256 = 'an older SQL'")
+        assert "int_current_rows" in wh.stale_stored_models(again.con)
+        monkeypatch.setattr(wh, "build_views", lambda *args: pytest.fail("built in the load's process"))
+        assert "indicator_results" in again.build_models(data_changed=False)
+        assert wh.stale_stored_models(again.con) == []  # rebuilt, and recorded so
+    finally:
+        again.discard()

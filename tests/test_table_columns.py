@@ -118,7 +118,7 @@ styles = st.sampled_from(["local", "english", "bare"])
 def consistent_rows(draw):
     """A row whose percentage is its result over its target, each number written in any
     convention: the rows where the percentage decides between readings ("17.889" against 20 and 89,4 %)."""
-    target = draw(st.floats(0.5, 50_000).map(lambda v: round(v, draw(st.integers(0, 3)))))
+    target = round(draw(st.floats(0.5, 50_000)), draw(st.integers(0, 3)))
     share = draw(st.floats(0.3, 2.0))
     actual = round(target * share, draw(st.integers(0, 3)))
     written = _written(target, draw(styles))
@@ -272,3 +272,14 @@ def test_workbooks_read_one_by_one_keep_their_rows_apart(tmp_path):
     assert not results[0].loaded and together.rows_of(0).empty
     for index, result in enumerate(results[1:], start=1):
         assert together.rows_of(index)["source_row"].tolist() == [r["source_row"] for r in result.records]
+
+
+def test_a_negative_zero_keeps_its_sign_beside_a_zero():
+    import math
+
+    ctx = context([["1", "Sản lượng lương thực", "tấn", 0.0, -0.0, 0.0], ["2", "Độ che phủ rừng", "%", -0.0, 0.0, -0.0]])
+    loader, reference = read_both_ways(ctx)
+    signs = [[math.copysign(1.0, r[f]) for f in ("target_low", "actual_value", "reported_pct")] for r in loader[0][0]]
+    assert signs == [[math.copysign(1.0, r[f]) for f in ("target_low", "actual_value", "reported_pct")]
+                     for r in reference[0][0]]
+    assert signs == [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]]

@@ -5,16 +5,17 @@ The load process holds Prefect, pandas, pandera and what the parsing left in its
 to their limit (256 MB) on top. Run apart, in a process that imports only what the step needs
 (duckdb: about 40 MB), the two are never added up in one process.
 
-    python -m flows.core.own_process CALL OUTCOME
-
-reads a pickled (module, function, arguments) from the file CALL and writes the pickled
-(True, result) or (False, exception) to the file OUTCOME. Files, not the standard streams: the
-step's own output and log lines go to the load's console as they come.
+The step's process imports from the load's own import path (passed to it, in isolated mode):
+started from another checkout's folder, it must not build the models with that checkout's SQL.
+It reads a pickled (module, function, arguments) from a file and writes the pickled (True,
+result) or (False, exception) to another. Files, not the standard streams: the step's own output
+and log lines go to the load's console as they come.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import pickle
 import subprocess
 import sys
@@ -35,7 +36,8 @@ def in_own_process(function: Callable[..., T], *args) -> T:
     with tempfile.TemporaryDirectory(prefix="haquang-step-") as folder:
         call, outcome = Path(folder) / "call.pickle", Path(folder) / "outcome.pickle"
         call.write_bytes(pickle.dumps((function.__module__, function.__qualname__, args)))
-        ended = subprocess.run([sys.executable, "-m", __name__, str(call), str(outcome)], check=False)
+        ended = subprocess.run([sys.executable, "-I", "-c", _START, json.dumps(sys.path), str(call), str(outcome)],
+                               check=False)
         if not outcome.exists():
             raise OwnProcessFailed(f"{function.__qualname__} stopped in its own process (exit status "
                                    f"{ended.returncode}) before it finished")
@@ -43,6 +45,11 @@ def in_own_process(function: Callable[..., T], *args) -> T:
     if succeeded:
         return value
     raise value
+
+
+# -I: neither the working folder nor PYTHONPATH comes first; the load's import path does.
+_START = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); from pathlib import Path; "
+          f"from {__name__} import _run; _run(Path(sys.argv[2]), Path(sys.argv[3]))")
 
 
 def _run(call: Path, outcome: Path) -> None:
@@ -53,10 +60,9 @@ def _run(call: Path, outcome: Path) -> None:
         result = (False, exc)
     try:
         written = pickle.dumps(result)
-    except Exception as exc:  # an exception that cannot travel goes back as its text
+        pickle.loads(written)  # an exception whose class cannot be rebuilt from its args fails here, not there
+    except Exception as exc:  # what cannot travel goes back as its text
         written = pickle.dumps((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({exc})")))
-    outcome.write_bytes(written)
-
-
-if __name__ == "__main__":
-    _run(Path(sys.argv[1]), Path(sys.argv[2]))
+    finishing = outcome.with_suffix(".part")  # whole or absent: a process killed while writing leaves none
+    finishing.write_bytes(written)
+    finishing.replace(outcome)

@@ -394,6 +394,11 @@ def _per_distinct_cell(cells: list, read: Callable[[object], object]) -> np.ndar
                          known.setdefault(key, read(cell)) for cell in cells])
     codes, distinct = pd.factorize(array)  # None and NaN are coded -1
     found = _objects([read(cell) for cell in distinct] + [read(None)])[codes]
+    for code, cell in enumerate(distinct):  # 0.0 and -0.0 are one key too: each zero keeps its sign
+        if cell.__class__ is float and cell == 0.0:
+            for i in np.flatnonzero(codes == code):
+                if math.copysign(1.0, array[i]) != math.copysign(1.0, cell):
+                    found[i] = read(array[i])
     not_a_number = (codes == -1) & (array != None)  # noqa: E711 (element-wise: the -1 that are not None)
     where = np.flatnonzero(not_a_number)
     if len(where):

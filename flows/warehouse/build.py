@@ -237,18 +237,20 @@ class WarehouseBuild:
     def _build_views_within_memory(self, data_changed: bool) -> list[str]:
         """The models under DuckDB's memory limit (models.prepare_for_models, models.within_memory).
 
-        A load that changed data builds them in a process of its own, on the version's file: the
-        load process's heap and the models' DuckDB buffers are then never added up in one process
-        (flows/core/own_process.py). A night with nothing new only makes the views, in place.
+        When stored models are to be built (a load that changed data, or SQL or reference tables
+        changed since they were), in a process of their own on the version's file, with the whole
+        limit: the load process's heap and the models' DuckDB buffers are then never added up in
+        one process (flows/core/own_process.py). Otherwise, a night with nothing new, only the
+        views are made, in place.
         """
-        if not data_changed:
+        if not data_changed and not wh.stale_stored_models(self.con):
             wh.prepare_for_models(self.con)
             return wh.build_views(self.con, data_changed)
         building = wh.next_version_path(self.warehouse)
         self.con.execute("checkpoint")
         self.con.close()
         try:
-            return in_own_process(wh.build_models_at, building)
+            return in_own_process(wh.build_models_at, building, data_changed)
         finally:
             self.con = wh.connect(building, threads=wh.BUILD_THREADS, memory_limit=wh.STAGING_MEMORY_LIMIT)
 

@@ -238,13 +238,13 @@ def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in scratch.execute(f"describe {table}").fetchall()]
 
 
-def build_models_at(building: Path) -> list[str]:
+def build_models_at(building: Path, data_changed: bool = True) -> list[str]:
     """build_views over the version being built, in its file, closed after: for a process of its
     own (flows/warehouse/build.py), which imports this module and duckdb, nothing more."""
     con = connect(building)
     try:
         prepare_for_models(con)
-        built = build_views(con, data_changed=True)
+        built = build_views(con, data_changed)
         con.execute("checkpoint")
         return built
     finally:
@@ -271,27 +271,20 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     (flows/warehouse/model_tests.py) run last; any failure raises ModelTestFailed, so the copy
     being built is never published.
     """
-    macros = [path.read_text(encoding="utf-8") for path in sorted(MACRO_DIR.glob("*.sql"))]
+    macros, sources, order, digests = _model_plan()
     for macro in macros:
         con.execute(macro)
     con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
     con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
                 "from, its upstream models, the macros and the reference tables included; the loader uses it to "
                 "know when a stored model must be rebuilt'")
-    sources = view_sources()
     tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
-    order = build_order(sources)
-    # The macros, the reference tables (schemas/ and the check registry) and DuckDB's version go into
-    # every digest: a stored model built from an older admin-units file must not be kept by a night
-    # with nothing new, nor a model's tests be taken as passed.
-    digests = _upstream_digests(sources, order, "".join(macros) + definitions_sha256() + duckdb.__version__
-                                + repr([vars(registered) for registered in CHECKS.values()]))
-    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    stale = set(_stale_stored_models(con, sources, order, digests))
     kept: set[str] = set()
     for name in order:
         kind = "table" if MATERIALIZED_AS_TABLE.search(sources[name]) else "view"
         digest = digests[name]
-        if kind == "table" and not data_changed and built.get(name) == digest and _kind_of(con, name) == "table":
+        if kind == "table" and not data_changed and name not in stale:
             kept.add(name)
             continue
         _drop_other_kind(con, name, kind)
@@ -302,6 +295,35 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
             con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
     _test_models(con, sources, order, tests, digests, data_changed, kept)
     return order
+
+
+def _model_plan() -> tuple[list[str], dict[str, str], list[str], dict[str, str]]:
+    """(the macros, each model's SQL, the order to build them in, each model's digest)."""
+    macros = [path.read_text(encoding="utf-8") for path in sorted(MACRO_DIR.glob("*.sql"))]
+    sources = view_sources()
+    order = build_order(sources)
+    # The macros, the reference tables (schemas/ and the check registry) and DuckDB's version go into
+    # every digest: a stored model built from an older admin-units file must not be kept by a night
+    # with nothing new, nor a model's tests be taken as passed.
+    digests = _upstream_digests(sources, order, "".join(macros) + definitions_sha256() + duckdb.__version__
+                                + repr([vars(registered) for registered in CHECKS.values()]))
+    return macros, sources, order, digests
+
+
+def stale_stored_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The stored models that even a night with nothing new must build again: missing, or built
+    from other SQL, an other upstream model, macros or reference tables than today's."""
+    _, sources, order, digests = _model_plan()
+    return _stale_stored_models(con, sources, order, digests)
+
+
+def _stale_stored_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order: list[str],
+                         digests: dict[str, str]) -> list[str]:
+    stored = [name for name in order if MATERIALIZED_AS_TABLE.search(sources[name])]
+    if _kind_of(con, "stored_model_sources") != "table":
+        return stored
+    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    return [name for name in stored if built.get(name) != digests[name] or _kind_of(con, name) != "table"]
 
 
 def within_memory(con: duckdb.DuckDBPyConnection, doing: str, step: Callable[[], T]) -> T:
