@@ -243,7 +243,10 @@ class WarehouseBuild:
         one process (flows/core/own_process.py). Otherwise, a night with nothing new, only the
         views are made, in place.
         """
+        # From here on (models, superseded files, open issues over dq_issues) this connection has
+        # DuckDB's whole limit: at 100,000 workbooks the open issues ran out of the staging limit.
         if not data_changed and not wh.stale_stored_models(self.con):
+            self.con.execute(f"set memory_limit = '{wh.DUCKDB_MEMORY_LIMIT}'")
             wh.prepare_for_models(self.con)
             return wh.build_views(self.con, data_changed)
         building = wh.next_version_path(self.warehouse)
@@ -252,7 +255,7 @@ class WarehouseBuild:
         try:
             return in_own_process(wh.build_models_at, building, data_changed)
         finally:
-            self.con = wh.connect(building, threads=wh.BUILD_THREADS, memory_limit=wh.STAGING_MEMORY_LIMIT)
+            self.con = wh.connect(building, threads=wh.BUILD_THREADS)
 
     def _add_superseded_files(self) -> None:
         """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.

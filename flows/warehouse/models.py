@@ -43,7 +43,7 @@ T = TypeVar("T")
 DUCKDB_MEMORY_LIMIT = "256MB"
 # The load process stages the batches and finds conflicts beside the heap of Prefect, pandas and
 # the parsing; after a load that changed data, the models and exports are built in processes of
-# their own with the whole limit (a night with nothing new makes the views in place, within this).
+# their own with the whole limit, and the load process takes the whole limit back for what follows.
 STAGING_MEMORY_LIMIT = "128MB"
 # Staging runs while workbooks are parsed, which already keeps the cores busy, and each DuckDB
 # thread needs buffers of its own. The models are built after the last batch on up to
