@@ -108,3 +108,42 @@ def test_a_night_with_nothing_new_rebuilds_stale_stored_models_in_their_own_proc
         assert wh.stale_stored_models(again.con) == []  # rebuilt, and recorded so
     finally:
         again.discard()
+
+
+def sleeps_after_writing_its_pid(path: str) -> None:
+    import time
+    from pathlib import Path
+
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(300)
+
+
+def test_a_step_s_process_ends_when_the_load_is_killed(tmp_path):
+    """A load killed by the system (SIGKILL) must not leave its step running beside the next load."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    pid_file = tmp_path / "step.pid"
+    program = ("import sys; from flows.core.own_process import in_own_process; "
+               "from tests.test_own_process import sleeps_after_writing_its_pid; "
+               f"in_own_process(sleeps_after_writing_its_pid, {str(pid_file)!r})")
+    load = subprocess.Popen([sys.executable, "-c", program], cwd=Path(__file__).parent.parent, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline, "the step never started"
+            time.sleep(0.1)
+        step = int(pid_file.read_text())
+        load.kill()
+        load.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{step}").exists() and "zombie" not in Path(f"/proc/{step}/status").read_text().lower():
+            assert time.monotonic() < deadline, "the step's process outlived the load"
+            time.sleep(0.1)
+    finally:
+        try:
+            os.killpg(load.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -388,7 +388,7 @@ def test_serve_removes_only_its_own_record(tmp_path):
 
 def test_a_child_started_with_end_with_this_process_ends_when_its_parent_is_sigkilled(tmp_path):
     """The mechanism under both servers, without Prefect: a parent that starts `sleep`, then is killed."""
-    program = ("import subprocess, sys, time; from flows.orchestration.runners import end_with_this_process; "
+    program = ("import subprocess, sys, time; from flows.core.own_process import end_with_this_process; "
                "child = subprocess.Popen(['sleep', '300'], preexec_fn=end_with_this_process()); "
                "print(child.pid, flush=True); time.sleep(300)")
     parent = subprocess.Popen([sys.executable, "-c", program], cwd=REPO, stdout=subprocess.PIPE, text=True,

@@ -14,9 +14,12 @@ and log lines go to the load's console as they come.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
+import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class OwnProcessFailed(RuntimeError):
@@ -36,8 +40,9 @@ def in_own_process(function: Callable[..., T], *args) -> T:
     with tempfile.TemporaryDirectory(prefix="haquang-step-") as folder:
         call, outcome = Path(folder) / "call.pickle", Path(folder) / "outcome.pickle"
         call.write_bytes(pickle.dumps((function.__module__, function.__qualname__, args)))
+        # Ends with the load: a load killed by the system must not leave its models being built beside the next.
         ended = subprocess.run([sys.executable, "-I", "-c", _START, json.dumps(sys.path), str(call), str(outcome)],
-                               check=False)
+                               check=False, preexec_fn=end_with_this_process())
         if not outcome.exists():
             raise OwnProcessFailed(f"{function.__qualname__} stopped in its own process (exit status "
                                    f"{ended.returncode}) before it finished")
@@ -45,6 +50,28 @@ def in_own_process(function: Callable[..., T], *args) -> T:
     if succeeded:
         return value
     raise value
+
+
+def end_with_this_process() -> Callable[[], None] | None:
+    """A preexec function that makes the child receive SIGTERM when this process dies.
+
+    Linux's PR_SET_PDEATHSIG fires even when this process is SIGKILLed, which no atexit or
+    signal handler survives. It is tied to the thread that starts the child, which must outlive
+    it: start servers from the main thread (a step's process is waited for by the thread that
+    started it). prctl is looked up here, before the fork, so that the child runs
+    nothing but two system calls before exec. Elsewhere there is no equivalent: None.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect: nobody will signal us
+            os._exit(1)
+
+    return die_with_parent
 
 
 # -I: neither the working folder nor PYTHONPATH comes first; the load's import path does.

@@ -5,7 +5,6 @@ temporary server that ends with the load)."""
 from __future__ import annotations
 
 import atexit
-import ctypes
 import importlib.util
 import os
 import signal
@@ -13,11 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.core.own_process import end_with_this_process
 from flows.ingest.raw_files import holds_at_least
 
 # Prefect's own setting for how long a temporary API server may take to start. Its default of
@@ -27,7 +26,6 @@ from flows.ingest.raw_files import holds_at_least
 TEMPORARY_SERVER_START_SECONDS = 180
 PATIENT_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(TEMPORARY_SERVER_START_SECONDS)}
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 # What a Prefect server we start prints (its banner, warnings, the traceback of a start that
 # failed) goes to a file under $PREFECT_HOME/logs/, one per kind of server (`haquang serve`'s, a
@@ -338,27 +336,6 @@ def free_loopback_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def end_with_this_process() -> Callable[[], None] | None:
-    """A preexec function that makes the child receive SIGTERM when this process dies.
-
-    Linux's PR_SET_PDEATHSIG fires even when this process is SIGKILLed, which no atexit or
-    signal handler survives. It is tied to the thread that starts the child: start servers
-    from the main thread. prctl is looked up here, before the fork, so that the child runs
-    nothing but two system calls before exec. Elsewhere there is no equivalent: None.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    parent = os.getpid()
-
-    def die_with_parent() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before prctl took effect: nobody will signal us
-            os._exit(1)
-
-    return die_with_parent
 
 
 def stop_server(server: subprocess.Popen, grace_seconds: float = 10) -> None:
