@@ -113,15 +113,21 @@ def unlabelled_row(ctx: TableContext, row: int, texts: dict[str, str]) -> Findin
     shown = "; ".join(f"{role}={text!r}" for role, text in texts.items() if text)
     if has_figures:
         return Finding("missing_label", f"row has figures but no indicator name in column "
-                       f"{_letter(ctx, 'label')}; add the name or delete the row ({shown})",
-                       ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
+                       f"{role_letter(ctx, 'label')}; add the name or delete the row ({shown})",
+                       ctx.sheet.name, row + 1, role_letter(ctx, "label"), shown)
     return Finding("row_without_label", f"row has no indicator name and no figures; not loaded ({shown})",
-                   ctx.sheet.name, row + 1, _letter(ctx, "label"), shown)
+                   ctx.sheet.name, row + 1, role_letter(ctx, "label"), shown)
 
 
-def _letter(ctx: TableContext, role: str) -> str | None:
+def role_letter(ctx: TableContext, role: str) -> str | None:
+    """The spreadsheet letter of the table's column for a role, None when the table has none."""
     col = ctx.location.columns.get(role)
     return None if col is None else column_letter(col)
+
+
+def label_and_parent(label: str, parent: str | None) -> tuple[str, ...]:
+    """The labels whose words may complete a row's unit: its own, then its parent's."""
+    return (label, parent) if parent else (label,)
 
 
 def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], parent: str | None,
@@ -131,7 +137,7 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     errors = errors or {}
 
     def flag(check_name: str, role: str, message: str, resolved_by: str | None = None) -> None:
-        findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, _letter(ctx, role), texts.get(role),
+        findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, role_letter(ctx, role), texts.get(role),
                                 resolved_by))
 
     if row in ctx.facts.hidden_rows:
@@ -166,7 +172,7 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     # ambiguous number is resolved against.
     unit = unit_code(unit_raw)
     target_kind, target_strict, target_note = _target_with_label(texts["label"], target, unit)
-    if label_unit := unit_in_label((texts["label"], *([parent] if parent else [])), unit):
+    if label_unit := unit_in_label(label_and_parent(texts["label"], parent), unit):
         unit = label_unit.unit
         if label_unit.missing:
             flag("unit_dimension_unknown", "unit", f"the label says per {label_unit.missing} "
@@ -175,7 +181,7 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     # A unit written in a figure cell ("90%", "02 xã") is that figure's unit and wins over the row's:
     # kept apart only where it differs from the unit the row's was read from (the label completes it
     # the same way), so int_harmonised_rows brings the two figures to one unit or refuses to mix them.
-    target_unit, actual_unit = (cell_unit(reading, unit_raw, labels=(texts["label"], *([parent] if parent else [])))
+    target_unit, actual_unit = (cell_unit(reading, unit_raw, labels=label_and_parent(texts["label"], parent))
                                 for reading in (target, actual))
 
     target_tokens = _target_tokens(target)
@@ -253,11 +259,11 @@ def _record(ctx: TableContext, row: int, texts: dict[str, str], parent: str | No
         "period_end": ctx.period.end,
         "is_estimate": ctx.period.is_estimate,
         "plan_years": ctx.period.plan_years,
-        "label_column": _letter(ctx, "label"),
-        "unit_column": _letter(ctx, "unit") if texts.get("unit") else _letter(ctx, "target"),
-        "target_column": _letter(ctx, "target"),
-        "actual_column": _letter(ctx, "actual"),
-        "reported_pct_column": _letter(ctx, "reported_pct"),
+        "label_column": role_letter(ctx, "label"),
+        "unit_column": role_letter(ctx, "unit") if texts.get("unit") else role_letter(ctx, "target"),
+        "target_column": role_letter(ctx, "target"),
+        "actual_column": role_letter(ctx, "actual"),
+        "reported_pct_column": role_letter(ctx, "reported_pct"),
     }
 
 

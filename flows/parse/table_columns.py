@@ -30,12 +30,11 @@ import pandas as pd
 from flows.core.attainment import pct_or_none
 from flows.core.findings import Finding
 from flows.core.labels import label_key
-from flows.core.text import column_letter
 from flows.parse.evidence import agrees_with_reported
 from flows.parse.label_terms import bound_beside_number, unit_in_label
 from flows.parse.rows import (
-    DECORATION, FIGURE_ROLES, SUB_ROW_MARK, RECORD_FIELDS, TableContext, cell_text, cell_unit, read_row,
-    unlabelled_row,
+    DECORATION, FIGURE_ROLES, RECORD_FIELDS, SUB_ROW_MARK, TableContext, cell_text, cell_unit, label_and_parent,
+    read_row, role_letter, unlabelled_row,
 )
 from flows.parse.values import Reading, read_text_shared
 from schemas.catalogues import unit_code
@@ -204,8 +203,8 @@ class _PlainRows:
                                  np.where(target["unit_text"] != "", target["unit_text"], actual["unit_text"]))
         unit = _per_distinct(self.unit_raw, unit_code, dtype=object)
         self.target_kind, self.target_strict, self.target_note = self._target_with_label(unit)
-        label_units = _per_distinct_key(lambda label, parent, code: unit_in_label(_labels(label, parent), code),
-                                        self.label, parents, unit)
+        label_units = _per_distinct_key(
+            lambda label, parent, code: unit_in_label(label_and_parent(label, parent), code), self.label, parents, unit)
         mask &= ~np.array([found is not None and found.missing is not None for found in label_units], dtype=bool)
         self.unit = np.array([found.unit if found is not None else code for found, code in zip(label_units, unit)],
                              dtype=object)
@@ -269,7 +268,7 @@ class _PlainRows:
             return np.where(texts != "", texts, None)
 
         def letter(role: str) -> np.ndarray:
-            return grid.per_table(lambda ctx: _letter(ctx, role), records)
+            return grid.per_table(lambda ctx: role_letter(ctx, role), records)
 
         number = self._texts("row_number")
         cell_units = [self._cell_units(role) for role in ("target", "actual")]
@@ -315,7 +314,8 @@ class _PlainRows:
         figures = self.target if role == "target" else self.actual
         found = np.full(len(self.records), None, dtype=object)
         for i in np.flatnonzero(self.mask & (figures["unit_text"] != "")):
-            found[i] = cell_unit(figures["reading"][i], self.unit_raw[i], _labels(self.label[i], self.parents[i]))
+            labels = label_and_parent(self.label[i], self.parents[i])
+            found[i] = cell_unit(figures["reading"][i], self.unit_raw[i], labels)
         return found
 
 
@@ -351,15 +351,6 @@ def _figure_cell(value: object) -> FigureCell:
     return FigureCell(True, reading.kind, numbers[0].candidates[0] if numbers else None,
                       numbers[1].candidates[0] if len(numbers) > 1 else None, reading.unit_text, reading.note,
                       reading.strict, any(t.foreign for t in numbers), reading)
-
-
-def _labels(label: str, parent: str | None) -> tuple[str, ...]:
-    return (label, parent) if parent else (label,)
-
-
-def _letter(ctx: TableContext, role: str) -> str | None:
-    col = ctx.location.columns.get(role)
-    return None if col is None else column_letter(col)
 
 
 def _objects(values) -> np.ndarray:

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
