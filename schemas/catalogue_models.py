@@ -72,6 +72,39 @@ class IndicatorCrosswalk(pa.DataFrameModel):
         return df["indicator_code"].isin({r["indicator_code"] for r in table("indicators.csv")})
 
 
+class BoundaryChanges(pa.DataFrameModel):
+    """schemas/boundary_changes.csv: one row per predecessor of a successor unit."""
+
+    change_code: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
+    level: Series[str] = pa.Field(isin=["district", "commune"])
+    effective_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    cycle: Series[str] = pa.Field(isin=["plan", "period"])
+    successor: Series[str] = pa.Field(str_length={"min_value": 1})
+    successor_name_vi: Series[str] = pa.Field(str_length={"min_value": 1})
+    predecessor: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    @pa.dataframe_check(name="one_successor_per_predecessor")
+    def a_predecessor_goes_to_one_successor_per_change(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["change_code", "predecessor"], keep=False)
+
+    @pa.dataframe_check(name="district_predecessor_is_loaded")
+    def a_district_predecessor_has_its_raw_folder(cls, df: pd.DataFrame) -> pd.Series:
+        # the loader reads raw/<code>/ only for a district of districts.csv
+        return (df["level"] != "district") | df["predecessor"].isin({r["code"] for r in table("districts.csv")})
+
+
+class AggregationMethods(pa.DataFrameModel):
+    """schemas/aggregation_methods.csv: the rule of each aggregation method."""
+
+    method: Series[str] = pa.Field(unique=True, isin=AGGREGATIONS)
+    min_coverage: Series[float] = pa.Field(gt=0, le=1, coerce=True)
+    coverage_weight: Series[str] = pa.Field(isin=sorted(set(WEIGHT_OF.values())))
+
+    @pa.dataframe_check(name="every_method_has_a_rule")
+    def every_aggregation_is_ruled(cls, df: pd.DataFrame) -> pd.Series:
+        return pd.Series([set(df["method"]) == set(AGGREGATIONS)] * len(df), index=df.index)
+
+
 class CheckRegistry(pa.DataFrameModel):
     """The registry of data-quality checks (flows/core/checks.py), as the warehouse's ref_dq_checks holds it."""
 
@@ -97,3 +130,5 @@ def validate_catalogues() -> None:
     CheckRegistry.validate(check_registry(), lazy=True)
     IndicatorCatalogue.validate(pd.DataFrame(table("indicators.csv")), lazy=True)
     IndicatorCrosswalk.validate(pd.DataFrame(table("indicator_crosswalk.csv")), lazy=True)
+    BoundaryChanges.validate(pd.DataFrame(table("boundary_changes.csv")), lazy=True)
+    AggregationMethods.validate(pd.DataFrame(table("aggregation_methods.csv")), lazy=True)

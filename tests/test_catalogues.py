@@ -4,7 +4,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from schemas.catalogue_models import IndicatorCatalogue, IndicatorCrosswalk, validate_catalogues
+from schemas.catalogue_models import (AggregationMethods, BoundaryChanges, IndicatorCatalogue, IndicatorCrosswalk,
+                                      validate_catalogues)
 from schemas.catalogues import table
 
 
@@ -83,3 +84,21 @@ def test_catalogues_are_checked_again_only_when_what_is_checked_changes(monkeypa
         reference.load_reference_tables(con)
     with pytest.raises(CatalogueInconsistent):
         reference.load_reference_tables(con)
+
+
+def test_a_boundary_change_names_each_predecessor_once_and_only_loaded_districts():
+    rows = table("boundary_changes.csv")
+    duplicated = [*rows, dict(rows[0])]
+    unknown = [*rows, {**rows[0], "predecessor": "nowhere"}]
+    for broken, check in ((duplicated, "one_successor_per_predecessor"), (unknown, "district_predecessor_is_loaded")):
+        with pytest.raises(pa.errors.SchemaErrors, match=check):
+            BoundaryChanges.validate(pd.DataFrame(broken), lazy=True)
+
+
+def test_every_aggregation_method_has_a_coverage_rule():
+    rows = [r for r in table("aggregation_methods.csv") if r["method"] != "sum"]
+    with pytest.raises(pa.errors.SchemaErrors, match="every_method_has_a_rule"):
+        AggregationMethods.validate(pd.DataFrame(rows), lazy=True)
+    with pytest.raises(pa.errors.SchemaErrors, match="min_coverage"):
+        AggregationMethods.validate(pd.DataFrame([{**r, "min_coverage": "0"} for r in table("aggregation_methods.csv")]),
+                                    lazy=True)

@@ -25,17 +25,31 @@ def test_every_reported_row_maps_to_a_catalogue_indicator(loaded_warehouse):
     assert sql(loaded_warehouse, "select * from unmapped_labels") == []
 
 
+def contributions(warehouse, code: str) -> dict[str, dict]:
+    """merger_contributions of the merged district on one indicator, by predecessor."""
+    names = ["predecessor", "value", "weight", "weight_figure", "weight_year", "weight_basis", "weight_source",
+             "period_year", "contributes"]
+    rows = sql(warehouse, f"select {', '.join(names[:-2])}, year(period_end), contributes from merger_contributions "
+                          "where successor = 'merged' and indicator_code = ?", [code])
+    return {row[0]: dict(zip(names, row)) for row in rows}
+
+
 def test_merged_grain_output_is_the_sum_of_both_districts(loaded_warehouse):
-    value, method, ha, tn = one(loaded_warehouse, "select value, method, ha_quang_value, thong_nong_value "
-                                                  "from merged_district_indicators where indicator_code = 'grain_output'")
+    value, method = one(loaded_warehouse, "select value, method from merged_district_indicators "
+                                          "where successor = 'merged' and indicator_code = 'grain_output'")
+    halves = contributions(loaded_warehouse, "grain_output")
+    ha, tn = halves["ha_quang"]["value"], halves["thong_nong"]["value"]
     assert (method, ha, tn) == ("sum", 17889, 13100)
-    assert value == ha + tn
+    assert value == ha + tn and all(half["contributes"] for half in halves.values())
 
 
 def test_merged_forest_cover_is_the_area_weighted_mean(loaded_warehouse):
-    value, method, ha, tn, w_ha, w_tn, kind = one(loaded_warehouse, """
-        select value, method, ha_quang_value, thong_nong_value, ha_quang_weight, thong_nong_weight, weight_kind
-        from merged_district_indicators where indicator_code = 'forest_cover'""")
+    value, method, kind = one(loaded_warehouse, """
+        select value, method, weight_kind from merged_district_indicators
+        where successor = 'merged' and indicator_code = 'forest_cover'""")
+    halves = contributions(loaded_warehouse, "forest_cover")
+    ha, tn = halves["ha_quang"]["value"], halves["thong_nong"]["value"]
+    w_ha, w_tn = halves["ha_quang"]["weight"], halves["thong_nong"]["weight"]
     areas = {(r[0], r[1]) for r in sql(loaded_warehouse, "select district_code, value from district_figures "
                                                           "where starts_with(figure, 'area') and entity = 'former'")}
     assert method == "area_weighted_mean" and kind == "area"
@@ -49,15 +63,19 @@ def reference_figures() -> list[dict]:
         return list(csv.DictReader(line for line in handle if not line.startswith("#")))
 
 
-WEIGHT_COLUMNS = """indicator_code, method, weight_kind, ha_quang_weight, thong_nong_weight, ha_quang_weight_figure,
-    thong_nong_weight_figure, ha_quang_weight_year, thong_nong_weight_year, ha_quang_weight_basis, thong_nong_weight_basis,
-    ha_quang_weight_source, thong_nong_weight_source, year(ha_quang_period_end), year(thong_nong_period_end), caveats"""
-
-
 def weighted_rows(warehouse) -> list[dict]:
-    names = [c.strip() for c in WEIGHT_COLUMNS.replace("year(", "").replace(")", "").split(",")]
-    rows = sql(warehouse, f"select {WEIGHT_COLUMNS} from merged_district_indicators where method like '%weighted_mean'")
-    return [dict(zip(names, row)) for row in rows]
+    """The merged district's full weighted means, each predecessor's weight as <predecessor>_weight, ... ."""
+    means = sql(warehouse, "select indicator_code, method, weight_kind, caveats from merged_district_indicators "
+                           "where successor = 'merged' and method like '%weighted_mean' and coverage_status = 'full'")
+    rows = []
+    for code, method, kind, caveats in means:
+        row = {"indicator_code": code, "method": method, "weight_kind": kind, "caveats": caveats}
+        for half, figures in contributions(warehouse, code).items():
+            row.update({f"{half}_{name}": figures[name] for name in
+                        ("weight", "weight_figure", "weight_year", "weight_basis", "weight_source")})
+            row[f"{half}_period_end"] = figures["period_year"]
+        rows.append(row)
+    return rows
 
 
 def nearest_year_holds(warehouse) -> list[dict]:
@@ -68,8 +86,8 @@ def nearest_year_holds(warehouse) -> list[dict]:
         for half in ("ha_quang", "thong_nong"):
             year, period = row[f"{half}_weight_year"], row[f"{half}_period_end"]
             assert row[f"{half}_weight_figure"].startswith(row["weight_kind"])
-            candidate_years = [y for (y,) in sql(warehouse, "select reference_year from int_district_weights "
-                                                            "where source_district = ? and weight = ?",
+            candidate_years = [y for (y,) in sql(warehouse, "select reference_year from int_predecessor_weights "
+                                                            "where predecessor = ? and weight = ?",
                                                  [half, row["weight_kind"]])]
             dated = [abs(y - period) for y in candidate_years if y is not None]
             if dated:  # a figure without a year is taken only when no dated one exists
@@ -145,7 +163,7 @@ def test_percentages_and_growth_rates_are_never_summed(loaded_warehouse):
     assert all(method != "sum" for unit, method in methods_by_unit if unit in rates)
     assert all(method == "sum" for unit, method in methods_by_unit if unit in {"tonne", "hectare", "commune"})
     growth = sql(loaded_warehouse, "select method, value from merged_district_indicators "
-                                   "where indicator_code = 'budget_revenue_growth'")
+                                   "where successor = 'merged' and indicator_code = 'budget_revenue_growth'")
     assert growth == [("not_aggregable", None)]
 
 
@@ -169,7 +187,7 @@ def test_comparability_says_why_not(loaded_warehouse):
     assert "different definition" in rows["new_rural_communes"]
     assert rows["tobacco_area"] == "reported by ha_quang only"
     both = sql(loaded_warehouse, "select count(*) from district_comparison "
-                                 "where ha_quang_label is not null and thong_nong_label is not null")[0][0]
+                                 "where reported_by = 'ha_quang + thong_nong'")[0][0]
     assert both == 16
 
 

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -156,36 +157,31 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
     assert sorted(order) == sorted(graph)
     for position, model in enumerate(order):
         assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
-    assert graph["merged_district_indicators"] == {"int_indicator_pairs", "int_comparability", "int_indicator_weights",
-                                                   "stg_indicators", "stg_admin_units", "int_district_attainment",
-                                                   "stg_units"}  # which units count administrative units
-    assert graph["int_indicator_weights"] == {"int_indicator_pairs", "stg_indicators", "int_district_weights"}
+    assert graph["merged_district_indicators"] == {"int_successor_figures", "stg_boundary_changes", "stg_indicators",
+                                                   "stg_aggregation_methods"}
+    assert graph["int_predecessor_figures"] == {"stg_boundary_changes", "int_harmonised_rows", "int_district_attainment",
+                                                "stg_indicators", "stg_aggregation_methods", "int_predecessor_weights"}
     assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status", "int_row_versions"}  # superseded rows close
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
-    assert graph["int_district_weights"] == {"stg_district_figures", "stg_districts"}  # its CTEs are not tables
+    assert graph["int_predecessor_weights"] == {"stg_district_figures", "stg_boundary_changes",
+                                                "stg_districts"}  # its CTEs are not tables
     assert graph["stg_load_runs"] == {"landing_load_runs"}
 
 
-# The models that put the former districts side by side, one block of <district>_* columns each.
-SIDE_BY_SIDE = ["intermediate/int_indicator_pairs", "intermediate/int_comparability", "intermediate/int_indicator_weights",
-                "marts/district_comparison",
-                "marts/merged_district_indicators", "macros/combine_districts"]
-
-
-def test_the_districts_loaded_are_exactly_the_two_the_merge_is_written_for():
+def test_no_reporting_unit_is_named_in_sql_or_the_dashboard():
+    """A merger is data (schemas/boundary_changes.csv): no model, macro or page names a predecessor or successor."""
+    with open(REPO / "schemas" / "boundary_changes.csv", encoding="utf-8") as handle:
+        changes = list(csv.DictReader(line for line in handle if not line.startswith("#")))
     with open(REPO / "schemas" / "districts.csv", encoding="utf-8") as handle:
-        listed = {row["code"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))}
-    sql = {path.relative_to(wh.SQL_DIR).with_suffix("").as_posix(): path.read_text(encoding="utf-8")
-           for path in wh.SQL_DIR.glob("*/*.sql")}
-    named = set(re.findall(r"source_district = '(\w+)'", "\n".join(sql.values())))
-    assert named == {d for d, _, _ in dashboard.DISTRICTS} - {"merged"} == {"ha_quang", "thong_nong"}
-    assert listed == named, ("schemas/districts.csv lists other districts than the two the merge models are written "
-                             "for; see the README, \"How the two former districts are combined\"")
-    side_by_side = sorted(name for name, text in sql.items() if all(f"{d}_" in text for d in named)
-                          and re.search(r"\bha_quang_\w+", text))
-    assert side_by_side == sorted(SIDE_BY_SIDE)
-    for name in side_by_side:
-        assert "Two former districts, by design" in sql[name] and "A third district would" in sql[name]
+        districts = [row["code"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))]
+    codes = set(districts) | {row["predecessor"] for row in changes} | {row["successor"] for row in changes}
+    assert {"ha_quang", "thong_nong", "merged"} <= codes
+    texts = {path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
+             for path in [*wh.SQL_DIR.glob("*/*.sql"), Path(dashboard.__file__)]}
+    # a code as a value ('ha_quang', "merged") or a predecessor's code as a column's prefix (ha_quang_value)
+    named = {(name, code) for name, text in texts.items() for code in codes
+             if re.search(rf"'{code}'|\"{code}\"" + (rf"|\b{code}_\w+" if code in districts else ""), text)}
+    assert named == set()
 
 
 def _tested_models(monkeypatch) -> list[str]:

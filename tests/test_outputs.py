@@ -88,9 +88,14 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             merged = page.locator("#merged-grain_output td").inner_text()
             assert "30.989 tấn" in merged and "✓ đạt / met" in merged
             # met / not met / undetermined come from the view, with the reason where it cannot be decided
-            malnutrition = page.locator("#merged-child_malnutrition_reduction")
+            malnutrition = page.locator("#ha_quang-child_malnutrition_reduction")
             assert malnutrition.get_attribute("class") == "undetermined"
             assert "attainment_mismatch" in malnutrition.inner_text() and "✓" not in malnutrition.inner_text()
+            # old Hà Quảng alone reported it: the merged row is partial and shows the figure as old Hà Quảng's
+            partial = page.locator("#merged-child_malnutrition_reduction")
+            assert partial.get_attribute("class") == "partial"
+            assert "Huyện Hà Quảng (cũ): 3,92" in partial.inner_text() and "✓" not in partial.inner_text()
+            assert "Kỳ số liệu khác nhau" in page.locator("#merged-grain_output").inner_text()
             counts = dict(sql(loaded_warehouse, "select status, count(*) from target_attainment "
                                                 "where district = 'merged' group by all"))
             headline = page.locator("#headline-merged").inner_text()
@@ -223,7 +228,7 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
     printed = 0
     for row_id, status, direction, pct, value in attainment:
         shown = _printed_pct(rows[row_id])
-        if status == "undetermined":  # no reading was made: no bar, no percentage, the reason instead
+        if status in ("undetermined", "partial"):  # no reading was made: no bar, no percentage, the reason instead
             assert shown is None and "<svg" not in rows[row_id] and "class='reason'" in rows[row_id], row_id
         elif shown is not None:
             printed += 1
@@ -233,7 +238,7 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
             assert "class='reason'" in rows[row_id], row_id
     assert printed > 40
     # the auditor's row: 99.8 % of an at-least-100 target, not met
-    assert "<b>99,8%</b> ✗" in rows["merged-party_members_completing_duties"]
+    assert "<b>99,8%</b> ✗" in rows["ha_quang-party_members_completing_duties"]
 
 
 @pytest.mark.parametrize(("pct", "status", "direction", "text"), [
@@ -261,70 +266,91 @@ def test_a_percentage_keeps_as_many_decimals_as_its_status_needs(pct, status, di
 def _merged_row(code: str, status: str, reported_by: str, **figures) -> dict:
     row = {"district": "merged", "indicator_code": code, "name_vi": code, "name_en": code, "unit": "percent",
            "count_base": None, "count_base_label": None, "value": 10.0, "target_low": 10.0, "target_high": 10.0,
-           "direction": "higher_is_better", "attainment_pct": 100.0, "status": status,
-           "status_reason": f"reason of {code}", "shortfall_pct": 0.0, "reported_by": reported_by}
+           "direction": "higher_is_better", "attainment_pct": 100.0, "status": status, "coverage": 1.0,
+           "period_basis": "aligned", "status_reason": f"reason of {code}", "shortfall_pct": 0.0,
+           "reported_by": reported_by}
     return row | figures
 
 
-def test_the_merged_panel_says_whose_figure_each_row_is_on_a_variant():
-    """Hand-made rows (old Thông Nông alone, a count, an undetermined row with a percentage) the
-    committed data does not all have: the page reads reported_by, count_base and status, not names."""
+def _contribution(code: str, predecessor: str, name: str, value: float, **more) -> dict:
+    return {"successor": "merged", "indicator_code": code, "predecessor": predecessor, "predecessor_name_vi": name,
+            "predecessor_name_en": name, "value": value, "value_text": None, "target_low": 12.0, "target_high": None,
+            "is_estimate": False, "period_end": None} | more
+
+
+def test_the_merged_panel_shows_partial_figures_as_their_predecessors_on_a_variant():
+    """Hand-made rows the committed data does not all have (a count, an undetermined row with a percentage,
+    partial figures of either predecessor, mixed periods): the page reads status, coverage, count_base and
+    merger_contributions, not district names."""
+    import datetime as dt
+
     from flows.publish.dashboard import _district_section
 
-    rows = [_merged_row("both_met", "met", "ha_quang + thong_nong"),
-            _merged_row("tn_met", "met", "thong_nong"),
-            _merged_row("hq_met", "met", "ha_quang"),
-            _merged_row("tn_short", "not_met", "thong_nong", value=9.996, attainment_pct=99.96),
-            _merged_row("communes", "not_met", "ha_quang + thong_nong", unit="commune", value=40.0,
+    rows = [_merged_row("both_met", "met", "a + b", period_basis="mixed"),
+            _merged_row("b_short", "not_met", "a + b", value=9.996, attainment_pct=99.96),
+            _merged_row("communes", "not_met", "a + b", unit="commune", value=40.0,
                         target_low=41.0, target_high=41.0, attainment_pct=40 / 41 * 100, count_base=45,
                         count_base_label="pre-2020 communes"),
-            _merged_row("doubted", "undetermined", "thong_nong", attainment_pct=180.0),
+            _merged_row("doubted", "undetermined", "a + b", attainment_pct=180.0),
             # exactly on a strict bound ("trên 10"), not met on the letter: no "100%" beside "not met"
-            _merged_row("on_strict_bound", "not_met", "ha_quang")]
-    page = _district_section("merged", "Huyện mới", "merged district", rows, {"communes": "xã"})
+            _merged_row("on_strict_bound", "not_met", "a + b"),
+            _merged_row("b_alone", "partial", "b", value=None, attainment_pct=None, coverage=0.41),
+            _merged_row("a_alone", "partial", "a", value=None, attainment_pct=None, coverage=0.59)]
+    contributions = {
+        ("merged", "both_met"): [
+            _contribution("both_met", "a", "Huyện A (cũ)", 11.0, is_estimate=True, period_end=dt.date(2020, 12, 31)),
+            _contribution("both_met", "b", "Huyện B (cũ)", 9.0, period_end=dt.date(2019, 12, 31))],
+        ("merged", "b_alone"): [_contribution("b_alone", "b", "Huyện B (cũ)", 7.5)],
+        ("merged", "a_alone"): [_contribution("a_alone", "a", "Huyện A (cũ)", 13.0)],
+    }
+    page = _district_section("merged", "Huyện mới", "merged district", rows,
+                              {"communes": "xã", "b_alone": "%", "a_alone": "%"}, contributions)
     headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
-    assert "<b>3</b> Đạt" in headline and "2 from one former district only" in headline
-    assert "<b>3</b> Chưa đạt" in headline and "2 from one former district only" in headline
+    assert "<b>1</b> Đạt / 5" in headline and "met of 5" in headline  # full figures only
+    assert "<b>3</b> Chưa đạt / 5" in headline and "<b>2</b> Số liệu chưa đầy đủ" in headline
     by_id = _page_rows(page)
-    assert "former Thông Nông only" in by_id["merged-tn_met"] and "former Hà Quảng only" in by_id["merged-hq_met"]
-    assert "only" not in by_id["merged-both_met"] and "only" not in by_id["merged-communes"]
-    assert "<b>99,96%</b>" in by_id["merged-tn_short"]
+    assert "Huyện B (cũ): 7,5 % / ≥ 12" in by_id["merged-b_alone"] and "41 %" in by_id["merged-b_alone"]
+    assert "Huyện A (cũ): 13 %" in by_id["merged-a_alone"] and "<svg" not in by_id["merged-a_alone"]
+    assert "reason of a_alone" in by_id["merged-a_alone"]
+    assert "Huyện A (cũ) ước thực hiện đến 31/12/2020; Huyện B (cũ) thực hiện đến 31/12/2019" in by_id["merged-both_met"]
+    assert "Kỳ số liệu" not in by_id["merged-b_short"]
+    assert "<b>99,96%</b>" in by_id["merged-b_short"]
     assert "40 / 41 xã" in by_id["merged-communes"] and "of 45 pre-2020 communes" in by_id["merged-communes"]
     assert "<b>97,5" not in by_id["merged-communes"] and "<b>98%</b>" in by_id["merged-communes"]
     on_bound = by_id["merged-on_strict_bound"]
     assert "<svg" not in on_bound and "100%" not in on_bound and "reason of on_strict_bound" in on_bound
-    assert "reason of tn_short" not in by_id["merged-tn_short"]  # its figures and percentage say it
+    assert "reason of b_short" not in by_id["merged-b_short"]  # its figures and percentage say it
     doubted = by_id["merged-doubted"]
     assert "<svg" not in doubted and "%" not in doubted.split("</th>")[1] and "reason of doubted" in doubted
-    # a former district's own panel is that district's figure: no "only" badge there
-    own = _district_section("thong_nong", "Thông Nông", "former", [rows[1] | {"district": "thong_nong"}], {})
-    assert "only" not in own
 
 
-def test_the_merged_panel_on_the_committed_data_separates_one_half_and_shows_count_bases(loaded_warehouse):
+def test_the_merged_panel_on_the_committed_data_shows_partial_figures_and_count_bases(loaded_warehouse):
     page = dashboard_file(loaded_warehouse).read_text(encoding="utf-8")
     rows = _page_rows(page)
-    merged = sql(loaded_warehouse, "select indicator_code, status, reported_by, count_base, count_base_label "
+    merged = sql(loaded_warehouse, "select indicator_code, status, count_base, count_base_label "
                                    "from target_attainment where district = 'merged'")
-    former = {code for code, in sql(loaded_warehouse, "select distinct district from target_attainment "
-                                                     "where district <> 'merged'")}
-    assert {r[2] for r in merged if r[2] in former}, "the committed data has one-half rows"
-    for code, status, reported_by, count_base, label in merged:
+    names = dict(sql(loaded_warehouse, "select predecessor, predecessor_name_vi from boundary_changes "
+                                       "where successor = 'merged'"))
+    reporters = {code: reported_by.split(" + ") for code, reported_by in sql(
+        loaded_warehouse, "select indicator_code, reported_by from merged_district_indicators where successor = 'merged'")}
+    assert sum(status == "partial" for _, status, _, _ in merged) == 31
+    for code, status, count_base, label in merged:
         row = rows[f"merged-{code}"]
-        assert ("only</span></span>" in row) == (reported_by in former), code
+        assert ("chưa đủ số liệu" in row) == (status == "partial"), code
+        if status == "partial":  # each reporting predecessor's own figure, under its own name
+            assert all(f"{names[p]}:" in row for p in reporters[code]) and "<svg" not in row, code
         if count_base is not None:
             assert f"of {count_base} {label}" in row, code
     headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
-    for status in ("met", "not_met"):
-        total = sum(r[1] == status for r in merged)
-        single = sum(r[1] == status and r[2] in former for r in merged)
+    decided = sum(r[1] != "partial" for r in merged)
+    for status in ("met", "not_met", "undetermined"):
         item = headline.split(f"<li class='{status}'>")[1].split("</li>")[0]
-        assert f"<b>{total}</b>" in item and f"{single} from one former district only" in item
+        assert f"<b>{sum(r[1] == status for r in merged)}</b>" in item and f"of {decided}" in item
     assert "of 30 pre-2020 communes" in rows["merged-communes_health_standard"]
 
 
 def test_target_attainment_says_whose_figures_each_row_is(loaded_warehouse):
-    """reported_by, which the merged panel reads: the former districts with a row of their own."""
+    """reported_by: the former districts whose figures a merged row is made from."""
     mismatched = sql(loaded_warehouse, """
         with own as (
             select indicator_code, string_agg(district, ' + ' order by district) as districts
@@ -337,12 +363,11 @@ def test_target_attainment_says_whose_figures_each_row_is(loaded_warehouse):
     assert mismatched == []
     kinds = {r[0] for r in sql(loaded_warehouse, "select reported_by from target_attainment where district = 'merged'")}
     assert kinds == {"ha_quang", "thong_nong", "ha_quang + thong_nong"}
-    # a merged row of one former district is that district's decision, word for word
-    differing = sql(loaded_warehouse, """
-        select m.indicator_code from target_attainment m
-        join target_attainment d on d.district = m.reported_by and d.indicator_code = m.indicator_code
-        where m.district = 'merged' and (m.status <> d.status or m.value is distinct from d.value)""")
-    assert differing == []
+    # a merged row of one former district's figure is partial: no value, no percentage, no status of its own
+    single = sql(loaded_warehouse, """
+        select status, value, attainment_pct, coverage < 2 / 3 from target_attainment
+        where district = 'merged' and reported_by not like '% + %'""")
+    assert single and set(single) == {("partial", None, None, True)}
 
 
 def test_the_dashboard_writes_a_strict_bound_as_the_source_does():

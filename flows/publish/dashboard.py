@@ -21,24 +21,16 @@ import duckdb
 from flows.parse.numbers import format_number
 from flows.publish.wording import counted
 
-# The merged district and the two former districts the merge models of sql/ are written for (their
-# ha_quang_* and thong_nong_* columns); a third district needs those models changed first (README:
-# "How the two former districts are combined"), and tests/test_models.py fails until
-# schemas/districts.csv and this agree with them.
-DISTRICTS = (
-    ("merged", "Huyện Hà Quảng (mới)", "merged district"),
-    ("ha_quang", "Hà Quảng (cũ)", "former Hà Quảng"),
-    ("thong_nong", "Thông Nông (cũ)", "former Thông Nông"),
-)
-# The groups of each district, in reading order: what was missed comes first.
+# The groups of each unit, in reading order: what was missed comes first; a successor's partial
+# figures (too little of it reported: no status of its own) last.
 STATUSES = (
     ("not_met", "Chưa đạt", "not met"),
     ("undetermined", "Chưa xác định được", "undetermined"),
     ("met", "Đạt", "met"),
+    ("partial", "Số liệu chưa đầy đủ", "partial figure, no status"),
 )
-HEADLINE_ORDER = ("met", "not_met", "undetermined")
-MERGED = DISTRICTS[0][0]
-FORMER_DISTRICTS = {code: (vi, en) for code, vi, en in DISTRICTS[1:]}
+HEADLINE_ORDER = ("met", "not_met", "undetermined", "partial")
+DECIDED = ("met", "not_met", "undetermined")  # a full figure's statuses: the headline's "of N"
 DIRECTIONS = {
     "lower_is_better": "↓ càng thấp càng tốt / lower is better",
     "within_range": "↔ trong khoảng / within a range",
@@ -62,17 +54,32 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
         attainment = read("target_attainment",
                           "select * from t order by district, status, shortfall_pct desc nulls last, indicator_code")
         comparison = read("district_comparison")
+        # the sections: each district-level successor, then its predecessors (schemas/boundary_changes.csv)
+        units = _district_units(read("boundary_changes", "select * from t where level = 'district' "
+                                                         "order by change_code, predecessor"))
+        contributions = read("merger_contributions", "select * from t where is_reported order by predecessor")
         unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in read("indicators")}
         # the issues someone must act on; an info row (a reading resolved with evidence) is only counted
         issues = read("dq_issues", "select * from t where severity <> 'info' "
                       f"order by severity, source_file, source_row limit {ISSUES_LISTED}")
         by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    page = _page(manifest, attainment, comparison, unit_names, issues, by_check)
+    page = _page(manifest, attainment, comparison, unit_names, issues, by_check, units, contributions)
     temporary = out_file.with_name(f".{out_file.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out_file)
     return out_file
+
+
+def _district_units(changes: list[dict]) -> list[tuple[str, str, str]]:
+    """(code, Vietnamese name, English name) of each successor, each followed by its predecessors."""
+    units: list[tuple[str, str, str]] = []
+    for change in changes:
+        successor = (change["successor"], change["successor_name_vi"], change["successor_name_en"])
+        if successor not in units:
+            units.append(successor)
+        units.append((change["predecessor"], change["predecessor_name_vi"], change["predecessor_name_en"]))
+    return list(dict.fromkeys(units))
 
 
 def _local_time(iso: str | None) -> str:
@@ -146,60 +153,88 @@ def _bar(pct: float | None, status: str, direction: str | None) -> str:
             f" <span class='verdict'><b>{text}%</b> {verdict}</span>")
 
 
-def _one_former_district(r: dict) -> str | None:
-    """The former district whose figure a merged row is when only that one reported it, else None."""
-    return r.get("reported_by") if r["district"] == MERGED and r.get("reported_by") in FORMER_DISTRICTS else None
+def _date(value) -> str:
+    return "—" if value is None else f"{value:%d/%m/%Y}"
 
 
-def _result(r: dict, unit: str) -> str:
-    """Result / target; a count of administrative units names the base it counted against."""
+def _contribution(c: dict, unit: str) -> str:
+    """One predecessor's own figure, named as its own: "Hà Quảng (cũ): 934 ha / ≥ 800"."""
     e = html.escape
+    figure = _figure(c["value"], unit) if c["value"] is not None else e(c["value_text"] or "—")
+    target = _target(c["target_low"], c["target_high"]) if _has_target(c) else ""
+    return f"{e(c['predecessor_name_vi'])}: {figure}{f' / {target}' if target else ''}"
+
+
+def _has_target(c: dict) -> bool:
+    return c["target_low"] is not None or c["target_high"] is not None
+
+
+def _periods(r: dict, contributions: list[dict]) -> str:
+    """Beside a successor's figure whose predecessors' periods differ: each one's period, in words."""
+    e = html.escape
+    if r.get("period_basis") != "mixed":
+        return ""
+    parts_vi = [f"{e(c['predecessor_name_vi'])} {'ước thực hiện' if c['is_estimate'] else 'thực hiện'} "
+                f"đến {_date(c['period_end'])}" for c in contributions]
+    parts_en = [f"{e(c['predecessor_name_en'])} {'estimate' if c['is_estimate'] else 'actual'} "
+                f"to {_date(c['period_end'])}" for c in contributions]
+    return (f"<div class='period'>Kỳ số liệu khác nhau: {'; '.join(parts_vi)} "
+            f"<span class='en'>periods differ: {'; '.join(parts_en)}</span></div>")
+
+
+def _result(r: dict, unit: str, contributions: list[dict]) -> str:
+    """Result / target; a count of administrative units names the base it counted against; a partial
+    successor figure shows each reporting predecessor's own figure, as that predecessor's."""
+    e = html.escape
+    if r["status"] == "partial":
+        return "<br>".join(_contribution(c, unit) for c in contributions) or "—"
     if r["value"] is None:
         return e(r["status_reason"] if r["status"] != "undetermined" else "—")
     target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")))
     if r.get("count_base") is None:
         return f"{_figure(r['value'], unit)} / {target}"
-    # "27 / 28 of 30 pre-2020 communes": the base is the units the halves counted, not today's
+    # "27 / 28 of 30 pre-2020 communes": the base is the units the predecessors counted, not today's
     base = _figure(r["count_base"])
     return (f"{_figure(r['value'])} / {target} {e(unit)} trên tổng {base} "
             f"<span class='en'>of {base} {e(r['count_base_label'] or '')}</span>")
 
 
-def _attainment_row(r: dict, unit_names: dict) -> str:
+def _attainment_row(r: dict, unit_names: dict, contributions: dict) -> str:
     e = html.escape
     code, status = r["indicator_code"], r["status"]
     direction = DIRECTIONS.get(r["direction"])
-    result = _result(r, unit_names.get(code, ""))
-    only = _one_former_district(r)
-    only_badge = "" if only is None else (
-        f"<br><span class='only'>chỉ số liệu {e(FORMER_DISTRICTS[only][0])} "
-        f"<span class='en'>{e(FORMER_DISTRICTS[only][1])} only</span></span>")
+    own = contributions.get((r["district"], code), [])
+    result = _result(r, unit_names.get(code, ""), own)
+    badge = "" if status != "partial" else (
+        f"<br><span class='only'>chưa đủ số liệu: {round(r['coverage'] * 100)} % "
+        f"<span class='en'>partial: {round(r['coverage'] * 100)} % covered</span></span>")
     raw = "" if r["value"] is None else f" data-value='{r['value']:g}'"
-    # the reason where the figures alone do not carry the status: undetermined, or a percentage the
-    # status overrules (a value exactly on a strict bound "trên 70" is 100 % and not met on the letter)
+    # the reason where the figures alone do not carry the status: undetermined, partial, or a percentage
+    # the status overrules (a value exactly on a strict bound "trên 70" is 100 % and not met on the letter)
     unexplained = r["value"] is not None and _pct_text(r["attainment_pct"], status, r["direction"]) is None
     reason = (f"<div class='reason'>{e(r['status_reason'])}</div>"
-              if status == "undetermined" or unexplained else "")
+              if status in ("undetermined", "partial") or unexplained else "")
+    bar = "" if status == "partial" else _bar(r["attainment_pct"], status, r["direction"])
     return (f"<tr id='{e(r['district'])}-{e(code)}' class='{e(status)}'>"
             f"<th><span class='vi'>{e(r['name_vi'])}</span><br><span class='en'>{e(r['name_en'])}</span>"
-            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}{only_badge}</th>"
-            f"<td{raw}><div class='figures'>{result}</div>{_bar(r['attainment_pct'], status, r['direction'])}"
-            f"{reason}</td></tr>")
+            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}{badge}</th>"
+            f"<td{raw}><div class='figures'>{result}</div>{bar}{_periods(r, own)}{reason}</td></tr>")
 
 
-def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_names: dict) -> str:
+def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_names: dict,
+                      contributions: dict | None = None) -> str:
     counts = {status: sum(r["status"] == status for r in rows) for status, _, _ in STATUSES}
-    # the merged district decided a target on both halves, or took one former district's figure:
-    # the headline keeps the two apart so a glance does not credit the merger with one half's result
-    single = {status: sum(r["status"] == status and _one_former_district(r) is not None for r in rows)
-              for status, _, _ in STATUSES}
+    # a successor's headline counts its full figures only ("8 met of 16"); its partial ones apart
+    decided = sum(counts[s] for s in DECIDED)
 
-    def one_half(status: str) -> str:
-        return (f" <span class='single'>({single[status]} chỉ từ một huyện cũ "
-                f"<span class='en'>{single[status]} from one former district only</span>)</span>"
-                if single[status] else "")
+    def item(status: str, svi: str, sen: str) -> str:
+        if status == "partial":
+            return (f"<li class='partial'><b>{counts[status]}</b> {svi} <span class='en'>{sen}</span></li>"
+                    if counts[status] else "")
+        return (f"<li class='{status}'><b>{counts[status]}</b> {svi} / {decided} "
+                f"<span class='en'>{sen} of {decided}</span></li>")
 
-    headline = "".join(f"<li class='{s}'><b>{counts[s]}</b> {svi} <span class='en'>{sen}</span>{one_half(s)}</li>"
+    headline = "".join(item(s, svi, sen)
                        for s, svi, sen in sorted(STATUSES, key=lambda status: HEADLINE_ORDER.index(status[0])))
     groups = []
     for status, svi, sen in STATUSES:
@@ -207,16 +242,22 @@ def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_na
         if members:
             groups.append(f"<h3>{svi} <span class='en'>{sen} ({len(members)})</span></h3>"
                           f"<table class='attainment {status}'>"
-                          f"{''.join(_attainment_row(r, unit_names) for r in members)}</table>")
+                          f"{''.join(_attainment_row(r, unit_names, contributions or {}) for r in members)}</table>")
     return (f"<section id='district-{district}'><h2>{vi} <span class='en'>{en}</span></h2>"
             f"<ul class='headline' id='headline-{district}'>{headline}</ul>{''.join(groups)}</section>")
 
 
-def _page(manifest, attainment, comparison, unit_names, issues, by_check) -> str:
+def _page(manifest, attainment, comparison, unit_names, issues, by_check, units, contributions) -> str:
     e = html.escape
-    sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], unit_names)
-                       for d, vi, en in DISTRICTS)
-    not_comparable = [r for r in comparison if not r["comparable"] and r["ha_quang_label"] and r["thong_nong_label"]]
+    by_successor: dict[tuple[str, str], list[dict]] = {}
+    for c in contributions:
+        by_successor.setdefault((c["successor"], c["indicator_code"]), []).append(c)
+    sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], unit_names,
+                                         by_successor) for d, vi, en in units)
+    # indicators every predecessor reported that still cannot be compared one to one
+    shown = {code for code, _, _ in units}
+    not_comparable = [r for r in comparison if not r["comparable"] and r["successor"] in shown
+                      and len((r["reported_by"] or "").split(" + ")) == r["predecessor_count"]]
     issue_rows = [f"<tr class='{e(i['severity'])}'><td>{e(i['severity'])}</td><td>{e(i['check_name'])}</td>"
                   f"<td>{e(i['source_file'])}</td><td>{e(i['source_sheet'] or '')}</td>"
                   f"<td>{e((i['source_column'] or '') + str(i['source_row'] or ''))}</td>"
@@ -241,7 +282,7 @@ tr.warning td:first-child{{color:#b26a00}} .only{{display:inline-block;margin-to
  border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .single{{font-size:.85em}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
 .headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
 .headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
-.headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}}
+.headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}} .period{{color:#6a1b9a;font-size:.85em}}
 section{{margin-bottom:2rem}} .wide{{overflow-x:auto}}
 @media (max-width:600px){{body{{margin:.6rem}} .figures{{white-space:normal}}
  table.attainment,table.attainment tbody,table.attainment tr,table.attainment th,table.attainment td{{display:block;width:auto}}

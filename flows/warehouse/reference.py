@@ -27,6 +27,8 @@ CATALOGUES = {
     "ref_units": "units.csv",
     "ref_unit_conversions": "unit_conversions.csv",
     "ref_districts": "districts.csv",
+    "ref_boundary_changes": "boundary_changes.csv",
+    "ref_aggregation_methods": "aggregation_methods.csv",
     "ref_admin_units": "reference/cao_bang_admin_units.csv",
     "ref_district_figures": "reference/district_figures.csv",
 }
@@ -77,7 +79,8 @@ def _check_catalogues_once(con: duckdb.DuckDBPyConnection) -> None:
 def _catalogues_sha256() -> str:
     """The registry and catalogues as checked, every file of schemas/ (the checks read units and
     admin units too), the catalogue models' code and pandera's version."""
-    checked = [check_registry().to_dict("records"), table("indicators.csv"), table("indicator_crosswalk.csv")]
+    checked = [check_registry().to_dict("records"), table("indicators.csv"), table("indicator_crosswalk.csv"),
+               table("boundary_changes.csv"), table("aggregation_methods.csv")]
     digest = hashlib.sha256(json.dumps(checked, ensure_ascii=False, sort_keys=True, default=str).encode())
     digest.update(definitions_sha256().encode())
     digest.update(Path(catalogue_models.__file__).read_bytes())

@@ -1,12 +1,13 @@
--- grain: one row per former district and catalogue indicator it reports against a target (the
--- first row in sheet order if a workbook repeats an indicator, as int_indicator_pairs): whether
+-- grain: one row per reporting unit (a former district, or a commune of its monthly reports), catalogue
+-- indicator it reports against a target and period (the first row in sheet order if a workbook repeats an
+-- indicator, as int_predecessor_figures takes it): whether
 -- the harmonised figures met the target, or why that cannot be decided. The rules are written
 -- in the header of sql/marts/target_attainment.sql. A count of administrative units reads against
 -- its base ("16 of 19 pre-2020 communes"); the reported percentage agrees when it fits the converted
 -- figures before they were made whole or the whole counts (the workbook computed it from either).
 -- An undetermined row has no attainment_pct nor shortfall_pct; its status_reason names the
 -- readings (reported x %, computed y %) where the source contradicts itself.
--- unique: district, indicator_code
+-- unique: reporting_unit, indicator_code, period_end
 -- not_null: district, indicator_code, status
 -- references: indicator_code -> indicators.indicator_code
 with rows as (
@@ -14,7 +15,7 @@ with rows as (
     from int_harmonised_rows
     where target_kind is not null
     qualify row_number() over (
-        partition by source_district, indicator_code order by source_file, source_sheet, source_row
+        partition by reporting_unit, indicator_code, period_end order by source_file, source_sheet, source_row
     ) = 1
 ),
 
@@ -50,7 +51,8 @@ evidence as (
 -- judged: does it leave the reading of the figures against the target open?
 row_findings as (
     select
-        evidence.source_district,
+        evidence.reporting_unit,
+        evidence.period_end,
         evidence.indicator_code,
         findings.check_name,
         findings.message,
@@ -75,8 +77,9 @@ row_findings as (
 
 unresolved as (
     select
-        source_district,
+        reporting_unit,
         indicator_code,
+        period_end,
         list_sort(list_distinct(list(check_name))) as unresolved_checks,
         string_agg(check_name || ' (' || message || ')', '; ' order by check_name, message) as unresolved_text
     from row_findings
@@ -110,7 +113,9 @@ compared as (
             else coalesce(result_verdict, pct_verdict)
         end as verdict
     from evidence
-    left join unresolved using (source_district, indicator_code)
+    left join unresolved
+        on unresolved.reporting_unit = evidence.reporting_unit and unresolved.indicator_code = evidence.indicator_code
+        and unresolved.period_end is not distinct from evidence.period_end
 ),
 
 decided as (
@@ -131,8 +136,10 @@ decided as (
 judged as (
     select
         source_district as district,
+        reporting_unit,
         indicator_code,
         source_file,
+        source_sheet,
         source_row,
         direction,
         harmonised_unit as unit,

@@ -6,7 +6,7 @@
 -- column old_name: name of the commune before 2020-02-01
 -- column old_district_code: GSO code of the former district (045 old Hà Quảng, 044 old Thông Nông)
 -- column old_district_name: name of the former district
--- column source_district: the former district as named in indicator_results ('ha_quang' or 'thong_nong')
+-- column source_district: the former district as named in indicator_results (its raw/ folder: schemas/districts.csv)
 -- column status: kept (same code, same name), renamed (same code, new name, took in no other commune), absorbed (same code, renamed or not, and took in at least one retired commune: a merger), merged_into (code retired, the commune went into destination_code), retired_destination_unresolved (code retired, the source names a destination that is no commune of the merged district), retired_destination_not_recorded (code retired, the sources do not say where it went; not guessed)
 -- column code_2020_2025: its own GSO code in the merged Hà Quảng district, 2020-02-01 to 2025-06-30; NULL when the code was retired
 -- column name_2020_2025: its own name in the merged district, 2020-2025; NULL when the code was retired

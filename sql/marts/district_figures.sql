@@ -4,7 +4,7 @@
 -- not_null: value
 -- column district_code: GSO code (044 old Thông Nông, 045 old or merged Hà Quảng)
 -- column district_name: district name; (cũ) the former district, (mới) the merged one
--- column entity: former or merged
+-- column entity: former (a predecessor) or successor (the merged district: a successor unit of view boundary_changes)
 -- column figure: area, population, or their sums over the 2025 successor communes
 -- column value: the figure
 -- column unit: km2 or persons

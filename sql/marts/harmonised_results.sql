@@ -3,7 +3,7 @@
 -- unique: source_file, source_sheet, source_row
 -- references: source_file, source_sheet, source_row -> indicator_results.source_file, source_sheet, source_row
 -- references: indicator_code -> indicators.indicator_code
--- column source_district: former district: 'ha_quang' or 'thong_nong'
+-- column source_district: former district: its raw/ folder (schemas/districts.csv)
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name in the workbook (a workbook may hold a table per sheet)
 -- column source_row: row number in the sheet (1-based)

@@ -6,7 +6,7 @@
 -- references: new_load_id -> load_runs.load_id
 -- column change_kind: 'changed' (a new version with other figures, unit or flags), 'added' (a figure with no previous version, brought by a workbook read again or by one that replaced another workbook's figures), 'removed' (a workbook read again no longer has it) or 'withdrawn' (haquang withdraw took its workbook out)
 -- column changed_fields: what differs for 'changed': actual_value, actual_text, target (kind or bounds), reported_pct, unit, dq_flags; empty for the other kinds
--- column source_district: former district: 'ha_quang' or 'thong_nong'
+-- column source_district: former district: its raw/ folder (schemas/districts.csv)
 -- column reporting_unit: who the figures are about
 -- column period_end: date the figures refer to
 -- column indicator_code: catalogue indicator (view indicators); NULL for an unmapped label

@@ -3,7 +3,7 @@
 -- unique: source_file, source_sheet, source_row
 -- not_null: source_district, row_label, row_kind, load_id, file_status
 -- references: load_id, source_file -> file_events.load_id, source_file
--- column source_district: former district whose workbook holds the row: 'ha_quang' or 'thong_nong'
+-- column source_district: former district whose workbook holds the row: its raw/ folder (schemas/districts.csv)
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name in the workbook
 -- column source_row: row number in the sheet (1-based, as Excel shows it)

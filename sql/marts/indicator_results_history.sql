@@ -4,7 +4,7 @@
 -- not_null: is_current
 -- references: load_id -> load_runs.load_id
 -- references: superseded_by_load_id -> load_runs.load_id
--- column source_district: former district: 'ha_quang' or 'thong_nong'
+-- column source_district: former district: its raw/ folder (schemas/districts.csv)
 -- column source_file: workbook path under raw/
 -- column source_sheet: sheet name
 -- column source_row: row number in the sheet (1-based)

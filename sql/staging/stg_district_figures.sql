@@ -9,7 +9,7 @@ final as (
     select
         district_code,
         district_name,
-        case when district_name like '%(mới)%' then 'merged' else 'former' end as entity,
+        case when district_name like '%(mới)%' then 'successor' else 'former' end as entity,
         figure,
         try_cast(value as double) as value,
         unit,
