@@ -294,7 +294,8 @@ def test_dominance_only_where_weights_are_what_is_missing(loaded_warehouse, vari
     """A merged row decided without a value is always a catalogue mean lacking its weights, and both halves agree."""
     for warehouse in (loaded_warehouse, variant_warehouse):
         rows = sql(warehouse, """
-            select t.indicator_code, t.status, i.missing_weight, c.same_definition and c.same_unit and not c.is_qualitative,
+            select t.indicator_code, t.status, i.missing_weight, c.same_definition and c.same_unit
+                and coalesce(c.comparable_reason, '') not like '%qualitative%',
                 (select list(distinct h.status) from target_attainment h
                  where h.indicator_code = t.indicator_code and h.district <> 'merged')
             from target_attainment t

@@ -100,6 +100,8 @@ grouped as (
         -- periods of the figures combined
         min(period_end) filter (where has_figure) as period_end_earliest,
         max(period_end) filter (where has_figure) as period_end_latest,
+        -- the round's date where no predecessor has a figure (one round per date: a key for the views)
+        max(period_end) filter (where is_reported) as round_end,
         count(distinct period_end) filter (where has_figure) as period_count,
         count(distinct is_estimate) filter (where has_figure) as estimate_kinds,
         bool_or(is_estimate) filter (where has_figure) as is_estimate,
@@ -252,6 +254,7 @@ final as (
             as count_base_label,
         period_end_earliest,
         period_end_latest,
+        round_end,
         case when period_count <= 1 and estimate_kinds <= 1 then 'aligned' else 'mixed' end as period_basis,
         is_estimate,
         periods_text,

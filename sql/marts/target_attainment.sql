@@ -163,7 +163,7 @@ successor_judged as (
         case when period_basis = 'mixed' and coverage_status = 'full' then 'mixes periods: ' || periods_text end
         ) as status_reason,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
-        period_end_latest as period_end,
+        coalesce(period_end_latest, round_end) as period_end,
         period_end_earliest,
         period_basis,
         is_estimate,
