@@ -43,6 +43,12 @@ def test_no_successor_figure_of_one_predecessor_carries_a_status(loaded_warehous
     assert {(status, coverage_status, value) for _, status, _, coverage_status, value in rows} == {
         ("partial", "partial", None)}
     assert all(coverage < 2 / 3 for _, _, coverage, _, _ in rows)
+    # a partial figure takes nobody's; a status decided on both halves' own (dominance) takes both
+    contributing = dict(sql(loaded_warehouse, "select indicator_code, list(predecessor order by predecessor) "
+                                              "filter (where contributes) from merger_contributions "
+                                              "where successor = 'merged' group by all"))
+    assert all(contributing[code] is None for code, *_ in rows)
+    assert contributing["budget_revenue_growth"] == contributing["grain_output"] == ["ha_quang", "thong_nong"]
 
 
 def test_coverage_is_the_share_of_the_successors_population(loaded_warehouse):

@@ -73,13 +73,10 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
 
 def _district_units(changes: list[dict]) -> list[tuple[str, str, str]]:
     """(code, Vietnamese name, English name) of each successor, each followed by its predecessors."""
-    units: list[tuple[str, str, str]] = []
-    for change in changes:
-        successor = (change["successor"], change["successor_name_vi"], change["successor_name_en"])
-        if successor not in units:
-            units.append(successor)
-        units.append((change["predecessor"], change["predecessor_name_vi"], change["predecessor_name_en"]))
-    return list(dict.fromkeys(units))
+    units = [unit for change in changes for unit in (
+        (change["successor"], change["successor_name_vi"], change["successor_name_en"]),
+        (change["predecessor"], change["predecessor_name_vi"], change["predecessor_name_en"]))]
+    return list(dict.fromkeys(units))  # each once, where it first appears
 
 
 def _local_time(iso: str | None) -> str:
@@ -161,12 +158,9 @@ def _contribution(c: dict, unit: str) -> str:
     """One predecessor's own figure, named as its own: "Hà Quảng (cũ): 934 ha / ≥ 800"."""
     e = html.escape
     figure = _figure(c["value"], unit) if c["value"] is not None else e(c["value_text"] or "—")
-    target = _target(c["target_low"], c["target_high"]) if _has_target(c) else ""
-    return f"{e(c['predecessor_name_vi'])}: {figure}{f' / {target}' if target else ''}"
-
-
-def _has_target(c: dict) -> bool:
-    return c["target_low"] is not None or c["target_high"] is not None
+    has_target = c["target_low"] is not None or c["target_high"] is not None
+    target = f" / {_target(c['target_low'], c['target_high'])}" if has_target else ""
+    return f"{e(c['predecessor_name_vi'])}: {figure}{target}"
 
 
 def _periods(r: dict, contributions: list[dict]) -> str:
@@ -279,7 +273,7 @@ th .en,.en{{color:#666;font-weight:normal;font-size:.85em}} .direction{{color:#6
 table.attainment{{table-layout:fixed}} table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}} .figures{{white-space:nowrap}}
 .none{{color:#999}} .bar{{vertical-align:middle;max-width:100%}} tr.error td:first-child{{color:#c62828;font-weight:bold}}
 tr.warning td:first-child{{color:#b26a00}} .only{{display:inline-block;margin-top:.2rem;padding:0 .3rem;
- border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .single{{font-size:.85em}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
+ border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
 .headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
 .headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
 .headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}} .period{{color:#6a1b9a;font-size:.85em}}

@@ -13,7 +13,7 @@
 -- column predecessor_name_vi: the predecessor's name
 -- column predecessor_name_en: the predecessor's name in English
 -- column is_reported: the predecessor reported the indicator in this round
--- column contributes: the predecessor's figure is part of the successor's value (false when the successor's figure is partial or not aggregable, or the predecessor has no figure)
+-- column contributes: the predecessor's figure is part of the successor's figure: of its value, or, where none can be made (not_aggregable), of the status decided on every predecessor's own (dominance); false when the successor's figure is partial or the predecessor has no figure
 -- column label: the predecessor's row label as printed
 -- column unit: unit of the predecessor's figures here: the canonical unit, or a count of units its row kept; NULL when its conversion was refused
 -- column value: the predecessor's harmonised result, in unit and the canonical period basis
@@ -64,7 +64,8 @@ final as (
         figures.predecessor_name_vi,
         figures.predecessor_name_en,
         figures.is_reported,
-        successors.value is not null and figures.actual is not null as contributes,
+        successors.coverage_status = 'full' and figures.actual is not null
+            and (successors.value is not null or successors.method = 'not_aggregable') as contributes,
         figures.label,
         figures.unit,
         figures.actual as value,
