@@ -84,8 +84,19 @@ class BoundaryChanges(pa.DataFrameModel):
     predecessor: Series[str] = pa.Field(str_length={"min_value": 1})
 
     @pa.dataframe_check(name="one_successor_per_predecessor")
-    def a_predecessor_goes_to_one_successor_per_change(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df.duplicated(["change_code", "predecessor"], keep=False)
+    def a_predecessor_goes_to_one_successor_per_level(cls, df: pd.DataFrame) -> pd.Series:
+        # a unit split between two successors, or listed in two changes of its level, would be counted in both
+        return ~df.duplicated(["level", "predecessor"], keep=False)
+
+    @pa.dataframe_check(name="successor_is_not_a_reporting_unit")
+    def a_successor_code_is_its_own(cls, df: pd.DataFrame) -> pd.Series:
+        # target_attainment.district holds both: a successor named like a district would merge their rows
+        return ~df["successor"].isin({r["code"] for r in table("districts.csv")})
+
+    @pa.dataframe_check(name="one_successor_one_description")
+    def a_successor_is_described_once(cls, df: pd.DataFrame) -> pd.Series:
+        described = df[["successor", "change_code", "level", "effective_date", "cycle", "successor_name_vi"]]
+        return described.groupby("successor").transform("nunique").max(axis=1) == 1
 
     @pa.dataframe_check(name="district_predecessor_is_loaded")
     def a_district_predecessor_has_its_raw_folder(cls, df: pd.DataFrame) -> pd.Series:

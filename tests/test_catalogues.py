@@ -89,8 +89,14 @@ def test_catalogues_are_checked_again_only_when_what_is_checked_changes(monkeypa
 def test_a_boundary_change_names_each_predecessor_once_and_only_loaded_districts():
     rows = table("boundary_changes.csv")
     duplicated = [*rows, dict(rows[0])]
+    split = [*rows, {**rows[0], "change_code": "another_2021", "successor": "another", "effective_date": "2021-01-01"}]
     unknown = [*rows, {**rows[0], "predecessor": "nowhere"}]
-    for broken, check in ((duplicated, "one_successor_per_predecessor"), (unknown, "district_predecessor_is_loaded")):
+    named_like_a_district = [{**row, "successor": "ha_quang"} for row in rows]
+    two_descriptions = [rows[0], {**rows[1], "cycle": "period"}]
+    for broken, check in ((duplicated, "one_successor_per_predecessor"), (split, "one_successor_per_predecessor"),
+                          (unknown, "district_predecessor_is_loaded"),
+                          (named_like_a_district, "successor_is_not_a_reporting_unit"),
+                          (two_descriptions, "one_successor_one_description")):
         with pytest.raises(pa.errors.SchemaErrors, match=check):
             BoundaryChanges.validate(pd.DataFrame(broken), lazy=True)
 
