@@ -116,6 +116,28 @@ class AggregationMethods(pa.DataFrameModel):
         return pd.Series([set(df["method"]) == set(AGGREGATIONS)] * len(df), index=df.index)
 
 
+class UnitDestinations(pa.DataFrameModel):
+    """schemas/unit_destinations.csv: where a retired unit went, where the reference file does not say."""
+
+    old_code: Series[str] = pa.Field(unique=True, str_matches=r"^\d{5}$")
+    destination_code: Series[str] = pa.Field(str_matches=r"^\d{5}$")
+    basis: Series[str] = pa.Field(isin=["official", "inferred"])
+    evidence: Series[str] = pa.Field(str_length={"min_value": 1})
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    @pa.dataframe_check(name="a_retired_unit_of_the_reference")
+    def the_old_code_is_retired(cls, df: pd.DataFrame) -> pd.Series:
+        # a kept code's destination is itself; a code the reference does not list is nobody's
+        retired = {r["code"] for r in table("reference/cao_bang_admin_units.csv")
+                   if r["period"] == "pre2020" and not r["code_2020_2025"]}
+        return df["old_code"].isin(retired)
+
+    @pa.dataframe_check(name="a_unit_of_the_next_period")
+    def the_destination_exists_after_the_change(cls, df: pd.DataFrame) -> pd.Series:
+        after = {r["code"] for r in table("reference/cao_bang_admin_units.csv") if r["period"] == "2020_2025"}
+        return df["destination_code"].isin(after)
+
+
 class CheckRegistry(pa.DataFrameModel):
     """The registry of data-quality checks (flows/core/checks.py), as the warehouse's ref_dq_checks holds it."""
 
@@ -143,3 +165,4 @@ def validate_catalogues() -> None:
     IndicatorCrosswalk.validate(pd.DataFrame(table("indicator_crosswalk.csv")), lazy=True)
     BoundaryChanges.validate(pd.DataFrame(table("boundary_changes.csv")), lazy=True)
     AggregationMethods.validate(pd.DataFrame(table("aggregation_methods.csv")), lazy=True)
+    UnitDestinations.validate(pd.DataFrame(table("unit_destinations.csv")), lazy=True)

@@ -91,8 +91,9 @@ def implausible_mask(df: pd.DataFrame) -> pd.Series:
 def scale_fixes(df: pd.DataFrame) -> pd.DataFrame:
     """For implausible results that a rule's fix_factor brings into range: that factor and rule.
 
-    Harmonisation applies them (a per-mille figure typed as percent becomes 0.92 %); the
-    reported value is never changed.
+    A suspicion, stored with the row: harmonisation applies it only where the row's own percentage
+    of target agrees with the scaled figure (sql/intermediate/int_harmonised_rows.sql), so the
+    rule is decided at every build, not fixed at load. The reported value is never changed.
     """
     fixes = pd.DataFrame({"scale_fix_factor": pd.Series(float("nan"), index=df.index, dtype="float64"),
                           "scale_fix_rule": pd.Series(None, index=df.index, dtype=object)})

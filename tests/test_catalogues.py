@@ -5,7 +5,7 @@ import pandera.pandas as pa
 import pytest
 
 from schemas.catalogue_models import (AggregationMethods, BoundaryChanges, IndicatorCatalogue, IndicatorCrosswalk,
-                                      validate_catalogues)
+                                      UnitDestinations, validate_catalogues)
 from schemas.catalogues import table
 
 
@@ -108,3 +108,15 @@ def test_every_aggregation_method_has_a_coverage_rule():
     with pytest.raises(pa.errors.SchemaErrors, match="min_coverage"):
         AggregationMethods.validate(pd.DataFrame([{**r, "min_coverage": "0"} for r in table("aggregation_methods.csv")]),
                                     lazy=True)
+
+
+def test_a_recorded_destination_is_a_retired_unit_going_to_a_unit_of_the_next_period():
+    rows = table("unit_destinations.csv")
+    kept = [{**rows[0], "old_code": "01363"}]  # Thị trấn Thông Nông kept its code: its destination is itself
+    nowhere = [{**rows[0], "destination_code": "01369"}]  # a code retired in 2020 is no destination
+    twice = [*rows, dict(rows[0])]
+    unstated = [{**rows[0], "basis": "likely"}]
+    for broken, check in ((kept, "a_retired_unit_of_the_reference"), (nowhere, "a_unit_of_the_next_period"),
+                          (twice, "old_code"), (unstated, "basis")):
+        with pytest.raises(pa.errors.SchemaErrors, match=check):
+            UnitDestinations.validate(pd.DataFrame(broken), lazy=True)

@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from flows.cli import main
+from schemas.catalogues import table
 from tests.conftest import REPO, sql
 from tests.layout_variants import Grid
 
@@ -171,9 +172,6 @@ def test_harmonised_values_show_the_reported_value_and_the_rule(loaded_warehouse
     houses = one(loaded_warehouse, "select actual_reported, actual, harmonisation_rules from harmonised_results "
                                    "where indicator_code = 'cultural_houses_built'")
     assert houses[0] == 44 and houses[1] == pytest.approx(44 / 5) and "plan_total_to_per_year" in houses[2]
-    growth = one(loaded_warehouse, "select actual_reported, actual, harmonisation_rules from harmonised_results "
-                                   "where indicator_code = 'natural_population_growth'")
-    assert growth[0] == 9.2 and growth[1] == pytest.approx(0.92) and growth[2] == ["per_mille_typed_as_percent"]
     untouched = one(loaded_warehouse, "select actual_reported, actual, harmonisation_rules, is_changed "
                                       "from harmonised_results where indicator_code = 'grain_output' "
                                       "and source_district = 'ha_quang'")
@@ -232,10 +230,12 @@ def crosswalk_holds(warehouse, expected: dict[str, dict]) -> dict[str, dict]:
     new = {r[0]: r[1:] for r in sql(warehouse, "select code, name, successor_2025_code from admin_units "
                                                "where period = '2020_2025' and level = 'commune'")}
     destinations = {r["destination_code"] for r in rows.values() if r["status"] == "merged_into"}
+    recorded = {r["old_code"]: r for r in table("unit_destinations.csv")}  # before the reference's wording
     for code, row in rows.items():
         source = expected[code]
         assert row["code_2020_2025"] == (source["code_2020_2025"] or None)
-        inferred = "[inferred" in source["event_2020"]
+        inferred = ("[inferred" in source["event_2020"] if code not in recorded
+                    else recorded[code]["basis"] == "inferred")
         if row["code_2020_2025"]:  # kept: its own code; a kept code that took in another is a merger
             assert row["destination_code"] == row["code_2020_2025"] and row["destination_basis"] == "official"
             assert row["successor_2025_code"] == (source["successor_2025_code"] or None)
@@ -255,6 +255,7 @@ def crosswalk_holds(warehouse, expected: dict[str, dict]) -> dict[str, dict]:
             assert row["successor_2025_code"] is None and row["destination_code"] is None
             if row["status"] == "retired_destination_not_recorded":
                 assert row["destination_basis"] is None and "not recorded" in source["event_2020"]
+                assert code not in recorded
     return rows
 
 
@@ -265,6 +266,14 @@ def test_commune_crosswalk_calls_a_merger_a_merger(loaded_warehouse):
     assert len({r["successor_2025_code"] for r in rows.values() if r["successor_2025_code"]}) == 7
     # the four retired communes whose destination the reference records (the issue names them)
     by_name = {r["old_name"]: r for r in rows.values()}
+    # and one it does not, recorded in schemas/unit_destinations.csv with its evidence
+    assert (by_name["Xã Vần Dính"]["status"], by_name["Xã Vần Dính"]["destination_code"],
+            by_name["Xã Vần Dính"]["destination_basis"]) == ("merged_into", "01420", "inferred")
+    assert "Xã Vần Dính (01423, inferred)" in by_name["Xã Thượng Thôn"]["absorbed_from"]
+    evidence = sql(loaded_warehouse, "select destination_evidence from commune_crosswalk where old_code = '01423'")[0][0]
+    assert "01/03/2020" in evidence and "schemas/unit_destinations.csv" in evidence
+    assert sorted(r["old_name"] for r in rows.values() if r["status"] == "retired_destination_not_recorded") == [
+        "Xã Bình Lãng", "Xã Hạ Thôn", "Xã Kéo Yên", "Xã Vị Quang"]
     for name in ("Xã Nà Sác", "Xã Cải Viên", "Xã Hồng Sĩ", "Xã Đào Ngạn"):
         assert by_name[name]["status"] == "merged_into", name
     assert by_name["Xã Nà Sác"]["destination_basis"] == "official"
@@ -280,7 +289,8 @@ def test_commune_crosswalk_reads_other_wordings_of_the_events(loaded_warehouse, 
     with open(REFERENCE / "cao_bang_admin_units.csv", encoding="utf-8") as handle:
         units = list(csv.DictReader(line for line in handle if not line.startswith("#")))
     pre = {r["code"]: r for r in units if r["period"] == "pre2020" and r["level"] == "commune"}
-    not_recorded = [c for c, r in pre.items() if "not recorded" in r["event_2020"]]
+    recorded = {r["old_code"] for r in table("unit_destinations.csv")}  # these the catalogue decides
+    not_recorded = [c for c, r in pre.items() if "not recorded" in r["event_2020"] and c not in recorded]
     inferred = [c for c, r in pre.items() if "[inferred" in r["event_2020"] and not r["code_2020_2025"]]
     same_name = [c for c, r in pre.items() if r["code_2020_2025"] and r["name_2020_2025"] == r["name"]]
     kept = {r["code"]: r for r in units if r["period"] == "2020_2025" and r["level"] == "commune"}
@@ -308,6 +318,25 @@ def test_commune_crosswalk_reads_other_wordings_of_the_events(loaded_warehouse, 
         (third["code"], "inferred")
     statuses = {r["status"] for r in rows.values()}
     assert "renamed" in statuses  # the merger dropped leaves a pure rename behind
+
+
+def test_a_destination_recorded_in_the_catalogue_completes_the_crosswalk(loaded_warehouse, tmp_path):
+    """A resolution's text entered as a row of schemas/unit_destinations.csv: the commune is merged on that
+    basis, the commune that took it in says so, and its 2025 successor follows its destination's."""
+    pre = reference_communes("pre2020")
+    retired = sorted(c for c, r in pre.items() if "not recorded" in r["event_2020"]
+                     and c not in {row["old_code"] for row in table("unit_destinations.csv")})
+    kept = sorted(c for c, r in pre.items() if r["code_2020_2025"] and r["parent_code"] == pre[retired[0]]["parent_code"])
+    stated = {"old_code": retired[0], "old_name": pre[retired[0]]["name"], "destination_code": kept[0],
+              "destination_name": pre[kept[0]]["name_2020_2025"], "basis": "official",
+              "evidence": "Điều 1 of a test resolution", "source": "a test"}
+    warehouse = _replace_reference(loaded_warehouse, tmp_path, "ref_unit_destinations",
+                                   [*table("unit_destinations.csv"), stated])
+    rows = crosswalk(warehouse)
+    assert (rows[retired[0]]["status"], rows[retired[0]]["destination_code"], rows[retired[0]]["destination_basis"]) == (
+        "merged_into", kept[0], "official")
+    assert rows[retired[0]]["successor_2025_code"] == pre[kept[0]]["successor_2025_code"]
+    assert rows[kept[0]]["status"] == "absorbed" and f"({retired[0]}, official)" in rows[kept[0]]["absorbed_from"]
 
 
 def test_every_analyst_view_and_column_is_documented(loaded_warehouse):

@@ -212,3 +212,24 @@ def test_a_commune_merger_uses_the_same_engine(prefect_harness, tmp_path):
     statuses = dict(sql(warehouse, "select period_end::varchar, status from target_attainment "
                                    "where district = ? and indicator_code = 'grain_output'", [successor]))
     assert statuses == {"2024-03-31": "met", "2024-04-30": "partial"}  # 39.300 t against 3 × more than 13.000 t
+
+
+def test_a_derived_bound_is_strict_where_a_predecessors_is(loaded_warehouse, tmp_path):
+    """Hand-made rows: old Thông Nông's grain target "trên 13.000" and a result that brings the successor's sum
+    exactly onto the derived bound: "more than 30.680" is not reached by 30.680; "at least" would be."""
+    copy = tmp_path / "strict.duckdb"
+    shutil.copyfile(loaded_warehouse, copy)
+    grain = "source_district = 'thong_nong' and source_row = 9"
+    bound = 17680 + 13000  # old Hà Quảng's target and old Thông Nông's
+    verdicts = {}
+    with duckdb.connect(str(copy)) as con:
+        for strict in (False, True):
+            con.execute(f"update landing_indicator_rows set target_strict = ?, actual_value = ? where {grain}",
+                        [strict, bound - 17889])
+            wh.build_views(con)
+            verdicts[strict] = con.execute(
+                "select value, target_low, target_strict, status, status_reason from target_attainment "
+                "where district = 'merged' and indicator_code = 'grain_output'").fetchone()
+    assert verdicts[False][:4] == (bound, bound, False, "met")
+    assert verdicts[True][:4] == (bound, bound, True, "not_met")
+    assert f"against a derived target of more than {bound}" in verdicts[True][4]

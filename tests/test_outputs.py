@@ -265,6 +265,7 @@ def test_a_percentage_keeps_as_many_decimals_as_its_status_needs(pct, status, di
 
 def _merged_row(code: str, status: str, reported_by: str, **figures) -> dict:
     row = {"district": "merged", "indicator_code": code, "name_vi": code, "name_en": code, "unit": "percent",
+           "unit_name_vi": "%",
            "count_base": None, "count_base_label": None, "value": 10.0, "target_low": 10.0, "target_high": 10.0,
            "direction": "higher_is_better", "attainment_pct": 100.0, "status": status, "coverage": 1.0,
            "period_basis": "aligned", "status_reason": f"reason of {code}", "shortfall_pct": 0.0,
@@ -275,6 +276,7 @@ def _merged_row(code: str, status: str, reported_by: str, **figures) -> dict:
 def _contribution(code: str, predecessor: str, name: str, value: float, **more) -> dict:
     return {"successor": "merged", "indicator_code": code, "predecessor": predecessor, "predecessor_name_vi": name,
             "predecessor_name_en": name, "value": value, "value_text": None, "target_low": 12.0, "target_high": None,
+            "unit_name_vi": "%",
             "is_estimate": False, "period_end": None} | more
 
 
@@ -288,10 +290,10 @@ def test_the_merged_panel_shows_partial_figures_as_their_predecessors_on_a_varia
 
     rows = [_merged_row("both_met", "met", "a + b", period_basis="mixed"),
             _merged_row("b_short", "not_met", "a + b", value=9.996, attainment_pct=99.96),
-            _merged_row("communes", "not_met", "a + b", unit="commune", value=40.0,
+            _merged_row("communes", "not_met", "a + b", unit="commune", unit_name_vi="xã", value=40.0,
                         target_low=41.0, target_high=41.0, attainment_pct=40 / 41 * 100, count_base=45,
                         count_base_label="pre-2020 communes"),
-            _merged_row("doubted", "undetermined", "a + b", attainment_pct=180.0),
+            _merged_row("doubted", "undetermined", "a + b", unit="tonne", unit_name_vi="tấn", attainment_pct=180.0),
             # exactly on a strict bound ("trên 10"), not met on the letter: no "100%" beside "not met"
             _merged_row("on_strict_bound", "not_met", "a + b"),
             _merged_row("b_alone", "partial", "b", value=None, attainment_pct=None, coverage=0.41),
@@ -303,8 +305,7 @@ def test_the_merged_panel_shows_partial_figures_as_their_predecessors_on_a_varia
         ("merged", "b_alone"): [_contribution("b_alone", "b", "Huyện B (cũ)", 7.5)],
         ("merged", "a_alone"): [_contribution("a_alone", "a", "Huyện A (cũ)", 13.0)],
     }
-    page = _district_section("merged", "Huyện mới", "merged district", rows,
-                              {"communes": "xã", "b_alone": "%", "a_alone": "%"}, contributions)
+    page = _district_section("merged", "Huyện mới", "merged district", rows, contributions)
     headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
     assert "<b>1</b> Đạt / 5" in headline and "met of 5" in headline  # full figures only
     assert "<b>3</b> Chưa đạt / 5" in headline and "<b>2</b> Số liệu chưa đầy đủ" in headline

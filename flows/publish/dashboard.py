@@ -58,13 +58,12 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
         units = _district_units(read("boundary_changes", "select * from t where level = 'district' "
                                                          "order by change_code, predecessor"))
         contributions = read("merger_contributions", "select * from t where is_reported order by predecessor")
-        unit_names = {r["indicator_code"]: r["unit_name_vi"] or "" for r in read("indicators")}
         # the issues someone must act on; an info row (a reading resolved with evidence) is only counted
         issues = read("dq_issues", "select * from t where severity <> 'info' "
                       f"order by severity, source_file, source_row limit {ISSUES_LISTED}")
         by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    page = _page(manifest, attainment, comparison, unit_names, issues, by_check, units, contributions)
+    page = _page(manifest, attainment, comparison, issues, by_check, units, contributions)
     temporary = out_file.with_name(f".{out_file.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out_file)
@@ -154,13 +153,34 @@ def _date(value) -> str:
     return "—" if value is None else f"{value:%d/%m/%Y}"
 
 
-def _contribution(c: dict, unit: str) -> str:
+def _contribution(c: dict) -> str:
     """One predecessor's own figure, named as its own: "Hà Quảng (cũ): 934 ha / ≥ 800"."""
     e = html.escape
-    figure = _figure(c["value"], unit) if c["value"] is not None else e(c["value_text"] or "—")
+    figure = _figure(c["value"], e(c["unit_name_vi"] or "")) if c["value"] is not None else e(c["value_text"] or "—")
     has_target = c["target_low"] is not None or c["target_high"] is not None
     target = f" / {_target(c['target_low'], c['target_high'])}" if has_target else ""
-    return f"{e(c['predecessor_name_vi'])}: {figure}{target}"
+    return f"{e(c['predecessor_name_vi'])}: {figure}{target}{_as_reported(c, 'value')}"
+
+
+def _as_reported(r: dict, value_key: str) -> str:
+    """The sheet's own figures and unit cell, where what is shown differs from them: "95 %" of
+    communes shown as at least 11 of 11, "44 nhà" in five years shown as 8,8 a year, a unit cell
+    "0" that is no unit, so the figures are shown without one."""
+    e = html.escape
+    reported = (r.get("value_reported"), r.get("target_low_reported"), r.get("target_high_reported"))
+    if all(figure is None for figure in reported):
+        return ""
+    unit_unread = r.get("unit_name_vi") is None and bool(r.get("unit_reported"))
+    if reported == (r[value_key], r["target_low"], r["target_high"]) and not unit_unread:
+        return ""
+    target = _target(r.get("target_low_reported"), r.get("target_high_reported"), bool(r.get("target_strict")))
+    if unit_unread:
+        return (f"<div class='reported'>Báo cáo ghi: {_figure(reported[0])} / {target}; ô đơn vị ghi "
+                f"«{e(r['unit_reported'])}», không phải một đơn vị <span class='en'>as reported; the unit cell "
+                f"says «{e(r['unit_reported'])}», which is no unit</span></div>")
+    unit = e(r.get("unit_reported") or "")
+    return (f"<div class='reported'>Báo cáo ghi: {_figure(reported[0], unit)} / {target} {unit}"
+            f" <span class='en'>as reported</span></div>")
 
 
 def _periods(r: dict, contributions: list[dict]) -> str:
@@ -176,15 +196,16 @@ def _periods(r: dict, contributions: list[dict]) -> str:
             f"<span class='en'>periods differ: {'; '.join(parts_en)}</span></div>")
 
 
-def _result(r: dict, unit: str, contributions: list[dict]) -> str:
+def _result(r: dict, contributions: list[dict]) -> str:
     """Result / target; a count of administrative units names the base it counted against; a partial
     successor figure shows each reporting predecessor's own figure, as that predecessor's."""
     e = html.escape
     if r["status"] == "partial":
-        return "<br>".join(_contribution(c, unit) for c in contributions) or "—"
+        return "<br>".join(_contribution(c) for c in contributions) or "—"
     if r["value"] is None:
         return e(r["status_reason"] if r["status"] != "undetermined" else "—")
     target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")))
+    unit = r["unit_name_vi"] or ""  # the row's own unit: a count of communes is not the indicator's %
     if r.get("count_base") is None:
         return f"{_figure(r['value'], unit)} / {target}"
     # "27 / 28 of 30 pre-2020 communes": the base is the units the predecessors counted, not today's
@@ -193,12 +214,12 @@ def _result(r: dict, unit: str, contributions: list[dict]) -> str:
             f"<span class='en'>of {base} {e(r['count_base_label'] or '')}</span>")
 
 
-def _attainment_row(r: dict, unit_names: dict, contributions: dict) -> str:
+def _attainment_row(r: dict, contributions: dict) -> str:
     e = html.escape
     code, status = r["indicator_code"], r["status"]
     direction = DIRECTIONS.get(r["direction"])
     own = contributions.get((r["district"], code), [])
-    result = _result(r, unit_names.get(code, ""), own)
+    result = _result(r, own) + _as_reported(r, "value")
     badge = "" if status != "partial" else (
         f"<br><span class='only'>chưa đủ số liệu: {round(r['coverage'] * 100)} % "
         f"<span class='en'>partial: {round(r['coverage'] * 100)} % covered</span></span>")
@@ -215,7 +236,7 @@ def _attainment_row(r: dict, unit_names: dict, contributions: dict) -> str:
             f"<td{raw}><div class='figures'>{result}</div>{bar}{_periods(r, own)}{reason}</td></tr>")
 
 
-def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_names: dict,
+def _district_section(district: str, vi: str, en: str, rows: list[dict],
                       contributions: dict | None = None) -> str:
     counts = {status: sum(r["status"] == status for r in rows) for status, _, _ in STATUSES}
     # a successor's headline counts its full figures only ("8 met of 16"); its partial ones apart
@@ -236,18 +257,18 @@ def _district_section(district: str, vi: str, en: str, rows: list[dict], unit_na
         if members:
             groups.append(f"<h3>{svi} <span class='en'>{sen} ({len(members)})</span></h3>"
                           f"<table class='attainment {status}'>"
-                          f"{''.join(_attainment_row(r, unit_names, contributions or {}) for r in members)}</table>")
+                          f"{''.join(_attainment_row(r, contributions or {}) for r in members)}</table>")
     return (f"<section id='district-{district}'><h2>{vi} <span class='en'>{en}</span></h2>"
             f"<ul class='headline' id='headline-{district}'>{headline}</ul>{''.join(groups)}</section>")
 
 
-def _page(manifest, attainment, comparison, unit_names, issues, by_check, units, contributions) -> str:
+def _page(manifest, attainment, comparison, issues, by_check, units, contributions) -> str:
     e = html.escape
     by_successor: dict[tuple[str, str], list[dict]] = {}
     for c in contributions:
         by_successor.setdefault((c["successor"], c["indicator_code"]), []).append(c)
-    sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], unit_names,
-                                         by_successor) for d, vi, en in units)
+    sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], by_successor)
+                       for d, vi, en in units)
     # indicators every predecessor reported that still cannot be compared one to one
     shown = {code for code, _, _ in units}
     not_comparable = [r for r in comparison if not r["comparable"] and r["successor"] in shown
@@ -276,7 +297,7 @@ tr.warning td:first-child{{color:#b26a00}} .only{{display:inline-block;margin-to
  border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
 .headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
 .headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
-.headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}} .period{{color:#6a1b9a;font-size:.85em}}
+.headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}} .period{{color:#6a1b9a;font-size:.85em}} .reported{{color:#555;font-size:.85em}}
 section{{margin-bottom:2rem}} .wide{{overflow-x:auto}}
 @media (max-width:600px){{body{{margin:.6rem}} .figures{{white-space:normal}}
  table.attainment,table.attainment tbody,table.attainment tr,table.attainment th,table.attainment td{{display:block;width:auto}}

@@ -29,6 +29,7 @@ CATALOGUES = {
     "ref_districts": "districts.csv",
     "ref_boundary_changes": "boundary_changes.csv",
     "ref_aggregation_methods": "aggregation_methods.csv",
+    "ref_unit_destinations": "unit_destinations.csv",
     "ref_admin_units": "reference/cao_bang_admin_units.csv",
     "ref_district_figures": "reference/district_figures.csv",
 }

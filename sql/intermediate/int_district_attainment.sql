@@ -30,6 +30,8 @@ findings as (
 evidence as (
     select
         rows.* exclude (target_low, target_high, direction),  -- as reported; the comparison uses the harmonised bounds
+        rows.target_low as target_low_reported,
+        rows.target_high as target_high_reported,
         indicators.direction,
         -- a clerk may have computed the percentage from the share's exact count (95 % of 11 = 10.45)
         -- or from the whole count a target of communes means (85 % of 19: at least 17): either agrees
@@ -143,6 +145,15 @@ judged as (
         source_row,
         direction,
         harmonised_unit as unit,
+        -- the figures as the sheet writes them, beside the harmonised ones a reader is shown
+        actual_value as value_reported,
+        target_low_reported,
+        target_high_reported,
+        unit_raw as unit_reported,
+        harmonisation_rules,
+        harmonisation_notes,
+        is_changed,
+        is_unit_unreadable,
         -- the base only where the figures are a count of those units (a share's base is in harmonised_results)
         case when is_unit_count then count_base end as count_base,
         case when is_unit_count then count_base_label end as count_base_label,
@@ -208,7 +219,19 @@ final as (
     select
         * replace (
             case when status <> 'undetermined' then attainment_pct end as attainment_pct,
-            case when status <> 'undetermined' then shortfall_pct end as shortfall_pct
+            case when status <> 'undetermined' then shortfall_pct end as shortfall_pct,
+            -- where harmonisation changed a figure, the reason quotes the sheet's own, so that the
+            -- figure compared is never read as the figure reported ("95 %" of communes, "44" houses in five years)
+            status_reason || case
+                when is_changed and value_reported is not null then
+                    '; the sheet writes ' || figure_text(value_reported) || coalesce(' ' || unit_reported, '')
+                    || coalesce(' against a target of ' || target_text(target_low_reported, target_high_reported,
+                        case direction when 'lower_is_better' then coalesce(target_high_reported, target_low_reported)
+                                       else coalesce(target_low_reported, target_high_reported) end,
+                        direction, target_strict) || coalesce(' ' || unit_reported, ''), '')
+                    || ' (' || array_to_string(harmonisation_notes || harmonisation_rules, '; ') || ')'
+                when is_unit_unreadable then '; ' || array_to_string(harmonisation_notes, '; ')
+                else '' end as status_reason
         )
     from judged
 )

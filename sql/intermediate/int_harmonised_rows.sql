@@ -1,7 +1,7 @@
 -- materialized: table
 -- grain: one row per current indicator row mapped to a catalogue indicator, with its figures in
 -- the indicator's canonical unit and period basis, and the rules that changed them.
--- Order of rules: a plausibility fix (‰ typed as %), then the unit conversion, then the period
+-- Order of rules: a plausibility fix (‰ typed as %, where the row's own percentage settles it), then the unit conversion, then the period
 -- basis (a five-year total against a yearly target becomes a yearly average).
 -- Counts are never fractional. A percentage of units (rounded as printed) becomes the one whole count
 -- consistent with it (100 % of 11 -> 11; 91 % of 11 -> 10, as 10/11 = 90.9 %); a target bound becomes
@@ -80,14 +80,14 @@ figure_rules as (
         goal.counts_level is not null as is_goal_count,
         case
             when goals.target_unit_read is not distinct from goals.goal_unit then null
-            when goals.target_unit_read is null and goals.unit_raw is not null then 'unit_assumed_from_catalogue'
+            when goals.target_unit_read is null and goals.unit_raw is not null then 'unit_unreadable'
             when goals.target_unit_read is null then null
             when target_conversion.rule is null then 'no_conversion_known'
             else target_conversion.rule
         end as target_rule,
         case
             when goals.actual_unit_read is not distinct from goals.goal_unit then null
-            when goals.actual_unit_read is null and goals.unit_raw is not null then 'unit_assumed_from_catalogue'
+            when goals.actual_unit_read is null and goals.unit_raw is not null then 'unit_unreadable'
             when goals.actual_unit_read is null then null
             when actual_conversion.rule is null then 'no_conversion_known'
             else actual_conversion.rule
@@ -106,21 +106,26 @@ unit_steps as (
     select
         *,
         case
-            when target_rule is null or target_rule = 'unit_assumed_from_catalogue' then 1.0
+            when target_rule is null or target_rule = 'unit_unreadable' then 1.0
             when target_rule = 'percent_of_communes_to_count' then count_base / 100.0
             when target_rule = 'count_to_percent_of_communes' then 100.0 / count_base
             else target_conversion_factor
         end as target_factor,
         case
-            when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
+            when actual_rule is null or actual_rule = 'unit_unreadable' then 1.0
             when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
             when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
             else actual_conversion_factor
         end as actual_factor,
-        -- one factor for the row where both figures share it (int_indicator_pairs: NULL when a figure has no conversion)
+        -- a unit cell the catalogue cannot read ("0") says something, just not which unit: the figures
+        -- keep no unit rather than the catalogue's (invalid_unit asks the clerk); a blank cell says
+        -- nothing, and the indicator's unit is taken, in a note
+        'unit_unreadable' in (coalesce(target_rule, ''), coalesce(actual_rule, '')) as is_unit_unreadable,
+        target_unit_read is null and actual_unit_read is null and unit_raw is null as is_unit_blank,
+        -- one factor for the row where both figures share it (int_successor_figures: NULL when a figure has no conversion)
         case
             when target_rule = 'no_conversion_known' or actual_rule = 'no_conversion_known' then null
-            when actual_rule is null or actual_rule = 'unit_assumed_from_catalogue' then 1.0
+            when actual_rule is null or actual_rule = 'unit_unreadable' then 1.0
             when actual_rule = 'percent_of_communes_to_count' then count_base / 100.0
             when actual_rule = 'count_to_percent_of_communes' then 100.0 / count_base
             else actual_conversion_factor
@@ -138,7 +143,15 @@ unit_steps as (
 period_steps as (
     select
         *,
-        target_basis = 'per_year' and pct_basis = 'plan_total' as is_plan_total
+        target_basis = 'per_year' and pct_basis = 'plan_total' as is_plan_total,
+        -- the loader suspects a slip (scale_fix_*: "9,2" growth is ‰ typed as %); the figure a reader
+        -- sees is changed only where the sheet settles it: its own percentage of target agrees with the
+        -- scaled figure (92 % beside 9,2 against 1 %). With 920 % beside it, or none, it stays as written
+        -- and implausible_value asks the clerk.
+        case when coalesce(pct_agrees(actual_value * scale_fix_factor, target_low, target_high, reported_pct), false)
+            then scale_fix_factor end as settled_fix_factor,
+        case when coalesce(pct_agrees(actual_value * scale_fix_factor, target_low, target_high, reported_pct), false)
+            then scale_fix_rule end as settled_fix_rule
     from unit_steps
 ),
 
@@ -147,7 +160,7 @@ converted as (
         *,
         target_low * target_factor as converted_target_low,
         target_high * target_factor as converted_target_high,
-        actual_value * coalesce(scale_fix_factor, 1.0) * actual_factor
+        actual_value * coalesce(settled_fix_factor, 1.0) * actual_factor
             / case when is_plan_total then plan_years else 1 end as converted_actual
     from period_steps
 ),
@@ -160,9 +173,9 @@ whole_counts as (
         *,
         coalesce(actual_rule = 'percent_of_communes_to_count', false) as is_share_to_count,
         coalesce(target_rule = 'percent_of_communes_to_count', false) as is_target_share_to_count,
-        actual_value * coalesce(scale_fix_factor, 1.0) as share_pct,
+        actual_value * coalesce(settled_fix_factor, 1.0) as share_pct,
         case when actual_rule = 'percent_of_communes_to_count'
-            then whole_counts_of_share(actual_value * coalesce(scale_fix_factor, 1.0), count_base) end as fitting_counts,
+            then whole_counts_of_share(actual_value * coalesce(settled_fix_factor, 1.0), count_base) end as fitting_counts,
         case when direction = 'lower_is_better' then floor(round(converted_target_low, 9))
             else ceil(round(converted_target_low, 9)) end as whole_target_low,
         case when direction = 'higher_is_better' then ceil(round(converted_target_high, 9))
@@ -200,14 +213,18 @@ refusals as (
 harmonised as (
     select
         *,
-        case when unit_refusal is not null then unit else goal_unit end as harmonised_unit,
+        case
+            when unit_refusal is not null then unit
+            when is_unit_unreadable then null
+            else goal_unit
+        end as harmonised_unit,
         -- a strict bound stays strict through a factor; made a whole count it is rounded to the first
         -- whole count past it (above 10.45 communes: at least 11), unless it was whole already (above 5)
         target_strict and not (unit_refusal is null and is_target_share_to_count and case target_kind
             when 'at_least' then converted_target_low <> whole_target_low
             when 'at_most' then converted_target_high <> whole_target_high end) as harmonised_target_strict,
         -- the harmonised figures are a count of administrative units, to be read against count_base
-        is_goal_count and unit_refusal is null as is_unit_count,
+        is_goal_count and unit_refusal is null and not is_unit_unreadable as is_unit_count,
         case
             when unit_refusal is not null then target_low
             when is_target_share_to_count then whole_target_low
@@ -225,6 +242,16 @@ harmonised as (
         end as harmonised_actual,
         list_filter([
             case when unit_refusal is not null then unit_refusal end,
+            case when is_unit_unreadable then 'the unit cell says ''' || unit_raw || ''', which is no unit: the figures keep no unit (the indicator''s '
+                || canonical_unit || ' is not assumed)' end,
+            case when is_unit_blank then 'no unit written: the indicator''s unit (' || canonical_unit || ') is taken' end,
+            case when scale_fix_rule is not null and settled_fix_rule is null then figure_text(actual_value)
+                || ' may be mistyped (' || scale_fix_rule || ': ' || figure_text(actual_value * scale_fix_factor)
+                || '); kept as written, as '
+                || coalesce('the sheet''s own ' || figure_text(reported_pct) || ' % of target reads it so',
+                            'no percentage of target settles it') end,
+            case when is_plan_total and actual_value is not null then 'result ' || figure_text(actual_value)
+                || ' over the ' || plan_years || ' years of the plan = ' || figure_text(converted_actual) || ' a year' end,
             case when unit_refusal is null and is_share_to_count and actual_value is not null then
                 'result ' || figure_text(share_pct) || ' % of ' || count_base || ' ' || count_base_label
                 || ' = ' || fitting_counts[1] || ' (' || figure_text(round(fitting_counts[1] / count_base * 100.0, 1))
@@ -244,7 +271,7 @@ harmonised as (
                 || figure_text(converted_target_high) || ', so ' || figure_text(whole_target_high) end
         ], lambda note: note is not null) as harmonisation_notes,
         list_filter(
-            [scale_fix_rule,
+            [settled_fix_rule,
              case when is_unit_mix then 'units_not_convertible'
                   when unit_refusal is not null then 'percent_of_communes_not_whole'
                   else unit_rule end,
@@ -253,9 +280,10 @@ harmonised as (
              case when unit_refusal is null and unit_rule is null and target_rule is not null and actual_rule is not null
                   then actual_rule end,
              case when unit_refusal is null and is_goal_count and goal_unit is distinct from canonical_unit
-                  then 'counts_kept_as_counts' end,
+                  and not is_unit_unreadable then 'counts_kept_as_counts' end,
              case when is_plan_total then 'plan_total_to_per_year' end],
-            lambda rule: rule is not null
+            -- an unreadable unit changes no figure: it is a note, not a rule
+            lambda rule: rule is not null and rule <> 'unit_unreadable'
         ) as harmonisation_rules
     from refusals
 ),

@@ -89,6 +89,8 @@ figures as (
         case when reported.unit_refusal is null then reported.harmonised_target_high end as target_high,
         case when reported.unit_refusal is null then reported.harmonised_actual end as actual,
         reported.actual_value as actual_reported,
+        reported.target_low as target_low_reported,
+        reported.target_high as target_high_reported,
         reported.actual_text,
         reported.reported_pct,
         case when reported.unit_refusal is null then reported.harmonised_computed_pct end as computed_pct,
@@ -104,6 +106,7 @@ figures as (
         reported.source_row,
         attainment.status,
         attainment.status_reason,
+        attainment.target_strict,
         coalesce(indicators.weight, methods.coverage_weight) as weight_kind
     from slots
     inner join indicators using (indicator_code)

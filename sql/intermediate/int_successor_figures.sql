@@ -7,8 +7,8 @@
 -- predecessor has no such figure) held by the predecessors with a figure; below the method's min_coverage the
 -- successor's figure is partial: no value, no combined target, no status of its own. A sum adds every
 -- predecessor's figure (min_coverage 1); a weighted mean weighs the figures it has by their weights. Targets
--- combine the same way over the same predecessors (a bound only where each of them has it); a combined target is
--- derived, one predecessor that is the whole successor states its own.
+-- combine the same way over the same predecessors (a bound only where each of them has it), strict where any of
+-- theirs is; a combined target is derived, one predecessor that is the whole successor states its own.
 -- unique: change_code, successor, indicator_code, period_round
 -- not_null: change_code, successor, indicator_code, period_round, method, coverage_status, predecessor_count
 -- references: indicator_code -> stg_indicators.indicator_code
@@ -48,7 +48,9 @@ grouped as (
             as missing_names,
         -- how the reporting predecessors compare
         count(distinct coalesce(definition_variant, '')) filter (where is_reported) <= 1 as same_definition,
-        coalesce(bool_and(unit_factor is not null and unit_refusal is null) filter (where is_reported), false)
+        -- a figure whose unit cell could not be read has no unit, and is the same unit as nothing
+        coalesce(bool_and(unit_factor is not null and unit_refusal is null and (unit is not null or actual is null))
+                 filter (where is_reported), false)
             and count(distinct coalesce(unit, '')) filter (where is_reported) <= 1 as same_unit,
         count(distinct coalesce(period_end::varchar, '')) filter (where is_reported) <= 1
             and count(distinct is_estimate) filter (where is_reported) <= 1 as same_period,
@@ -57,7 +59,7 @@ grouped as (
             filter (where is_reported and definition_variant is not null), '; '), '') as definitions,
         coalesce(array_to_string(list(predecessor || ' ' || unit_refusal order by predecessor)
             filter (where is_reported and unit_refusal is not null), '; '), '') as unit_refusals,
-        coalesce(array_to_string(list(predecessor || ' ' || unit order by predecessor) filter (where is_reported), ', '), '') as units,
+        coalesce(array_to_string(list(predecessor || ' ' || coalesce(unit, 'without a unit') order by predecessor) filter (where is_reported), ', '), '') as units,
         -- the unit the reporting predecessors' figures share (canonical, or a count they kept), if one
         case when count(distinct unit) filter (where is_reported) = 1 and count(unit) filter (where is_reported) = count(*)
             filter (where is_reported) then any_value(unit) filter (where is_reported) end as common_unit,
@@ -110,6 +112,9 @@ grouped as (
             as periods_text,
         -- the predecessors' own statuses (a figure with a target has one)
         count(*) filter (where is_reported and status is not null) as judged_count,
+        -- a derived bar is strict where any predecessor's is: v1 > b1 and v2 >= b2 give v1 + v2 > b1 + b2 (and
+        -- so for any positive weights), so "more than 800" and "at least 300" combine to "more than 1100"
+        coalesce(bool_or(target_strict) filter (where has_figure), false) as target_strict,
         count(*) filter (where has_figure and status = 'undetermined') as undetermined_count,
         count(*) filter (where has_figure and status = 'met') as met_count,
         count(*) filter (where has_figure and status = 'not_met') as not_met_count,
@@ -285,6 +290,7 @@ final as (
         max_from_low,
         min_from_high,
         judged_count,
+        target_strict,
         undetermined_count,
         met_count,
         not_met_count,

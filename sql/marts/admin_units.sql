@@ -12,9 +12,10 @@
 -- column valid_from: first day the unit existed in this form (NULL when the sources do not say)
 -- column valid_to: last day the unit existed in this form
 -- column event_2020: what happened to the unit in the 2020 merger
--- column event_destination_code: for a code retired in 2020, the GSO code of the commune event_2020 says it went into (NULL when the text gives no code)
--- column event_destination_name: for a code retired in 2020, the name event_2020 gives that commune (NULL when it gives none)
--- column event_destination_basis: official (stated by a source) or inferred (event_2020 flags an inference); NULL when no destination is recorded (commune_crosswalk resolves it)
+-- column event_destination_code: for a code retired in 2020, the GSO code of the commune it went into: schemas/unit_destinations.csv's where it records one, else the one event_2020 gives (NULL when neither gives a code)
+-- column event_destination_name: for a code retired in 2020, the name of that commune (schemas/unit_destinations.csv, else event_2020; NULL when neither gives one)
+-- column event_destination_basis: official (stated by a source) or inferred (event_2020 or schemas/unit_destinations.csv flags an inference); NULL when no destination is recorded (commune_crosswalk resolves it)
+-- column event_destination_evidence: for a destination from schemas/unit_destinations.csv, its evidence and source; NULL otherwise
 -- column code_2020_2025: its code in the merged district, 2020-2025
 -- column name_2020_2025: its name in the merged district, 2020-2025
 -- column successor_2025_code: GSO code of the 2025 commune it became part of

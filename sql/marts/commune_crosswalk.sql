@@ -12,7 +12,8 @@
 -- column name_2020_2025: its own name in the merged district, 2020-2025; NULL when the code was retired
 -- column destination_code: GSO code of the 2020-2025 commune its territory belonged to: its own code when kept, the recorded destination when merged into another; NULL when not recorded
 -- column destination_name: name of that 2020-2025 commune (for an unresolved destination, the name the source gives)
--- column destination_basis: official (the code lists, or a source that states the merger), inferred (the reference flags the destination as inferred, e.g. from names), NULL when no destination is recorded
+-- column destination_basis: official (the code lists, or a source that states the merger), inferred (the reference flags the destination as inferred, e.g. from names, or schemas/unit_destinations.csv infers it from evidence it names), NULL when no destination is recorded
+-- column destination_evidence: for a destination the reference file does not record, the evidence and source of schemas/unit_destinations.csv (NULL when the reference records it)
 -- column absorbed_from: for an absorbed commune, the retired communes that went into it, each with its old code and the basis (official or inferred)
 -- column successor_2025_code: GSO code of the commune it became part of on 2025-07-01; for merged_into, that of its destination
 -- column successor_2025_name: name of that 2025 commune
@@ -103,6 +104,8 @@ final as (
                  old_communes.event_destination_name) as destination_name,
         case when old_communes.code_2020_2025 is not null then 'official'
              else old_communes.event_destination_basis end as destination_basis,
+        case when old_communes.code_2020_2025 is null then old_communes.event_destination_evidence end
+            as destination_evidence,
         absorbed.absorbed_from,
         coalesce(old_communes.successor_2025_code, resolved.successor_2025_code) as successor_2025_code,
         coalesce(old_communes.successor_2025_name, resolved.successor_2025_name) as successor_2025_name,

@@ -15,7 +15,7 @@
 -- column unit_raw: unit as written
 -- column target_unit_reported: unit of the reported target: the one its cell writes ("90%"), else unit_reported
 -- column actual_unit_reported: unit of the reported result: the one its cell writes ("02 xã"), else unit_reported
--- column unit: unit of target_low, target_high and actual: the indicator's canonical unit, a count of units where the row's own figures count them and the indicator is a share of them (counts_kept_as_counts), or the reported unit when the conversion was refused (unit_refusal)
+-- column unit: unit of target_low, target_high and actual: the indicator's canonical unit, a count of units where the row's own figures count them and the indicator is a share of them (counts_kept_as_counts), or the reported unit when the conversion was refused (unit_refusal); NULL when the unit cell is written but is no unit ("0": finding invalid_unit), as the indicator's unit is not assumed for it (a blank unit cell takes the indicator's unit, in harmonisation_notes)
 -- column target_low_reported: lower target bound as reported
 -- column target_high_reported: upper target bound as reported
 -- column actual_reported: result as reported
@@ -24,7 +24,7 @@
 -- column actual: result in `unit` and the canonical period basis
 -- column reported_pct: percentage of target the workbook reports
 -- column computed_pct: harmonised result / harmonised target × 100
--- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, unit_completed_from_label, percent_of_communes_to_count, percent_of_communes_not_whole: refused, units_not_convertible: refused, counts_kept_as_counts, plan_total_to_per_year)
+-- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, applied only where the row's own percentage of target agrees with the scaled figure, unit_completed_from_label, percent_of_communes_to_count, percent_of_communes_not_whole: refused, units_not_convertible: refused, counts_kept_as_counts, plan_total_to_per_year)
 -- column harmonisation_notes: the arithmetic behind a rule in words, e.g. 'target 95 % of 11 pre-2020 communes = 10.45, so at least 11'
 -- column unit_refusal: why a conversion was refused (a percentage of units that fits no single whole count, a target holding no whole count, a target and a result in units that do not convert to one); NULL when converted or nothing to convert
 -- column count_base: for a count of administrative units (or a share of them): how many units of that level the district had in the period the figures count (schemas/units.csv counts_level; reference admin_units); NULL for other units or when the reference lists none

@@ -15,9 +15,13 @@
 -- column is_reported: the predecessor reported the indicator in this round
 -- column contributes: the predecessor's figure is part of the successor's figure: of its value, or, where none can be made (not_aggregable), of the status decided on every predecessor's own (dominance); false when the successor's figure is partial or the predecessor has no figure
 -- column label: the predecessor's row label as printed
--- column unit: unit of the predecessor's figures here: the canonical unit, or a count of units its row kept; NULL when its conversion was refused
+-- column unit: unit of the predecessor's figures here: the canonical unit, or a count of units its row kept; NULL when its conversion was refused or its unit cell is no unit (unit_reported)
 -- column value: the predecessor's harmonised result, in unit and the canonical period basis
 -- column value_reported: the result as reported, before harmonisation
+-- column unit_name_vi: the unit as a Vietnamese reader writes it (%, ha, xã, người/năm); NULL where the figures have no unit
+-- column target_low_reported: the predecessor's lower target bound as its sheet writes it, before harmonisation
+-- column target_high_reported: the upper target bound as its sheet writes it
+-- column unit_reported: the predecessor's unit cell as written ('%', 'người', '0')
 -- column value_text: the result in words (a qualitative result)
 -- column target_low: the predecessor's target, lower bound, in unit
 -- column target_high: the predecessor's target, upper bound, in unit
@@ -26,6 +30,7 @@
 -- column status: the predecessor's own attainment (target_attainment): met, not_met or undetermined; NULL without a target
 -- column status_reason: why, as target_attainment says it
 -- column harmonisation_rules: rules that changed the predecessor's figures
+-- column harmonisation_notes: the arithmetic behind the rules in words, and a unit the figures keep or take
 -- column unit_refusal: why the predecessor's figures could not be put in the canonical unit, if so
 -- column period_end: date the predecessor's figures refer to
 -- column is_estimate: true when the predecessor's figures are an estimate
@@ -68,16 +73,21 @@ final as (
             and (successors.value is not null or successors.method = 'not_aggregable') as contributes,
         figures.label,
         figures.unit,
+        units.name_vi as unit_name_vi,
         figures.actual as value,
         figures.actual_reported as value_reported,
         figures.actual_text as value_text,
         figures.target_low,
         figures.target_high,
+        figures.target_low_reported,
+        figures.target_high_reported,
+        figures.unit_raw as unit_reported,
         figures.reported_pct,
         figures.computed_pct,
         figures.status,
         figures.status_reason,
         figures.harmonisation_rules,
+        figures.harmonisation_notes,
         figures.unit_refusal,
         figures.period_end,
         figures.is_estimate,
@@ -97,6 +107,7 @@ final as (
     from figures
     inner join successors using (change_code, successor, indicator_code, period_round)
     inner join indicators using (indicator_code)
+    left join stg_units as units on units.unit = figures.unit
 )
 
 select * from final

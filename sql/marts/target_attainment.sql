@@ -3,10 +3,10 @@
 -- unique: district, indicator_code, period_end
 -- not_null: district, indicator_code, status, status_reason, reported_by
 -- references: indicator_code -> indicators.indicator_code
--- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. The merged district compares inclusively. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
+-- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. A successor's derived bound is strict where a predecessor's is (v1 > b1 and v2 >= b2 give v1 + v2 > b1 + b2), and a successor value exactly on it is not met on the letter. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
 -- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, and invalid_unit: figures whose units do not convert into one another are undetermined by the unit rule instead, is_unit_mix); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
 -- A successor unit (schemas/boundary_changes.csv): partial when its figure is (its predecessors with a figure hold less of its weight than the method needs: schemas/aggregation_methods.csv), with no met or not met of its own; else undetermined when any predecessor's attainment is; else the successor's value against the bounds combined with the same method (a derived target: nobody set it); undetermined when they cannot be combined, with one exception (dominance). A weighted mean whose weights stand in for its true denominator (population for households) is undetermined when the verdict would turn with the weights moved by the method's stand_in_margin: it must hold for every weight within that share of the stand-in's, which it does when |Σ w (v - b)| > margin × Σ w |v - b| over the predecessors' figures v and bounds b. The reason says where the periods combined differ, and which predecessors missed (met) their own targets where the successor met (missed) its derived one.
--- Dominance: an indicator whose merged figure is a weighted mean the reference has no weights for (method not_aggregable, catalogue missing_weight set, the same definition and unit in both halves; not where the districts measured different things or used different criteria, nor a qualitative result) is met when every predecessor meets its own bound, not_met when every predecessor misses it, whatever the weights: any weighted mean of the results meets (misses) the same weighted mean of the targets. Bounds combine as combine_districts does (a bound only when every predecessor has it): at least (higher_is_better) is judged on the lower bounds, at most (lower_is_better) on the upper bounds, a range on each bound separately (met when every half is within every combined bound, not_met when every half misses the same bound; halves missing a range on opposite sides stay undetermined). A mixed result stays undetermined. value, targets and attainment_pct stay NULL (no number can be computed); status_reason names the missing weights and each half's comparison.
+-- Dominance: an indicator whose merged figure is a weighted mean the reference has no weights for (method not_aggregable, catalogue missing_weight set, the same definition and unit in both halves; not where the districts measured different things or used different criteria, nor a qualitative result) is met when every predecessor meets its own bound, not_met when every predecessor misses it, whatever the weights: any weighted mean of the results meets (misses) the same weighted mean of the targets. Bounds combine as int_successor_figures does (a bound only when every predecessor has it): at least (higher_is_better) is judged on the lower bounds, at most (lower_is_better) on the upper bounds, a range on each bound separately (met when every half is within every combined bound, not_met when every half misses the same bound; halves missing a range on opposite sides stay undetermined). A mixed result stays undetermined. value, targets and attainment_pct stay NULL (no number can be computed); status_reason names the missing weights and each half's comparison.
 -- An undetermined row carries no attainment_pct and no shortfall_pct, whatever made it undetermined (a figure in doubt, a source contradicting itself, nothing to compare, figures that cannot be combined): value and targets stay as read, and status_reason names the readings (reported x %, computed y %) where the source contradicts itself.
 -- column district: a former district (its raw/ folder, schemas/districts.csv) or a successor unit (view boundary_changes names each: the merged Hà Quảng district, GSO 045, and the communes of 2025)
 -- column indicator_code: catalogue indicator (view indicators)
@@ -18,6 +18,13 @@
 -- column count_base_label: what count_base counts, named with its period, e.g. 'pre-2020 communes'; status_reason writes a count as '27 of 30 pre-2020 communes'
 -- column target_low: lower bound of the target in the canonical unit (an exact target has low = high)
 -- column target_high: upper bound of the target (NULL for 'at least')
+-- column unit_name_vi: the unit of value and target as a Vietnamese reader writes it (%, ha, xã, người/năm); NULL where the figures have no unit
+-- column value_reported: a former district's result as the sheet writes it, before any harmonisation (9.2 where the unit is in doubt, 100 where the sheet gives a percentage of communes); NULL for a successor (its predecessors' are in merger_contributions)
+-- column target_low_reported: the lower target bound as the sheet writes it (95 for '95 %' of communes that harmonised_results counts as at least 11 of 11)
+-- column target_high_reported: the upper target bound as the sheet writes it
+-- column unit_reported: the unit cell as written ('%', 'người', '0'); NULL for a successor
+-- column harmonisation_rules: the rules that changed a former district's figures from the reported to value and targets (harmonised_results); empty when the figures are as reported
+-- column harmonisation_notes: the arithmetic behind them in words ('target 95 % of 11 pre-2020 communes = 10.45, so at least 11'), and a unit the figures keep or take
 -- column target_basis: stated (the source's own target: a former district's) or derived (a successor's, combined from its predecessors' targets: nobody set it; merged_district_indicators.target_derivation says how)
 -- column direction: higher_is_better, lower_is_better or within_range (view indicators)
 -- column attainment_pct: percentage of target: as the source reports it where it agrees with the figures (or there are no figures), computed from value and target otherwise; never decides the status; NULL unless status is met or not_met
@@ -30,7 +37,7 @@
 -- column is_estimate: true when the figures are (or, for a successor, include) an estimate
 -- column coverage: for a successor: the share (0 to 1) of its weight held by the predecessors with a figure (merged_district_indicators.coverage_basis); 1 for a former district's own row
 -- column reported_by: whose figures the row is: the district itself; for a successor, the predecessors that reported the indicator, joined by ' + '
--- column target_strict: true when the source wrote the bound the value is compared with strictly ('Trên 70%', '> 40', 'dưới 2': the bound's own number does not reach it); false for an inclusive bound and for a successor, which compares inclusively
+-- column target_strict: true when the source wrote the bound the value is compared with strictly ('Trên 70%', '> 40', 'dưới 2': the bound's own number does not reach it), and for a successor whose derived bound combines a predecessor's strict one; false for an inclusive bound
 with district_rows as (
     select * from int_district_attainment
     -- a former district's row: its first in sheet order, as it reported the indicator
@@ -99,7 +106,10 @@ dominance as (
             when value is null or coalesce(target_low, target_high) is null then null
             when direction = 'within_range' then
                 (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
-            when direction = 'higher_is_better' then value >= bar
+            -- a strict derived bar (a predecessor's "trên 800") is passed, not reached; on it, nothing but the
+            -- figures speaks for the successor, so it is not met on the letter
+            when direction = 'higher_is_better' then case when target_strict then value > bar else value >= bar end
+            when target_strict then value < bar
             else value <= bar
         end as figures_met,
         -- a verdict on stand-in weights that weights within the margin could turn
@@ -154,7 +164,7 @@ successor_judged as (
                     || weight_note || ') were off by ' || figure_text(stand_in_margin * 100) || ' %' end,
                 case when figures_met and not is_within_stand_in_margin and not_met_count > 0 then 'met overall' end,
                 count_text(value, count_base, count_base_label) || ' against a derived target of '
-                    || target_text(target_low, target_high, bar, direction) || ' (' || method || ' of ' || reported_by
+                    || target_text(target_low, target_high, bar, direction, target_strict) || ' (' || method || ' of ' || reported_by
                     || case when method like '%weighted_mean' then coalesce(', weights ' || weight_summary, '') else '' end
                     || ')',
                 case when figures_met then missed_text else met_text end)
@@ -170,7 +180,7 @@ successor_judged as (
         coverage,
         reported_by,
         judged_count,
-        false as target_strict  -- a successor compares inclusively
+        target_strict
     from dominance
 ),
 
@@ -184,6 +194,12 @@ districts as (
         value,
         target_low,
         target_high,
+        value_reported,
+        target_low_reported,
+        target_high_reported,
+        unit_reported,
+        harmonisation_rules,
+        harmonisation_notes,
         'stated' as target_basis,
         direction,
         attainment_pct,
@@ -220,6 +236,13 @@ final as (
         unioned.value,
         unioned.target_low,
         unioned.target_high,
+        units.name_vi as unit_name_vi,
+        unioned.value_reported,
+        unioned.target_low_reported,
+        unioned.target_high_reported,
+        unioned.unit_reported,
+        unioned.harmonisation_rules,
+        unioned.harmonisation_notes,
         unioned.target_basis,
         unioned.direction,
         -- no percentage where nothing is decided (a figure in doubt, nothing to compare, a partial figure)
@@ -236,6 +259,7 @@ final as (
         unioned.target_strict
     from unioned
     inner join stg_indicators as indicators using (indicator_code)
+    left join stg_units as units on units.unit = unioned.unit
 )
 
 select * from final

@@ -10,8 +10,14 @@
 --   "A (NNNNN, ex-B) = B+C"                            destination A, code NNNNN
 --   "[inferred ...]"                                   the destination is an inference (else official)
 --   "absorbing unit not recorded"                      no destination
+-- A destination the reference does not record may be in schemas/unit_destinations.csv (with its
+-- basis and evidence); that row is taken before the reference's wording.
 with source as (
     select * from ref_admin_units
+),
+
+recorded as (
+    select * from ref_unit_destinations
 ),
 
 events as (
@@ -45,14 +51,19 @@ final as (
         try_cast(nullif(valid_from, '') as date) as valid_from,
         try_cast(nullif(valid_to, '') as date) as valid_to,
         nullif(event_2020, '') as event_2020,
-        case when names_a_destination then parsed_destination_code end as event_destination_code,
-        case when names_a_destination then parsed_destination_name end as event_destination_name,
+        coalesce(recorded.destination_code,
+                 case when names_a_destination then parsed_destination_code end) as event_destination_code,
+        coalesce(recorded.destination_name,
+                 case when names_a_destination then parsed_destination_name end) as event_destination_name,
         case
+            when recorded.old_code is not null then recorded.basis
             when not names_a_destination or coalesce(parsed_destination_code, parsed_destination_name) is null then null
             -- the reference flags its own inferences in brackets ("[inferred from names]")
             when regexp_matches(event_2020, '\[inferred') then 'inferred'
             else 'official'
         end as event_destination_basis,
+        case when recorded.old_code is not null
+            then recorded.evidence || ' (schemas/unit_destinations.csv; ' || recorded.source || ')' end as event_destination_evidence,
         nullif(code_2020_2025, '') as code_2020_2025,
         nullif(name_2020_2025, '') as name_2020_2025,
         nullif(successor_2025_code, '') as successor_2025_code,
@@ -61,8 +72,9 @@ final as (
         nullif(nq1657_clause, '') as nq1657_clause,
         try_cast(nullif(successor_2025_area_km2, '') as double) as successor_2025_area_km2,
         try_cast(nullif(successor_2025_population, '') as integer) as successor_2025_population,
-        source
+        events.source
     from events
+    left join recorded on recorded.old_code = events.code and events.period = 'pre2020'
 )
 
 select * from final
