@@ -109,6 +109,16 @@ _REGISTRY = (
            "nothing)", "Check that it is a complete workbook file the loader may read; the next run reads it again"),
     _error("processing_failed", None, "pending: the loader itself failed on this file; the other files were loaded",
            "If it happens again, send this file to the warehouse's maintainers"),
+    # The reader's sandbox (flows/ingest/sandbox.py): pending the first time, rejected when the same
+    # content does it again on the next run, so that one file never costs every night.
+    _error("reader_crashed", None, "the spreadsheet reader crashed on this workbook (in its sandbox; the other files "
+           "were loaded); read again by the next run, and rejected if it crashes again",
+           "Open it in Excel, save it again as .xlsx and send it again; if a re-saved file crashes too, send it "
+           "to the warehouse's maintainers"),
+    _error("reader_limit_exceeded", None, "reading this workbook needed more memory or time than any district "
+           "workbook does (the message says which limit); it was stopped, read again by the next run, and "
+           "rejected if it passes the limit again",
+           "Open it in Excel, delete what is not the indicator table, save it as .xlsx and send it again"),
     _warning("file_missing", None, "the file is no longer in the raw folder; its figures stay published, marked as "
              "from a missing file", "Put the file back, or run haquang withdraw FILE to take its figures out"),
     # A sheet.

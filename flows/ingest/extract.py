@@ -25,6 +25,7 @@ class SheetGrid:
     rows: list[list[Cell]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False
+    position: int = 0  # its place in the workbook's list of sheets: the key of the guard's facts about it
     _anchor_rows: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict, init=False, repr=False,
                                                                  compare=False)
 
@@ -88,14 +89,15 @@ def read_workbook(content: bytes) -> list[SheetGrid]:
         raise WorkbookError(f"the reader broke on this workbook ({exc}); re-save it from Excel as .xlsx") from exc
     grids = []
     try:
-        for meta in workbook.sheets_metadata:
+        for position, meta in enumerate(workbook.sheets_metadata):
             if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
                 continue
-            sheet = workbook.get_sheet_by_name(meta.name)
+            # by position, as the guard keys its facts: two sheets of one name are two sheets
+            sheet = workbook.get_sheet_by_index(position)
             rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
             merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
             hidden = str(meta.visible) != str(python_calamine.SheetVisibleEnum.Visible)
-            grids.append(SheetGrid(meta.name, rows, merged, hidden))
+            grids.append(SheetGrid(meta.name, rows, merged, hidden, position))
     except Exception as exc:
         raise WorkbookError(f"a sheet could not be read ({exc}); re-save the workbook from Excel") from exc
     except BaseException as exc:

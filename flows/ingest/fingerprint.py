@@ -22,6 +22,9 @@ class SeenFile:
     size_bytes: int
     modified_at: dt.datetime | None
     problem: str | None = None  # why it could not be fingerprinted; it is then read by the next run
+    # the reader's sandbox failed on this very content last run (reader_crashed, reader_limit_exceeded):
+    # failing again, it is rejected rather than left pending for every night
+    reader_failed_before: bool = False
 
 
 def fingerprint(path: Path, raw_dir: Path) -> SeenFile:

@@ -32,6 +32,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # real worksheets compress 5-20x; bombs compress 1000x
 MAX_ZIP_ENTRIES = 2000
+# A district workbook has a few sheets; the reader's time grows with the square of their number
+# (20,000 empty sheet entries took 2 s, 100,000 took 80 s), and an empty sheet costs no cells.
+MAX_SHEETS = 250
 MAX_ROWS = 50_000  # an indicator table has tens of rows; a district workbook a few thousand
 MAX_COLUMNS = 500
 # python-calamine fills the whole rectangle from A1 to the farthest cell, and read_workbook
@@ -71,8 +74,10 @@ class SheetFacts:
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
-    """Raise UnsafeWorkbook for a file that must not be read; else facts per sheet name."""
+def inspect_workbook(content: bytes) -> dict[int, SheetFacts]:
+    """Raise UnsafeWorkbook for a file that must not be read; else facts per sheet, by its position in the
+    workbook's list of sheets (the reader reads them by position too: a name two parsers may read
+    differently, such as one holding a tab, never decides which facts belong to which sheet)."""
     if len(content) > MAX_FILE_BYTES:
         raise UnsafeWorkbook("file_too_large", f"the file is {len(content) // 2**20} MB; a district workbook is "
                              f"far below the {MAX_FILE_BYTES // 2**20} MB limit. Send the indicator table alone")
@@ -95,12 +100,12 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
         _check_cell_part_sizes([part for _, parts in sheets for part in parts] + shared_strings)
         for entry in shared_strings:  # calamine finds the part by this name, ignoring case and slash direction
             _check_shared_strings(archive, entry)
-        facts: dict[str, SheetFacts] = {}
+        facts: dict[int, SheetFacts] = {}
         budget = MAX_CELLS
-        for name, parts in sheets:
+        for position, (_name, parts) in enumerate(sheets):
             for part in parts:
                 sheet_facts, area = _scan_sheet(archive, part, budget)
-                facts.setdefault(name, sheet_facts)  # of two sheets with one name, calamine reads the first
+                facts.setdefault(position, sheet_facts)
                 budget -= area
         return facts
     except DefusedXmlException as exc:
@@ -111,10 +116,19 @@ def inspect_workbook(content: bytes) -> dict[str, SheetFacts]:
                              "Excel and send it again") from None
 
 
+# Parts of an OpenDocument spreadsheet: beside a workbook's, a reader that refuses the one may read
+# the other (python-calamine falls back to ODS), which the guard never judged.
+_OTHER_FORMAT_PARTS = ("content.xml", "mimetype", "meta-inf/manifest.xml")
+
+
 def _check_container(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ZIP_ENTRIES:
         raise UnsafeWorkbook("zip_bomb", f"the workbook holds {len(entries)} parts; it is not read")
     names = [_part_key(e.filename) for e in entries]
+    if other := [name for name in names if name in _OTHER_FORMAT_PARTS]:
+        raise UnsafeWorkbook("damaged_workbook", f"the file is an .xlsx workbook and also holds the parts of an "
+                             f"OpenDocument spreadsheet ({', '.join(other)}); which one a reader takes is not "
+                             "certain, so it is not read. Save it from Excel as .xlsx")
     if len(set(names)) < len(names):
         twin = next(e.filename for e, name in zip(entries, names) if names.count(name) > 1)
         raise UnsafeWorkbook("damaged_workbook", f"the workbook holds two parts named {twin!r} (Excel never writes "
@@ -153,7 +167,18 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, list[zipfile.ZipIn
     for element in workbook.iter():
         if _local(element.tag) != "sheet":
             continue
-        rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+        if len(sheets) == MAX_SHEETS:
+            raise UnsafeWorkbook("sheet_too_large", f"the workbook lists more than {MAX_SHEETS} sheets; a district "
+                                 "workbook has a few. Send the indicator table alone")
+        ids = [v for k, v in element.attrib.items() if _local(k) == "id"]
+        if len(ids) != 1:  # parsers differ on which of two they follow; Excel writes exactly one (r:id)
+            raise UnsafeWorkbook("damaged_workbook", f"a sheet of the workbook names {len(ids)} parts (id "
+                                 "attributes) where Excel writes one; re-save it from Excel and send it again")
+        name = element.get("name") or ""
+        if not name or _CONTROL.search(name):
+            raise UnsafeWorkbook("damaged_workbook", f"a sheet name ({name!r}) is empty or holds control characters "
+                                 "(tab, line break), which Excel never writes; rename the sheet in Excel and save again")
+        rel_id = ids[0]
         parts = []
         for target in targets.get(rel_id, []):
             as_calamine = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") \
@@ -163,6 +188,9 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, list[zipfile.ZipIn
                 parts.extend(e for e in entries.get(_part_key(path), []) if e not in parts)
         sheets.append((element.get("name"), parts))
     return sheets
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _part_key(name: str) -> str:

@@ -20,7 +20,7 @@ from flows.warehouse.staging import EVENT_COLUMNS, ParsedBatch
 
 
 def parse_batch(files: list[SeenFile], raw_dir: Path) -> ParsedBatch:
-    return summarise_batch(read_workbooks([(f.path, f.sha256) for f in files], raw_dir))
+    return summarise_batch(read_workbooks([(f.path, f.sha256, f.reader_failed_before) for f in files], raw_dir))
 
 
 def summarise_batch(read: WorkbooksRead | list[WorkbookResult]) -> ParsedBatch:

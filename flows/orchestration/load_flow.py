@@ -278,14 +278,24 @@ def _done(batch: list[SeenFile], future, raw_dir: Path) -> ParsedBatch:
     one, each in a task of its own, only the file that kills its worker again is lost for tonight,
     and it is left pending, to be tried again by the next run.
     """
-    state = future.wait() or future.state
-    if state.is_completed():
+    if _completed(future):
         return future.result()
     if len(batch) == 1:
         return _worker_failed(batch[0], future)
     alone = [(file, extract_workbooks.submit([file], raw_dir)) for file in batch]
-    return concat_batches([future.result() if (future.wait() or future.state).is_completed()
-                           else _worker_failed(file, future) for file, future in alone])
+    return concat_batches([future.result() if _completed(future) else _worker_failed(file, future)
+                           for file, future in alone])
+
+
+def _completed(future) -> bool:
+    """Whether a batch's task finished. Waiting on the task of a worker process that died raises
+    (BrokenProcessPool) rather than returning a failed state: that is a failed batch too, to be
+    parsed again a workbook per task, not the end of the load."""
+    try:
+        state = future.wait() or future.state
+    except Exception:  # noqa: BLE001 (the pool's fault, whatever its type; Ctrl+C still ends the load)
+        return False
+    return state.is_completed()
 
 
 def _worker_failed(file: SeenFile, future) -> ParsedBatch:

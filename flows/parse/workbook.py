@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flows.ingest.extract import SheetGrid, WorkbookError, read_workbook
-from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook, inspect_workbook
+from flows.ingest.extract import SheetGrid, WorkbookError
+from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook
+from flows.ingest.sandbox import ReaderFault, read_in_sandbox
 from flows.core.labels import label_key
 from flows.ingest.legacy_text import detect, to_unicode
 from flows.core.findings import ERROR, Finding, exception_reason
@@ -121,12 +122,14 @@ class _Opened:
     slots: list[int] = field(default_factory=list)
 
 
-def read_workbooks(files: Sequence[tuple[Path, str | None]], raw_dir: Path) -> WorkbooksRead:
+def read_workbooks(files: Sequence[tuple[Path, str | None] | tuple[Path, str | None, bool]],
+                   raw_dir: Path) -> WorkbooksRead:
     """Read, locate and parse workbooks, the rows of all their tables read at once, column-wise
     (flows/parse/table_columns.py). Like process_workbook, no exception leaves it: should the
     reading of the batch fail, each workbook is read alone, and one that fails alone is left for
     the next run with a finding."""
-    opened = [_open_safely(path, raw_dir, sha256) for path, sha256 in files]
+    # (path, the content hash expected, whether the reader's sandbox failed on that content last run)
+    opened = [_open_safely(path, raw_dir, *rest) for path, *rest in files]
     try:
         return _read_opened(opened)
     except Exception as exc:
@@ -150,12 +153,12 @@ def _failed(one: _Opened, exc: Exception) -> WorkbooksRead:
     return _read_opened([_Opened(one.result)])
 
 
-def _open_safely(path: Path, raw_dir: Path, expected_sha256: str | None) -> _Opened:
+def _open_safely(path: Path, raw_dir: Path, expected_sha256: str | None, reader_failed_before: bool = False) -> _Opened:
     relative = path.relative_to(raw_dir)
     name, name_is_text = source_name(relative)
     opened = _Opened(WorkbookResult(district_of(relative), name, expected_sha256, 0))
     try:
-        return _open(path, opened, expected_sha256, name_is_text)
+        return _open(path, opened, expected_sha256, name_is_text, reader_failed_before)
     except Exception as exc:  # a fault of the loader or the machine, not a verdict on the file
         opened.result.fail("reading this file", exc)
         return _Opened(opened.result)
@@ -250,7 +253,8 @@ def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
     return content
 
 
-def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text: bool) -> _Opened:
+def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text: bool,
+          reader_failed_before: bool = False) -> _Opened:
     """The workbook checked, read and its tables located; a file rejected on the way has none."""
     result = opened.result
     content = read_bounded(path, result)
@@ -275,14 +279,21 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
                       "loaded; save it from Excel as .xlsx (Excel Workbook)")
         return opened
     try:
-        sheet_facts = inspect_workbook(content)
+        # guarded and read in a bounded process of its own: a reader that aborts, runs out of memory
+        # or hangs on this file costs this file, not the night
+        sheet_facts, sheets = read_in_sandbox(content)
     except UnsafeWorkbook as exc:
         result.reject(exc.check_name, str(exc))
         return opened
-    try:
-        sheets = read_workbook(content)
     except WorkbookError as exc:
         result.reject("unreadable_workbook", str(exc))
+        return opened
+    except ReaderFault as exc:
+        if reader_failed_before:
+            result.reject(exc.check_name, f"{exc}; it did so on the previous run too, so it is not read again "
+                          "until the file changes")
+        else:
+            result.defer(exc.check_name, str(exc))
         return opened
 
     place = reporting_path(result.source_file)
@@ -303,7 +314,7 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         if sheet.hidden:
             result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
-        facts = sheet_facts.get(sheet.name, SheetFacts())
+        facts = sheet_facts.get(sheet.position, SheetFacts())
         opened.tables.append(TableContext(result.source_district, result.source_file, sheet, location, period,
                                           facts, place.reporting_unit or result.source_district))
         opened.slots.append(len(result.findings))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +27,15 @@ PARSED = ("loaded", "rejected")  # events where the file's content was decided o
 PRESENT = ("loaded", "rejected", "restored", "pending")
 
 
+READER_FAULTS = ("reader_crashed", "reader_limit_exceeded")
+
+
 @dataclass(frozen=True)
 class FileState:
     last_action: str
     parsed_sha256: str | None
     parser_version: str | None
+    reader_fault_sha256: str | None = None  # the content the reader's sandbox failed on, when that was the last event
 
 
 @dataclass
@@ -71,18 +75,23 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             rows = con.execute("""
+                with faults as (
+                    select distinct load_id, source_file from landing_dq_findings where check_name in ?
+                )
                 select
                     files.source_file,
                     arg_max(files.action, files.load_id),
                     arg_max(files.sha256, files.load_id) filter (where files.action in ?),
-                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ?)
+                    arg_max(runs.parser_version, files.load_id) filter (where files.action in ?),
+                    arg_max(case when faults.load_id is not null then files.sha256 end, files.load_id)
                 from landing_load_files as files
                 inner join landing_load_runs as runs using (load_id)
+                left join faults using (load_id, source_file)
                 group by files.source_file
-            """, [list(PARSED), list(PARSED)]).fetchall()
+            """, [list(READER_FAULTS), list(PARSED), list(PARSED)]).fetchall()
     except duckdb.Error:  # a warehouse written before file events existed: read everything again
         return {}
-    return {name: FileState(action, sha, version) for name, action, sha, version in rows}
+    return {name: FileState(action, sha, version, fault) for name, action, sha, version, fault in rows}
 
 
 def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool) -> LoadPlan:
@@ -95,6 +104,8 @@ def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str
             plan.unreadable.append(file)
         elif same_content and state.last_action == "withdrawn":
             plan.still_withdrawn.append(file)
+        elif state is not None and state.last_action == "pending" and state.reader_fault_sha256 == file.sha256:
+            plan.to_parse.append(replace(file, reader_failed_before=True))
         elif same_content and state.parser_version == version and not full_reload:
             # back as it was last read, after a night it was gone or could not be read
             (plan.restored if state.last_action in ("missing", "pending") else plan.skipped).append(file)
