@@ -280,3 +280,20 @@ def test_a_served_run_keeps_a_progress_artifact_and_a_hand_run_none(prefect_harn
     [artifact] = progress_artifacts(served)
     assert artifact.type == "progress" and float(artifact.data) == 100.0
     assert artifact.description == f"Workbooks read: {to_read} of {to_read}; writing exports"  # the last step
+
+
+def test_what_the_prefect_ui_shows_is_text_whatever_a_workbook_holds():
+    """A file name and a cell's text quoted in the load summary, rendered as the UI renders Markdown: no image is
+    fetched, no link is made, no HTML element appears, and backticks cannot close the block."""
+    from markdown_it import MarkdownIt
+
+    from flows.orchestration.load_flow import LoadSummary, summary_artifact
+
+    hostile = ("![b](http://host/x.png) [t](javascript:alert(1)) <img src=x onerror=alert(1)> "
+               "``` \n# forged heading\n````")
+    summary = LoadSummary(7, "succeeded_with_errors", Path("w.duckdb"), 1, 0, 0, {}, 0, {},
+                          files_pending=[f"ha_quang/{hostile}.xlsx"])
+    html = MarkdownIt("commonmark").render(summary_artifact(summary))
+    assert html.startswith("<h1>Load 7: succeeded_with_errors</h1>")
+    assert "<img" not in html and "<a " not in html and "<h1>" not in html.split("</h1>", 1)[1]
+    assert "x.png" in html and "javascript:alert(1)" in html  # shown as text, escaped

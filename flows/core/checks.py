@@ -124,6 +124,9 @@ _REGISTRY = (
     # A sheet.
     _error("header_not_recognised", None, "a sheet's table header names a column twice or lacks the indicator, "
            "target or result column; the sheet was not loaded", "Correct the header row the message names"),
+    _warning("excel_percent_format", None, "number cells formatted as Excel percentages (a typed 49% is stored "
+             "as 0.49) were read as the percentages Excel shows", "Nothing when Excel shows the figures you meant; "
+             "a figure shown as a percentage in a row whose unit is not % is flagged on its row", resolvable=True),
     _warning("hidden_sheet", None, "the sheet is hidden in Excel; it was loaded",
              "Unhide it, or delete it if its figures are not meant to be reported"),
     _warning("mixed_encoding", None, "the sheet mixes Unicode with legacy (TCVN3/VNI) text; it was read as it is",

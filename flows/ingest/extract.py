@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass, field
 
 import python_calamine
@@ -11,6 +12,36 @@ import python_calamine
 from flows.core.text import clean_text
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+@dataclass(frozen=True)
+class ExcelPercent:
+    """A number cell Excel shows as a percentage: a clerk who types 49% gets 0.49 stored with the format
+    "0%". Its figure is the percentage Excel shows (49); the stored number and the format stay for the
+    finding that says so. A type of its own, not a float: nothing may read it as the bare 0.49."""
+
+    stored: float
+    format_code: str
+
+    @property
+    def percent(self) -> float:
+        return round(self.stored * 100, 10)  # 0.49 * 100 is 49.00000000000001 in binary
+
+    def __str__(self) -> str:
+        shown = self.percent
+        return f"{int(shown) if shown == int(shown) else shown}%"
+
+
+def show_percent_formats(sheet: "SheetGrid", percent_cells: dict[tuple[int, int], str]) -> list[tuple[int, int]]:
+    """Put the percentage Excel shows in place of each number the guard found percent-formatted; the
+    cells changed, in sheet order."""
+    changed = []
+    for (row, col), format_code in sorted(percent_cells.items()):
+        value = sheet.cell(row, col)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            sheet.rows[row][col] = ExcelPercent(float(value), format_code)
+            changed.append((row, col))
+    return changed
 
 
 class WorkbookError(Exception):

@@ -72,6 +72,9 @@ class SheetFacts:
     # Cells saved as an Excel error (t="e": a formula Excel could not compute) and the error's
     # text ("#DIV/0!"); python-calamine reads them as empty.
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Number cells Excel shows as a percentage (a clerk typed "49%": Excel stores 0.49 with the format
+    # "0%"), and that format; python-calamine gives the stored number alone.
+    percent_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def inspect_workbook(content: bytes) -> dict[int, SheetFacts]:
@@ -100,11 +103,12 @@ def inspect_workbook(content: bytes) -> dict[int, SheetFacts]:
         _check_cell_part_sizes([part for _, parts in sheets for part in parts] + shared_strings)
         for entry in shared_strings:  # calamine finds the part by this name, ignoring case and slash direction
             _check_shared_strings(archive, entry)
+        percent_styles = _percent_styles(archive)
         facts: dict[int, SheetFacts] = {}
         budget = MAX_CELLS
         for position, (_name, parts) in enumerate(sheets):
             for part in parts:
-                sheet_facts, area = _scan_sheet(archive, part, budget)
+                sheet_facts, area = _scan_sheet(archive, part, budget, percent_styles)
                 facts.setdefault(position, sheet_facts)
                 budget -= area
         return facts
@@ -204,7 +208,40 @@ _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
 
 
-def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[SheetFacts, int]:
+# Excel's built-in number formats that show a percentage: 9 "0%", 10 "0.00%".
+_BUILT_IN_PERCENT = {9: "0%", 10: "0.00%"}
+# What a format code may hold besides its symbols: quoted text, an escaped character, [colour] or [condition].
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+MAX_STYLES_BYTES = 4 * 1024 * 1024  # Excel's styles part of a district workbook is a few KB
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
+    """The cell styles (index into cellXfs, a cell's s attribute) whose number format shows a percentage,
+    with that format's code. A % inside quotes, after a backslash or in brackets is text, not a percentage."""
+    parts = [e for e in archive.infolist() if _part_key(e.filename) == "xl/styles.xml"]
+    if not parts:
+        return {}
+    if parts[0].file_size > MAX_STYLES_BYTES:
+        raise UnsafeWorkbook("damaged_workbook", f"the workbook's styles part is {parts[0].file_size // 2**20} MB, "
+                             "far beyond what Excel writes; re-save it from Excel and send it again")
+    styles = fromstring(archive.read(parts[0]))
+    codes = dict(_BUILT_IN_PERCENT)
+    for element in styles.iter():
+        if _local(element.tag) == "numFmt":
+            code = element.get("formatCode") or ""
+            if "%" in _FORMAT_LITERALS.sub("", code):
+                codes[int(element.get("numFmtId") or -1)] = code
+    percent: dict[int, str] = {}
+    for cell_xfs in (e for e in styles.iter() if _local(e.tag) == "cellXfs"):
+        for index, xf in enumerate(x for x in cell_xfs if _local(x.tag) == "xf"):
+            format_id = int(xf.get("numFmtId") or 0)
+            if format_id in codes:
+                percent[index] = codes[format_id]
+    return percent
+
+
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
+                percent_styles: dict[int, str] | None = None) -> tuple[SheetFacts, int]:
     """Facts of one sheet and the area of the rectangle from A1 that the cell reader will fill."""
     with archive.open(info) as stream:
         xml = stream.read(info.file_size + 1)
@@ -213,10 +250,10 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
     if _DTD.search(xml):
         raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
                              "writes; it is not read. Re-save it from Excel")
-    return _walk_sheet(xml, budget)
+    return _walk_sheet(xml, budget, percent_styles or {})
 
 
-def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
+def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None = None) -> tuple[SheetFacts, int]:
     """Follow a sheet's XML the way python-calamine places cells, with a streaming tokenizer (expat).
 
     A cell's position is its r attribute if it has one, else one column right of the previous
@@ -231,6 +268,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
     this is the guard's whole cost (about 1 microsecond an element).
     """
     facts = SheetFacts()
+    percent_styles = percent_styles or {}
+    percent_format = None  # the open cell's percent format, when it is a number cell with one
     row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
     last_row = last_col = -1  # the deepest and the widest cell with content
     cell = None  # the open cell's (row, column)
@@ -241,7 +280,7 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas
+        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas, percent_format
         if ":" in name:
             name = name.rpartition(":")[2]
         if cell is not None:  # inside a cell: a value, a formula or an inline string
@@ -263,6 +302,9 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
             has_content = has_formula = has_value = False
             is_error, characters = attrs.get("t") == "e", 0
             error_text.clear()
+            style = attrs.get("s")
+            percent_format = (percent_styles.get(int(style)) if style and style.isdigit()
+                              and attrs.get("t", "n") == "n" else None)
         elif name == "row":
             ref = attrs.get("r")
             position = _position(ref) if ref is not None else None
@@ -299,6 +341,8 @@ def _walk_sheet(xml: bytes, budget: int) -> tuple[SheetFacts, int]:
                 facts.formulas_without_value.add((cell_row, cell_col))
             if is_error and has_value:
                 facts.error_cells[(cell_row, cell_col)] = "".join(error_text).strip()
+            if percent_format is not None and has_value:
+                facts.percent_cells[(cell_row, cell_col)] = percent_format
             if cell_row > last_row or cell_col > last_col:
                 last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
                 _check_reach(cell_row, cell_col, last_row, last_col, budget)

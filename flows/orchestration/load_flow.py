@@ -25,7 +25,7 @@ from flows.orchestration.publishing import ExportsNotWritten, outputs_of_publish
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import outputs_root, write_outputs
-from flows.publish.wording import counted
+from flows.publish.wording import counted, literal_markdown
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
@@ -176,7 +176,7 @@ def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = N
 @task(cache_policy=NO_CACHE)
 def publish_artifacts(summary: LoadSummary) -> None:
     """The load summary (markdown) and the open data-quality issues by check (table) for the Prefect UI."""
-    create_markdown_artifact(key="load-summary", markdown=summary_markdown(summary), description="Load summary")
+    create_markdown_artifact(key="load-summary", markdown=summary_artifact(summary), description="Load summary")
     create_table_artifact(key="data-quality", table=data_quality_table(summary),
                           description="Data-quality issues open in the warehouse after this load, by check "
                                       "(open: in the view dq_issues; new: found by this load)")
@@ -349,6 +349,14 @@ def _withdraw_hints(summary: LoadSummary) -> list[str]:
 
 EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_high, actual_value, reported_pct, "
                  "dq_flags from indicator_results where row_kind = 'measured' limit 5")
+
+
+def summary_artifact(summary: LoadSummary) -> str:
+    """The summary for the Prefect UI, which renders Markdown and HTML: a heading of the loader's own words,
+    then the summary as literal text, since file names and cell text quoted in it come from whoever sent
+    the workbook."""
+    heading = f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else "")
+    return f"{heading}\n\n{literal_markdown(summary_markdown(summary))}"
 
 
 def summary_markdown(summary: LoadSummary) -> str:

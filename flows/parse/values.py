@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flows.ingest.extract import ExcelPercent
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, format_number, parse_number
 from flows.core.text import MAX_REMEMBERED_LENGTH, clean_text, match_key
 
@@ -128,6 +129,10 @@ def read_cell(value: object) -> Reading:
         return Reading("", "empty")
     if isinstance(value, bool):  # a boolean is not a figure; keep its text for the clerk
         return Reading(str(value).upper(), "text")
+    if isinstance(value, ExcelPercent):  # the percentage Excel shows, with its unit, as if typed "49%"
+        number = format_cell_number(value.percent)
+        return Reading(f"{number}%", "exact", (NumberToken(number, (value.percent,)),), unit_text="%",
+                       from_numeric_cell=True)
     if isinstance(value, (int, float)):
         number = float(value)
         if not math.isfinite(number):  # not something Excel stores; never a figure, nor words

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flows.ingest.extract import SheetGrid, WorkbookError
+from flows.ingest.extract import SheetGrid, WorkbookError, show_percent_formats
 from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook
 from flows.ingest.sandbox import ReaderFault, read_in_sandbox
 from flows.core.labels import label_key
+from flows.core.text import column_letter
 from flows.ingest.legacy_text import detect, to_unicode
 from flows.core.findings import ERROR, Finding, exception_reason
 from flows.parse.locate import HeaderError, TableLocation, locate_table
@@ -299,6 +300,8 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
     place = reporting_path(result.source_file)
     tables_found = 0
     for sheet in sheets:
+        facts = sheet_facts.get(sheet.position, SheetFacts())
+        _show_percent_formats(result, sheet, facts)
         _decode_legacy_text(result, sheet)
         try:
             location = locate_table(sheet, layout())
@@ -314,7 +317,6 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         if sheet.hidden:
             result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
                                            sheet.name))
-        facts = sheet_facts.get(sheet.position, SheetFacts())
         opened.tables.append(TableContext(result.source_district, result.source_file, sheet, location, period,
                                           facts, place.reporting_unit or result.source_district))
         opened.slots.append(len(result.findings))
@@ -324,6 +326,21 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
                       "the header row must name the columns Chỉ tiêu, Mục tiêu and Thực hiện")
     return opened
+
+
+def _show_percent_formats(result: WorkbookResult, sheet: SheetGrid, facts: SheetFacts) -> None:
+    """Read percent-formatted number cells as the percentages Excel shows (0.49 as 49 %), and say so once
+    per sheet, with the cells and what they store: the rows then judge the unit as for a typed "49%"."""
+    changed = show_percent_formats(sheet, facts.percent_cells)
+    if not changed:
+        return
+    shown = ", ".join(f"{column_letter(col)}{row + 1} {sheet.rows[row][col].stored:g} ({sheet.rows[row][col].format_code})"
+                      for row, col in changed[:10])
+    more = f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+    result.findings.append(Finding(
+        "excel_percent_format", f"{len(changed)} number cells formatted as Excel percentages were read as the "
+        f"percentages Excel shows: {shown}{more}", sheet.name, raw_value=shown,
+        resolved_by="each cell's own number format, which Excel shows as a percentage"))
 
 
 def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:
