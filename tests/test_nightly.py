@@ -404,3 +404,36 @@ def _logs(client, run_id) -> list[str]:
         if any(m.startswith("Load ") and "exit status" in m for m in messages) or time.monotonic() > deadline:
             return messages
         time.sleep(0.5)
+
+
+def test_withdrawing_a_file_that_took_over_another_brings_the_other_back(prefect_harness, raw_copy, tmp_path,
+                                                                          capsys):
+    """Night 1 loads a.xlsx, night 2 a corrected b.xlsx that takes over all its figures; withdrawing b.xlsx makes
+    a.xlsx's figures current again (an event and a finding say so) instead of leaving the district empty."""
+    warehouse = tmp_path / "w.duckdb"
+    first = raw_copy / HQ_FILE
+    load(raw_copy, warehouse)
+    row_findings = "select check_name, source_row from dq_issues where source_file = ? and source_row is not null"
+    findings_before = sql(warehouse, row_findings, [HQ_FILE])
+    second = first.with_name("bao_cao_sua.xlsx")
+    shutil.copyfile(first, second)
+    load(raw_copy, warehouse)
+    taken = sql(warehouse, "select distinct source_file from indicator_results where source_district = 'ha_quang'")
+    assert taken == [(f"ha_quang/{second.name}",)]
+    capsys.readouterr()
+    assert main(["withdraw", f"ha_quang/{second.name}", "--warehouse", str(warehouse)]) == 0
+    assert f"The figures of {HQ_FILE} it had taken over (44 rows) are current again." in capsys.readouterr().out
+    back = sql(warehouse, "select source_file, count(*) from indicator_results where source_district = 'ha_quang' "
+                          "group by all")
+    assert back == [(HQ_FILE, 44)]
+    # the merged district is made of both former districts again, not of old Thông Nông alone
+    assert sql(warehouse, "select count(*) from merged_district_indicators where coverage_status = 'full' "
+                          "and reported_by = 'ha_quang + thong_nong'") == [(16,)]
+    assert sql(warehouse, "select change from file_events where source_file = ? order by load_id", [HQ_FILE]) == \
+        [("new",), ("restored",)]
+    assert sql(warehouse, "select severity from dq_issues where source_file = ? and "
+                          "check_name = 'superseded_figures_restored'", [HQ_FILE]) == [("warning",)]
+    assert findings_before and sql(warehouse, row_findings, [HQ_FILE]) == findings_before  # back with their rows
+    # the next night reads nothing again and keeps them
+    assert load(raw_copy, warehouse) == 0
+    assert sql(warehouse, "select count(*) from indicator_results where source_file = ?", [HQ_FILE]) == [(44,)]

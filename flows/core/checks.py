@@ -119,6 +119,8 @@ _REGISTRY = (
            "workbook does (the message says which limit); it was stopped, read again by the next run, and "
            "rejected if it passes the limit again",
            "Open it in Excel, delete what is not the indicator table, save it as .xlsx and send it again"),
+    _warning("superseded_figures_restored", None, "a file that had taken over this file's figures was withdrawn, "
+             "so they are current again", "Check that they are the figures to publish, or send the corrected file again"),
     _warning("file_missing", None, "the file is no longer in the raw folder; its figures stay published, marked as "
              "from a missing file", "Put the file back, or run haquang withdraw FILE to take its figures out"),
     # A sheet.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
@@ -24,14 +24,17 @@ class Withdrawal:
     load_id: int
     source_file: str  # the name as the warehouse stores it (the one typed may differ in Unicode form)
     rows: int  # current figures it took out of the views; 0 for a file only ever rejected
+    restored: dict[str, int] = field(default_factory=dict)  # figures of files it had taken over, current again
 
     @property
     def message(self) -> str:
         from flows.core.names import show_name
 
+        back = "".join(f" The figures of {show_name(name)} it had taken over ({rows} rows) are current again."
+                       for name, rows in self.restored.items())
         if self.rows:
             return (f"Withdrew {show_name(self.source_file)} in load {self.load_id}: its figures ({self.rows} rows) "
-                    "are in indicator_results_history only.")
+                    f"are in indicator_results_history only.{back}")
         return (f"Withdrew {show_name(self.source_file)} in load {self.load_id}: it had no current figures; its "
                 "open findings are closed.")
 
@@ -59,10 +62,11 @@ def withdraw_file(warehouse: Path, source_file: str, lock_wait_seconds: float,
                 raise UnknownFile(_unknown(source_file, warehouse, build.files_with_figures(), current))
             name = source_file if source_file in matches else matches[0]
             rows = build.current_rows(name)
+            restored = build.restore_taken_over(name)
             build.withdraw(name)
             build.finish(started_at, "withdraw")
             build.build_models()
-        done = Withdrawal(build.load_id, name, rows)
+        done = Withdrawal(build.load_id, name, rows, restored)
         try:
             with outputs_of_published(build.load_id, warehouse=warehouse, outputs=outputs):
                 write_outputs(warehouse, outputs=outputs)

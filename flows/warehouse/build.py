@@ -153,6 +153,50 @@ class WarehouseBuild:
         self._add_events([dict(wh.last_parsed_event(self.con, source_file), action="withdrawn", loaded=False,
                                rows_loaded=0)])
 
+    def restore_taken_over(self, source_file: str) -> dict[str, int]:
+        """Before `source_file` is withdrawn: the figures it had taken over from other files become current
+        again, as versions of this load (their rows and row findings copied from the load that last read
+        them), each such file with a `restored` event and a finding that says so. A file withdrawn itself
+        stays out; one missing from the raw folder comes back as its other figures stay: marked missing.
+        Returns the rows restored per file."""
+        if not self._has_relation("int_row_versions"):
+            return {}
+        self.con.execute("""
+            create or replace temp table taken_over as
+            with taken as (
+                select distinct load_id, source_district, reporting_unit, period_end, fact_key
+                from int_row_versions where source_file = ? and superseded_by_load_id is null
+            )
+            select earlier.load_id, earlier.source_file, earlier.source_sheet, earlier.source_row,
+                   taken.load_id as taken_in_load
+            from int_row_versions as earlier
+            inner join taken
+                on taken.source_district = earlier.source_district
+                and taken.reporting_unit = earlier.reporting_unit
+                and taken.period_end is not distinct from earlier.period_end
+                and taken.fact_key = earlier.fact_key
+                and earlier.superseded_by_load_id = taken.load_id
+            inner join int_file_status as status on status.source_file = earlier.source_file
+            where earlier.source_file <> ? and status.last_action <> 'withdrawn'
+        """, [source_file, source_file])
+        for table in ("landing_indicator_rows", "landing_dq_findings"):
+            self.con.execute(f"""
+                insert into {table} by name
+                select * replace ({self.load_id} as load_id) from {table}
+                where (load_id, source_file, source_sheet, source_row) in (
+                    select (load_id, source_file, source_sheet, source_row) from taken_over)
+            """)
+        files = self.con.execute("select source_file, count(*), any_value(taken_in_load) from taken_over "
+                                 "group by all order by 1").fetchall()
+        self._add_events([dict(wh.last_parsed_event(self.con, name), action="restored", loaded=True, rows_loaded=rows)
+                          for name, rows, _ in files])
+        self._add_findings(pd.DataFrame([Finding(
+            "superseded_figures_restored", f"{rows} figures of this file that {source_file} had taken over in load "
+            f"{taken_in} are current again, as {source_file} was withdrawn (load {self.load_id}); check that they "
+            "are the figures to publish, or send the corrected file again"
+        ).as_record(wh.last_parsed_event(self.con, name)["source_district"], name) for name, rows, taken_in in files]))
+        return {name: rows for name, rows, _ in files}
+
     def current_files(self) -> list[str]:
         """Files whose figures the published views show (none before a load first built them)."""
         if not self._has_relation("int_file_status"):
