@@ -429,3 +429,15 @@ def test_settings_outside_the_environment_leave_the_choice_of_server_to_prefect(
     monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
     monkeypatch.delenv("PREFECT_PROFILE", raising=False)
     assert _settings_beyond_the_environment(tmp_path / "home") is expected
+
+
+def test_serve_refuses_a_port_another_server_holds(tmp_path, healthy_server, monkeypatch):
+    """A server that answers /api/health on the port is not ours: serve says so and starts nothing, rather than
+    registering the nightly deployment (with this machine's paths) on it."""
+    from flows.orchestration import serve
+
+    started = []
+    monkeypatch.setattr(serve, "start_local_server", lambda port: started.append(port))
+    with pytest.raises(serve.ServerDidNotStart, match=f"port {healthy_server} on 127.0.0.1 is in use"):
+        serve.serve_nightly(raw_dir=tmp_path / "raw", warehouse=tmp_path / "w.duckdb", port=healthy_server)
+    assert started == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,7 +37,20 @@ _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class ServerDidNotStart(RuntimeError):
-    """The local Prefect server did not answer its health check in time."""
+    """The local Prefect server did not start: its port was taken, or it did not answer its health check."""
+
+
+def refuse_a_taken_port(port: int) -> None:
+    """Raise ServerDidNotStart when something listens on the port already: its health check would answer
+    for a server we did not start, and the deployment (with this machine's raw and warehouse paths) would
+    be registered there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise ServerDidNotStart(
+                f"port {port} on 127.0.0.1 is in use by another program (another Prefect server?); stop it, choose "
+                "another port with --port, or pass --api-url to use a Prefect server you started") from None
 
 
 def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAREHOUSE, port: int = DEFAULT_SERVE_PORT,
@@ -48,9 +62,15 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
     server = record = None
     if api_url is None:
         api_url = f"http://127.0.0.1:{port}/api"
+        refuse_a_taken_port(port)
         server = start_local_server(port)
         try:
             wait_until_healthy(api_url, server)
+            # a server that took the port in the meantime answers for ours, which then exits: not ours
+            time.sleep(1)
+            if server.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited with status {server.returncode} after another "
+                                   f"program answered on port {port}")
         except RuntimeError as exc:
             server.kill()  # it never served anything
             server.wait()
