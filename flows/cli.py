@@ -33,6 +33,7 @@ from pathlib import Path
 # pandera are imported inside the commands that use them.
 from flows.cli_format import (DEFAULT_LIMIT, DEFAULT_MAX_WIDTH, csv_cell, format_table, single_precision_marked,
                               show_name, stdout_closed_quietly)
+from flows.core.findings import exception_reason
 from flows.warehouse.commands import haquang_command
 from flows.orchestration.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR,
                                           DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE)
@@ -193,6 +194,14 @@ def _unreadable(command: str, warehouse: Path, check_damage: bool = True) -> int
     return None
 
 
+def _prefect_home_problem(exc: OSError) -> str:
+    """One line for a start that failed on the file system: most often PREFECT_HOME, which the loader's
+    Prefect server writes its logs and database under."""
+    home = os.environ.get("PREFECT_HOME") or "~/.prefect"
+    return (f"Prefect could not start: {exception_reason(exc)}; PREFECT_HOME ({show_name(home)}) must be a folder "
+            "this user may create and write (set PREFECT_HOME to one), and then run the load again")
+
+
 def _load(args: argparse.Namespace) -> int:
     raw_dir, warehouse = args.raw, args.warehouse
     if not raw_dir.is_dir():
@@ -223,6 +232,9 @@ def _load(args: argparse.Namespace) -> int:
         api.wait_until_ready()
     except PrefectApiUnavailable as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # Prefect's home (logs, database, settings) cannot be made or written
+        print(f"haquang load: {_prefect_home_problem(exc)}", file=sys.stderr)
         return 1
     runner = chosen_task_runner(args.task_runner, raw_dir, args.workers, args.dask_address)
     flow = load_warehouse.with_options(task_runner=task_runner(runner, args.workers, args.dask_address))

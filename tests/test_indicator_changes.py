@@ -112,3 +112,26 @@ def test_a_withdrawn_workbook_ends_each_of_its_figures(loaded_warehouse, tmp_pat
     assert sql(warehouse, "select change_kind, source_file, old_load_id, new_load_id, count(*), "
                           "count(new_source_file) from indicator_changes group by all") == [
         ("withdrawn", TN_FILE, 1, 2, 22, 0)]
+
+
+def test_history_follows_load_order_when_the_clock_was_set_back(loaded_warehouse, tmp_path):
+    """Hand-made: the first load's figures replaced by a second load recorded as finishing a day earlier (a
+    clock set back). Every version's interval still ends after it starts, and an as-of query finds one."""
+    import duckdb
+
+    from flows.warehouse import models as wh
+
+    copy = tmp_path / "clock.duckdb"
+    shutil.copyfile(loaded_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("insert into landing_load_runs by name select * replace (2 as load_id, "
+                    "finished_at - interval 1 day as finished_at, started_at - interval 1 day as started_at) "
+                    "from landing_load_runs where load_id = 1")
+        for table in ("landing_load_files", "landing_indicator_rows", "landing_dq_findings"):
+            con.execute(f"insert into {table} by name select * replace (2 as load_id) from {table} where load_id = 1")
+        wh.build_views(con)
+        inverted = con.execute("select count(*) from indicator_results_history where valid_to < valid_from").fetchone()
+        first_end = con.execute("select finished_at from load_runs where load_id = 1").fetchone()[0]
+        as_of = con.execute("select count(*) from indicator_results_history where valid_from <= ? "
+                            "and (valid_to is null or valid_to > ?)", [first_end, first_end]).fetchone()
+    assert inverted == (0,) and as_of == (66,)

@@ -441,3 +441,16 @@ def test_serve_refuses_a_port_another_server_holds(tmp_path, healthy_server, mon
     with pytest.raises(serve.ServerDidNotStart, match=f"port {healthy_server} on 127.0.0.1 is in use"):
         serve.serve_nightly(raw_dir=tmp_path / "raw", warehouse=tmp_path / "w.duckdb", port=healthy_server)
     assert started == []
+
+
+def test_a_prefect_home_that_cannot_be_made_fails_the_load_in_one_line(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    env = {**os.environ, "PREFECT_HOME": str(blocker / "home")}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(REPO / "raw"),
+                           "--warehouse", str(tmp_path / "w.duckdb")], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=REPO)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("haquang load: Prefect could not start: ")
+    assert "PREFECT_HOME" in done.stderr and not (tmp_path / "w.duckdb").exists()

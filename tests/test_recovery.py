@@ -392,3 +392,26 @@ def test_dashboard_rewrites_exports_of_another_load(site, capsys):
     export_views(wh.previous_version_path(warehouse), exports)
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
     assert assert_exports_match(warehouse)["load_id"] == 2
+
+
+def test_sql_and_status_never_replay_a_log_left_beside_the_published_file(loaded_warehouse, tmp_path, capsys):
+    """A DuckDB shell opened read-write on the published file and killed leaves a write-ahead log holding a
+    change nobody published: the readers show the published warehouse and leave the log for a load to set aside."""
+    import subprocess
+    import sys
+
+    from flows.cli import main
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(loaded_warehouse, warehouse)
+    script = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+              "con.execute(\"set checkpoint_threshold = '1TB'\"); "
+              "con.execute('create table unpublished as select 1 as x'); os._exit(0)")
+    subprocess.run([sys.executable, "-c", script, str(warehouse)], check=True)
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    assert wal.exists()
+    assert main(["sql", "select count(*) from duckdb_tables() where table_name = 'unpublished'",
+                 "--warehouse", str(warehouse)]) == 0
+    assert capsys.readouterr().out.splitlines()[2].strip() == "0"
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert wal.exists() and not list(tmp_path.glob(".haquang-read-*"))

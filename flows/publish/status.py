@@ -43,7 +43,7 @@ from flows.core.names import show_name
 from flows.publish.outputs import outputs_root
 from flows.publish.wording import counted
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
-from flows.warehouse.models import WarehouseUnreadable
+from flows.warehouse.models import WarehouseUnreadable, as_published
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 SHOWN = 10  # names per list in the text report without --all
@@ -65,7 +65,7 @@ def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
     now = now or dt.datetime.now(dt.timezone.utc)
     # A truncated file is refused before this, by the command line's check (flows/cli.py).
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with as_published(warehouse) as readable, duckdb.connect(str(readable), read_only=True) as con:
             con.execute("set TimeZone = 'UTC'")
             return _facts(con, warehouse, now)
     except duckdb.Error as exc:  # corrupt blocks show only when they are read

@@ -13,7 +13,9 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import lru_cache
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -122,7 +124,7 @@ def damage(warehouse: Path) -> str | None:
     file that another process holds open for writing is not damaged: WarehouseInUse is raised.
     """
     try:
-        with connect(warehouse, read_only=True) as con:
+        with as_published(warehouse) as readable, connect(readable, read_only=True) as con:
             return damage_seen_by(con, warehouse)
     except duckdb.Error as exc:
         if "Conflicting lock" in str(exc):
@@ -144,6 +146,25 @@ def damage_seen_by(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | Non
     if actual < expected:
         return f"the file holds {actual:,} bytes where its blocks in use need {expected:,}: it was cut off"
     return None
+
+
+@contextmanager
+def as_published(warehouse: Path):
+    """The path a reader opens the published warehouse by: the file itself, or, while a write-ahead log
+    someone else's writer left lies beside it, a hard link to it in a folder of its own, so that a
+    read-only reader (haquang sql, haquang status) never replays that log: it would show changes nobody
+    published, or fail. A load or `haquang recover` sets the log aside; readers leave it where it is."""
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if not wal.exists():
+        yield warehouse
+        return
+    with tempfile.TemporaryDirectory(dir=warehouse.parent, prefix=".haquang-read-") as folder:
+        linked = Path(folder) / warehouse.name
+        try:
+            os.link(warehouse, linked)
+        except OSError:  # a file system without hard links: read as it is
+            linked = warehouse
+        yield linked
 
 
 def sound_or_why_not(published: Path) -> str | None:
@@ -637,10 +658,11 @@ def query(warehouse: Path, sql: str, limit: int | None = None) -> tuple[list[str
     statements; a write is told the warehouse is read-only), WarehouseUnreadable when the file
     cannot be opened or read or damage() finds it damaged, duckdb.Error for a query DuckDB rejects.
     """
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True, config=SANDBOX_SETTINGS)
-    except duckdb.Error as exc:
-        raise WarehouseUnreadable(warehouse, exc) from exc
+    with as_published(warehouse) as readable:
+        try:
+            con = duckdb.connect(str(readable), read_only=True, config=SANDBOX_SETTINGS)
+        except duckdb.Error as exc:
+            raise WarehouseUnreadable(warehouse, exc) from exc
     with con:
         # The check every reader makes first, on this same connection (a second one would cost a
         # tenth of a second): a truncated file still opens and answers queries that miss its lost blocks.

@@ -103,8 +103,8 @@ final as (
     select
         versions.*,
         coalesce(row_flags.dq_flags, []::varchar[]) as dq_flags,
-        brought.finished_at as valid_from,
-        superseding.finished_at as valid_to
+        brought.ordered_at as valid_from,
+        superseding.ordered_at as valid_to
     from versions
     left join row_flags using (load_id, source_file, source_sheet, source_row)
     left join runs as brought on brought.load_id = versions.load_id

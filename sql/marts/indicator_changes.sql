@@ -14,7 +14,7 @@
 -- column source_file: workbook whose load (or withdrawal) made the change: the new version's file, or the old one's when removed or withdrawn
 -- column old_load_id: load that brought the previous version (view load_runs); NULL when added
 -- column new_load_id: load that made the change: brought the new version, or ended the old one (view load_runs)
--- column changed_at: when the load that made the change finished
+-- column changed_at: when the load that made the change finished (never earlier than an earlier load's finish)
 -- column old_source_file: workbook of the previous version; NULL when added
 -- column old_source_sheet: sheet of the previous version
 -- column old_source_row: row of the previous version in its sheet
@@ -179,7 +179,7 @@ final as (
         coalesce(classified.new_source_file, classified.old_source_file) as source_file,
         classified.old_load_id,
         coalesce(classified.new_load_id, classified.old_superseded_by_load_id) as new_load_id,
-        runs.finished_at as changed_at,
+        runs.ordered_at as changed_at,
         classified.old_source_file,
         classified.old_source_sheet,
         classified.old_source_row,

@@ -24,7 +24,7 @@
 -- column dq_flags: check names of the data-quality findings on this version (view dq_issues shows the open ones; indicator_changes compares them between versions)
 -- column load_id: load that brought this version (view load_runs)
 -- column superseded_by_load_id: load that replaced it (a resubmission, a newer file for the same figure, or a withdrawal); NULL while current
--- column valid_from: when this version was published
+-- column valid_from: when this version was published (the finish of its load, never earlier than an earlier load's: history follows load order even when the clock was set back)
 -- column valid_to: when it stopped being current; NULL while current. What a figure was on night T: valid_from <= T and (valid_to is null or valid_to > T)
 -- column is_current: true for the version indicator_results shows
 with versions as (

@@ -10,6 +10,9 @@ final as (
         load_id,
         started_at,
         finished_at,
+        -- the run's time in load order, for history intervals: a clock set back between two loads must
+        -- not make the later one earlier (a valid_to before its valid_from finds no version as of a date)
+        max(finished_at) over (order by load_id rows between unbounded preceding and current row) as ordered_at,
         status,
         raw_dir,
         coalesce(mode, 'full') as mode,
