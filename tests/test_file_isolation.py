@@ -193,3 +193,29 @@ def test_the_size_limit_is_judged_before_reading(tmp_path, monkeypatch, grown_by
     tracemalloc.stop()
     assert [f.check_name for f in result.findings] == ["file_too_large"] and not result.pending
     assert peak < 2**20  # not one byte of the file was read
+
+
+def test_nothing_under_raw_is_left_out_without_a_word(prefect_harness, raw_copy, tmp_path):
+    """Hidden, lock-named and system entries are not read, and each is named once with a finding: information for
+    Excel's lock file and files that are no workbook, a warning for a workbook hidden by its name."""
+    workbook = (RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx").read_bytes()
+    district = raw_copy / "ha_quang"
+    (district / ".bao_cao.xlsx").write_bytes(workbook)
+    (district / "~$bao_cao.xlsx").write_bytes(b"\x07tran van a" + b" " * 150)  # as Excel writes one: 165 bytes
+    (district / "~$ban_sao.xlsx").write_bytes(workbook)
+    (district / "desktop.ini").write_text("[.ShellClassInfo]")
+    (district / ".cu").mkdir()
+    (district / ".cu" / "bao_cao_cu.xlsx").write_bytes(workbook)
+    warehouse = tmp_path / "w.duckdb"
+    first = _load(raw_copy, warehouse)
+    ignored = sql(warehouse, "select e.source_file, i.severity from file_events e join dq_issues i using (source_file) "
+                             "where e.change = 'ignored' and i.check_name = 'file_ignored' order by 1")
+    assert ignored == [("ha_quang/.bao_cao.xlsx", "warning"), ("ha_quang/.cu", "warning"),
+                       ("ha_quang/desktop.ini", "info"), ("ha_quang/~$ban_sao.xlsx", "warning"),
+                       ("ha_quang/~$bao_cao.xlsx", "info")]
+    lock = sql(warehouse, "select message from dq_issues where source_file = 'ha_quang/~$bao_cao.xlsx'")[0][0]
+    assert lock.startswith("Excel's lock file: someone had the workbook of that name open")
+    assert first.files_loaded == 2  # the two committed workbooks, nothing else
+    second = _load(raw_copy, warehouse)
+    assert second.nothing_new and _events(warehouse, second.load_id) == {}  # named once
+    assert len(sql(warehouse, "select * from dq_issues where check_name = 'file_ignored'")) == 5

@@ -137,3 +137,22 @@ def test_an_answer_holding_anything_but_a_readings_classes_is_refused():
     assert _restricted_loads(pickle.dumps(("ok", {}, []))) == ("ok", {}, [])
     with pytest.raises(pickle.UnpicklingError, match="posix.system"):
         _restricted_loads(pickle.dumps(("ok", os.system)))
+
+
+def test_the_guards_facts_find_their_sheet_whatever_its_name(tmp_path):
+    """A literal tab in the sheet name: the guard's XML parser reads a space, the reader keeps the tab. The
+    facts (a hidden row here) are keyed by the sheet's place, so they still reach its rows."""
+    from flows.parse.workbook import process_workbook
+    from tests.fixtures.reader_attacks import _rewritten
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/workbook.xml":
+            return data.replace(b'name="Bi', b'name="\tBi')
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b'<row r="19">', b'<row r="19" hidden="1">')
+        return data
+    (tmp_path / "ha_quang").mkdir()
+    (tmp_path / "ha_quang" / "tab.xlsx").write_bytes(_rewritten(change))
+    result = process_workbook(tmp_path / "ha_quang" / "tab.xlsx", tmp_path)
+    hidden = [(f.source_sheet, f.source_row) for f in result.findings if f.check_name == "hidden_row"]
+    assert hidden == [("\tBiểu Hà Quảng", 19)]

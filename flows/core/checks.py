@@ -121,6 +121,9 @@ _REGISTRY = (
            "Open it in Excel, delete what is not the indicator table, save it as .xlsx and send it again"),
     _warning("superseded_figures_restored", None, "a file that had taken over this file's figures was withdrawn, "
              "so they are current again", "Check that they are the figures to publish, or send the corrected file again"),
+    _warning("file_ignored", None, "an entry of the raw folder that is not read: a hidden file or folder, Excel's "
+             "lock file (~$), an operating system's file", "Nothing for a lock or system file; a workbook hidden by "
+             "its name, or named like a lock file, loads once renamed", resolvable=True),
     _warning("file_missing", None, "the file is no longer in the raw folder; its figures stay published, marked as "
              "from a missing file", "Put the file back, or run haquang withdraw FILE to take its figures out"),
     # A sheet.

@@ -28,6 +28,23 @@ def discover_files(raw_dir: Path) -> list[Path]:
     return sorted(_entries(raw_dir))
 
 
+def ignored_entries(raw_dir: Path) -> list[tuple[Path, str]]:
+    """The entries discover_files leaves out, each with why: "hidden" (a name beginning with "."),
+    "lock" (a name beginning with "~$", as Excel names its lock files), "system" (thumbs.db,
+    desktop.ini), "hidden_folder" (a folder so named: named, not walked; a .git may hold thousands)."""
+    ignored = []
+    for folder, subfolders, names in os.walk(raw_dir, onerror=lambda _error: None):
+        base = Path(folder)
+        ignored += [(base / d, "hidden_folder") for d in subfolders if d.startswith((".", "~$"))]
+        subfolders[:] = [d for d in subfolders if not d.startswith((".", "~$"))]
+        for name in names:
+            kind = ("lock" if name.startswith("~$") else "hidden" if name.startswith(".")
+                    else "system" if name.lower() in SYSTEM_FILES else None)
+            if kind:
+                ignored.append((base / name, kind))
+    return sorted(ignored)
+
+
 def holds_at_least(raw_dir: Path, count: int) -> bool:
     """Whether discover_files would list at least `count` entries; stops walking once it has seen them."""
     return sum(1 for _ in islice(_entries(raw_dir), count)) >= count

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.core.findings import FINDING_COLUMNS
+from flows.core.findings import FINDING_COLUMNS, Finding
 from flows.ingest.fingerprint import SeenFile
+from flows.ingest.paths import district_of, source_name
+from flows.ingest.raw_files import open_regular
 from flows.mapping.indicators import map_indicators
 from flows.parse.workbook import WorkbookResult, WorkbooksRead, no_rows, read_workbooks
 from flows.quality.validate import rows_frame, validate_rows
@@ -57,6 +59,47 @@ def unreadable_batch(files: list[SeenFile]) -> ParsedBatch:
         for f in files])
 
 
+# A workbook's first bytes (a zip): a file so named that holds one was meant to be loaded.
+_WORKBOOK_MAGIC = b"PK\x03\x04"
+_LOCK_FILE_MOST_BYTES = 1024  # Excel's lock file holds the user's name: 165 bytes
+
+
+def ignored_batch(entries: list[tuple[Path, str]], raw_dir: Path) -> ParsedBatch:
+    """An `ignored` event and a finding for each entry of raw/ that is not read, so that nothing is left
+    out without a word. What it is decides the finding: Excel's lock file, a system or hidden file that is no
+    workbook, is information; a workbook hidden by its name, or named like a lock file, is a warning."""
+    results = []
+    for path, kind in entries:
+        relative = path.relative_to(raw_dir)
+        name, _ = source_name(relative)
+        result = WorkbookResult(district_of(relative), name, None, 0, loaded=False, ignored=True)
+        result.findings.append(_ignored_finding(path, kind))
+        results.append(result)
+    return _summarise(results)
+
+
+def _ignored_finding(path: Path, kind: str) -> Finding:
+    if kind == "hidden_folder":
+        return Finding("file_ignored", "a hidden folder (its name begins with '.' or '~$'): nothing in it is read; "
+                       "move workbooks out of it to load them")
+    try:
+        size = path.stat().st_size
+        with open_regular(path) as handle:
+            is_workbook = handle.read(len(_WORKBOOK_MAGIC)) == _WORKBOOK_MAGIC
+    except OSError:
+        size, is_workbook = 0, False
+    if is_workbook:
+        why, prefix = (("begins with ~$, as Excel names its lock files", "~$") if kind == "lock"
+                       else ("hides it (it begins with .)", "."))
+        return Finding("file_ignored", f"a workbook whose name {why}, so it is not read; rename it without the "
+                       f"leading {prefix} for it to load")
+    if kind == "lock" and size <= _LOCK_FILE_MOST_BYTES:
+        return Finding("file_ignored", "Excel's lock file: someone had the workbook of that name open in Excel "
+                       "when the load ran; it is not a workbook", resolved_by="its name and size (Excel's own lock file)")
+    what = "an operating system's file" if kind == "system" else "a hidden file"
+    return Finding("file_ignored", f"{what}, not a workbook; it is not read", resolved_by="its name and content")
+
+
 def concat_batches(batches: list[ParsedBatch]) -> ParsedBatch:
     return ParsedBatch(*(pd.concat([getattr(b, part) for b in batches], ignore_index=True)
                          for part in ("rows", "findings", "events")))
@@ -77,7 +120,7 @@ def _summarise(results: list[WorkbookResult], rows: pd.DataFrame | None = None) 
 
 def _event(result: WorkbookResult, rows_loaded: int) -> dict:
     loaded = bool(result.loaded and rows_loaded)
-    action = "loaded" if loaded else "pending" if result.pending else "rejected"
+    action = "loaded" if loaded else "ignored" if result.ignored else "pending" if result.pending else "rejected"
     return {"source_district": result.source_district, "source_file": result.source_file, "sha256": result.sha256,
             "size_bytes": result.size_bytes, "modified_at": result.modified_at, "action": action, "loaded": loaded,
             "rows_loaded": rows_loaded}

@@ -16,7 +16,8 @@ from prefect.utilities.annotations import quote
 
 from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
-from flows.orchestration.batch import ParsedBatch, concat_batches, parse_batch, summarise_batch, unreadable_batch
+from flows.orchestration.batch import (ParsedBatch, concat_batches, ignored_batch, parse_batch, summarise_batch,
+                                      unreadable_batch)
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.core.own_process import in_own_process
 from flows.orchestration.memory import batches_freed_as_staged
@@ -27,6 +28,8 @@ from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import outputs_root, write_outputs
 from flows.publish.wording import counted, literal_markdown
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
+from flows.ingest.paths import source_name
+from flows.ingest.raw_files import ignored_entries
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
 from flows.core.names import show_name
@@ -101,9 +104,11 @@ def fingerprint_workbooks(raw_dir: Path) -> list[SeenFile]:
 
 
 @task(cache_policy=NO_CACHE)
-def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool) -> LoadPlan:
-    """Compare tonight's files with what the published warehouse last read."""
-    plan = plan_load(seen, read_file_state(warehouse), parser_version(), full_reload)
+def plan_changes(seen: list[SeenFile], warehouse: Path, full_reload: bool, raw_dir: Path | None = None) -> LoadPlan:
+    """Compare tonight's files with what the published warehouse last read; name the entries not read."""
+    ignored = [] if raw_dir is None else [(path, kind, source_name(path.relative_to(raw_dir))[0])
+                                          for path, kind in ignored_entries(raw_dir)]
+    plan = plan_load(seen, read_file_state(warehouse), parser_version(), full_reload, ignored)
     get_run_logger().info(
         "To read: %d new or changed%s; %d unchanged (skipped), %d unreadable (pending), %d missing from the raw "
         "folder, %d back as last read", len(plan.to_parse), " (full reload)" if full_reload else "",
@@ -214,13 +219,15 @@ def load_warehouse(
         # Quoted: Prefect would walk every file of the list, and of each parsed batch below, looking for
         # futures (about 2 s at 10,000 workbooks, most of a night with nothing new). Not for a task
         # submitted to a runner: a Dask worker would receive the quote, not the list.
-        plan = plan_changes(quote(seen), warehouse, full_reload)
+        plan = plan_changes(quote(seen), warehouse, full_reload, raw_dir)
         # One progress display from the first workbook to the exports: after reading, it says which
         # step the load is in, so a long build or export does not look like a load that hangs.
         with load_progress(len(plan.to_parse)) as progress:
             with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
                 if plan.unreadable:
                     load_rows(build, quote(unreadable_batch(plan.unreadable)))
+                if plan.ignored:
+                    load_rows(build, quote(ignored_batch(plan.ignored, raw_dir)))
                 with batches_freed_as_staged(bool(plan.to_parse)) as free_batch:
                     for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                         load_rows(build, quote(parsed))

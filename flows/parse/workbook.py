@@ -55,6 +55,7 @@ class WorkbookResult:
     findings: list[Finding] = field(default_factory=list)
     loaded: bool = True
     pending: bool = False
+    ignored: bool = False  # an entry of raw/ that is not read (hidden, a lock file, a system file): named only
 
     @property
     def records(self) -> list[dict]:

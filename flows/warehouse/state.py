@@ -46,6 +46,8 @@ class LoadPlan:
     restored: list[SeenFile] = field(default_factory=list)
     still_withdrawn: list[SeenFile] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # entries of raw/ that are not read (flows/ingest/raw_files.py ignored_entries), not named by an earlier run
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @cache
@@ -94,9 +96,12 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
     return {name: FileState(action, sha, version, fault) for name, action, sha, version, fault in rows}
 
 
-def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool) -> LoadPlan:
-    """Sort the files of tonight into read, skip, restore; and list the known files that vanished."""
-    plan = LoadPlan()
+def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool,
+              ignored: list[tuple[Path, str, str]] = ()) -> LoadPlan:
+    """Sort the files of tonight into read, skip, restore; list the known files that vanished, and the
+    entries not read (path, why, name as stored) that no earlier run named."""
+    plan = LoadPlan(ignored=[(path, kind) for path, kind, name in ignored
+                             if name not in previous or previous[name].last_action != "ignored"])
     for file in seen:
         state = previous.get(file.source_file)
         same_content = state is not None and state.parsed_sha256 == file.sha256

@@ -45,7 +45,7 @@ final as (
              or (findings.load_id = file_status.last_event_load_id and file_status.last_action in ('missing', 'pending'))
              -- figures made current again by the withdrawal of a file that had taken them over: the copies of
              -- their rows' findings and the finding that says so are of that withdrawal's load
-             or (findings.load_id = file_status.last_event_load_id and file_status.last_action = 'restored')
+             or (findings.load_id = file_status.last_event_load_id and file_status.last_action in ('restored', 'ignored'))
              -- made by the build once the file was wholly superseded, after its last reading; a file missing
              -- from the raw folder has its file_missing warning instead
              or (findings.check_name = 'superseded_file' and findings.load_id > file_status.last_read_load_id
