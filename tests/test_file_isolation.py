@@ -219,3 +219,11 @@ def test_nothing_under_raw_is_left_out_without_a_word(prefect_harness, raw_copy,
     second = _load(raw_copy, warehouse)
     assert second.nothing_new and _events(warehouse, second.load_id) == {}  # named once
     assert len(sql(warehouse, "select * from dq_issues where check_name = 'file_ignored'")) == 5
+    # the workbook closed (its lock file gone) and the hidden copy deleted: their findings close
+    (district / "~$bao_cao.xlsx").unlink()
+    (district / ".bao_cao.xlsx").unlink()
+    third = _load(raw_copy, warehouse)
+    assert _events(warehouse, third.load_id) == {"ha_quang/.bao_cao.xlsx": "gone", "ha_quang/~$bao_cao.xlsx": "gone"}
+    assert [name for (name,) in sql(warehouse, "select source_file from dq_issues where check_name = 'file_ignored' "
+                                               "order by 1")] == ["ha_quang/.cu", "ha_quang/desktop.ini",
+                                                                  "ha_quang/~$ban_sao.xlsx"]

@@ -155,7 +155,7 @@ def test_status_json_has_every_list_whole_and_the_counts(many, capsys):
     assert sorted((c, e["file"], e["rows_loaded"]) for c, listed in facts["changes"].items() for e in listed) == \
         sorted(events)
     assert set(facts["changes"]) == {"new", "updated", "rejected", "pending", "missing", "restored", "withdrawn",
-                                     "ignored"}
+                                     "ignored", "gone"}
     errors = sql(warehouse, "select source_file, check_name, load_id, load_id = ? from dq_issues "
                             "where severity = 'error'", [load_id])
     assert sorted((e["file"], e["check_name"], e["load_id"], e["new"]) for e in facts["errors"]) == sorted(errors)

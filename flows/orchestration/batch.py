@@ -100,6 +100,15 @@ def _ignored_finding(path: Path, kind: str) -> Finding:
     return Finding("file_ignored", f"{what}, not a workbook; it is not read", resolved_by="its name and content")
 
 
+def gone_batch(names: list[str]) -> ParsedBatch:
+    """A `gone` event for each entry named as not read that has left the raw folder (a lock file once its
+    workbook was closed, a hidden workbook renamed): its finding closes."""
+    events = pd.DataFrame([{"source_district": district_of(Path(name)), "source_file": name, "sha256": None,
+                            "size_bytes": 0, "modified_at": None, "action": "gone", "loaded": False, "rows_loaded": 0}
+                           for name in names], columns=EVENT_COLUMNS)
+    return ParsedBatch(no_rows(), pd.DataFrame(columns=FINDING_COLUMNS, dtype=object), events)
+
+
 def concat_batches(batches: list[ParsedBatch]) -> ParsedBatch:
     return ParsedBatch(*(pd.concat([getattr(b, part) for b in batches], ignore_index=True)
                          for part in ("rows", "findings", "events")))

@@ -16,8 +16,8 @@ from prefect.utilities.annotations import quote
 
 from flows.warehouse.build import OpenIssues, WarehouseBuild
 from flows.core.findings import ERROR, INFO, WARNING
-from flows.orchestration.batch import (ParsedBatch, concat_batches, ignored_batch, parse_batch, summarise_batch,
-                                      unreadable_batch)
+from flows.orchestration.batch import (ParsedBatch, concat_batches, gone_batch, ignored_batch, parse_batch,
+                                      summarise_batch, unreadable_batch)
 from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE
 from flows.core.own_process import in_own_process
 from flows.orchestration.memory import batches_freed_as_staged
@@ -228,6 +228,8 @@ def load_warehouse(
                     load_rows(build, quote(unreadable_batch(plan.unreadable)))
                 if plan.ignored:
                     load_rows(build, quote(ignored_batch(plan.ignored, raw_dir)))
+                if plan.ignored_gone:
+                    load_rows(build, quote(gone_batch(plan.ignored_gone)))
                 with batches_freed_as_staged(bool(plan.to_parse)) as free_batch:
                     for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
                         load_rows(build, quote(parsed))

@@ -15,7 +15,7 @@ Two forms of the same facts (`status_facts`):
           started_at, finished_at (ISO 8601, UTC), age_seconds (now - finished_at),
           files {seen, unchanged, loaded, rejected, pending, missing},
           rows {loaded, rejected}, findings {error, warning} (of that load)
-      changes           {new, updated, rejected, pending, missing, restored, withdrawn, ignored}: each the
+      changes           {new, updated, rejected, pending, missing, restored, withdrawn, ignored, gone}: each the
                         list of [{file, rows_loaded}] of the last load's file_events, by name
       errors            the error findings open in the warehouse (what was not loaded, and what
                         keeps every load exiting 1 until it is resolved), found by the last load
@@ -47,7 +47,8 @@ from flows.warehouse.models import WarehouseUnreadable, as_published
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 SHOWN = 10  # names per list in the text report without --all
-CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "withdrawn", "ignored")  # file_events.change
+CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "withdrawn", "ignored",
+           "gone")  # file_events.change
 STATUS_FORMAT = 1
 
 

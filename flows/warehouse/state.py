@@ -48,6 +48,8 @@ class LoadPlan:
     missing: list[str] = field(default_factory=list)
     # entries of raw/ that are not read (flows/ingest/raw_files.py ignored_entries), not named by an earlier run
     ignored: list[tuple[Path, str]] = field(default_factory=list)
+    # entries named as not read by an earlier run that are no longer there: their finding closes
+    ignored_gone: list[str] = field(default_factory=list)
 
 
 @cache
@@ -100,8 +102,11 @@ def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str
               ignored: list[tuple[Path, str, str]] = ()) -> LoadPlan:
     """Sort the files of tonight into read, skip, restore; list the known files that vanished, and the
     entries not read (path, why, name as stored) that no earlier run named."""
+    tonight = {name for _, _, name in ignored}
     plan = LoadPlan(ignored=[(path, kind) for path, kind, name in ignored
-                             if name not in previous or previous[name].last_action != "ignored"])
+                             if name not in previous or previous[name].last_action != "ignored"],
+                    ignored_gone=sorted(name for name, state in previous.items()
+                                        if state.last_action == "ignored" and name not in tonight))
     for file in seen:
         state = previous.get(file.source_file)
         same_content = state is not None and state.parsed_sha256 == file.sha256

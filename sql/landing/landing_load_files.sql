@@ -5,7 +5,7 @@ create table if not exists landing_load_files (
     load_id integer not null,
     source_district varchar,
     source_file varchar not null,
-    action varchar,                    -- loaded | rejected | pending | missing | restored | withdrawn | ignored
+    action varchar,                    -- loaded | rejected | pending | missing | restored | withdrawn | ignored | gone
     sha256 varchar,
     modified_at timestamptz,
     size_bytes bigint,

@@ -6,7 +6,7 @@
 -- column load_id: the load (view load_runs)
 -- column source_district: former district folder of the file
 -- column source_file: file path under raw/
--- column change: new (loaded, and no earlier version of the file was: a file whose earlier versions were all rejected never had figures, so its first loaded version is new), updated (loaded again after an earlier loaded version: a resubmission; the load summary uses this same definition), rejected (for its content), pending (could not be read this time; the next run tries again), missing (left the raw folder), restored (back as last read, after it was missing or pending) withdrawn (by haquang withdraw) or ignored (an entry of the raw folder that is not read: a hidden file or folder, Excel's lock file, a system file; named once, with a file_ignored finding)
+-- column change: new (loaded, and no earlier version of the file was: a file whose earlier versions were all rejected never had figures, so its first loaded version is new), updated (loaded again after an earlier loaded version: a resubmission; the load summary uses this same definition), rejected (for its content), pending (could not be read this time; the next run tries again), missing (left the raw folder), restored (back as last read, after it was missing or pending) withdrawn (by haquang withdraw) or ignored (an entry of the raw folder that is not read: a hidden file or folder, Excel's lock file, a system file; named once, with a file_ignored finding) or gone (such an entry left the raw folder: its finding closes)
 -- column rows_loaded: rows the event loaded
 -- column sha256: content hash of the file as read
 -- column size_bytes: file size as read

@@ -1,4 +1,4 @@
--- grain: one row per file event per load (loaded, rejected, pending, missing, restored, withdrawn, ignored)
+-- grain: one row per file event per load (loaded, rejected, pending, missing, restored, withdrawn, ignored, gone)
 -- unique: load_id, source_file
 -- not_null: action
 -- references: load_id -> stg_load_runs.load_id
