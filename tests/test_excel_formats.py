@@ -27,8 +27,9 @@ STYLES = ('<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt 
           'formatCode="0.0&quot;%&quot;"/></numFmts>')
 
 
-def excel_percents(cells: dict[str, float], style: int = 5) -> bytes:
-    """The committed workbook with each cell REF a number stored as Excel stores a typed percentage."""
+def excel_percents(cells: dict[str, float], style: int = 5, format_code: str | None = None) -> bytes:
+    """The committed workbook with each cell REF a number stored as Excel stores a typed percentage (or, given
+    format_code, a number with that format: style 5 then uses it)."""
     out = io.BytesIO()
     with zipfile.ZipFile(SOURCE) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -39,7 +40,9 @@ def excel_percents(cells: dict[str, float], style: int = 5) -> bytes:
                                           f'<c r="{ref}" s="{style}"><v>{stored!r}</v></c>', data, count=1)
                     assert found, ref
             elif info.filename == "xl/styles.xml":
-                data = data.replace('<numFmts count="0" />', STYLES)
+                styles = STYLES if format_code is None else STYLES.replace(
+                    'formatCode="0.0%"', f'formatCode="{format_code.replace(chr(34), "&quot;")}"')
+                data = data.replace('<numFmts count="0" />', styles)
                 data = data.replace('</cellXfs>', '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" '
                                     'applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" '
                                     'applyNumberFormat="1"/></cellXfs>')
@@ -90,3 +93,22 @@ def test_an_excel_percentage_in_a_row_of_another_unit_is_flagged_not_guessed(tmp
 def test_the_percentage_is_the_stored_number_times_a_hundred_without_binary_noise(stored, tmp_path):
     _, rows = _read(excel_percents({"E19": stored}), tmp_path)
     assert rows.loc[19]["actual_value"] == round(stored * 100, 10)
+
+
+@pytest.mark.parametrize("format_code, stored, shown", [
+    ("#,##0,", 934000.0, "a thousand times smaller"),   # Excel shows 934 ha
+    ('"> "0', 95.0, "text around it"),                   # Excel shows "> 95": a strict bound, not exactly 95
+    (";;;", 603.0, "nothing"),                           # Excel shows an empty cell
+])
+def test_a_format_that_shows_another_figure_is_flagged_on_its_row_not_loaded_silently(format_code, stored, shown,
+                                                                                       tmp_path):
+    result, rows = _read(excel_percents({"E16": stored}, format_code=format_code), tmp_path)
+    flagged = [f for f in result.findings if f.check_name == "excel_number_format"]
+    assert [(f.source_row, f.source_column, f.severity) for f in flagged] == [(16, "E", "warning")]
+    assert format_code in flagged[0].message and rows.loc[16]["actual_value"] == stored  # the stored number
+
+
+def test_formats_that_show_the_stored_number_are_not_flagged(tmp_path):
+    for code in ("#,##0", "0.00", "[Red]0.0", "#,##0.00_);(#,##0.00)", "0.00E+00"):
+        result, _ = _read(excel_percents({"E16": 934.0}, format_code=code), tmp_path / code.replace("/", "_"))
+        assert not [f for f in result.findings if f.check_name == "excel_number_format"], code

@@ -132,6 +132,9 @@ _REGISTRY = (
     _warning("excel_percent_format", None, "number cells formatted as Excel percentages (a typed 49% is stored "
              "as 0.49) were read as the percentages Excel shows", "Nothing when Excel shows the figures you meant; "
              "a figure shown as a percentage in a row whose unit is not % is flagged on its row", resolvable=True),
+    _warning("excel_number_format", "figure", "a figure cell's number format makes Excel show another figure than "
+             "the one stored (a scale such as #,##0, that divides by 1,000, text around the number, or nothing); the "
+             "stored number was loaded", "Check the figure and type it as it is meant, without that format"),
     _warning("hidden_sheet", None, "the sheet is hidden in Excel; it was loaded",
              "Unhide it, or delete it if its figures are not meant to be reported"),
     _warning("mixed_encoding", None, "the sheet mixes Unicode with legacy (TCVN3/VNI) text; it was read as it is",

@@ -75,6 +75,9 @@ class SheetFacts:
     # Number cells Excel shows as a percentage (a clerk typed "49%": Excel stores 0.49 with the format
     # "0%"), and that format; python-calamine gives the stored number alone.
     percent_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Number cells whose format shows another figure than the one stored (scaled, with text around it, or
+    # hidden), and that format: flagged on their row, never read as shown (flows/parse/workbook.py).
+    shown_otherwise: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def inspect_workbook(content: bytes) -> dict[int, SheetFacts]:
@@ -103,12 +106,12 @@ def inspect_workbook(content: bytes) -> dict[int, SheetFacts]:
         _check_cell_part_sizes([part for _, parts in sheets for part in parts] + shared_strings)
         for entry in shared_strings:  # calamine finds the part by this name, ignoring case and slash direction
             _check_shared_strings(archive, entry)
-        percent_styles = _percent_styles(archive)
+        number_styles = _number_styles(archive)
         facts: dict[int, SheetFacts] = {}
         budget = MAX_CELLS
         for position, (_name, parts) in enumerate(sheets):
             for part in parts:
-                sheet_facts, area = _scan_sheet(archive, part, budget, percent_styles)
+                sheet_facts, area = _scan_sheet(archive, part, budget, number_styles)
                 facts.setdefault(position, sheet_facts)
                 budget -= area
         return facts
@@ -215,9 +218,33 @@ _FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 MAX_STYLES_BYTES = 4 * 1024 * 1024  # Excel's styles part of a district workbook is a few KB
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
-    """The cell styles (index into cellXfs, a cell's s attribute) whose number format shows a percentage,
-    with that format's code. A % inside quotes, after a backslash or in brackets is text, not a percentage."""
+# A number format that makes Excel show another figure than the one stored: a scale (a comma after the
+# last digit placeholder divides by 1,000: "#,##0," shows 934000 as 934), text around the number ('"> "0'
+# shows 95 as "> 95"), or nothing at all (";;;").
+_SCALED = re.compile(r"[0#?],+(?![0#?,])")
+_LITERAL_TEXT = re.compile(r'"[^"]*\S[^"]*"|\\\S')
+
+
+def format_kind(code: str) -> str | None:
+    """percent, scaled, literal or hidden: how a number format changes what Excel shows; None when it shows
+    the stored number (grouping, decimals, colours). A %, comma or text inside quotes, after a backslash or
+    in brackets is text, not an instruction."""
+    sections = code.split(";")
+    plain = [_FORMAT_LITERALS.sub("", section) for section in sections]
+    if len(sections) > 1 and not any(part.strip() for part in plain[:3]) and not _LITERAL_TEXT.search(code):
+        return "hidden"
+    if "%" in plain[0]:
+        return "percent"
+    if _SCALED.search(plain[0]):
+        return "scaled"
+    if _LITERAL_TEXT.search(sections[0]):
+        return "literal"
+    return None
+
+
+def _number_styles(archive: zipfile.ZipFile) -> dict[int, tuple[str, str]]:
+    """The cell styles (index into cellXfs, a cell's s attribute) whose number format changes what Excel
+    shows, with how (format_kind) and the format's code."""
     parts = [e for e in archive.infolist() if _part_key(e.filename) == "xl/styles.xml"]
     if not parts:
         return {}
@@ -225,23 +252,24 @@ def _percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
         raise UnsafeWorkbook("damaged_workbook", f"the workbook's styles part is {parts[0].file_size // 2**20} MB, "
                              "far beyond what Excel writes; re-save it from Excel and send it again")
     styles = fromstring(archive.read(parts[0]))
-    codes = dict(_BUILT_IN_PERCENT)
+    codes = {format_id: ("percent", code) for format_id, code in _BUILT_IN_PERCENT.items()}
     for element in styles.iter():
         if _local(element.tag) == "numFmt":
             code = element.get("formatCode") or ""
-            if "%" in _FORMAT_LITERALS.sub("", code):
-                codes[int(element.get("numFmtId") or -1)] = code
-    percent: dict[int, str] = {}
+            kind = format_kind(code)
+            if kind is not None:
+                codes[int(element.get("numFmtId") or -1)] = (kind, code)
+    found: dict[int, tuple[str, str]] = {}
     for cell_xfs in (e for e in styles.iter() if _local(e.tag) == "cellXfs"):
         for index, xf in enumerate(x for x in cell_xfs if _local(x.tag) == "xf"):
             format_id = int(xf.get("numFmtId") or 0)
             if format_id in codes:
-                percent[index] = codes[format_id]
-    return percent
+                found[index] = codes[format_id]
+    return found
 
 
 def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
-                percent_styles: dict[int, str] | None = None) -> tuple[SheetFacts, int]:
+                number_styles: dict[int, tuple[str, str]] | None = None) -> tuple[SheetFacts, int]:
     """Facts of one sheet and the area of the rectangle from A1 that the cell reader will fill."""
     with archive.open(info) as stream:
         xml = stream.read(info.file_size + 1)
@@ -250,10 +278,11 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int,
     if _DTD.search(xml):
         raise UnsafeWorkbook("xml_entities", "the workbook's XML declares entities or a DTD, which Excel never "
                              "writes; it is not read. Re-save it from Excel")
-    return _walk_sheet(xml, budget, percent_styles or {})
+    return _walk_sheet(xml, budget, number_styles or {})
 
 
-def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None = None) -> tuple[SheetFacts, int]:
+def _walk_sheet(xml: bytes, budget: int,
+                number_styles: dict[int, tuple[str, str]] | None = None) -> tuple[SheetFacts, int]:
     """Follow a sheet's XML the way python-calamine places cells, with a streaming tokenizer (expat).
 
     A cell's position is its r attribute if it has one, else one column right of the previous
@@ -268,8 +297,8 @@ def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None =
     this is the guard's whole cost (about 1 microsecond an element).
     """
     facts = SheetFacts()
-    percent_styles = percent_styles or {}
-    percent_format = None  # the open cell's percent format, when it is a number cell with one
+    number_styles = number_styles or {}
+    number_format = None  # the open cell's (kind, code), when it is a number cell whose format changes what Excel shows
     row = col = 0  # where the next row / cell without r goes (0-based), as calamine counts
     last_row = last_col = -1  # the deepest and the widest cell with content
     cell = None  # the open cell's (row, column)
@@ -280,7 +309,7 @@ def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None =
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas, percent_format
+        nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas, number_format
         if ":" in name:
             name = name.rpartition(":")[2]
         if cell is not None:  # inside a cell: a value, a formula or an inline string
@@ -303,8 +332,8 @@ def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None =
             is_error, characters = attrs.get("t") == "e", 0
             error_text.clear()
             style = attrs.get("s")
-            percent_format = (percent_styles.get(int(style)) if style and style.isdigit()
-                              and attrs.get("t", "n") == "n" else None)
+            number_format = (number_styles.get(int(style)) if style and style.isdigit()
+                             and attrs.get("t", "n") == "n" else None)
         elif name == "row":
             ref = attrs.get("r")
             position = _position(ref) if ref is not None else None
@@ -341,8 +370,9 @@ def _walk_sheet(xml: bytes, budget: int, percent_styles: dict[int, str] | None =
                 facts.formulas_without_value.add((cell_row, cell_col))
             if is_error and has_value:
                 facts.error_cells[(cell_row, cell_col)] = "".join(error_text).strip()
-            if percent_format is not None and has_value:
-                facts.percent_cells[(cell_row, cell_col)] = percent_format
+            if number_format is not None and has_value:
+                kind, code = number_format
+                (facts.percent_cells if kind == "percent" else facts.shown_otherwise)[(cell_row, cell_col)] = code
             if cell_row > last_row or cell_col > last_col:
                 last_row, last_col = max(cell_row, last_row), max(cell_col, last_col)
                 _check_reach(cell_row, cell_col, last_row, last_col, budget)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from flows.ingest.extract import SheetGrid, WorkbookError, show_percent_formats
-from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook
+from flows.ingest.guard import MAX_FILE_BYTES, SheetFacts, UnsafeWorkbook, format_kind
 from flows.ingest.sandbox import ReaderFault, read_in_sandbox
 from flows.core.labels import label_key
 from flows.core.text import column_letter
@@ -24,7 +24,7 @@ from flows.parse.locate import HeaderError, TableLocation, locate_table
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import NotARegularFile, open_regular
 from flows.parse.period import Period, read_period
-from flows.parse.rows import RECORD_FIELDS, TableContext
+from flows.parse.rows import FIGURE_ROLES, RECORD_FIELDS, TableContext
 from flows.parse.table_columns import read_tables
 from schemas.catalogues import districts, layout
 
@@ -313,6 +313,7 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         if location is None:  # a cover or notes sheet: nothing to load, nothing wrong
             continue
         tables_found += 1
+        _flag_formats_shown_otherwise(result, sheet, location, facts)
         period = _with_path_period(table_period(location), place)
         _flag_period(result, sheet.name, period)
         if sheet.hidden:
@@ -342,6 +343,23 @@ def _show_percent_formats(result: WorkbookResult, sheet: SheetGrid, facts: Sheet
         "excel_percent_format", f"{len(changed)} number cells formatted as Excel percentages were read as the "
         f"percentages Excel shows: {shown}{more}", sheet.name, raw_value=shown,
         resolved_by="each cell's own number format, which Excel shows as a percentage"))
+
+
+def _flag_formats_shown_otherwise(result: WorkbookResult, sheet: SheetGrid, location: TableLocation,
+                                  facts: SheetFacts) -> None:
+    """A figure cell whose number format makes Excel show another figure than the one stored ("#,##0,"
+    shows 934000 as 934, '"> "0' shows 95 as "> 95", ";;;" shows nothing): a warning on its row, and the
+    stored number is what loads; what Excel shows is not guessed."""
+    figure_columns = {location.columns[role]: role for role in FIGURE_ROLES if role in location.columns}
+    for (row, col), code in sorted(facts.shown_otherwise.items()):
+        if row < location.data_start or col not in figure_columns:
+            continue
+        stored = sheet.cell(row, col)
+        result.findings.append(Finding(
+            "excel_number_format", f"the cell stores {stored!r} but its number format {code!r} makes Excel show "
+            f"another figure ({format_kind(code)}: a scale, text around the number, or nothing); the stored number "
+            "was loaded. Type the figure as it is meant, without the format", sheet.name, row + 1,
+            column_letter(col), f"{stored} ({code})"))
 
 
 def _decode_legacy_text(result: WorkbookResult, sheet: SheetGrid) -> None:
