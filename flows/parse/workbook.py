@@ -345,20 +345,23 @@ def _show_percent_formats(result: WorkbookResult, sheet: SheetGrid, facts: Sheet
         resolved_by="each cell's own number format, which Excel shows as a percentage"))
 
 
+_SHOWN = {"scaled": "the number scaled", "literal": "text around the number", "hidden": "nothing"}
+
+
 def _flag_formats_shown_otherwise(result: WorkbookResult, sheet: SheetGrid, location: TableLocation,
                                   facts: SheetFacts) -> None:
     """A figure cell whose number format makes Excel show another figure than the one stored ("#,##0,"
     shows 934000 as 934, '"> "0' shows 95 as "> 95", ";;;" shows nothing): a warning on its row, and the
     stored number is what loads; what Excel shows is not guessed."""
-    figure_columns = {location.columns[role]: role for role in FIGURE_ROLES if role in location.columns}
+    figure_columns = {location.columns[role] for role in FIGURE_ROLES if role in location.columns}
     for (row, col), code in sorted(facts.shown_otherwise.items()):
         if row < location.data_start or col not in figure_columns:
             continue
         stored = sheet.cell(row, col)
         result.findings.append(Finding(
             "excel_number_format", f"the cell stores {stored!r} but its number format {code!r} makes Excel show "
-            f"another figure ({format_kind(code)}: a scale, text around the number, or nothing); the stored number "
-            "was loaded. Type the figure as it is meant, without the format", sheet.name, row + 1,
+            f"another figure ({_SHOWN[format_kind(code)]}); the stored number was loaded. Type the figure as it is "
+            "meant, without the format", sheet.name, row + 1,
             column_letter(col), f"{stored} ({code})"))
 
 
