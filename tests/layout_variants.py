@@ -111,3 +111,11 @@ def with_unrecognisable_header(grid: Grid) -> Grid:
             if isinstance(value, str) and ("Thực hiện" in value or value == "Kết quả" or "Ước thực hiện" in value):
                 row[i] = "Số liệu năm"
     return Grid(grid.name, cells, grid.merged)
+
+
+def stacked(top: Grid, below: Grid) -> Grid:
+    """A second table pasted under the first on the same sheet, one blank row between, as a clerk
+    who keeps two reports on one sheet does: the second keeps its own title, header and columns."""
+    gap = len(top.cells) + 1
+    merged = top.merged + [(r0 + gap, c0, r1 + gap, c1) for r0, c0, r1, c1 in below.merged]
+    return Grid(top.name, [list(r) for r in top.cells] + [[]] + [list(r) for r in below.cells], merged)

@@ -15,6 +15,7 @@ from tests.layout_variants import (
     with_nfd_text,
     with_numeric_cells,
     with_title_lines,
+    stacked,
     with_unrecognisable_header,
     without_merges,
 )
@@ -83,3 +84,31 @@ def test_sheet_without_any_table_rejects_the_workbook(tmp_path):
     result = process_workbook(written, tmp_path)
     assert not result.loaded
     assert [f.check_name for f in result.findings] == ["header_not_found"]
+
+
+@pytest.mark.parametrize("order", ["ha_quang over thong_nong", "thong_nong over ha_quang reversed"])
+def test_a_second_table_below_the_first_is_read_with_its_own_columns(tmp_path, order):
+    """The two tables differ in columns (a unit column, a note column, their order) and in period: each
+    row must come out as it does when its table is alone on the sheet, and no header loads as a row."""
+    ha_quang, thong_nong = (Grid.read(p) for p in RAW_FILES)
+    top, below = (ha_quang, thong_nong) if order.startswith("ha_quang") else \
+        (thong_nong, with_columns_reversed(ha_quang))
+    alone_top = top.write(tmp_path / "alone" / "ha_quang" / "top.xlsx")
+    alone_below = below.write(tmp_path / "alone" / "ha_quang" / "below.xlsx")
+    both = stacked(top, below).write(tmp_path / "both" / "ha_quang" / "both.xlsx")
+    assert facts(both, tmp_path / "both") == facts(alone_top, tmp_path / "alone") + \
+        facts(alone_below, tmp_path / "alone")
+    assert finding_kinds(both, tmp_path / "both") == sorted(
+        finding_kinds(alone_top, tmp_path / "alone") + finding_kinds(alone_below, tmp_path / "alone"))
+
+
+def test_an_untrusted_header_below_a_table_ends_it_and_its_rows_are_not_loaded(tmp_path):
+    ha_quang, thong_nong = (Grid.read(p) for p in RAW_FILES)
+    below = with_unrecognisable_header(thong_nong)
+    both = stacked(ha_quang, below).write(tmp_path / "ha_quang" / "both.xlsx")
+    alone = ha_quang.write(tmp_path / "alone" / "ha_quang" / "top.xlsx")
+    assert facts(both, tmp_path) == facts(alone, tmp_path / "alone")
+    header_row = len(ha_quang.cells) + 1 + below.header_row() + 1  # 1-based, after one blank row
+    refused = [f for f in process_workbook(both, tmp_path).findings if f.check_name == "header_not_recognised"]
+    assert [(f.severity, f.source_row) for f in refused] == [("error", header_row)]
+    assert f"row {header_row} down were not loaded" in refused[0].message and "Thực hiện" in refused[0].message

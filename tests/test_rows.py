@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.ingest.extract import SheetGrid
-from flows.parse.locate import HeaderError, locate_table
+from flows.parse.locate import HeaderError, locate_table, locate_tables
 from flows.parse.period import read_period
 from flows.parse.rows import TableContext, parse_table
 from flows.parse.workbook import table_period
@@ -77,6 +77,34 @@ def test_two_columns_for_one_role_is_rejected_not_guessed():
         locate_table(sheet, layout())
 
 
+def test_a_repeated_header_starts_a_table_of_its_own_with_its_title():
+    sheet = SheetGrid("S", [
+        ["Số liệu tính đến hết năm 2019"], HEADER,
+        ["1", "Làng văn hóa", ">55%", "94", "170"],
+        [None, "Tỷ lệ hộ nghèo", "Giảm theo kế hoạch", "Thực hiện tốt", "Đạt"],  # names columns by chance
+        [], ["Số liệu tính đến hết năm 2020"], [],
+        ["Thực hiện", "Chỉ tiêu", "TT", "Kế hoạch"],
+        ["96", "Làng văn hóa", "1", ">55%"],
+    ])
+    first, second = locate_tables(sheet, layout()).tables
+    assert (first.data_start, first.body_end(sheet), second.header_row, second.data_start) == (2, 5, 7, 8)
+    assert second.columns == {"actual": 0, "label": 1, "row_number": 2, "target": 3}
+    assert [str(table_period(t).end) for t in (first, second)] == ["2019-12-31", "2020-12-31"]
+    records = [parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, t, table_period(t)))[0]
+               for t in (first, second)]
+    assert [[(r["row_label"], r["actual_raw"]) for r in rs] for rs in records] == [
+        [("Làng văn hóa", "94"), ("Tỷ lệ hộ nghèo", "Thực hiện tốt")], [("Làng văn hóa", "96")]]
+
+
+def test_a_header_below_a_table_that_cannot_be_trusted_ends_the_table():
+    sheet = SheetGrid("S", [HEADER, ["1", "Làng văn hóa", ">55%", "94", "170"],
+                            ["TT", "Chỉ tiêu", "Mục tiêu", "Số liệu năm", "Tỷ lệ %"], ["1", "Làng văn hóa", ">55%", "96", "174"]])
+    located = locate_tables(sheet, layout())
+    assert [t.body_end(sheet) for t in located.tables] == [2]
+    assert [row for row, _ in located.unrecognised] == [2]
+    assert "no column for 'Thực hiện / Kết quả'" in located.unrecognised[0][1]
+
+
 @pytest.mark.parametrize(
     ("texts", "end", "estimate", "assumed"),
     [
@@ -106,15 +134,17 @@ cell = st.one_of(
 def test_arbitrary_grids_parse_or_are_cleanly_rejected(rows):
     sheet = SheetGrid("S", rows)
     try:
-        location = locate_table(sheet, layout())
+        located = locate_tables(sheet, layout())
     except HeaderError:
         return
-    if location is None:
-        return
-    period = table_period(location)
-    records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
-    assert all(r["row_label"] for r in records)
-    assert all(f.severity in {"error", "warning"} and f.message for f in findings)
+    read_up_to = 0
+    for location in located.tables:
+        assert read_up_to <= location.header_row < location.data_start <= location.body_end(sheet)
+        read_up_to = location.body_end(sheet)  # tables never overlap
+        period = table_period(location)
+        records, findings = parse_table(TableContext("ha_quang", "ha_quang/x.xlsx", sheet, location, period))
+        assert all(r["row_label"] for r in records)
+        assert all(f.severity in {"error", "warning"} and f.message for f in findings)
 
 
 @settings(max_examples=200, deadline=None)

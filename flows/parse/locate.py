@@ -23,6 +23,21 @@ class TableLocation:
     columns: dict[str, int]  # role name -> 0-based column
     headers: dict[str, str]  # role name -> header words as printed (both header rows)
     title_lines: list[str] = field(default_factory=list)
+    data_end: int | None = None  # 0-based row where the next table on the sheet begins; None: the sheet's end
+
+    def body_end(self, sheet: SheetGrid) -> int:
+        """The row after the table's last row (where the next table's title or header begins)."""
+        return len(sheet.rows) if self.data_end is None else min(self.data_end, len(sheet.rows))
+
+
+@dataclass
+class SheetTables:
+    """Every indicator table on one sheet, top to bottom, and the header rows below the first that
+    could not be trusted (each ends the table above it: its rows are not read with another table's
+    columns)."""
+
+    tables: list[TableLocation]
+    unrecognised: list[tuple[int, str]] = field(default_factory=list)  # (0-based row, what is wrong)
 
 
 def locate_table(sheet: SheetGrid, layout: Layout) -> TableLocation | None:
@@ -34,32 +49,102 @@ def locate_table(sheet: SheetGrid, layout: Layout) -> TableLocation | None:
     best_partial: tuple[int, dict[str, list[int]], dict[str, str]] | None = None
     last_row = min(MAX_HEADER_SCAN_ROWS, len(sheet.rows))
     for row in range(last_row):
-        single = _header_texts(sheet, row, with_next=False)
-        if sum(1 for t in single if t) < 2:
-            continue
-        options = [single]
-        if _continues_header(sheet, row + 1):
-            options.insert(0, _header_texts(sheet, row, with_next=True))
-        for texts in options:
-            roles = _assign_roles(texts, layout)
-            found = {name for name in roles}
-            if set(layout.required) <= found and all(len(cols) == 1 for cols in roles.values()):
-                if texts is not single and _label_cell_below(sheet, row + 1, roles):
-                    continue  # the "second header row" holds an indicator: it is data
-                columns = {name: cols[0] for name, cols in roles.items()}
-                return TableLocation(
-                    header_row=row,
-                    data_start=row + (1 if texts is single else 2),
-                    columns=columns,
-                    headers={name: texts[col] for name, col in columns.items()},
-                    title_lines=_title_lines(sheet, row),
-                )
-            if len(found & {"label", "target", "actual", "reported_pct", "unit"}) >= 2:
-                if best_partial is None or len(roles) > len(best_partial[1]):
-                    best_partial = (row, roles, dict(enumerate(texts)))  # type: ignore[arg-type]
+        found = _header_at(sheet, row, layout)
+        if isinstance(found, TableLocation):
+            found.title_lines = _title_lines(sheet, 0, row)
+            return found
+        if found is not None and (best_partial is None or len(found[1]) > len(best_partial[1])):
+            best_partial = found
     if best_partial is None:
         return None
     raise HeaderError(_explain_partial(*best_partial, layout=layout))
+
+
+def locate_tables(sheet: SheetGrid, layout: Layout) -> SheetTables:
+    """The first table (locate_table, which may raise HeaderError), then every further header below it.
+
+    A clerk who pastes a second table under the first (another year, another commune) repeats the
+    header: that row starts a table of its own, read with its own columns and its own title; a row
+    below that looks like a header but is not a trusted one ends the table above it with a finding.
+    """
+    first = locate_table(sheet, layout)
+    if first is None:
+        return SheetTables([])
+    tables, unrecognised = [first], []
+    row = first.data_start
+    while row < len(sheet.rows):
+        found = _header_at(sheet, row, layout, below_a_table=True) if _only_words(sheet, row) else None
+        if found is None:
+            row += 1
+            continue
+        above = tables[-1]
+        title_start = _title_start(sheet, above.data_start, row)
+        above.data_end = title_start
+        if isinstance(found, TableLocation):
+            found.title_lines = _title_lines(sheet, title_start, row)
+            tables.append(found)
+            row = found.data_start
+            continue
+        unrecognised.append((row, _explain_partial(*found, layout=layout)))
+        # the rows below belong to that untrusted header: none is read with the table above's columns
+        tables.append(TableLocation(row, len(sheet.rows), {}, {}, data_end=len(sheet.rows)))
+        break
+    return SheetTables([t for t in tables if t.columns], unrecognised)
+
+
+def _header_at(sheet: SheetGrid, row: int, layout: Layout, below_a_table: bool = False
+               ) -> TableLocation | tuple[int, dict[str, list[int]], dict[int, str]] | None:
+    """The table whose header starts at this row; a partial header (row, roles, texts) when the row
+    looks like one but cannot be trusted; None when it is no header.
+
+    Below a table, a row is only taken for a header when it names the indicator column and two more:
+    a text-only indicator row ("Tỷ lệ hộ nghèo | Giảm theo kế hoạch | Thực hiện tốt") may name a few
+    columns by chance, but its label cell is an indicator's name, not "Chỉ tiêu".
+    """
+    single = _header_texts(sheet, row, with_next=False)
+    if sum(1 for t in single if t) < 2:
+        return None
+    options = [single]
+    if _continues_header(sheet, row + 1):
+        options.insert(0, _header_texts(sheet, row, with_next=True))
+    partial = None
+    for texts in options:
+        roles = _assign_roles(texts, layout)
+        found = set(roles)
+        if set(layout.required) <= found and all(len(cols) == 1 for cols in roles.values()):
+            if texts is not single and _label_cell_below(sheet, row + 1, roles):
+                continue  # the "second header row" holds an indicator: it is data
+            columns = {name: cols[0] for name, cols in roles.items()}
+            return TableLocation(header_row=row, data_start=row + (1 if texts is single else 2), columns=columns,
+                                 headers={name: texts[col] for name, col in columns.items()})
+        named = found & {"label", "target", "actual", "reported_pct", "unit"}
+        looks_like_header = "label" in named and len(named) >= 3 if below_a_table else len(named) >= 2
+        if looks_like_header and (partial is None or len(roles) > len(partial[1])):
+            partial = (row, roles, dict(enumerate(texts)))
+    return partial
+
+
+def _only_words(sheet: SheetGrid, row: int) -> bool:
+    """No number in the row: a header row has none, an indicator row nearly always has one (its TT, its
+    figures); checked first because it is cheap and rules out almost every row below a header."""
+    return _continues_header(sheet, row)
+
+
+def _title_start(sheet: SheetGrid, first_body_row: int, header_row: int) -> int:
+    """Where the title block of a table below another begins: the rows of words right above its header
+    (a blank row may sit between title and header), up to a blank row or a row with a number."""
+    row = header_row
+    while row > first_body_row and not any(c not in (None, "") for c in sheet.rows[row - 1]):
+        row -= 1  # blank rows between the title and the header
+    start = row
+    while start > first_body_row and _continues_header(sheet, start - 1) and _title_like(sheet, start - 1):
+        start -= 1
+    return start if start < row else header_row
+
+
+def _title_like(sheet: SheetGrid, row: int) -> bool:
+    """A title line holds its words in one cell or one merged area (a data row fills several columns)."""
+    return sum(1 for c in sheet.rows[row] if c not in (None, "")) == 1
 
 
 def _header_texts(sheet: SheetGrid, row: int, with_next: bool) -> list[str]:
@@ -104,9 +189,9 @@ def _assign_roles(texts: list[str], layout: Layout) -> dict[str, list[int]]:
     return roles
 
 
-def _title_lines(sheet: SheetGrid, header_row: int) -> list[str]:
+def _title_lines(sheet: SheetGrid, first_row: int, header_row: int) -> list[str]:
     lines = []
-    for row in range(header_row):
+    for row in range(first_row, header_row):
         words = [sheet.text(row, col) for col in range(sheet.width)]
         line = " ".join(w for w in words if w)
         if line:

@@ -67,7 +67,7 @@ def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
     findings: list[Finding] = []
     has_numbering = "row_number" in ctx.location.columns
     parent: str | None = None
-    for row in range(ctx.location.data_start, len(ctx.sheet.rows)):
+    for row in range(ctx.location.data_start, ctx.location.body_end(ctx.sheet)):
         cells = {role: ctx.sheet.cell(row, col) for role, col in ctx.location.columns.items()}
         texts = {role: cell_text(value) for role, value in cells.items()}
         errors = _error_cells(ctx, row)

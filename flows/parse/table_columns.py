@@ -113,7 +113,7 @@ class _Grid:
         tables, rows = [], []
         for t, ctx in enumerate(contexts):
             start = ctx.location.data_start
-            body = ctx.sheet.rows[start:]
+            body = ctx.sheet.rows[start:ctx.location.body_end(ctx.sheet)]
             tables.append(np.full(len(body), t, dtype=np.int64))
             rows.append(np.arange(start, start + len(body), dtype=np.int64))
             for role in self.roles:
@@ -136,7 +136,7 @@ class _Grid:
         errors = {role: np.full(len(self.table), None, dtype=object) for role in FIGURE_ROLES if role in self.roles}
         offset = 0
         for ctx in self.contexts:
-            start, height = ctx.location.data_start, max(len(ctx.sheet.rows) - ctx.location.data_start, 0)
+            start, height = ctx.location.data_start, max(ctx.location.body_end(ctx.sheet) - ctx.location.data_start, 0)
             columns = {col: role for role, col in ctx.location.columns.items() if role in FIGURE_ROLES}
             for (row, col), text in ctx.facts.error_cells.items():
                 if col in columns and start <= row < start + height:

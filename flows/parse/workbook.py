@@ -20,7 +20,7 @@ from flows.core.labels import label_key
 from flows.core.text import column_letter
 from flows.ingest.legacy_text import detect, to_unicode
 from flows.core.findings import ERROR, Finding, exception_reason
-from flows.parse.locate import HeaderError, TableLocation, locate_table
+from flows.parse.locate import HeaderError, TableLocation, locate_tables
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import NotARegularFile, open_regular
 from flows.parse.period import Period, read_period
@@ -305,23 +305,28 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         _show_percent_formats(result, sheet, facts)
         _decode_legacy_text(result, sheet)
         try:
-            location = locate_table(sheet, layout())
+            located = locate_tables(sheet, layout())
         except HeaderError as exc:
             result.findings.append(Finding("header_not_recognised", f"sheet not loaded: {exc}", sheet.name))
             tables_found += 1  # a table was there; it is the header that failed
             continue
-        if location is None:  # a cover or notes sheet: nothing to load, nothing wrong
+        if not located.tables:  # a cover or notes sheet: nothing to load, nothing wrong
             continue
         tables_found += 1
-        _flag_formats_shown_otherwise(result, sheet, location, facts)
-        period = _with_path_period(table_period(location), place)
-        _flag_period(result, sheet.name, period)
-        if sheet.hidden:
-            result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
-                                           sheet.name))
-        opened.tables.append(TableContext(result.source_district, result.source_file, sheet, location, period,
-                                          facts, place.reporting_unit or result.source_district))
-        opened.slots.append(len(result.findings))
+        for location in located.tables:
+            _flag_formats_shown_otherwise(result, sheet, location, facts)
+            period = _with_path_period(table_period(location), place)
+            _flag_period(result, sheet.name, period)
+            if sheet.hidden and location is located.tables[0]:
+                result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
+                                               sheet.name))
+            opened.tables.append(TableContext(result.source_district, result.source_file, sheet, location, period,
+                                              facts, place.reporting_unit or result.source_district))
+            opened.slots.append(len(result.findings))
+        for row, problem in located.unrecognised:
+            result.findings.append(Finding(
+                "header_not_recognised", f"the rows from row {row + 1} down were not loaded: {problem}",
+                sheet.name, row + 1))
 
     if tables_found == 0:
         names = ", ".join(repr(s.name) for s in sheets) or "none"
@@ -355,7 +360,7 @@ def _flag_formats_shown_otherwise(result: WorkbookResult, sheet: SheetGrid, loca
     stored number is what loads; what Excel shows is not guessed."""
     figure_columns = {location.columns[role] for role in FIGURE_ROLES if role in location.columns}
     for (row, col), code in sorted(facts.shown_otherwise.items()):
-        if row < location.data_start or col not in figure_columns:
+        if not location.data_start <= row < location.body_end(sheet) or col not in figure_columns:
             continue
         stored = sheet.cell(row, col)
         result.findings.append(Finding(
