@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from flows.ingest.guard import UnsafeWorkbook
 from flows.ingest.sandbox import ReaderFault, ReaderLimits, Sandbox
 from tests.conftest import RAW, REPO, sql
+from tests.fixtures.write_malformed_workbooks import table, write_grid
 from tests.fixtures.reader_attacks import many_sheet_entries, two_sheet_ids
 from tests.test_guard_extent import _dense_distinct_texts, _workbook
 
@@ -126,6 +128,47 @@ def test_worker_processes_read_in_the_sandbox_too(slow_workbook, tmp_path):
     assert done.returncode == 1, done.stderr[-3000:]  # an error is open: the pending workbook
     assert _events(warehouse) == [(1, "pending", "reader_limit_exceeded")]
     assert sql(warehouse, "select count(distinct source_file) from indicator_results") == [(2,)]
+
+
+def _kill_the_worker_reading_slowly(load: subprocess.Popen) -> list[int]:
+    """SIGKILL the worker process whose sandbox is busy on the slow workbook (as the kernel's OOM killer
+    would pick it), once; the pids killed. A sandbox child starts in 0.04 s of CPU; the slow reading takes 0.8 s."""
+    import psutil
+
+    root = psutil.Process(load.pid)
+    while load.poll() is None:
+        try:
+            for child in root.children(recursive=True):
+                if "-I" in child.cmdline() and sum(child.cpu_times()[:2]) > 0.3:
+                    worker = child.parent()
+                    if worker is not None and worker.pid != load.pid:
+                        worker.kill()
+                        return [worker.pid]
+        except psutil.Error:  # a process ended while it was looked at
+            pass
+        time.sleep(0.02)
+    return []
+
+
+def test_a_worker_process_killed_mid_batch_costs_no_workbook(slow_workbook, tmp_path):
+    """A worker process dies for real while it reads (SIGKILL). Its pool is replaced, every workbook of
+    the tasks that were running is read again alone, and the night ends with nothing pending."""
+    raw, warehouse = _raw_with(tmp_path, slow_workbook), tmp_path / "w.duckdb"
+    for year in range(2001, 2007):
+        write_grid(raw / "thong_nong" / f"bang_{year}.xlsx", table(year))
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    load = subprocess.Popen([str(Path(sys.executable).with_name("haquang")), "load", "--raw", str(raw),
+                             "--warehouse", str(warehouse), "--task-runner", "processes", "--workers", "2",
+                             "--batch-size", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    killed = _kill_the_worker_reading_slowly(load)
+    output = load.communicate(timeout=600)[0]
+    assert killed, "the slow workbook was read without a worker to kill: " + output[-2000:]
+    files = dict(sql(warehouse, "select source_file, action from landing_load_files"))
+    assert len(files) == 9 and "pending" not in files.values(), files
+    assert files["ha_quang/chi_tieu_nang.xlsx"] == "rejected"  # read to the end: it holds no indicator table
+    assert sql(warehouse, "select count(*) from dq_issues where check_name = 'processing_failed'") == [(0,)]
 
 
 def test_an_answer_holding_anything_but_a_readings_classes_is_refused():

@@ -283,14 +283,14 @@ def _done(batch: list[SeenFile], future, raw_dir: Path) -> ParsedBatch:
     """A finished batch; one whose task failed is parsed again a file at a time.
 
     Every per-file fault is already a finding inside the task, so a failed task means its worker
-    died (a reader that crashed the process, memory exhausted, a lost Dask worker). Parsed one by
-    one, each in a task of its own, only the file that kills its worker again is lost for tonight,
-    and it is left pending, to be tried again by the next run.
+    died (memory exhausted, killed, a lost Dask worker); when a worker process dies, every task
+    running in the pool fails with it, its own or not (flows/orchestration/renewing_pool.py). Parsed
+    again one by one, each in a task of its own, a batch of one file included, only a file that
+    kills its worker again is lost for tonight, and it is left pending, to be tried again by the
+    next run.
     """
     if _completed(future):
         return future.result()
-    if len(batch) == 1:
-        return _worker_failed(batch[0], future)
     alone = [(file, extract_workbooks.submit([file], raw_dir)) for file in batch]
     return concat_batches([future.result() if _completed(future) else _worker_failed(file, future)
                            for file, future in alone])

@@ -93,10 +93,12 @@ def task_runner(kind: str, workers: int, dask_address: str | None = None):
                                               "dashboard_address": None})
     # Imported here, not at the top: the CLI imports this module to start the API server before
     # the rest of Prefect, so that the two overlap.
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
 
     if kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=workers)
+        from flows.orchestration.renewing_pool import RenewingProcessPoolTaskRunner
+
+        return RenewingProcessPoolTaskRunner(max_workers=workers)
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
