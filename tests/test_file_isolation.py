@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.ingest.raw_files import LinkOutsideFolder, open_regular
 from tests.conftest import RAW, sql
 from tests.fixtures.write_malformed_workbooks import ROWS, table, write_grid
 
@@ -148,9 +149,9 @@ def test_entries_that_are_not_files_get_a_finding_and_do_not_stop_the_load(prefe
                                                                            raw_copy, tmp_path):
     district = raw_copy / "thong_nong"
     os.mkfifo(district / "pipe.xlsx")  # opening a pipe for reading would wait forever
-    (district / "zero.xlsx").symlink_to("/dev/zero")  # endless bytes
-    (district / "dangling.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
-    (district / "loop").symlink_to(raw_copy)  # a folder link back to raw/: never walked
+    (district / "zero.xlsx").symlink_to("/dev/zero")  # endless bytes, and outside raw/: not even opened
+    (district / "dangling.xlsx").symlink_to("nowhere.xlsx")
+    (district / "loop").symlink_to(raw_copy)  # a folder link back to raw/: never walked, never opened
     bad_name = Path(os.fsdecode(bytes(district) + b"/b\xe1o c\xe1o.xlsx"))  # a legacy code page name
     write_grid(bad_name, table(2002))
     infinite = [row[:] for row in ROWS]
@@ -161,19 +162,54 @@ def test_entries_that_are_not_files_get_a_finding_and_do_not_stop_the_load(prefe
     summary = _load(raw_copy, warehouse)
     findings = dict(sql(warehouse, "select source_file, check_name from dq_issues where severity = 'error'"))
     assert findings == {
-        "thong_nong/pipe.xlsx": "file_unreadable", "thong_nong/zero.xlsx": "file_unreadable",
-        "thong_nong/dangling.xlsx": "file_unreadable", "thong_nong/loop": "file_unreadable",
+        "thong_nong/pipe.xlsx": "file_unreadable", "thong_nong/zero.xlsx": "link_outside_folder",
+        "thong_nong/dangling.xlsx": "file_unreadable", "thong_nong/loop": "link_outside_folder",
         "thong_nong/b\\xe1o c\\xe1o.xlsx": "invalid_file_name",
     }
-    assert sorted(summary.files_pending) == ["thong_nong/dangling.xlsx", "thong_nong/loop", "thong_nong/pipe.xlsx",
-                                             "thong_nong/zero.xlsx"]
+    assert sorted(summary.files_pending) == ["thong_nong/dangling.xlsx", "thong_nong/pipe.xlsx"]
     assert sql(warehouse, "select actual_value from indicator_results where source_file = 'thong_nong/lon.xlsx' "
                           "and source_row = 4") == [(1e308,)]
     assert sql(warehouse, FIGURES, RAW_FILES) == sql(loaded_warehouse, FIGURES, RAW_FILES)
-    # the next night the rejected name is not read again; the entries that are not files are
+    # the next night the rejected entries are not read again; the entries that are not files are
     again = _load(raw_copy, warehouse)
     assert sorted(again.files_pending) == sorted(summary.files_pending)
-    assert "thong_nong/b\\xe1o c\\xe1o.xlsx" not in _events(warehouse, again.load_id)
+    judged = {"thong_nong/b\\xe1o c\\xe1o.xlsx", "thong_nong/zero.xlsx", "thong_nong/loop"}
+    assert judged.isdisjoint(_events(warehouse, again.load_id))
+
+
+def test_a_link_is_followed_only_inside_the_folder_that_holds_it(prefect_harness, loaded_warehouse, raw_copy, tmp_path):
+    """The folder says whose figures a file holds: a link into another district's folder would load that
+    district's workbook as this one's, and a link out of raw/ would publish a file nobody sent."""
+    (theirs,) = (raw_copy / "thong_nong").glob("*.xlsx")
+    (raw_copy / "ha_quang" / "muon.xlsx").symlink_to(Path("..") / "thong_nong" / theirs.name)
+    outside = tmp_path / "elsewhere" / "bao_cao.xlsx"
+    outside.parent.mkdir()
+    outside.write_bytes(theirs.read_bytes())
+    (raw_copy / "ha_quang" / "ngoai.xlsx").symlink_to(outside)
+    warehouse = tmp_path / "w.duckdb"
+    first = _load(raw_copy, warehouse)
+    refused = ["ha_quang/muon.xlsx", "ha_quang/ngoai.xlsx"]
+    assert sql(warehouse, "select source_file, check_name, severity from dq_issues where source_file in (?, ?) "
+               "order by 1", refused) == [(name, "link_outside_folder", "error") for name in refused]
+    assert first.files_pending == []
+    assert sql(warehouse, FIGURES, RAW_FILES) == sql(loaded_warehouse, FIGURES, RAW_FILES)
+    assert sql(warehouse, "select count(*) from indicator_results where source_file in (?, ?)", refused) == [(0,)]
+    assert set(refused).isdisjoint(_events(warehouse, _load(raw_copy, warehouse).load_id))  # judged once
+
+
+def test_a_link_to_a_file_beside_it_opens_and_one_swapped_to_lead_out_does_not(tmp_path):
+    folder = tmp_path / "ha_quang"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "2024" / "a.xlsx").write_bytes(b"inside")
+    (tmp_path / "b.xlsx").write_bytes(b"outside")
+    link = folder / "latest.xlsx"
+    link.symlink_to(Path("2024") / "a.xlsx")
+    with open_regular(link, confined_to=folder) as handle:
+        assert handle.read() == b"inside"
+    link.unlink()
+    link.symlink_to(Path("..") / "b.xlsx")
+    with pytest.raises(LinkOutsideFolder):
+        open_regular(link, confined_to=folder)
 
 
 @pytest.mark.parametrize("grown_by", [1, 10 * 2**20])

@@ -94,6 +94,10 @@ _REGISTRY = (
            "Rename the file, typing its name again"),
     _error("unknown_district", None, "the file is not inside a former district's folder; it was not read",
            "Move it to raw/<district>/"),
+    _error("link_outside_folder", None, "the entry is a link to a file outside the folder that holds it (another "
+           "district's or commune's folder, or outside the raw folder); it was not read, so that no file is loaded "
+           "under a unit it does not belong to", "Put a copy of the workbook itself in the folder of the unit it "
+           "reports on"),
     _error("header_not_found", None, "no sheet of the workbook has an indicator table header; nothing was loaded",
            "Make the header row name the columns Chỉ tiêu, Mục tiêu and Thực hiện"),
     _error("empty_table", None, "the table header was found but no indicator rows below it; nothing was loaded",
@@ -127,8 +131,9 @@ _REGISTRY = (
     _warning("file_missing", None, "the file is no longer in the raw folder; its figures stay published, marked as "
              "from a missing file", "Put the file back, or run haquang withdraw FILE to take its figures out"),
     # A sheet.
-    _error("header_not_recognised", None, "a sheet's table header names a column twice or lacks the indicator, "
-           "target or result column; the sheet was not loaded", "Correct the header row the message names"),
+    _error("header_not_recognised", None, "a sheet's table header (or a second header below a table) names a "
+           "column twice or lacks the indicator, target or result column; the sheet, or the rows below that header, "
+           "were not loaded", "Correct the header row the message names"),
     _warning("excel_percent_format", None, "number cells formatted as Excel percentages (a typed 49% is stored "
              "as 0.49) were read as the percentages Excel shows", "Nothing when Excel shows the figures you meant; "
              "a figure shown as a percentage in a row whose unit is not % is flagged on its row", resolvable=True),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flows.ingest.guard import MAX_FILE_BYTES
 from flows.ingest.paths import district_of, source_name
-from flows.ingest.raw_files import discover_files, open_regular
+from flows.ingest.raw_files import LinkOutsideFolder, discover_files, open_regular
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
     relative = path.relative_to(raw_dir)
     name, _ = source_name(relative)
     try:
-        with open_regular(path) as handle:
+        # a link may lead only into the folder that holds it (flows/ingest/raw_files.py)
+        with open_regular(path, confined_to=path.parent) as handle:
             info = os.fstat(handle.fileno())
             if info.st_size > MAX_FILE_BYTES:
                 # Rejected for its size without being read: hashing a 1 TB sparse file would take an
@@ -40,10 +41,22 @@ def fingerprint(path: Path, raw_dir: Path) -> SeenFile:
                 digest = hashlib.sha256(f"not read: {info.st_size} bytes, {info.st_mtime_ns}".encode()).hexdigest()
             else:
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except LinkOutsideFolder:
+        # Not read, and not left pending either: the reading rejects it. Where it points stands for its
+        # content, so it is judged once, and again only when it is pointed elsewhere.
+        digest = hashlib.sha256(f"a link to {_link_text(path)}".encode("utf-8", "surrogateescape")).hexdigest()
+        return SeenFile(path, name, district_of(relative), digest, 0, None)
     except OSError as exc:
         return SeenFile(path, name, district_of(relative), None, 0, None, problem=str(exc.strerror or exc))
     return SeenFile(path, name, district_of(relative), digest, info.st_size,
                     dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc))
+
+
+def _link_text(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # a folder above it is the link, or it changed meanwhile
+        return os.path.realpath(path)
 
 
 def fingerprint_files(raw_dir: Path) -> list[SeenFile]:

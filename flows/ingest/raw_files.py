@@ -63,15 +63,27 @@ def _entries(raw_dir: Path) -> Iterator[Path]:
     yield from unlisted
 
 
-def open_regular(path: Path):
+class LinkOutsideFolder(OSError):
+    """A link whose file lies outside the folder that holds the link."""
+
+
+def open_regular(path: Path, confined_to: Path | None = None):
     """Open a regular file for reading (following links), or raise OSError.
 
     Opened without blocking and checked on the open descriptor, so a pipe cannot hang the load
-    and an entry swapped for a device after it was listed is still refused.
+    and an entry swapped for a device after it was listed is still refused. With confined_to, a
+    link is followed only to a file inside that folder: the folder a file sits in says which
+    district or commune its figures are about, and a link to another unit's folder (or to any file
+    on the machine) would load it under the wrong one, or publish what was never sent.
     """
+    if confined_to is not None:
+        target = _inside(path, confined_to)
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        mode = os.fstat(descriptor).st_mode
+        info = os.fstat(descriptor)
+        if confined_to is not None and not os.path.samestat(info, os.stat(target)):
+            raise LinkOutsideFolder("a link whose file changed while it was opened")  # swapped meanwhile
+        mode = info.st_mode
         if not stat.S_ISREG(mode):
             kind = "a folder" if stat.S_ISDIR(mode) else "a pipe, device or socket"
             raise NotARegularFile(f"{kind}, not a file")
@@ -80,3 +92,12 @@ def open_regular(path: Path):
     except BaseException:
         os.close(descriptor)
         raise
+
+
+def _inside(path: Path, folder: Path) -> str:
+    """The file a path leads to, following every link; LinkOutsideFolder when that is outside folder."""
+    target = os.path.realpath(path)
+    home = os.path.realpath(folder)
+    if os.path.commonpath([target, home]) != home:
+        raise LinkOutsideFolder("a link to a file outside the folder that holds it")
+    return target

@@ -22,7 +22,7 @@ from flows.ingest.legacy_text import detect, to_unicode
 from flows.core.findings import ERROR, Finding, exception_reason
 from flows.parse.locate import HeaderError, TableLocation, locate_tables
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
-from flows.ingest.raw_files import NotARegularFile, open_regular
+from flows.ingest.raw_files import LinkOutsideFolder, NotARegularFile, open_regular
 from flows.parse.period import Period, read_period
 from flows.parse.rows import FIGURE_ROLES, RECORD_FIELDS, TableContext
 from flows.parse.table_columns import read_tables
@@ -227,7 +227,7 @@ def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
     the limit is ever read: a 1 GB file costs no memory to reject.
     """
     try:
-        with open_regular(path) as handle:
+        with open_regular(path, confined_to=path.parent) as handle:
             info = os.fstat(handle.fileno())
             result.size_bytes = info.st_size
             result.modified_at = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
@@ -239,6 +239,11 @@ def read_bounded(path: Path, result: WorkbookResult) -> bytes | None:
     except FileNotFoundError:
         result.defer("file_vanished", "the file was in the raw folder when the load started and was gone when "
                      "it was read (moved or renamed meanwhile?)")
+        return None
+    except LinkOutsideFolder:
+        result.reject("link_outside_folder", "the entry is a link to a file outside the folder that holds it (the "
+                      "folder says which district or commune the figures are about); it was not read. Put a copy of "
+                      "the workbook itself in the folder of the unit it reports on")
         return None
     except NotARegularFile as exc:
         result.defer("not_a_file", f"the entry is {exc}; only workbook files are loaded: put the .xlsx file "
