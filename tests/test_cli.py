@@ -111,7 +111,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
 
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
-    assert "What changed: nothing new" in report
+    assert "What changed last night: nothing new\nWhat load 1 changed: " in report
     assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files" in report
     for name in rejected:
         assert re.search(rf"^  {re.escape(name)}.* \(since load 1\): ", report, re.M)
@@ -127,12 +127,12 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     assert typed != docx
     assert main(["withdraw", typed, "--warehouse", str(warehouse)]) == 0
     said = capsys.readouterr().out
-    assert said.startswith(f"Withdrew {docx} in load 3: it had no current figures")
+    assert said.startswith(f"Withdrew {docx} in load 2: it had no current figures")
     assert "indicator_results_history" not in said
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     assert "Open data-quality issues: 1 error, " in capsys.readouterr().out  # the xlsx variant's, still open
     manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["load_id"] == 3 and not (warehouse.parent / "exports").exists()
+    assert manifest["load_id"] == 2 and not (warehouse.parent / "exports").exists()
     # Nothing to withdraw: the files with figures listed exclude the rejected one, named apart.
     assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse)]) == 1
     refused = capsys.readouterr().err

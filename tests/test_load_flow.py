@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.warehouse.last_night import read_last_night
 from tests.conftest import RAW, in_this_process, sql
 from tests.layout_variants import Grid, with_unrecognisable_header
 
@@ -158,10 +159,12 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
         ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/01366/2020-12/bao_cao_hong.xlsx", 2, False),
         ("thong_nong/notes.docx", 2, False)]
     markdown = summary_markdown(third)
-    assert markdown.startswith("# Load 3: succeeded_with_errors (nothing new)")
+    # nothing to read and the same code: no version is built (no copy of the warehouse), the night is recorded beside it
+    assert markdown.startswith("# Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
     assert "- open errors (3): the load exits 1" in markdown
     assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in markdown
-    assert sql(warehouse, "select status, errors from load_runs where load_id = 3") == [("succeeded_with_errors", 0)]
+    assert sql(warehouse, "select max(load_id) from load_runs") == [(2,)] and not third.new_version
+    assert read_last_night(warehouse, 2)["nothing_new"]
 
     # Resolved: the corrected workbook is read, the stray file withdrawn. Warnings stay open and pass.
     shutil.copyfile(RAW / HQ / source.name, source)
@@ -194,9 +197,46 @@ def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness
     monkeypatch.setattr(wh, "build_views", broken_views)
     in_this_process(monkeypatch)  # the models' own process would not see the patch
     with pytest.raises(RuntimeError, match="disk full"):
-        load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+        load_warehouse(raw_dir=raw_copy, warehouse=warehouse, full_reload=True)  # a version is built
     assert warehouse.read_bytes() == before
     assert not wh.next_version_path(warehouse).exists()
+
+
+def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_for_one(
+        prefect_harness, raw_copy, tmp_path, monkeypatch, capsys):
+    """Every version starts as a copy of the published file: on a disk with room for no more, a night that
+    needed one failed, every night after. A night with nothing new to read needs none, and says so."""
+    from flows.orchestration import quiet_night
+    from flows.orchestration.load_flow import load_warehouse
+    from flows.publish.status import status_facts, status_report
+    from flows.warehouse import models as wh
+
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    published = warehouse.read_bytes()
+
+    def disk_full(_published):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(wh, "open_next_version", disk_full)
+    quiet = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    assert (quiet.new_version, quiet.load_id, quiet.exit_code, quiet.files_seen) == (False, 1, 0, 2)
+    assert warehouse.read_bytes() == published
+    facts = status_facts(warehouse)
+    assert facts["last_load"]["load_id"] == 1 and facts["last_night"]["age_seconds"] < 600
+    assert "nothing new to read, so no version was built; load 1 below is still the published one" in \
+        status_report(warehouse)
+    # what must build a version still tries to, and fails on that disk as before: a new file, a new release
+    (raw_copy / "thong_nong" / "moi.xlsx").write_bytes((RAW / TN / "chi_tieu_ktxh_2015_2019.xlsx").read_bytes())
+    with pytest.raises(OSError, match="No space left"):
+        load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    (raw_copy / "thong_nong" / "moi.xlsx").unlink()
+    monkeypatch.setattr(quiet_night, "build_inputs_digest", lambda: "a new release")
+    with pytest.raises(OSError, match="No space left"):
+        load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
+    monkeypatch.undo()
+    assert load_warehouse(raw_dir=raw_copy, warehouse=warehouse, full_reload=True).load_id == 2
+    assert status_facts(warehouse)["last_night"] is None  # a version since: the quiet night is history
 
 
 def test_committed_raw_tables_are_what_the_fixture_script_writes(tmp_path, monkeypatch):

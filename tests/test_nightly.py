@@ -46,11 +46,14 @@ def test_unchanged_files_are_skipped_and_the_facts_stay_identical(prefect_harnes
     assert load(raw_copy, warehouse) == 0
     before = sql(warehouse, CURRENT_FACTS)
     capsys.readouterr()
+    published = warehouse.stat()
     assert load(raw_copy, warehouse) == 0
-    assert "nothing new" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("# Nothing new: no version built; the warehouse stays load 1")
     assert sql(warehouse, CURRENT_FACTS) == before
+    # no copy of the warehouse was built, the published file not even rewritten
+    assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
     runs = sql(warehouse, "select files_seen, files_skipped, files_loaded, rows_loaded from load_runs order by load_id")
-    assert runs == [(2, 0, 2, 66), (2, 2, 0, 0)]
+    assert runs == [(2, 0, 2, 66)]
     assert sql(warehouse, "select count(*) from indicator_results_history")[0][0] == 66
 
 
@@ -268,7 +271,7 @@ def test_a_load_killed_halfway_leaves_the_published_warehouse_intact(prefect_har
     assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
     assert load(raw_copy, warehouse) == 0  # the next run clears the half-built copy and completes
     assert not building.exists()
-    assert sql(warehouse, "select count(*) from load_runs")[0][0] == 2
+    assert sql(warehouse, "select count(*) from load_runs")[0][0] == 1  # it had nothing new: no version of its own
 
 
 def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tmp_path):
@@ -277,9 +280,11 @@ def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tm
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     # By hand the terminal shows the summary and nothing else: the runs' INFO lines go to the API only.
-    assert [(out.startswith("# Load "), err) for out, err in outputs] == [(True, ""), (True, "")]
+    headings = sorted(out.split("\n")[0] for out, _ in outputs)
+    assert headings == ["# Load 1: succeeded", "# Nothing new: no version built; the warehouse stays load 1: succeeded"]
+    assert [err for _, err in outputs] == ["", ""]
     runs = sql(warehouse, "select load_id, files_loaded, files_skipped from load_runs order by load_id")
-    assert runs == [(1, 2, 0), (2, 0, 2)]  # the second waited, then found nothing new
+    assert runs == [(1, 2, 0)]  # the second waited, then found nothing new: no version of its own
     assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
 
 
@@ -364,11 +369,12 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 1} in bad["data-quality"]
 
             morning_after, logs = night()  # nothing new: the error is still open, and says so
-            assert morning_after["load-summary"].startswith("# Load 3: succeeded_with_errors (nothing new)")
+            assert morning_after["load-summary"].startswith(
+                "# Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
             assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in morning_after["load-summary"]
             assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 0} in \
                 morning_after["data-quality"]
-            assert any(m.startswith("Load 3 succeeded_with_errors (nothing new)") for m in logs)
+            assert any(m.startswith("Nothing new, no version built: load 2 stays succeeded_with_errors") for m in logs)
         assert sql(warehouse, "select count(*) from indicator_results")[0][0] == 66
         # The served process's output carries the runs' lines, and none of Prefect's own below WARNING.
         printed = output.read_text(encoding="utf-8", errors="replace")
@@ -401,7 +407,7 @@ def _logs(client, run_id) -> list[str]:
     while True:  # the run's process sends its last batch of lines as it exits
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
         messages = [log.message for log in logs]
-        if any(m.startswith("Load ") and "exit status" in m for m in messages) or time.monotonic() > deadline:
+        if any("; exit status " in m for m in messages) or time.monotonic() > deadline:  # the run's last line
             return messages
         time.sleep(0.5)
 

@@ -118,13 +118,23 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
     assert SCREENSHOT.stat().st_size > 10_000
 
 
-def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw_copy, tmp_path):
+def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw_copy, tmp_path, monkeypatch):
+    from flows.orchestration import quiet_night
     from flows.orchestration.load_flow import load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     exports = exports_dir(warehouse)
-    before = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
+
+    def written() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in [*exports.iterdir(), *exports.parent.rglob("*.html"),
+                                                       *exports.parent.rglob("*.md")]}
+
+    before = written()
+    load_warehouse(raw_dir=raw_copy, warehouse=warehouse)  # no version built: its outputs are in place
+    assert written() == before
+    # A new release with nothing new to read builds a version: only the run views change.
+    monkeypatch.setattr(quiet_night, "build_inputs_digest", lambda: "a new release")
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     after = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
     changed = {name for name in after if after[name] != before.get(name)}

@@ -22,10 +22,12 @@ from flows.orchestration.defaults import DEFAULT_BATCH_SIZE, DEFAULT_LOCK_WAIT_S
 from flows.core.own_process import in_own_process
 from flows.orchestration.memory import batches_freed_as_staged
 from flows.orchestration.progress import load_progress
+from flows.orchestration.quiet_night import PublishedVersion, nothing_to_do, unchanged_version
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
+from flows.warehouse.last_night import record_quiet_night
 from flows.warehouse.lock import writer_lock
-from flows.publish.outputs import outputs_root, write_outputs
+from flows.publish.outputs import outputs_current, outputs_root, write_outputs
 from flows.publish.wording import counted, literal_markdown
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.ingest.paths import source_name
@@ -61,6 +63,9 @@ class LoadSummary:
     checks: dict[tuple[str, str], int] = field(default_factory=dict)  # findings of this load by check
     outputs: Path | None = None  # where exports/, dashboard/ and docs/ went; None: beside the warehouse
     open: OpenIssues = field(default_factory=OpenIssues)  # dq_issues after this load: what is still to fix
+    # False for a night with nothing new that built no version (flows/orchestration/quiet_night.py):
+    # load_id and status are then the published load's
+    new_version: bool = True
 
     @property
     def open_issues(self) -> dict[str, int]:
@@ -171,8 +176,8 @@ def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = N
     are not added up; a night with nothing new rewrites little and keeps the process's start-up.
     """
     started = time.monotonic()
-    page = write_outputs(warehouse, nothing_new, outputs) if nothing_new else \
-        in_own_process(write_outputs, warehouse, nothing_new, outputs)
+    page = write_outputs(warehouse, nothing_new, outputs) if nothing_new or outputs_current(warehouse, outputs) \
+        else in_own_process(write_outputs, warehouse, nothing_new, outputs)
     get_run_logger().info("Wrote the exports, dashboard and data dictionary of %s to %s in %.1f s", warehouse,
                           outputs_root(warehouse, outputs), time.monotonic() - started)
     return page
@@ -220,49 +225,79 @@ def load_warehouse(
         # futures (about 2 s at 10,000 workbooks, most of a night with nothing new). Not for a task
         # submitted to a runner: a Dask worker would receive the quote, not the list.
         plan = plan_changes(quote(seen), warehouse, full_reload, raw_dir)
+        published = None if full_reload or not nothing_to_do(plan) else unchanged_version(warehouse)
         # One progress display from the first workbook to the exports: after reading, it says which
         # step the load is in, so a long build or export does not look like a load that hangs.
         with load_progress(len(plan.to_parse)) as progress:
-            with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
-                if plan.unreadable:
-                    load_rows(build, quote(unreadable_batch(plan.unreadable)))
-                if plan.ignored:
-                    load_rows(build, quote(ignored_batch(plan.ignored, raw_dir)))
-                if plan.ignored_gone:
-                    load_rows(build, quote(gone_batch(plan.ignored_gone)))
-                with batches_freed_as_staged(bool(plan.to_parse)) as free_batch:
-                    for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
-                        load_rows(build, quote(parsed))
-                        progress.advance(len(parsed.events))  # one event per workbook read
-                        free_batch()
-                progress.phase("building the warehouse")
-                build.add_conflicts()
-                run = build.finish(started_at, mode, plan, raw_dir)
-                summary = _summary(build, plan, run)
-                summary.outputs = outputs_dir
-                build_views(build, data_changed=not summary.nothing_new)
-                summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
-                _after_models(summary, build)
-                summary.open = build.open
-            logger.info("Published load %d as %s", summary.load_id, warehouse)
+            if published is not None:
+                summary = _quiet_night(published, plan, warehouse, started_at)
+            else:
+                summary = _new_version(plan, raw_dir, warehouse, started_at, mode, batch_size, progress)
+                logger.info("Published load %d as %s", summary.load_id, warehouse)
+            summary.outputs = outputs_dir
             progress.phase("writing exports")
             try:
                 with outputs_of_published(summary.load_id, summary, warehouse, outputs_dir):
-                    publish_exports(warehouse, summary.nothing_new, outputs_dir)
+                    # a night that built no version keeps the outputs of the published load (flows/publish/outputs.py)
+                    publish_exports(warehouse, summary.nothing_new and summary.new_version, outputs_dir)
             except ExportsNotWritten as exc:
                 logger.error("%s", exc)
                 publish_artifacts(summary)
                 raise
     publish_artifacts(summary)
-    (logger.warning if summary.exit_code else logger.info)(
-        "Load %d %s; exit status %d", summary.load_id, _outcome(summary), summary.exit_code)
+    (logger.warning if summary.exit_code else logger.info)("%s; exit status %d", _outcome(summary), summary.exit_code)
+    return summary
+
+
+def _new_version(plan: LoadPlan, raw_dir: Path, warehouse: Path, started_at: dt.datetime, mode: str,
+                 batch_size: int, progress) -> LoadSummary:
+    """Read what the plan names into a new version of the warehouse, build its models and publish it."""
+    with WarehouseBuild(warehouse) as build:  # published when the block ends, discarded if it raises
+        if plan.unreadable:
+            load_rows(build, quote(unreadable_batch(plan.unreadable)))
+        if plan.ignored:
+            load_rows(build, quote(ignored_batch(plan.ignored, raw_dir)))
+        if plan.ignored_gone:
+            load_rows(build, quote(gone_batch(plan.ignored_gone)))
+        with batches_freed_as_staged(bool(plan.to_parse)) as free_batch:
+            for parsed in _extracted_batches(plan.to_parse, raw_dir, batch_size):
+                load_rows(build, quote(parsed))
+                progress.advance(len(parsed.events))  # one event per workbook read
+                free_batch()
+        progress.phase("building the warehouse")
+        build.add_conflicts()
+        run = build.finish(started_at, mode, plan, raw_dir)
+        summary = _summary(build, plan, run)
+        build_views(build, data_changed=not summary.nothing_new)
+        summary.status = build.run["status"]  # settled on the errors still open (WarehouseBuild.build_models)
+        _after_models(summary, build)
+        summary.open = build.open
+    return summary
+
+
+def _quiet_night(published: PublishedVersion, plan: LoadPlan, warehouse: Path, started_at: dt.datetime) -> LoadSummary:
+    """The summary of a night that read nothing and builds no version (flows/orchestration/quiet_night.py):
+    the published load's status and open findings, nothing found tonight."""
+    unchanged = len(plan.skipped) + len(plan.still_withdrawn)
+    summary = LoadSummary(published.run["load_id"], published.run["status"], warehouse, files_seen=unchanged,
+                          files_loaded=0, files_rejected=0, rows_by_district={}, rows_rejected=0,
+                          findings_by_severity={ERROR: 0, WARNING: 0, INFO: 0}, files_skipped=unchanged,
+                          open=published.open, new_version=False)
+    not_recorded = record_quiet_night(warehouse, started_at, summary.load_id, summary.files_seen)
+    logger = get_run_logger()
+    logger.info("Nothing new: no version built; the published warehouse stays load %d", summary.load_id)
+    if not_recorded:
+        logger.warning("The night's record beside the warehouse was not written (%s); nothing else depends on it",
+                       not_recorded)
     return summary
 
 
 def _outcome(summary: LoadSummary) -> str:
-    """The status with this load's findings and those still open, in one line."""
+    """The load and its status, with this load's findings and those still open, in one line."""
     found, still = summary.findings_by_severity, summary.open_issues
-    return (f"{summary.status}{' (nothing new)' if summary.nothing_new else ''}: this load found "
+    load = f"Load {summary.load_id} {summary.status}{' (nothing new)' if summary.nothing_new else ''}" \
+        if summary.new_version else f"Nothing new, no version built: load {summary.load_id} stays {summary.status}"
+    return (f"{load}: this load found "
             f"{counted(found.get(ERROR, 0), 'error')}, {counted(found.get(WARNING, 0), 'warning')}; open in the "
             f"warehouse: {counted(still.get(ERROR, 0), 'error')}, {counted(still.get(WARNING, 0), 'warning')}")
 
@@ -364,8 +399,13 @@ def summary_artifact(summary: LoadSummary) -> str:
     """The summary for the Prefect UI, which renders Markdown and HTML: a heading of the loader's own words,
     then the summary as literal text, since file names and cell text quoted in it come from whoever sent
     the workbook."""
-    heading = f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else "")
-    return f"{heading}\n\n{literal_markdown(summary_markdown(summary))}"
+    return f"{_heading(summary)}\n\n{literal_markdown(summary_markdown(summary))}"
+
+
+def _heading(summary: LoadSummary) -> str:
+    if not summary.new_version:
+        return f"# Nothing new: no version built; the warehouse stays load {summary.load_id}: {summary.status}"
+    return f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else "")
 
 
 def summary_markdown(summary: LoadSummary) -> str:
@@ -374,7 +414,7 @@ def summary_markdown(summary: LoadSummary) -> str:
     File and sheet names, and messages that quote cell text, come from whoever sent the workbook:
     each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
     """
-    lines = [f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else ""), ""]
+    lines = [_heading(summary), ""]
     lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
                  f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
                  f"{len(summary.files_pending)} pending")

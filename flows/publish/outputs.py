@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flows.publish.dashboard import write_dashboard
 from flows.publish.docs import write_docs
-from flows.publish.exports import export_views
+from flows.publish.exports import export_views, exports_current
 
 
 def outputs_root(warehouse: Path, outputs: Path | None = None) -> Path:
@@ -64,6 +64,23 @@ def docs_dir(warehouse: Path, outputs: Path | None = None) -> Path:
     return outputs_root(warehouse, outputs) / "docs"
 
 
+def _written_after(first: Path, then: Path) -> bool:
+    """Whether `then` was written after `first` (a load stopped between the two left it older)."""
+    try:
+        return then.stat().st_mtime_ns >= first.stat().st_mtime_ns
+    except OSError:
+        return False
+
+
+def outputs_current(warehouse: Path, outputs: Path | None = None) -> bool:
+    """Whether the outputs in place are all those of the published load (flows/publish/exports.py
+    exports_current): the page is written after every export, the dictionary kept with the data files."""
+    outputs = outputs_root(warehouse, outputs)
+    return (_written_after(exports_dir(warehouse, outputs) / "manifest.json", dashboard_file(warehouse, outputs))
+            and (docs_dir(warehouse, outputs) / "data_dictionary.md").is_file()
+            and exports_current(warehouse, exports_dir(warehouse, outputs)))
+
+
 def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | None = None) -> Path:
     """Exports first (the dashboard reads only them), then the page and the data dictionary.
 
@@ -73,6 +90,9 @@ def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | No
     outputs = outputs_root(warehouse, outputs)  # decided once: the remembered folder cannot change under us
     exports, docs = exports_dir(warehouse, outputs), docs_dir(warehouse, outputs)
     page = dashboard_file(warehouse, outputs)
+    if outputs_current(warehouse, outputs):  # after a night that built no version: nothing to write
+        remember_outputs(warehouse, outputs)
+        return page
     manifest = export_views(warehouse, exports, nothing_new)
     write_dashboard(exports, page)
     if manifest["kept_from_load"] is None or not (docs / "data_dictionary.md").exists():

@@ -21,11 +21,15 @@ Two forms of the same facts (`status_facts`):
                         keeps every load exiting 1 until it is resolved), found by the last load
                         or left open by an earlier one; each {file, sheet, row, column,
                         check_name, message, load_id (the load that found it), new (true when
-                        that is the last load)}, the last load's first; [] when none is open
+                        that is the last load and no night since found nothing new)}, the last
+                        load's first; [] when none is open
       pending           files not read yet, of any load, each {file, check_name, message}
       open_issues       {error, warning, info}: findings in dq_issues by severity (info: a reading
                         resolved with evidence, nothing to do)
       published_data    {last_changed_at, age_seconds}: the last load that changed figures (null if none)
+      last_night        null, or the last night that found nothing new and built no version since
+                        last_load (flows/orchestration/quiet_night.py): {finished_at, age_seconds};
+                        monitoring that a load ran every night reads the newer of the two
 
   File names and messages are the text as stored; the JSON escapes every non-ASCII character,
   so the output is plain ASCII whatever a file name holds.
@@ -43,6 +47,7 @@ from flows.core.names import show_name
 from flows.publish.outputs import outputs_root
 from flows.publish.wording import counted
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
+from flows.warehouse.last_night import read_last_night
 from flows.warehouse.models import WarehouseUnreadable, as_published
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
@@ -77,7 +82,7 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
     facts = {"format": STATUS_FORMAT, "warehouse": str(warehouse.resolve()), "now": _iso(now), "last_load": None,
              "changes": {change: [] for change in CHANGES}, "errors": [], "pending": [],
              "open_issues": {"error": 0, "warning": 0, "info": 0},
-             "published_data": {"last_changed_at": None, "age_seconds": None}}
+             "published_data": {"last_changed_at": None, "age_seconds": None}, "last_night": None}
     run = con.execute("""
         select load_id, mode, status, started_at, finished_at, files_seen, files_skipped, files_loaded,
                files_rejected, files_pending, files_missing, rows_loaded, rows_rejected, errors, warnings
@@ -91,6 +96,11 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
         "files": dict(zip(("seen", "unchanged", "loaded", "rejected", "pending", "missing"), run[5:11])),
         "rows": {"loaded": run[11], "rejected": run[12]}, "findings": {"error": run[13], "warning": run[14]},
     }
+    night = read_last_night(warehouse, load_id)
+    if night is not None:
+        finished = dt.datetime.fromisoformat(night["finished_at"])
+        facts["last_night"] = {"finished_at": _iso(finished), "age_seconds": _seconds(now - finished)}
+    newest = None if night is not None else load_id  # after a night that read nothing, no finding is new
     for change, name, rows in con.execute("select change, source_file, rows_loaded from file_events "
                                           "where load_id = ? order by source_file", [load_id]).fetchall():
         facts["changes"].setdefault(change, []).append({"file": name, "rows_loaded": rows})
@@ -98,10 +108,11 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
     # (a rejected file stays an error, load after load, until it is corrected or withdrawn).
     facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message", "load_id", "new"), error))
                        for error in con.execute("""
-        select source_file, source_sheet, source_row, source_column, check_name, message, load_id, load_id = ?
+        select source_file, source_sheet, source_row, source_column, check_name, message, load_id,
+               load_id is not distinct from ?
         from dq_issues where severity = 'error'
         order by load_id = ? desc, source_file, source_sheet, source_row, check_name""",
-                                                [load_id, load_id]).fetchall()]
+                                                [newest, load_id]).fetchall()]
     facts["pending"] = [dict(zip(("file", "check_name", "message"), row)) for row in con.execute("""
         select status.source_file, issues.check_name, issues.message
         from int_file_status as status
@@ -127,7 +138,12 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     end = "%H:%M:%S" if finished.date() == started.date() else "%Y-%m-%d %H:%M:%S"
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
-    lines = [
+    lines = []
+    if facts["last_night"] is not None:
+        looked = _local(dt.datetime.fromisoformat(facts["last_night"]["finished_at"]))
+        lines.append(f"Last night, {looked:%Y-%m-%d %H:%M:%S} {LOCAL_ZONE} time ({_age(now - looked)} ago): nothing "
+                     f"new to read, so no version was built; load {run['load_id']} below is still the published one")
+    lines += [
         f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
         f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE} time, {_age(now - finished)} ago",
         f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
@@ -136,10 +152,13 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         f"{counted(findings['warning'], 'warning')}",
     ]
     changes = {change: events for change, events in facts["changes"].items() if events}
+    if facts["last_night"] is not None:
+        lines.append("What changed last night: nothing new")
+    what = f"What load {run['load_id']} changed" if facts["last_night"] is not None else "What changed"
     if not changes:
-        lines.append("What changed: nothing new")
+        lines.append(f"{what}: nothing new")
     else:
-        lines.append("What changed: " + ", ".join(f"{len(events)} {change}" for change, events in changes.items()))
+        lines.append(f"{what}: " + ", ".join(f"{len(events)} {change}" for change, events in changes.items()))
     cut = False
     for change, events in changes.items():
         lines.append(f"  {change} ({len(events)}):")

@@ -29,7 +29,7 @@ from flows.warehouse import models as wh
 from flows.quality.conflicts import find_conflicts
 from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING, Finding
 from flows.warehouse.reference import load_reference_tables
-from flows.warehouse.state import LoadPlan, parser_version
+from flows.warehouse.state import LoadPlan, build_inputs_digest, parser_version
 from flows.warehouse.staging import ParsedBatch
 from flows.warehouse.commands import withdraw_command
 
@@ -371,22 +371,7 @@ class WarehouseBuild:
 
     def open_issues(self, errors_listed: int = MAX_ERRORS_KEPT) -> OpenIssues:
         """The findings still open in this version (the view dq_issues), and which this load made."""
-        by_check = self.con.execute("""
-            select check_name, severity, count(*), count(*) filter (where load_id = ?)
-            from dq_issues group by check_name, severity
-            -- what asks for action first: errors, then warnings, then readings resolved with evidence
-            order by case severity when 'error' then 0 when 'warning' then 1 else 2 end, check_name""",
-            [self.load_id]).fetchall()
-        cursor = self.con.execute("""
-            select *, load_id = ? as new from dq_issues where severity = ?
-            order by new desc, source_file, source_sheet, source_row, check_name limit ?""",
-                                  [self.load_id, ERROR, errors_listed])
-        columns = [d[0] for d in cursor.description]
-        errors = [dict(zip(columns, row)) for row in cursor.fetchall()]
-        by_severity = Counter()
-        for _, severity, count, _ in by_check:
-            by_severity[severity] += count
-        return OpenIssues(dict(by_severity), [OpenCheck(*row) for row in by_check], errors)
+        return open_issues(self.con, self.load_id, errors_listed)
 
     def publish(self) -> None:
         """Replace the published warehouse by this version: only a whole one, run row and models built."""
@@ -394,6 +379,9 @@ class WarehouseBuild:
             lacking = [what for what, done in (("its run row (finish)", self.run is not None),
                                                ("its models (build_models)", self.models_built)) if not done]
             raise UnfinishedVersion(f"load {self.load_id} was not published: it lacks {' and '.join(lacking)}")
+        # what this version was built from, so that a night with nothing new can tell it needs none
+        self.con.execute("create or replace table landing_build_inputs as select ?::varchar as digest",
+                         [build_inputs_digest()])
         wh.publish(self.con, self.warehouse)
 
     def discard(self) -> None:
@@ -407,3 +395,25 @@ class WarehouseBuild:
         if not findings.empty:
             wh.append_frame(self.con, "landing_dq_findings", findings.assign(load_id=self.load_id))
             self.tally.count(findings)
+
+
+def open_issues(con: duckdb.DuckDBPyConnection, load_id: int | None, errors_listed: int = MAX_ERRORS_KEPT
+                ) -> OpenIssues:
+    """The findings open in a version (the view dq_issues), and which of them load `load_id` made (None:
+    none of them is new, as on a night that built no version)."""
+    by_check = con.execute("""
+        select check_name, severity, count(*), count(*) filter (where load_id is not distinct from ?)
+        from dq_issues group by check_name, severity
+        -- what asks for action first: errors, then warnings, then readings resolved with evidence
+        order by case severity when 'error' then 0 when 'warning' then 1 else 2 end, check_name""",
+        [load_id]).fetchall()
+    cursor = con.execute("""
+        select *, load_id is not distinct from ? as new from dq_issues where severity = ?
+        order by new desc, source_file, source_sheet, source_row, check_name limit ?""",
+                         [load_id, ERROR, errors_listed])
+    columns = [d[0] for d in cursor.description]
+    errors = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    by_severity = Counter()
+    for _, severity, count, _ in by_check:
+        by_severity[severity] += count
+    return OpenIssues(dict(by_severity), [OpenCheck(*row) for row in by_check], errors)

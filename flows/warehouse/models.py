@@ -211,8 +211,8 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
     fails half-way is removed: a failed load never leaves a `.next` file behind.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
-    _remove_build_leftovers(published)  # a previous run was killed mid-build
-    if published.exists() and (reason := sound_or_why_not(published)) is not None:
+    reason = cleared_for_writing(published) if published.exists() else _remove_build_leftovers(published)
+    if reason is not None:
         raise DamagedWarehouse(published, reason)
     building = next_version_path(published)
     try:
@@ -228,6 +228,14 @@ def open_next_version(published: Path) -> duckdb.DuckDBPyConnection:
         _remove_build_leftovers(published)
         raise
     return con
+
+
+def cleared_for_writing(published: Path) -> str | None:
+    """What a writer does first, whether or not it builds a version: remove what a build killed mid-way
+    left, set aside a log no writer owns (sound_or_why_not); why the published file cannot be built on,
+    or None."""
+    _remove_build_leftovers(published)
+    return sound_or_why_not(published)
 
 
 def _remove_build_leftovers(published: Path) -> None:

@@ -63,9 +63,28 @@ def parser_version() -> str:
 
 
 def rules_digest(project: Path) -> str:
-    digest = hashlib.sha256()
     paths = [path for folder in RULES for path in (project / folder).rglob("*.py")]
     paths += [path for pattern in CATALOGUES for path in (project / "schemas").glob(pattern)]
+    return _digest(project, paths)
+
+
+# What a version of the warehouse is built from beside the rows read: the SQL models, every catalogue
+# and reference file, and the code (the loader's, the checks' registry, the build's, the publishing's).
+# A night with nothing new to read, whose published version was built from these very inputs, builds
+# no version at all (flows/orchestration/quiet_night.py).
+BUILD_INPUTS = ("sql", "schemas", "flows")
+BUILD_INPUT_FILES = ("*.sql", "*.py", "*.csv", "*.toml")
+
+
+@cache
+def build_inputs_digest() -> str:
+    paths = [path for folder in BUILD_INPUTS for pattern in BUILD_INPUT_FILES
+             for path in (_PROJECT / folder).rglob(pattern)]
+    return _digest(_PROJECT, paths)
+
+
+def _digest(project: Path, paths: list[Path]) -> str:
+    digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.relative_to(project).as_posix().encode())
         digest.update(path.read_bytes())
