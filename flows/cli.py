@@ -262,19 +262,21 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _status(warehouse: Path, show_all: bool, as_json: bool) -> int:
-    from flows.publish.status import status_json, status_report
+    from flows.publish.status import status_facts, status_json, status_report
     from flows.warehouse.models import WarehouseUnreadable
 
     if (refused := _unreadable("status", warehouse)) is not None:
         return refused
     try:
-        report = status_json(warehouse) if as_json else status_report(warehouse, show_all=show_all)
+        facts = status_facts(warehouse)
     except WarehouseUnreadable as exc:
         print(f"haquang status: {exc}", file=sys.stderr)
         return 1
+    report = status_json(warehouse, facts=facts) if as_json else status_report(warehouse, show_all=show_all,
+                                                                                facts=facts)
     with stdout_closed_quietly():
         print(report)
-    return 0
+    return facts["exit_status"]  # 1 while an error is open, as every load exits: monitoring reads either
 
 
 def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | None) -> int:

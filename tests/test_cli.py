@@ -109,15 +109,16 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     assert {tuple(w[3:]) for w in words} == {("--warehouse", str(warehouse.resolve()), "--outputs", str(outputs.resolve()))}
     assert "'thong_nong/ghi chú'\"'\"'s.docx'" in summary
 
-    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert main(["status", "--warehouse", str(warehouse)]) == 1  # errors open: as a load exits
     report = capsys.readouterr().out
     assert "What changed last night: nothing new\nWhat load 1 changed: " in report
     assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files" in report
     for name in rejected:
         assert re.search(rf"^  {re.escape(name)}.* \(since load 1\): ", report, re.M)
     assert "1 errors" not in report and "1 warnings" not in report
-    assert main(["status", "--warehouse", str(warehouse), "--json"]) == 0
+    assert main(["status", "--warehouse", str(warehouse), "--json"]) == 1
     facts = json.loads(capsys.readouterr().out)
+    assert (facts["ok"], facts["exit_status"]) == (False, 1)
     assert sorted((e["file"], e["load_id"], e["new"]) for e in facts["errors"]) == [(n, 1, False) for n in rejected]
     assert len(facts["errors"]) == facts["open_issues"]["error"]
 
@@ -129,7 +130,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     said = capsys.readouterr().out
     assert said.startswith(f"Withdrew {docx} in load 2: it had no current figures")
     assert "indicator_results_history" not in said
-    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert main(["status", "--warehouse", str(warehouse)]) == 1
     assert "Open data-quality issues: 1 error, " in capsys.readouterr().out  # the xlsx variant's, still open
     manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2 and not (warehouse.parent / "exports").exists()

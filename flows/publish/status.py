@@ -10,6 +10,8 @@ Two forms of the same facts (`status_facts`):
       format            1
       warehouse         absolute path of the warehouse read
       now               when the status was taken (ISO 8601, UTC)
+      ok                false while an error is open in the warehouse (what makes every load exit 1)
+      exit_status       1 while an error is open, else 0: `haquang status` exits with it, as a load would
       last_load         null before any load, else an object:
           load_id, mode (full | incremental | withdraw), status (succeeded | succeeded_with_errors),
           started_at, finished_at (ISO 8601, UTC), age_seconds (now - finished_at),
@@ -57,13 +59,14 @@ CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "with
 STATUS_FORMAT = 1
 
 
-def status_report(warehouse: Path, now: dt.datetime | None = None, show_all: bool = False) -> str:
+def status_report(warehouse: Path, now: dt.datetime | None = None, show_all: bool = False,
+                  facts: dict | None = None) -> str:
     """Last run: when, what changed, what was rejected and why, and how old the published data is."""
-    return _text(status_facts(warehouse, now), warehouse, show_all)
+    return _text(facts or status_facts(warehouse, now), warehouse, show_all)
 
 
-def status_json(warehouse: Path, now: dt.datetime | None = None) -> str:
-    return json.dumps(status_facts(warehouse, now), indent=2, ensure_ascii=True)
+def status_json(warehouse: Path, now: dt.datetime | None = None, facts: dict | None = None) -> str:
+    return json.dumps(facts or status_facts(warehouse, now), indent=2, ensure_ascii=True)
 
 
 def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
@@ -79,7 +82,8 @@ def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
 
 
 def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -> dict:
-    facts = {"format": STATUS_FORMAT, "warehouse": str(warehouse.resolve()), "now": _iso(now), "last_load": None,
+    facts = {"format": STATUS_FORMAT, "warehouse": str(warehouse.resolve()), "now": _iso(now), "ok": True,
+             "exit_status": 0, "last_load": None,
              "changes": {change: [] for change in CHANGES}, "errors": [], "pending": [],
              "open_issues": {"error": 0, "warning": 0, "info": 0},
              "published_data": {"last_changed_at": None, "age_seconds": None}, "last_night": None}
@@ -120,6 +124,9 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
             on issues.source_file = status.source_file and issues.load_id = status.last_event_load_id
         where status.last_action = 'pending' order by 1, 2""").fetchall()]
     facts["open_issues"].update(con.execute("select severity, count(*) from dq_issues group by all").fetchall())
+    # the verdict a load's exit status gives: not ok while an error is open, whoever found it
+    facts["ok"] = facts["open_issues"]["error"] == 0
+    facts["exit_status"] = 0 if facts["ok"] else 1
     last_change = con.execute("select max(r.finished_at) from load_runs r join file_events e using (load_id) "
                               "where e.change in ('new', 'updated', 'withdrawn')").fetchone()[0]
     if last_change is not None:
