@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO))
 from flows.orchestration.runners import chosen_task_runner  # noqa: E402  (the runner `auto` picks, for the table)
+from bench.synth import CORPUS_VERSION  # noqa: E402
 
 
 def timed(command: list[str], env: dict | None = None, *published: str) -> tuple[float, float]:
@@ -131,7 +132,7 @@ def served(raw: Path, warehouse: Path, env: dict):
 
 
 def bench(size: int, work: Path, env: dict, runner: str, fixed: dict) -> dict:
-    corpus = work / f"corpus-{size}" / "raw"
+    corpus = work / f"corpus-v{CORPUS_VERSION}-{size}" / "raw"
     if not corpus.exists():
         subprocess.run([str(BIN / "python"), "-m", "bench.synth", "--workbooks", str(size), "--out", str(corpus)],
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)

@@ -28,6 +28,9 @@ MALFORMED_SHARE = 0.005
 EXTRA_COLUMN_SHARE = 0.1
 NUMBER_CELLS_SHARE = 0.1
 FIRST_YEAR = 2016
+_YEAR = re.compile(r"năm \d{4}")
+# Part of the corpus folder's name: a corpus written by an older version of this module is not reused.
+CORPUS_VERSION = 2
 _PLAIN = re.compile(rf"^(?:{NUMBER_PATTERN})$")
 
 
@@ -101,7 +104,11 @@ def _sheet(template: Template, commune: str, year: int, month: int, rng: random.
              [f"Xã {commune}, tháng {month:02d} năm {year} (số liệu tính đến hết tháng {month:02d}/{year})"]]
     title = title[: rng.randint(0, 2)] + [[]]
     rows = [_rescaled_row(row, template, factor, numbers_as_cells) for row in template.rows]
-    grid = title + [list(r) for r in template.header] + rows
+    # the header's own year is the report's ("Ước thực hiện đến hết năm 2020" in a report of 2023 would
+    # contradict its month folder, and the loader refuses such a table: period_conflict)
+    header = [[_YEAR.sub(f"năm {year}", cell) if isinstance(cell, str) else cell for cell in row]
+              for row in template.header]
+    grid = title + header + rows
     shift = len(title)
     merged = [_shift(m, shift) for m in template.merged]
     if rng.random() < EXTRA_COLUMN_SHARE:

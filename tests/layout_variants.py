@@ -119,3 +119,19 @@ def stacked(top: Grid, below: Grid) -> Grid:
     gap = len(top.cells) + 1
     merged = top.merged + [(r0 + gap, c0, r1 + gap, c1) for r0, c0, r1, c1 in below.merged]
     return Grid(top.name, [list(r) for r in top.cells] + [[]] + [list(r) for r in below.cells], merged)
+
+
+def with_header_repeated_midway(grid: Grid) -> Grid:
+    """The header rows repeated in the middle of the table, right under a row, as a clerk who pastes the
+    table back together from printed pages leaves them (no blank row, no title of their own)."""
+    header = grid.header_row()
+    data_start = header + 1 + max((r1 - r0 for r0, _, r1, _ in grid.merged if r0 - 1 == header), default=0)
+    middle = (data_start + len(grid.cells)) // 2
+    repeated = [list(r) for r in grid.cells[header:data_start]]
+    cells = [list(r) for r in grid.cells[:middle]] + repeated + [list(r) for r in grid.cells[middle:]]
+    shift = len(repeated)
+    merged = [(r0 + shift if r0 - 1 >= middle else r0, c0, r1 + shift if r0 - 1 >= middle else r1, c1)
+              for r0, c0, r1, c1 in grid.merged]
+    merged += [(r0 - header + middle, c0, r1 - header + middle, c1) for r0, c0, r1, c1 in grid.merged
+               if header <= r0 - 1 < data_start]
+    return Grid(grid.name, cells, merged)

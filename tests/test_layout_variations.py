@@ -16,6 +16,7 @@ from tests.layout_variants import (
     with_numeric_cells,
     with_title_lines,
     stacked,
+    with_header_repeated_midway,
     with_unrecognisable_header,
     without_merges,
 )
@@ -44,6 +45,7 @@ VARIANTS = {
     "header cells not merged": (without_merges, None),
     "numbers typed as number cells": (with_numeric_cells, None),
     "NFD Unicode text": (with_nfd_text, None),
+    "header repeated midway, as printed pages": (with_header_repeated_midway, None),
 }
 
 
@@ -86,16 +88,28 @@ def test_sheet_without_any_table_rejects_the_workbook(tmp_path):
     assert [f.check_name for f in result.findings] == ["header_not_found"]
 
 
-@pytest.mark.parametrize("order", ["ha_quang over thong_nong", "thong_nong over ha_quang reversed"])
-def test_a_second_table_below_the_first_is_read_with_its_own_columns(tmp_path, order):
-    """The two tables differ in columns (a unit column, a note column, their order) and in period: each
-    row must come out as it does when its table is alone on the sheet, and no header loads as a row."""
-    ha_quang, thong_nong = (Grid.read(p) for p in RAW_FILES)
-    top, below = (ha_quang, thong_nong) if order.startswith("ha_quang") else \
-        (thong_nong, with_columns_reversed(ha_quang))
-    alone_top = top.write(tmp_path / "alone" / "ha_quang" / "top.xlsx")
-    alone_below = below.write(tmp_path / "alone" / "ha_quang" / "below.xlsx")
-    both = stacked(top, below).write(tmp_path / "both" / "ha_quang" / "both.xlsx")
+def _retitled(grid: Grid, words: dict[str, str]) -> Grid:
+    """The table of another year: words of its title and header replaced (the figures stay: a test needs no more)."""
+    header = grid.header_row() + 2  # the two header rows at most
+
+    def retitled(text: str) -> str:
+        for old, new in words.items():
+            text = text.replace(old, new)
+        return text
+    cells = [[retitled(v) if isinstance(v, str) and i < header else v for v in row] for i, row in enumerate(grid.cells)]
+    return Grid(grid.name, cells, grid.merged)
+
+
+@pytest.mark.parametrize("source", RAW_FILES, ids=lambda p: p.parent.name)
+def test_a_second_table_below_the_first_is_read_with_its_own_columns(tmp_path, source):
+    """The same district's table of another year pasted below, its columns in another order: each row must
+    come out as it does when its table is alone on the sheet, with its own period, and no header loads as a row."""
+    district, top = source.parent.name, Grid.read(source)
+    below = with_columns_reversed(_retitled(top, {"2015- 2020": "2015- 2018", "năm 2020": "năm 2018",
+                                                   "năm 2019": "năm 2018"}))
+    alone_top = top.write(tmp_path / "alone" / district / "top.xlsx")
+    alone_below = below.write(tmp_path / "alone" / district / "below.xlsx")
+    both = stacked(top, below).write(tmp_path / "both" / district / "both.xlsx")
     assert facts(both, tmp_path / "both") == facts(alone_top, tmp_path / "alone") + \
         facts(alone_below, tmp_path / "alone")
     assert finding_kinds(both, tmp_path / "both") == sorted(

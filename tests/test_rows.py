@@ -77,6 +77,22 @@ def test_two_columns_for_one_role_is_rejected_not_guessed():
         locate_table(sheet, layout())
 
 
+@pytest.mark.parametrize("actual", ["12,1 nghìn tấn", "12.100½", "15²", "13.100 tấn khô"])
+def test_words_after_a_figure_that_are_no_unit_leave_it_empty_with_an_error(actual):
+    """A scale word or a mark changes the figure: never read in the row's unit without a word."""
+    records, findings = parse([["1", "Sản lượng lương thực", ">12.000 tấn", actual, None]])
+    assert records[0]["actual_value"] is None and records[0]["actual_raw"] == actual
+    assert [(f.check_name, f.severity, f.source_column) for f in findings] == [("unreadable_figure", "error", "D")]
+    assert "no unit the catalogue knows" in findings[0].message
+
+
+@pytest.mark.parametrize("actual", ["13.100 tấn", "13.100", "94 %"])
+def test_a_figure_in_the_rows_unit_or_a_catalogue_unit_is_read(actual):
+    records, findings = parse([["1", "Sản lượng lương thực", ">12.000 tấn", actual, None]])
+    assert records[0]["actual_value"] is not None
+    assert "unreadable_figure" not in [f.check_name for f in findings]
+
+
 def test_a_repeated_header_starts_a_table_of_its_own_with_its_title():
     sheet = SheetGrid("S", [
         ["Số liệu tính đến hết năm 2019"], HEADER,

@@ -23,7 +23,7 @@ from flows.ingest.guard import UnsafeWorkbook
 from flows.ingest.sandbox import ReaderFault, ReaderLimits, Sandbox
 from tests.conftest import RAW, REPO, sql
 from tests.fixtures.write_malformed_workbooks import table, write_grid
-from tests.fixtures.reader_attacks import many_sheet_entries, two_sheet_ids
+from tests.fixtures.reader_attacks import a_cell_written_twice, many_sheet_entries, two_sheet_ids
 from tests.test_guard_extent import _dense_distinct_texts, _workbook
 
 GOOD = (RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx").read_bytes()
@@ -65,7 +65,8 @@ def test_the_reading_process_sets_the_limits_and_one_child_reads_many_workbooks(
 
 def test_the_guard_refuses_what_two_parsers_read_differently():
     """Two id attributes on a sheet (the reader followed r:id to a cell at XFD1048576 and aborted on 512 GB),
-    OpenDocument parts beside the workbook's, a tab in a sheet name, thousands of empty sheets."""
+    OpenDocument parts beside the workbook's, a tab in a sheet name, thousands of empty sheets, a cell written
+    twice (the reader loaded the second figure)."""
     from flows.ingest.guard import inspect_workbook
     from tests.fixtures.reader_attacks import _rewritten
 
@@ -75,7 +76,8 @@ def test_the_guard_refuses_what_two_parsers_read_differently():
     for content, check_name, words in ((two_sheet_ids(), "damaged_workbook", "names 2 parts (id attributes)"),
                                        (ods, "damaged_workbook", "OpenDocument spreadsheet (content.xml, mimetype)"),
                                        (tab, "damaged_workbook", "holds control characters"),
-                                       (many_sheet_entries(300), "sheet_too_large", "more than 250 sheets")):
+                                       (many_sheet_entries(300), "sheet_too_large", "more than 250 sheets"),
+                                       (a_cell_written_twice(), "damaged_workbook", "the cell E8 is written twice")):
         with pytest.raises(UnsafeWorkbook) as refused:
             inspect_workbook(content)
         assert refused.value.check_name == check_name and words in str(refused.value)

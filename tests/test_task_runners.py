@@ -112,5 +112,5 @@ def test_the_nightly_runs_parse_in_worker_processes_on_more_than_one_core(monkey
 
     monkeypatch.setattr(runners.os, "cpu_count", lambda: cores)
     chosen = runners.served_task_runner()
-    assert type(chosen).__name__ == runner
+    assert runner in [kind.__name__ for kind in type(chosen).__mro__]  # Prefect's, or ours built on it
     assert getattr(chosen, "_max_workers", cores) == cores

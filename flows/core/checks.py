@@ -98,6 +98,11 @@ _REGISTRY = (
            "district's or commune's folder, or outside the raw folder); it was not read, so that no file is loaded "
            "under a unit it does not belong to", "Put a copy of the workbook itself in the folder of the unit it "
            "reports on"),
+    _error("unknown_reporting_unit", None, "the file's folder names a commune code that is not in the official "
+           "list of communes; it was not read", "Put the file in the folder of the commune's five-digit GSO code"),
+    _error("district_mismatch", None, "the workbook's title says its figures are another former district's than "
+           "the folder's; it was not loaded", "Move the file to the folder of the district it reports, or correct "
+           "its title"),
     _error("header_not_found", None, "no sheet of the workbook has an indicator table header; nothing was loaded",
            "Make the header row name the columns Chỉ tiêu, Mục tiêu and Thực hiện"),
     _error("empty_table", None, "the table header was found but no indicator rows below it; nothing was loaded",
@@ -140,6 +145,9 @@ _REGISTRY = (
     _warning("excel_number_format", "figure", "a figure cell's number format makes Excel show another figure than "
              "the one stored (a scale such as #,##0, that divides by 1,000, text around the number, or nothing); the "
              "stored number was loaded", "Check the figure and type it as it is meant, without that format"),
+    _error("period_conflict", None, "the month a file's folder names and the year its table's title or header "
+           "states disagree; the table was not loaded", "Put the file in the folder of the month it reports, or "
+           "correct its title"),
     _warning("hidden_sheet", None, "the sheet is hidden in Excel; it was loaded",
              "Unhide it, or delete it if its figures are not meant to be reported"),
     _warning("mixed_encoding", None, "the sheet mixes Unicode with legacy (TCVN3/VNI) text; it was read as it is",

@@ -27,6 +27,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from flows.core.checks import check
+from flows.core.text import column_letter
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
@@ -306,6 +307,9 @@ def _walk_sheet(xml: bytes, budget: int,
     characters = 0  # of the open cell's value or inline string, counted without building it
     error_text: list[str] = []  # the open error cell's <v> text (at most MAX_CELL_CHARACTERS)
     merged_areas = 0
+    # Where each cell with content sits (row * MAX_COLUMNS + column): Excel writes a cell once; one written
+    # twice is read by one reader as the first and by another as the second, so neither may be trusted.
+    filled: set[int] = set()
     parser = pyexpat.ParserCreate()
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -366,6 +370,14 @@ def _walk_sheet(xml: bytes, budget: int,
             cell, col = None, cell_col + 1
             if not has_content:
                 return
+            if cell_row < MAX_ROWS and cell_col < MAX_COLUMNS:  # beyond: refused below, for its reach
+                place = cell_row * MAX_COLUMNS + cell_col
+                if place in filled:
+                    raise UnsafeWorkbook("damaged_workbook", f"the cell {_name(cell_row, cell_col)} is written twice "
+                                         "in the sheet's XML (Excel writes each cell once; readers keep one or the "
+                                         "other, so neither figure can be trusted); re-save the workbook from Excel "
+                                         "and send it again")
+                filled.add(place)
             if has_formula and not has_value:
                 facts.formulas_without_value.add((cell_row, cell_col))
             if is_error and has_value:
@@ -444,11 +456,7 @@ def _position(ref: str) -> tuple[int, int | None] | None:
 
 def _name(row: int, col: int) -> str:
     """"B7" for (6, 1): where the clerk finds the cell."""
-    letters, col = "", col + 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
+    return f"{column_letter(col)}{row + 1}"
 
 
 def _check_cell_part_sizes(parts: list[zipfile.ZipInfo]) -> None:

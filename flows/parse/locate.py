@@ -24,6 +24,8 @@ class TableLocation:
     headers: dict[str, str]  # role name -> header words as printed (both header rows)
     title_lines: list[str] = field(default_factory=list)
     data_end: int | None = None  # 0-based row where the next table on the sheet begins; None: the sheet's end
+    # the header repeated inside the table (as on each printed page): rows that are not the table's rows
+    repeated_header_rows: frozenset[int] = frozenset()
 
     def body_end(self, sheet: SheetGrid) -> int:
         """The row after the table's last row (where the next table's title or header begins)."""
@@ -64,8 +66,10 @@ def locate_tables(sheet: SheetGrid, layout: Layout) -> SheetTables:
     """The first table (locate_table, which may raise HeaderError), then every further header below it.
 
     A clerk who pastes a second table under the first (another year, another commune) repeats the
-    header: that row starts a table of its own, read with its own columns and its own title; a row
-    below that looks like a header but is not a trusted one ends the table above it with a finding.
+    header: that row starts a table of its own, read with its own columns and its own title. The same
+    header repeated with no title of its own (printed pages pasted together) is skipped and the table
+    goes on. A row below that looks like a header but is not a trusted one ends the table above it
+    with a finding.
     """
     first = locate_table(sheet, layout)
     if first is None:
@@ -79,6 +83,11 @@ def locate_tables(sheet: SheetGrid, layout: Layout) -> SheetTables:
             continue
         above = tables[-1]
         title_start = _title_start(sheet, above.data_start, row)
+        if isinstance(found, TableLocation) and title_start == row and found.columns == above.columns:
+            # the same header again, with no title of its own: the table goes on below it
+            above.repeated_header_rows |= frozenset(range(row, found.data_start))
+            row = found.data_start
+            continue
         above.data_end = title_start
         if isinstance(found, TableLocation):
             found.title_lines = _title_lines(sheet, title_start, row)
@@ -132,14 +141,21 @@ def _only_words(sheet: SheetGrid, row: int) -> bool:
 
 def _title_start(sheet: SheetGrid, first_body_row: int, header_row: int) -> int:
     """Where the title block of a table below another begins: the rows of words right above its header
-    (a blank row may sit between title and header), up to a blank row or a row with a number."""
+    (a blank row may sit between title and header), set apart from the table above by a blank row. A
+    header repeated inside a table (as Excel repeats it on each printed page) has none: a section row
+    right above it ("Chỉ tiêu xã hội") stays a row of the table."""
     row = header_row
-    while row > first_body_row and not any(c not in (None, "") for c in sheet.rows[row - 1]):
+    while row > first_body_row and _blank(sheet, row - 1):
         row -= 1  # blank rows between the title and the header
     start = row
     while start > first_body_row and _continues_header(sheet, start - 1) and _title_like(sheet, start - 1):
         start -= 1
-    return start if start < row else header_row
+    set_apart = start == first_body_row or _blank(sheet, start - 1)
+    return start if start < row and set_apart else header_row
+
+
+def _blank(sheet: SheetGrid, row: int) -> bool:
+    return not any(c not in (None, "") for c in sheet.rows[row])
 
 
 def _title_like(sheet: SheetGrid, row: int) -> bool:

@@ -68,6 +68,8 @@ def parse_table(ctx: TableContext) -> tuple[list[dict], list[Finding]]:
     has_numbering = "row_number" in ctx.location.columns
     parent: str | None = None
     for row in range(ctx.location.data_start, ctx.location.body_end(ctx.sheet)):
+        if row in ctx.location.repeated_header_rows:
+            continue
         cells = {role: ctx.sheet.cell(row, col) for role, col in ctx.location.columns.items()}
         texts = {role: cell_text(value) for role, value in cells.items()}
         errors = _error_cells(ctx, row)
@@ -162,9 +164,17 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     unit_raw = texts.get("unit") or target.unit_text or actual.unit_text
     if pct.unit_text not in ("", "%"):
         flag("unexpected_unit", "reported_pct", f"the percentage column holds {pct.raw!r}; expected a percentage")
+    # Words after a figure's number that are no unit at all may change the figure ("12,1 nghìn tấn" is
+    # 12.100 tấn): not read, rather than read in the row's unit.
+    strange = {role: reading for role, reading in (("target", target), ("actual", actual))
+               if unknown_unit_words(reading, unit_raw)}
+    for role, reading in strange.items():
+        flag("unreadable_figure", role, _unknown_unit_message(role, reading, unit_raw))
+    target, actual = (Reading(r.raw, "text") if role in strange else r for role, r in (("target", target),
+                                                                                      ("actual", actual)))
     kind = _row_kind(target, actual, pct)
     for role, reading in zip(FIGURE_ROLES, (target, actual, pct)):
-        if role not in errors and (problem := _unread_figure(role, reading, target, kind)):
+        if role not in errors and role not in strange and (problem := _unread_figure(role, reading, target, kind)):
             flag("unreadable_figure", role, problem)
 
     # The label may finish what the cells say: a bound word before the target's number, a per-unit
@@ -276,6 +286,26 @@ def cell_unit(reading: Reading, unit_raw: str, labels: tuple[str, ...]) -> str |
         return None
     completed = unit_in_label(labels, code)
     return completed.unit if completed else code
+
+
+def unknown_unit_words(reading: Reading, unit_raw: str) -> bool:
+    """Whether a figure cell writes words after its number that are neither a unit of the catalogue nor
+    the row's own unit words: a scale ("nghìn tấn"), a mark ("½", "²"), an unknown measure."""
+    return reading.is_numeric and not unit_words_known(reading.unit_text, unit_raw)
+
+
+def unit_words_known(words: str, unit_raw: str) -> bool:
+    """Whether the words after a figure's number are no words, a catalogue unit or the row's own unit words."""
+    return not words or unit_code(words) is not None or \
+        clean_text(words).casefold() == clean_text(unit_raw or "").casefold()
+
+
+def _unknown_unit_message(role: str, reading: Reading, unit_raw: str) -> str:
+    row_unit = f"nor the row's unit {unit_raw!r}" if unit_raw else "and the row states no unit"
+    return (f"the {_ROLE_NAMES[role]} {_shown(reading.raw)!r} writes {reading.unit_text!r} after its number, which is "
+            f"no unit the catalogue knows {row_unit}; words such as 'nghìn' (thousand) or a mark such as '½' would "
+            "change the figure, so it is left empty and the rest of the row is loaded. Write the figure in the row's "
+            "unit, with no other words after it")
 
 
 def _row_kind(target: Reading, actual: Reading, pct: Reading) -> str:

@@ -34,7 +34,7 @@ from flows.parse.evidence import agrees_with_reported
 from flows.parse.label_terms import bound_beside_number, unit_in_label
 from flows.parse.rows import (
     DECORATION, FIGURE_ROLES, RECORD_FIELDS, SUB_ROW_MARK, TableContext, cell_text, cell_unit, label_and_parent,
-    read_row, role_letter, unlabelled_row,
+    read_row, role_letter, unit_words_known, unlabelled_row,
 )
 from flows.parse.values import Reading, read_text_shared
 from schemas.catalogues import unit_code
@@ -114,6 +114,8 @@ class _Grid:
         for t, ctx in enumerate(contexts):
             start = ctx.location.data_start
             body = ctx.sheet.rows[start:ctx.location.body_end(ctx.sheet)]
+            if ctx.location.repeated_header_rows:  # read as blank rows, which no record comes from
+                body = [[] if start + i in ctx.location.repeated_header_rows else r for i, r in enumerate(body)]
             tables.append(np.full(len(body), t, dtype=np.int64))
             rows.append(np.arange(start, start + len(body), dtype=np.int64))
             for role in self.roles:
@@ -201,6 +203,8 @@ class _PlainRows:
         self.unit_written = self._texts("unit")
         self.unit_raw = np.where(self.unit_written != "", self.unit_written,
                                  np.where(target["unit_text"] != "", target["unit_text"], actual["unit_text"]))
+        for figure in (target, actual):  # words after a number that are no unit: rows.read_row flags them
+            mask &= np.array(_per_distinct_key(unit_words_known, figure["unit_text"], self.unit_raw), dtype=bool)
         unit = _per_distinct(self.unit_raw, unit_code, dtype=object)
         self.target_kind, self.target_strict, self.target_note = self._target_with_label(unit)
         label_units = _per_distinct_key(

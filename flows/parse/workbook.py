@@ -24,6 +24,7 @@ from flows.parse.locate import HeaderError, TableLocation, locate_tables
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import LinkOutsideFolder, NotARegularFile, open_regular
 from flows.parse.period import Period, read_period
+from flows.parse.placement import folder_month_contradicted, other_district_in_title, unknown_commune
 from flows.parse.rows import FIGURE_ROLES, RECORD_FIELDS, TableContext
 from flows.parse.table_columns import read_tables
 from schemas.catalogues import districts, layout
@@ -282,8 +283,12 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
                       "move it to raw/<district>/")
         return opened
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        result.reject("unsupported_file", f"{path.suffix or 'no'} file type: only .xlsx workbooks are "
-                      "loaded; save it from Excel as .xlsx (Excel Workbook)")
+        if path.suffix.strip().lower() in WORKBOOK_SUFFIXES:  # "bao_cao.xlsx ": the space is invisible in a list
+            why = f"the name ends in {path.suffix!r}, with a space after the extension; rename it without the space"
+        else:
+            why = (f"{path.suffix!r} is not a workbook's file type" if path.suffix else "the name has no file "
+                   "type") + "; only .xlsx workbooks are loaded: save it from Excel as .xlsx (Excel Workbook)"
+        result.reject("unsupported_file", why)
         return opened
     try:
         # guarded and read in a bounded process of its own: a reader that aborts, runs out of memory
@@ -304,6 +309,9 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         return opened
 
     place = reporting_path(result.source_file)
+    if problem := unknown_commune(place.reporting_unit):
+        result.reject("unknown_reporting_unit", problem)
+        return opened
     tables_found = 0
     for sheet in sheets:
         facts = sheet_facts.get(sheet.position, SheetFacts())
@@ -318,9 +326,16 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         if not located.tables:  # a cover or notes sheet: nothing to load, nothing wrong
             continue
         tables_found += 1
+        stated = None  # the period the table above states: a header repeated without a title continues it
         for location in located.tables:
+            if other := other_district_in_title(result.source_district, location.title_lines):
+                return _misplaced(opened, sheet, other)
+            stated = table_period(location) if location.title_lines or stated is None else stated
+            if contradiction := folder_month_contradicted(stated, place.period_end):
+                result.findings.append(Finding("period_conflict", contradiction, sheet.name, location.header_row + 1))
+                continue
             _flag_formats_shown_otherwise(result, sheet, location, facts)
-            period = _with_path_period(table_period(location), place)
+            period = _with_path_period(stated, place)
             _flag_period(result, sheet.name, period)
             if sheet.hidden and location is located.tables[0]:
                 result.findings.append(Finding("hidden_sheet", "the sheet is hidden in Excel; it was loaded",
@@ -337,6 +352,17 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         names = ", ".join(repr(s.name) for s in sheets) or "none"
         result.reject("header_not_found", f"no sheet has an indicator table header (sheets: {names}); "
                       "the header row must name the columns Chỉ tiêu, Mục tiêu and Thực hiện")
+    return opened
+
+
+def _misplaced(opened: _Opened, sheet: SheetGrid, other: str) -> _Opened:
+    """Reject a workbook whose title says it holds another former district's figures than its folder's."""
+    names = districts()
+    opened.result.reject("district_mismatch", f"the title says the figures are those of {names[other]['name_vi']}, "
+                         f"but the file is in the folder of {names[opened.result.source_district]['name_vi']}; "
+                         f"it was not loaded. Move it to raw/{other}/, or correct its title", sheet.name)
+    opened.tables.clear()
+    opened.slots.clear()
     return opened
 
 

@@ -40,8 +40,12 @@
 -- column target_strict: true when the source wrote the bound the value is compared with strictly ('Trên 70%', '> 40', 'dưới 2': the bound's own number does not reach it), and for a successor whose derived bound combines a predecessor's strict one; false for an inclusive bound
 with district_rows as (
     select * from int_district_attainment
-    -- a former district's row: its first in sheet order, as it reported the indicator
-    qualify row_number() over (partition by district, indicator_code order by source_file, source_sheet, source_row) = 1
+    -- a former district's own report (a commune's monthly figure never stands for its district's), its
+    -- latest period, and in one period its first row in sheet order, as it reported the indicator
+    where reporting_unit = district
+    qualify row_number() over (
+        partition by district, indicator_code order by period_end desc nulls last, source_file, source_sheet, source_row
+    ) = 1
 ),
 
 successors as (
