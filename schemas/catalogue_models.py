@@ -146,6 +146,8 @@ class CheckRegistry(pa.DataFrameModel):
     cell: Series[str] = pa.Field(nullable=True, isin=list(CELL_ROLES))
     meaning: Series[str] = pa.Field(str_length={"min_value": 1})
     action: Series[str] = pa.Field(str_length={"min_value": 1})
+    meaning_vi: Series[str] = pa.Field(str_length={"min_value": 1})
+    action_vi: Series[str] = pa.Field(str_length={"min_value": 1})
     resolvable: Series[bool]
 
 
@@ -155,7 +157,9 @@ def check_registry() -> pd.DataFrame:
     The columns are the model's fields in the order they are declared, read without building its
     pandera schema (which imports dask.dataframe: 0.45 s of a load that reads no workbook).
     """
-    return pd.DataFrame([vars(c) for c in CHECKS.values()], columns=list(CheckRegistry.__annotations__))
+    return pd.DataFrame([{**vars(c), "meaning": c.meaning, "action": c.action, "meaning_vi": c.meaning_in("vi"),
+                          "action_vi": c.action_in("vi")} for c in CHECKS.values()],
+                        columns=list(CheckRegistry.__annotations__))
 
 
 def validate_catalogues() -> None:

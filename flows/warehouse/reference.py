@@ -32,6 +32,7 @@ CATALOGUES = {
     "ref_unit_destinations": "unit_destinations.csv",
     "ref_admin_units": "reference/cao_bang_admin_units.csv",
     "ref_district_figures": "reference/district_figures.csv",
+    "ref_messages": "messages.csv",
 }
 
 

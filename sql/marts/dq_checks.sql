@@ -1,13 +1,15 @@
 -- The data-quality checks the loader runs: what each check_name of dq_issues means and what the clerk should do. Join dq_issues to it on check_name.
 -- grain: one row per check of the registry (flows/core/checks.py)
 -- unique: check_name
--- not_null: check_name, severity, meaning, action
+-- not_null: check_name, severity, meaning, action, meaning_vi, action_vi
 -- column check_name: the check, as dq_issues names it
 -- column severity: 'error' (the file, sheet or row was not loaded, or a figure was left empty) or 'warning' (loaded; check it); every finding of the check has it, except the 'info' findings of a resolvable check
 -- column resolvable: true when a finding of the check that names the evidence resolving it (the reported percentage, the plausibility catalogue, the plan period) is 'info' instead: a reading the loader settled, shown in dq_issues but asking nobody to act
 -- column points_at: the cell of the row a finding points at: label, unit, target, actual, reported_pct, or figure (whichever of target, actual and reported_pct the finding names); NULL for a finding about a whole row, sheet or file
 -- column meaning: what a finding of this check says
 -- column action: what the clerk should do about it
+-- column meaning_vi: what a finding of this check says, in Vietnamese (the message catalogue, schemas/messages.csv)
+-- column action_vi: what the clerk should do about it, in Vietnamese
 with checks as (
     select * from stg_dq_checks
 ),
@@ -19,6 +21,8 @@ final as (
         points_at,
         meaning,
         action,
+        meaning_vi,
+        action_vi,
         resolvable
     from checks
 )

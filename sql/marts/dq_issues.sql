@@ -2,7 +2,7 @@
 -- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is, or that it is superseded (a later load of another file took over all its figures) while it still sits in the raw folder.
 -- A finding on a row whose figure a later load of another file replaced (int_row_versions) is closed: that row is no longer current. A file-level finding stays open until its file is read again or withdrawn.
 -- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
--- not_null: load_id, source_file, check_name, severity, message
+-- not_null: load_id, source_file, check_name, severity, message, message_vi
 -- references: load_id -> load_runs.load_id
 -- column load_id: load that made the finding (view load_runs)
 -- column source_district: former district folder of the file (NULL when the file is outside one)
@@ -14,8 +14,24 @@
 -- column severity: 'error' (the row or file was not loaded), 'warning' (loaded; check it) or 'info' (loaded; the loader resolved the reading with the evidence the message names; nothing to do)
 -- column message: what is wrong and what to do, in words for the clerk
 -- column raw_value: the cell text the finding is about
+-- column message_vi: the finding in Vietnamese for the clerk: where (cell, row, sheet or the whole file), what the check means, the cell's text, what to do (the message catalogue's sentences; the English message may say more)
 with findings as (
     select * from stg_dq_findings
+),
+
+checks as (
+    select * from stg_dq_checks
+),
+
+templates as (
+    select
+        max(vi) filter (where message_id = 'finding.where.cell') as at_cell,
+        max(vi) filter (where message_id = 'finding.where.row') as at_row,
+        max(vi) filter (where message_id = 'finding.where.sheet') as at_sheet,
+        max(vi) filter (where message_id = 'finding.where.file') as at_file,
+        max(vi) filter (where message_id = 'finding.text') as text,
+        max(vi) filter (where message_id = 'finding.text_with_value') as text_with_value
+    from stg_messages
 ),
 
 file_status as (
@@ -37,8 +53,22 @@ final as (
         findings.check_name,
         findings.severity,
         findings.message,
-        findings.raw_value
+        findings.raw_value,
+        fill(fill(fill(fill(
+            case when findings.raw_value is null then templates.text else templates.text_with_value end,
+            'where', case
+                when findings.source_row is not null and findings.source_column is not null
+                    then fill(fill(templates.at_cell, 'cell', findings.source_column || findings.source_row),
+                              'sheet', findings.source_sheet)
+                when findings.source_row is not null
+                    then fill(fill(templates.at_row, 'row', findings.source_row::varchar), 'sheet', findings.source_sheet)
+                when findings.source_sheet is not null then fill(templates.at_sheet, 'sheet', findings.source_sheet)
+                else templates.at_file
+            end),
+            'meaning', checks.meaning_vi), 'action', checks.action_vi), 'raw_value', findings.raw_value) as message_vi
     from findings
+    cross join templates
+    inner join checks using (check_name)
     inner join file_status
         on findings.source_file = file_status.source_file
         and (findings.load_id = file_status.last_read_load_id

@@ -11,6 +11,8 @@ final as (
         cell as points_at,
         meaning,
         action,
+        meaning_vi,
+        action_vi,
         resolvable::boolean as resolvable
     from source
 )

@@ -1,0 +1,39 @@
+"""The message catalogue (schemas/messages.csv): every sentence the warehouse says to a person, in
+Vietnamese and in English, looked up by its id.
+
+Vietnamese comes first: it is the language of everyone who reads the figures. A sentence is never put
+together from pieces per language in code: each language's whole sentence is in the catalogue.
+
+It lives in flows/core, as the check registry does: every stage says things to people, and core is
+the one package all of them may import. The file itself is a catalogue, so it sits in schemas/.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "schemas" / "messages.csv"
+LANGUAGES = ("vi", "en")  # the reader's language first
+
+
+class UnknownMessage(KeyError):
+    """A message id the catalogue does not hold: a fault in the loader's code or the catalogue."""
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """message_id -> {language: text}, read once per process."""
+    with open(CATALOGUE, encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return {row["message_id"]: {language: row[language] for language in LANGUAGES} for row in rows}
+
+
+def message(message_id: str, language: str = "vi") -> str:
+    """The catalogue's text of a message in a language."""
+    try:
+        return catalogue()[message_id][language]
+    except KeyError:
+        raise UnknownMessage(f"{message_id!r} in {language!r} is not in {CATALOGUE.name}: add it, in every "
+                             f"language ({', '.join(LANGUAGES)})") from None
