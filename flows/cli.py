@@ -365,6 +365,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
 
 
+CSV_BOM = "\ufeff"
+
+
 def _sql(warehouse: Path, query: str, as_csv: bool, limit: int | None, max_width: int) -> int:
     import duckdb
 
@@ -385,13 +388,18 @@ def _sql(warehouse: Path, query: str, as_csv: bool, limit: int | None, max_width
         print(f"haquang sql: {exc}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:
-        # DuckDB's first paragraph, on one line ("Parser Error: syntax error at or near ..., Candidate
-        # bindings: ..."); the LINE/caret drawing after the blank line needs more than one.
-        reason = " ".join(str(exc).split("\n\n")[0].splitlines())
-        print(f"haquang sql: {show_name(reason)}", file=sys.stderr)
+        # DuckDB's first paragraph on one line ("Parser Error: syntax error at or near ..., Candidate
+        # bindings: ..."), then its drawing of where in the query, as it gives it: "LINE 1: select nope"
+        # and the carets under the place (each line escaped: the query is the user's text).
+        reason, _, where = str(exc).partition("\n\n")
+        print(f"haquang sql: {show_name(' '.join(reason.splitlines()))}", file=sys.stderr)
+        for line in where.splitlines() if where.lstrip().startswith("LINE ") else ():
+            print(f"  {show_name(line)}", file=sys.stderr)
         return 2
     with stdout_closed_quietly():  # `haquang sql ... | head -1`: exit 0, no traceback
         if as_csv:
+            # UTF-8 with a byte-order mark, as the exports are: Excel on Windows then reads Vietnamese right
+            sys.stdout.write(CSV_BOM)
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(columns)
             writer.writerows([csv_cell(v) for v in row] for row in rows)

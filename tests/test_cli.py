@@ -23,7 +23,7 @@ def test_load_then_query_as_table_and_csv(prefect_harness, raw_copy, tmp_path, c
     table = capsys.readouterr().out
     assert "17889" in table and "(1 row)" in table
     assert main(["sql", "--warehouse", str(warehouse), "--csv", query]) == 0
-    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["actual_value"], ["17889"]]
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["\ufeffactual_value"], ["17889"]]
 
     # read-only: a write is refused, and the view is still there
     assert main(["sql", "--warehouse", str(warehouse), "drop view indicator_results"]) == 2

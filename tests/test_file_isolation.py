@@ -197,19 +197,23 @@ def test_a_link_is_followed_only_inside_the_folder_that_holds_it(prefect_harness
     assert not _load(raw_copy, warehouse).new_version  # judged once: the next night has nothing to read
 
 
-def test_a_link_to_a_file_beside_it_opens_and_one_swapped_to_lead_out_does_not(tmp_path):
-    folder = tmp_path / "ha_quang"
-    (folder / "2024").mkdir(parents=True)
-    (folder / "2024" / "a.xlsx").write_bytes(b"inside")
+def test_a_link_to_a_file_beside_it_opens_and_one_to_any_other_folder_does_not(tmp_path):
+    """Not even a folder below: raw/thong_nong/01363/2020-06/ holds a commune's figures of a month, and a link
+    to them from raw/thong_nong/ would publish them as the district's."""
+    folder = tmp_path / "thong_nong"
+    (folder / "01363" / "2020-06").mkdir(parents=True)
+    (folder / "a.xlsx").write_bytes(b"beside")
+    (folder / "01363" / "2020-06" / "xa.xlsx").write_bytes(b"a commune's")
     (tmp_path / "b.xlsx").write_bytes(b"outside")
     link = folder / "latest.xlsx"
-    link.symlink_to(Path("2024") / "a.xlsx")
+    link.symlink_to("a.xlsx")
     with open_regular(link, confined_to=folder) as handle:
-        assert handle.read() == b"inside"
-    link.unlink()
-    link.symlink_to(Path("..") / "b.xlsx")
-    with pytest.raises(LinkOutsideFolder):
-        open_regular(link, confined_to=folder)
+        assert handle.read() == b"beside"
+    for elsewhere in (Path("01363") / "2020-06" / "xa.xlsx", Path("..") / "b.xlsx", Path(".")):
+        link.unlink()
+        link.symlink_to(elsewhere)
+        with pytest.raises(LinkOutsideFolder):
+            open_regular(link, confined_to=folder)
 
 
 @pytest.mark.parametrize("grown_by", [1, 10 * 2**20])

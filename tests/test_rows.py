@@ -93,6 +93,20 @@ def test_a_figure_in_the_rows_unit_or_a_catalogue_unit_is_read(actual):
     assert "unreadable_figure" not in [f.check_name for f in findings]
 
 
+@pytest.mark.parametrize(("label", "target", "actual", "foreign"), [
+    ("Thu nhập bình quân đầu người", "21 triệu đồng/người/năm", "0,021 tỷ đồng", True),
+    ("Tỷ lệ che phủ rừng", "50%", "47,5 ha", True),
+    ("Kết nạp đảng viên", "150 đảng viên", "123 %", True),
+    ("Số xã đạt chuẩn nông thôn mới", "10 xã", "90%", False),  # a share of the communes: it converts
+    ("Tỷ lệ che phủ rừng", "50%", "47,5%", False),
+])
+def test_a_figure_in_a_unit_that_does_not_convert_to_its_rows_is_flagged(label, target, actual, foreign):
+    records, findings = parse([["1", label, target, actual, None]])
+    flagged = [(f.check_name, f.severity, f.source_column) for f in findings if f.check_name == "figure_unit_differs"]
+    assert flagged == ([("figure_unit_differs", "warning", "D")] if foreign else [])
+    assert records[0]["actual_value"] is not None  # kept, in its own unit (actual_unit), never judged as the row's
+
+
 def test_a_repeated_header_starts_a_table_of_its_own_with_its_title():
     sheet = SheetGrid("S", [
         ["Số liệu tính đến hết năm 2019"], HEADER,
@@ -110,6 +124,24 @@ def test_a_repeated_header_starts_a_table_of_its_own_with_its_title():
                for t in (first, second)]
     assert [[(r["row_label"], r["actual_raw"]) for r in rs] for rs in records] == [
         [("Làng văn hóa", "94"), ("Tỷ lệ hộ nghèo", "Thực hiện tốt")], [("Làng văn hóa", "96")]]
+
+
+def test_a_dated_title_pasted_right_under_a_table_starts_a_table_of_its_own():
+    """No blank row between: the title's own period tells it from a section row, which stays a row."""
+    sheet = SheetGrid("S", [["Số liệu tính đến hết năm 2021"], HEADER, ["1", "Độ che phủ rừng", "50", "55", "110"],
+                            ["Số liệu tính đến hết năm 2020"], HEADER, ["1", "Độ che phủ rừng", "50", "40", "80"],
+                            ["Chỉ tiêu văn hóa:"], HEADER, ["+ Làng văn hóa", None, ">55%", "94", "170"]])
+    first, second = locate_tables(sheet, layout()).tables
+    assert [str(table_period(t).end) for t in (first, second)] == ["2021-12-31", "2020-12-31"]
+    assert (first.body_end(sheet), second.header_row, sorted(second.repeated_header_rows)) == (3, 4, [7])
+
+
+def test_a_header_below_a_table_lacking_a_column_is_not_read_as_its_rows():
+    """"STT | Chỉ tiêu | Kết quả năm 2014": its results must not load as the table above's targets."""
+    sheet = SheetGrid("S", [HEADER, ["1", "Độ che phủ rừng", "50", "55", "110"],
+                            ["STT", "Chỉ tiêu", "Kết quả năm 2014"], ["1", "Độ che phủ rừng", "40"]])
+    located = locate_tables(sheet, layout())
+    assert [t.body_end(sheet) for t in located.tables] == [2] and [row for row, _ in located.unrecognised] == [2]
 
 
 def test_a_header_below_a_table_that_cannot_be_trusted_ends_the_table():

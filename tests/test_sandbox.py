@@ -23,7 +23,8 @@ from flows.ingest.guard import UnsafeWorkbook
 from flows.ingest.sandbox import ReaderFault, ReaderLimits, Sandbox
 from tests.conftest import RAW, REPO, sql
 from tests.fixtures.write_malformed_workbooks import table, write_grid
-from tests.fixtures.reader_attacks import a_cell_written_twice, many_sheet_entries, two_sheet_ids
+from tests.fixtures.reader_attacks import (a_cell_with_two_values, a_cell_written_twice, many_sheet_entries,
+                                           two_sheet_ids)
 from tests.test_guard_extent import _dense_distinct_texts, _workbook
 
 GOOD = (RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx").read_bytes()
@@ -77,7 +78,8 @@ def test_the_guard_refuses_what_two_parsers_read_differently():
                                        (ods, "damaged_workbook", "OpenDocument spreadsheet (content.xml, mimetype)"),
                                        (tab, "damaged_workbook", "holds control characters"),
                                        (many_sheet_entries(300), "sheet_too_large", "more than 250 sheets"),
-                                       (a_cell_written_twice(), "damaged_workbook", "the cell E8 is written twice")):
+                                       (a_cell_written_twice(), "damaged_workbook", "the cell E8 is written twice"),
+                                       (a_cell_with_two_values(), "damaged_workbook", "the cell F8 holds two values")):
         with pytest.raises(UnsafeWorkbook) as refused:
             inspect_workbook(content)
         assert refused.value.check_name == check_name and words in str(refused.value)

@@ -205,11 +205,12 @@ def test_a_table_shows_a_limited_number_of_rows_and_counts_the_rest(loaded_wareh
 def test_csv_writes_every_row_unless_limited(loaded_warehouse, capsys):
     assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", "select i from range(250) t(i)"]) == 0
     printed = capsys.readouterr()
-    assert printed.out.splitlines() == ["i"] + [str(i) for i in range(250)] and printed.err == ""
+    # UTF-8 with a byte-order mark first, so that Excel on Windows reads Vietnamese right (the exports have one)
+    assert printed.out.splitlines() == ["\ufeffi"] + [str(i) for i in range(250)] and printed.err == ""
     assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", "--limit", "10",
                  "select i from range(250) t(i)"]) == 0
     printed = capsys.readouterr()
-    assert printed.out.splitlines() == ["i"] + [str(i) for i in range(10)]
+    assert printed.out.splitlines() == ["\ufeffi"] + [str(i) for i in range(10)]
     assert printed.err == "haquang sql: 240 more rows not written; --limit 0 for all\n"
 
 
@@ -236,10 +237,16 @@ def run_haquang(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
     ("select nope from indicator_results", "haquang sql: Binder Error"),
     ("select * from indicator_results where", "haquang sql: Parser Error"),
 ])
-def test_empty_or_broken_sql_ends_with_one_line(loaded_warehouse, query_text, says):
+def test_empty_or_broken_sql_says_why_in_one_line_and_where_under_it(loaded_warehouse, query_text, says):
     done = run_haquang(loaded_warehouse, query_text)
     assert done.returncode == 2 and done.stdout == ""
-    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(says), done.stderr
+    why, *where = done.stderr.splitlines()
+    assert why.startswith(says), done.stderr
+    if where:  # DuckDB's drawing of the place: the query's line, and carets under the word it stopped at
+        line, carets = where
+        assert line == f"  LINE 1: {query_text}" and set(carets.strip()) == {"^"}, done.stderr
+        assert 0 <= carets.index("^") - len("  LINE 1: ") < len(query_text)
+    assert where or query_text.strip() in ("", "-- nothing but a comment")  # DuckDB places every error here
 
 
 @pytest.mark.parametrize("query_text", [

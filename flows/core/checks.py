@@ -132,6 +132,7 @@ _REGISTRY = (
     _warning("unexpected_cell_type", "figure"),
     _warning("unit_dimension_unknown", "unit"),
     _warning("unexpected_unit", "reported_pct"),
+    _warning("figure_unit_differs", "figure"),
     _error("unreadable_figure", "figure"),
     _warning("ambiguous_number", "figure", resolvable=True),
     _warning("missing_value", "actual"),

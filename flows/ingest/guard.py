@@ -304,6 +304,7 @@ def _walk_sheet(xml: bytes, budget: int,
     last_row = last_col = -1  # the deepest and the widest cell with content
     cell = None  # the open cell's (row, column)
     has_content = has_formula = has_value = is_error = False
+    values = 0  # <v> elements in the open cell
     characters = 0  # of the open cell's value or inline string, counted without building it
     error_text: list[str] = []  # the open error cell's <v> text (at most MAX_CELL_CHARACTERS)
     merged_areas = 0
@@ -314,6 +315,7 @@ def _walk_sheet(xml: bytes, budget: int,
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row, col, cell, has_content, has_formula, has_value, is_error, characters, merged_areas, number_format
+        nonlocal values
         if ":" in name:
             name = name.rpartition(":")[2]
         if cell is not None:  # inside a cell: a value, a formula or an inline string
@@ -321,6 +323,11 @@ def _walk_sheet(xml: bytes, budget: int,
             if name == "f":
                 has_formula = True
             elif name == "v":
+                values += 1
+                if values > 1:  # a second value in one cell: readers keep one or the other
+                    raise UnsafeWorkbook("damaged_workbook", f"the cell {_name(*cell)} holds two values in the "
+                                         "sheet's XML (Excel writes one; readers keep one or the other, so neither "
+                                         "figure can be trusted); re-save the workbook from Excel and send it again")
                 parser.CharacterDataHandler = value_text
             elif name == "t":  # an inline string's text, or one of its rich-text runs
                 parser.CharacterDataHandler = count_text
@@ -333,7 +340,7 @@ def _walk_sheet(xml: bytes, budget: int,
                 cell = position
                 col = position[1]
             has_content = has_formula = has_value = False
-            is_error, characters = attrs.get("t") == "e", 0
+            is_error, characters, values = attrs.get("t") == "e", 0, 0
             error_text.clear()
             style = attrs.get("s")
             number_format = (number_styles.get(int(style)) if style and style.isdigit()

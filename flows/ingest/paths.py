@@ -17,25 +17,32 @@ from pathlib import PurePath, PurePosixPath
 
 from schemas.catalogues import districts
 
-_COMMUNE_CODE = re.compile(r"^\d{5}$")  # GSO commune codes have five digits
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_COMMUNE_CODE = re.compile(r"^[0-9]{5}$")  # GSO commune codes have five (ASCII) digits
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
 class ReportingPath:
     reporting_unit: str | None  # a commune code, or None for the district itself
     period_end: dt.date | None  # end of the month the folder names, or None
+    # why the folders cannot place the file (two commune codes, two months): it is then not read
+    ambiguous: str | None = None
 
 
 def reporting_path(source_file: str) -> ReportingPath:
     folders = PurePosixPath(source_file).parts[1:-1]
-    unit = next((f for f in folders if _COMMUNE_CODE.match(f)), None)
-    month = next((m for f in folders if (m := _MONTH.match(f))), None)
+    units = [f for f in folders if _COMMUNE_CODE.match(f)]
+    months = [m for f in folders if (m := _MONTH.match(f))]
     period = None
-    if month:
-        year, number = int(month.group(1)), int(month.group(2))
+    if months:
+        year, number = int(months[0].group(1)), int(months[0].group(2))
         period = dt.date(year, number, calendar.monthrange(year, number)[1])
-    return ReportingPath(unit, period)
+    ambiguous = None
+    if len(units) > 1 or len(months) > 1:
+        named = ", ".join([*units, *(m.group(0) for m in months)])
+        ambiguous = (f"its folders name more than one commune or month ({named}); whose figures and when is "
+                     "not certain. Put it in raw/<district>/<commune code>/<YYYY-MM>/, one of each")
+    return ReportingPath(units[0] if units else None, period, ambiguous)
 
 
 def source_name(relative: PurePath) -> tuple[str, bool]:

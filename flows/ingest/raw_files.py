@@ -72,9 +72,10 @@ def open_regular(path: Path, confined_to: Path | None = None):
 
     Opened without blocking and checked on the open descriptor, so a pipe cannot hang the load
     and an entry swapped for a device after it was listed is still refused. With confined_to, a
-    link is followed only to a file inside that folder: the folder a file sits in says which
-    district or commune its figures are about, and a link to another unit's folder (or to any file
-    on the machine) would load it under the wrong one, or publish what was never sent.
+    link is followed only to a file in that folder itself: the folder a file sits in says which
+    district, commune and month its figures are about, and a link to another folder (another unit's,
+    a month's below it, any file on the machine) would load it under the wrong one, or publish what
+    was never sent.
     """
     if confined_to is not None:
         target = _inside(path, confined_to)
@@ -95,9 +96,12 @@ def open_regular(path: Path, confined_to: Path | None = None):
 
 
 def _inside(path: Path, folder: Path) -> str:
-    """The file a path leads to, following every link; LinkOutsideFolder when that is outside folder."""
+    """The file a path leads to, following every link; LinkOutsideFolder unless it sits in folder itself.
+
+    Not in a folder below it either: raw/<district>/<commune>/<month>/ says whose figures and when, so
+    a link from the district's folder to a commune's report would publish the commune's as the district's.
+    """
     target = os.path.realpath(path)
-    home = os.path.realpath(folder)
-    if os.path.commonpath([target, home]) != home:
+    if os.path.dirname(target) != os.path.realpath(folder):
         raise LinkOutsideFolder("a link to a file outside the folder that holds it")
     return target

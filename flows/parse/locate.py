@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flows.ingest.extract import SheetGrid
 from flows.parse.numbers import parse_number
+from flows.parse.period import read_period
 from flows.core.text import column_letter, match_key
 from schemas.catalogues import Layout
 
@@ -106,9 +107,10 @@ def _header_at(sheet: SheetGrid, row: int, layout: Layout, below_a_table: bool =
     """The table whose header starts at this row; a partial header (row, roles, texts) when the row
     looks like one but cannot be trusted; None when it is no header.
 
-    Below a table, a row is only taken for a header when it names the indicator column and two more:
-    a text-only indicator row ("Tỷ lệ hộ nghèo | Giảm theo kế hoạch | Thực hiện tốt") may name a few
-    columns by chance, but its label cell is an indicator's name, not "Chỉ tiêu".
+    Below a table, a row is only taken for a header when it names the indicator column and two more (one
+    more when all its words are column titles): a text-only indicator row ("Tỷ lệ hộ nghèo | Giảm theo kế
+    hoạch | Thực hiện tốt") may name a few columns by chance, but its label cell is an indicator's name,
+    not "Chỉ tiêu".
     """
     single = _header_texts(sheet, row, with_next=False)
     if sum(1 for t in single if t) < 2:
@@ -127,7 +129,11 @@ def _header_at(sheet: SheetGrid, row: int, layout: Layout, below_a_table: bool =
             return TableLocation(header_row=row, data_start=row + (1 if texts is single else 2), columns=columns,
                                  headers={name: texts[col] for name, col in columns.items()})
         named = found & {"label", "target", "actual", "reported_pct", "unit"}
-        looks_like_header = "label" in named and len(named) >= 3 if below_a_table else len(named) >= 2
+        # Below a table: the indicator column and two more named, or one more when every word of the row is
+        # a column title (an indicator row has words no header has: its name, a verdict, a remark).
+        titles_only = sum(len(cols) for cols in roles.values()) == sum(1 for text in texts if text)
+        looks_like_header = ("label" in named and (len(named) >= 3 or len(named) >= 2 and titles_only)) \
+            if below_a_table else len(named) >= 2
         if looks_like_header and (partial is None or len(roles) > len(partial[1])):
             partial = (row, roles, dict(enumerate(texts)))
     return partial
@@ -151,7 +157,9 @@ def _title_start(sheet: SheetGrid, first_body_row: int, header_row: int) -> int:
     while start > first_body_row and _continues_header(sheet, start - 1) and _title_like(sheet, start - 1):
         start -= 1
     set_apart = start == first_body_row or _blank(sheet, start - 1)
-    return start if start < row and set_apart else header_row
+    # or a title that says its own period ("... đến hết năm 2020") pasted right under the table above
+    dated = read_period([" ".join(_title_lines(sheet, start, row))]).end is not None
+    return start if start < row and (set_apart or dated) else header_row
 
 
 def _blank(sheet: SheetGrid, row: int) -> bool:

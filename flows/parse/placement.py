@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import cache
 
 from flows.core.text import match_key
@@ -34,24 +35,32 @@ def unknown_commune(code: str | None) -> str | None:
             "commune's five-digit GSO code, raw/<district>/<code>/<YYYY-MM>/")
 
 
+def _plain(text: str) -> str:
+    """Lower case without diacritics, đ as d, and every run of punctuation or space one space: a title
+    typed without its accents ("Thong Nong cu") or with a dash ("Thông Nông - cũ") reads alike."""
+    decomposed = unicodedata.normalize("NFD", match_key(text).replace("đ", "d"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"\w+", bare))
+
+
 @cache
 def _former_district_patterns() -> dict[str, re.Pattern]:
     """For each former district, its name as a title calls it former: "huyện Thông Nông cũ", "Thông Nông (cũ)"."""
     patterns = {}
     for code, row in districts().items():
-        name = match_key(re.sub(r"^huyện\s+|\s*\(cũ\)$", "", row["name_vi"], flags=re.I))
-        patterns[code] = re.compile(rf"{re.escape(name)}\s*\(?\s*cũ\b")
+        name = _plain(re.sub(r"^huyện\s+|\s*\(cũ\)$", "", row["name_vi"], flags=re.I))
+        patterns[code] = re.compile(rf"\b{re.escape(name)} cu\b")
     return patterns
 
 
 def other_district_in_title(folder_district: str, title_lines: list[str]) -> str | None:
-    """The former district the title says the figures are about, when that is not the folder's; None when
-    the title names the folder's own, or names none as former (most titles: nothing to judge).
+    """The former district the title (or a cover sheet) says the figures are about, when that is not the
+    folder's; None when it names the folder's own, or names none as former (most titles: nothing to judge).
 
     Only a district named as former ("... huyện Thông Nông cũ") counts: after the merger the new Hà Quảng
     district issues every report, so a plain "huyện Hà Quảng" names the issuer, not the figures' district.
     """
-    title = match_key(" ".join(title_lines))
+    title = _plain(" ".join(title_lines))
     named = {code for code, pattern in _former_district_patterns().items() if pattern.search(title)}
     if not named or folder_district in named:
         return None
@@ -62,7 +71,9 @@ def folder_month_contradicted(table_period: Period, month: dt.date | None) -> st
     """Why the month a folder names cannot date the figures, when the table's own title or header states a
     period of another year (a report of 2019 filed under 2024-03/); None when they agree or the table says none."""
     stated = table_period.end
-    if stated is None or month is None or table_period.assumed or stated.year == month.year:
+    if stated is None or month is None or stated.year == month.year:
+        return None
+    if table_period.assumed and month.year < stated.year:  # a month inside the plan period the title names
         return None
     return (f"the folder names {month:%Y-%m}, but the table's title or header says the figures are to "
             f"{stated:%d/%m/%Y} ({table_period.evidence!r}); it was not loaded, as either date could be wrong. "

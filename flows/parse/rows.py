@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import cache
 from dataclasses import dataclass, field
 
 from flows.parse.evidence import agrees_with_reported, resolve, target_bounds
@@ -21,7 +22,7 @@ from flows.parse.values import (
     EXCEL_ERRORS, Reading, describe, format_cell_number, is_verdict, looks_like_figure, read_cell, why_unreadable,
 )
 from flows.core.attainment import close_to, pct_or_none
-from schemas.catalogues import broken_rule, unit_code, units
+from schemas.catalogues import broken_rule, table, unit_code, units
 
 SUB_ROW_MARK = re.compile(r"^[-+•*–]\s*")
 DECORATION = re.compile(r"^[\s\-–—=_.*|]+$")  # table borders typed as text
@@ -193,6 +194,12 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     # the same way), so int_harmonised_rows brings the two figures to one unit or refuses to mix them.
     target_unit, actual_unit = (cell_unit(reading, unit_raw, labels=label_and_parent(texts["label"], parent))
                                 for reading in (target, actual))
+    for role, code in (("target", target_unit), ("actual", actual_unit)):
+        if figure_unit_foreign(code, unit):
+            flag("figure_unit_differs", role, f"the {_ROLE_NAMES[role]} writes its figure in {units()[code].name_vi} "
+                 f"(the cell reads {texts[role]!r}), a unit that does not convert to the row's unit "
+                 f"({units()[unit].name_vi}); the figure is kept in its own unit and is not judged against the "
+                 "target. Write it in the row's unit")
 
     target_tokens = _target_tokens(target)
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
@@ -286,6 +293,19 @@ def cell_unit(reading: Reading, unit_raw: str, labels: tuple[str, ...]) -> str |
         return None
     completed = unit_in_label(labels, code)
     return completed.unit if completed else code
+
+
+@cache
+def _conversions() -> frozenset[tuple[str, str]]:
+    return frozenset((row["from_unit"], row["to_unit"]) for row in table("unit_conversions.csv"))
+
+
+def figure_unit_foreign(cell_code: str | None, row_unit: str | None) -> bool:
+    """Whether a figure cell's own catalogue unit ("0,021 tỷ đồng" in a row of triệu đồng/người/năm, "47,5 ha"
+    in a row of %) is another than its row's, with no conversion between the two (schemas/unit_conversions.csv)."""
+    if not cell_code or row_unit is None or cell_code == row_unit:
+        return False
+    return (cell_code, row_unit) not in _conversions() and (row_unit, cell_code) not in _conversions()
 
 
 def unknown_unit_words(reading: Reading, unit_raw: str) -> bool:

@@ -34,7 +34,7 @@ from flows.parse.evidence import agrees_with_reported
 from flows.parse.label_terms import bound_beside_number, unit_in_label
 from flows.parse.rows import (
     DECORATION, FIGURE_ROLES, RECORD_FIELDS, SUB_ROW_MARK, TableContext, cell_text, cell_unit, label_and_parent,
-    read_row, role_letter, unit_words_known, unlabelled_row,
+    figure_unit_foreign, read_row, role_letter, unit_words_known, unlabelled_row,
 )
 from flows.parse.values import Reading, read_text_shared
 from schemas.catalogues import unit_code
@@ -216,6 +216,10 @@ class _PlainRows:
         self.actual_value = np.where(actual["kind"] == "exact", actual["first"], None)
         self.reported = np.where(pct["kind"] == "exact", pct["first"], None)
         mask &= ~self._percentage_may_prefer_another_convention(mask)
+        for figures in (target, actual):  # a figure in a unit that does not convert to its row's: rows.read_row flags it
+            for i in np.flatnonzero(mask & (figures["unit_text"] != "")):
+                code = cell_unit(figures["reading"][i], self.unit_raw[i], label_and_parent(self.label[i], parents[i]))
+                mask[i] = not figure_unit_foreign(code, self.unit[i])
         self.mask = mask
 
     def _texts(self, role: str) -> np.ndarray:

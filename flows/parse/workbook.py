@@ -309,10 +309,11 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
         return opened
 
     place = reporting_path(result.source_file)
-    if problem := unknown_commune(place.reporting_unit):
+    if problem := place.ambiguous or unknown_commune(place.reporting_unit):
         result.reject("unknown_reporting_unit", problem)
         return opened
     tables_found = 0
+    cover: list[str] = []  # the words of sheets without a table before it: a cover may name the district
     for sheet in sheets:
         facts = sheet_facts.get(sheet.position, SheetFacts())
         _show_percent_formats(result, sheet, facts)
@@ -324,11 +325,12 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
             tables_found += 1  # a table was there; it is the header that failed
             continue
         if not located.tables:  # a cover or notes sheet: nothing to load, nothing wrong
+            cover += [" ".join(sheet.text(r, c) for c in range(sheet.width)) for r in range(min(len(sheet.rows), 40))]
             continue
         tables_found += 1
         stated = None  # the period the table above states: a header repeated without a title continues it
         for location in located.tables:
-            if other := other_district_in_title(result.source_district, location.title_lines):
+            if other := other_district_in_title(result.source_district, cover + location.title_lines):
                 return _misplaced(opened, sheet, other)
             stated = table_period(location) if location.title_lines or stated is None else stated
             if contradiction := folder_month_contradicted(stated, place.period_end):
