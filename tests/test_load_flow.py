@@ -132,7 +132,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     source = next((raw_copy / HQ).glob("*.xlsx"))
     with_unrecognisable_header(Grid.read(source)).write(source)  # a broken resubmission
     (raw_copy / TN / "notes.docx").write_bytes(b"not a workbook")
-    commune_file = raw_copy / TN / "01366" / "2020-12" / "bao_cao_hong.xlsx"  # a commune's own figures
+    commune_file = raw_copy / TN / "01366" / "2019-12" / "bao_cao_hong.xlsx"  # a commune's own figures
     tn_grid = Grid.read(next((raw_copy / TN).glob("*.xlsx")))
     with_unrecognisable_header(tn_grid).write(commune_file)  # its first version is rejected
     second = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -141,7 +141,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
                             "order by source_file")
     assert errors == [
         ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "header_not_recognised"),
-        ("thong_nong/01366/2020-12/bao_cao_hong.xlsx", "header_not_recognised"),
+        ("thong_nong/01366/2019-12/bao_cao_hong.xlsx", "header_not_recognised"),
         ("thong_nong/notes.docx", "unsupported_file"),
     ]
     # The broken resubmission does not erase the figures the first load published.
@@ -156,7 +156,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     open_errors = {(c.check_name, c.open, c.new) for c in third.open.by_check if c.severity == "error"}
     assert open_errors == {("header_not_recognised", 2, 0), ("unsupported_file", 1, 0)}
     assert [(e["source_file"], e["load_id"], e["new"]) for e in third.open.errors] == [
-        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/01366/2020-12/bao_cao_hong.xlsx", 2, False),
+        ("ha_quang/chi_tieu_ktxh_2015_2020.xlsx", 2, False), ("thong_nong/01366/2019-12/bao_cao_hong.xlsx", 2, False),
         ("thong_nong/notes.docx", 2, False)]
     markdown = summary_markdown(third)
     # nothing to read and the same code: no version is built (no copy of the warehouse), the night is recorded beside it
@@ -177,10 +177,10 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     # only earlier version was rejected (it never had figures) is new.
     events = dict(sql(warehouse, "select source_file, change from file_events where load_id = ?", [fixed.load_id]))
     assert events == {"ha_quang/chi_tieu_ktxh_2015_2020.xlsx": "updated",
-                      "thong_nong/01366/2020-12/bao_cao_hong.xlsx": "new"}
+                      "thong_nong/01366/2019-12/bao_cao_hong.xlsx": "new"}
     assert (fixed.files_updated, fixed.files_new) == (["ha_quang/chi_tieu_ktxh_2015_2020.xlsx"],
-                                                      ["thong_nong/01366/2020-12/bao_cao_hong.xlsx"])
-    assert "- new (1): thong_nong/01366/2020-12/bao_cao_hong.xlsx" in summary_markdown(fixed)
+                                                      ["thong_nong/01366/2019-12/bao_cao_hong.xlsx"])
+    assert "- new (1): thong_nong/01366/2019-12/bao_cao_hong.xlsx" in summary_markdown(fixed)
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
