@@ -161,7 +161,9 @@ def test_the_build_order_is_topological_and_lineage_is_exact():
                                                    "stg_aggregation_methods"}
     assert graph["int_predecessor_figures"] == {"stg_boundary_changes", "int_harmonised_rows", "int_district_attainment",
                                                 "stg_indicators", "stg_aggregation_methods", "int_predecessor_weights"}
-    assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status", "int_row_versions"}  # superseded rows close
+    # superseded rows close; the Vietnamese is the checks' and the message catalogue's
+    assert graph["dq_issues"] == {"stg_dq_findings", "int_file_status", "int_row_versions", "stg_dq_checks",
+                                  "stg_messages"}
     assert graph["unmapped_labels"] == {"int_current_rows", "stg_indicators", "stg_indicator_crosswalk"}
     assert graph["int_predecessor_weights"] == {"stg_district_figures", "stg_boundary_changes",
                                                 "stg_districts"}  # its CTEs are not tables
