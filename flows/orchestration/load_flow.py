@@ -27,7 +27,7 @@ from flows.orchestration.publishing import ExportsNotWritten, outputs_of_publish
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.last_night import record_quiet_night
 from flows.warehouse.lock import writer_lock
-from flows.publish.outputs import outputs_current, outputs_root, write_outputs
+from flows.publish.outputs import dashboard_file, outputs_current, outputs_root, remember_outputs, write_outputs
 from flows.publish.wording import counted, literal_markdown
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.ingest.paths import source_name
@@ -176,8 +176,12 @@ def publish_exports(warehouse: Path, nothing_new: bool, outputs: Path | None = N
     are not added up; a night with nothing new rewrites little and keeps the process's start-up.
     """
     started = time.monotonic()
-    page = write_outputs(warehouse, nothing_new, outputs) if nothing_new or outputs_current(warehouse, outputs) \
-        else in_own_process(write_outputs, warehouse, nothing_new, outputs)
+    if outputs_current(warehouse, outputs):  # after a night that built no version: nothing to write
+        remember_outputs(warehouse, outputs_root(warehouse, outputs))
+        page = dashboard_file(warehouse, outputs)
+    else:
+        page = write_outputs(warehouse, nothing_new, outputs) if nothing_new else \
+            in_own_process(write_outputs, warehouse, nothing_new, outputs)
     get_run_logger().info("Wrote the exports, dashboard and data dictionary of %s to %s in %.1f s", warehouse,
                           outputs_root(warehouse, outputs), time.monotonic() - started)
     return page

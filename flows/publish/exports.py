@@ -46,14 +46,13 @@ PARQUET_BATCH_ROWS = 20_000
 def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) -> dict:
     """Export each analyst view of the published warehouse; returns the manifest written.
 
-    Files in place that hold the published load itself (their manifest names it) by the same SQL
-    and reference tables are kept, every view's, after a night that built no version or a run
-    stopped half-way through them. After a version with nothing new only the run views are written
-    again, provided the exports in place hold the data of the load just before it (their manifest
-    names that load); the other files, and their manifest entries, are kept. Exports of any other
-    load (a load killed, or whose exports failed, after it published), or without a readable
-    manifest, are all rewritten. The manifest's `kept_from_load` names the load whose files were
-    kept, or is null.
+    After a run with nothing new only the run views are written again, provided the exports in
+    place hold the data of the load just before it (their manifest names that load) computed by
+    the same SQL and reference tables; the other files, and their manifest entries, are kept.
+    Exports of any other load (a load killed, or whose exports failed, after it published), or
+    without a readable manifest, are all rewritten. The manifest's `kept_from_load` names the
+    load whose files were kept, or is null. (A night that built no version writes none of them:
+    flows/publish/outputs.py outputs_current.)
     """
     exports_dir.mkdir(parents=True, exist_ok=True)
     models = models_sha256()
@@ -61,12 +60,10 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
         latest = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 2").fetchall()
         run = latest[0] if latest else None
         before = latest[1] if len(latest) > 1 else None
-        same_load = _previous_entries(exports_dir, run, models) if run else {}
-        kept_from = run if same_load else before if nothing_new and before else None
-        previous = same_load or (_previous_entries(exports_dir, before, models) if kept_from else {})
+        previous = _previous_entries(exports_dir, before, models) if nothing_new and before else {}
         files = []
         for view in analyst_views():
-            if view in previous and (same_load or view not in RUN_VIEWS):
+            if view in previous and view not in RUN_VIEWS:
                 files += previous[view]
                 continue
             described = _describe(con, view)
@@ -86,7 +83,7 @@ def export_views(warehouse: Path, exports_dir: Path, nothing_new: bool = False) 
         "export_format": EXPORT_FORMAT,
         "load_id": run[0] if run else None,
         "load_finished_at": run[1].isoformat() if run else None,
-        "kept_from_load": kept_from[0] if previous else None,
+        "kept_from_load": before[0] if previous else None,
         "models_sha256": models,
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "warehouse": str(warehouse.resolve()),

@@ -90,9 +90,6 @@ def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | No
     outputs = outputs_root(warehouse, outputs)  # decided once: the remembered folder cannot change under us
     exports, docs = exports_dir(warehouse, outputs), docs_dir(warehouse, outputs)
     page = dashboard_file(warehouse, outputs)
-    if outputs_current(warehouse, outputs):  # after a night that built no version: nothing to write
-        remember_outputs(warehouse, outputs)
-        return page
     manifest = export_views(warehouse, exports, nothing_new)
     write_dashboard(exports, page)
     if manifest["kept_from_load"] is None or not (docs / "data_dictionary.md").exists():
