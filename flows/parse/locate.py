@@ -78,7 +78,8 @@ def locate_tables(sheet: SheetGrid, layout: Layout) -> SheetTables:
     tables, unrecognised = [first], []
     row = first.data_start
     while row < len(sheet.rows):
-        found = _header_at(sheet, row, layout, below_a_table=True) if _only_words(sheet, row) else None
+        # no number in the row (as in a second header row): cheap, and it rules out almost every indicator row
+        found = _header_at(sheet, row, layout, below_a_table=True) if _continues_header(sheet, row) else None
         if found is None:
             row += 1
             continue
@@ -95,11 +96,10 @@ def locate_tables(sheet: SheetGrid, layout: Layout) -> SheetTables:
             tables.append(found)
             row = found.data_start
             continue
+        # the rows below belong to that untrusted header: the table above ends, and none is read
         unrecognised.append((row, _explain_partial(*found, layout=layout)))
-        # the rows below belong to that untrusted header: none is read with the table above's columns
-        tables.append(TableLocation(row, len(sheet.rows), {}, {}, data_end=len(sheet.rows)))
         break
-    return SheetTables([t for t in tables if t.columns], unrecognised)
+    return SheetTables(tables, unrecognised)
 
 
 def _header_at(sheet: SheetGrid, row: int, layout: Layout, below_a_table: bool = False
@@ -137,12 +137,6 @@ def _header_at(sheet: SheetGrid, row: int, layout: Layout, below_a_table: bool =
         if looks_like_header and (partial is None or len(roles) > len(partial[1])):
             partial = (row, roles, dict(enumerate(texts)))
     return partial
-
-
-def _only_words(sheet: SheetGrid, row: int) -> bool:
-    """No number in the row: a header row has none, an indicator row nearly always has one (its TT, its
-    figures); checked first because it is cheap and rules out almost every row below a header."""
-    return _continues_header(sheet, row)
 
 
 def _title_start(sheet: SheetGrid, first_body_row: int, header_row: int) -> int:
