@@ -11,6 +11,7 @@ the one package all of them may import. The file itself is a catalogue, so it si
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from functools import cache
 from pathlib import Path
 
@@ -37,3 +38,24 @@ def message(message_id: str, language: str = "vi") -> str:
     except KeyError:
         raise UnknownMessage(f"{message_id!r} in {language!r} is not in {CATALOGUE.name}: add it, in every "
                              f"language ({', '.join(LANGUAGES)})") from None
+
+
+def say(message_id: str, language: str = "vi", **values) -> str:
+    """A catalogue message with its {placeholders} filled, numbers and dates in the reader's format.
+
+    The whole sentence comes from the catalogue in each language; only the values are put in.
+    """
+    from flows.core import reader_format
+
+    def shown(value) -> str:
+        if isinstance(value, bool) or value is None:
+            return str(value)
+        if isinstance(value, (int, float)):
+            return reader_format.number(value, language)
+        if isinstance(value, dt.datetime):
+            return reader_format.moment(value, language)
+        if isinstance(value, dt.date):
+            return reader_format.date(value, language)
+        return str(value)
+
+    return message(message_id, language).format(**{name: shown(value) for name, value in values.items()})

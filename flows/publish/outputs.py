@@ -64,6 +64,16 @@ def docs_dir(warehouse: Path, outputs: Path | None = None) -> Path:
     return outputs_root(warehouse, outputs) / "docs"
 
 
+def feedback_dir(warehouse: Path, outputs: Path | None = None) -> Path:
+    """The clerks' feedback workbooks: feedback/<path under raw/>, e.g. feedback/ha_quang/chi_tieu.xlsx."""
+    return outputs_root(warehouse, outputs) / "feedback"
+
+
+def feedback_file(warehouse: Path, source_file: str, outputs: Path | None = None) -> Path:
+    """Where the feedback workbook of a file under raw/ (its source_file) is written."""
+    return feedback_dir(warehouse, outputs) / source_file
+
+
 def _written_after(first: Path, then: Path) -> bool:
     """Whether `then` was written after `first` (a load stopped between the two left it older)."""
     try:
