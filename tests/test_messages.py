@@ -23,8 +23,9 @@ def test_every_check_says_what_it_means_and_what_to_do_in_every_language():
 
 def test_the_catalogue_holds_no_message_nobody_says():
     said = {f"check.{name}.{part}" for name in CHECKS for part in ("meaning", "action")}
-    said |= {found for path in (REPO / "sql").rglob("*.sql")
-             for found in re.findall(r"'((?:finding)\.[a-z_.]+)'", path.read_text(encoding="utf-8"))}
+    said |= {found for folder, pattern in (("sql", "*.sql"), ("flows", "*.py"))
+             for path in (REPO / folder).rglob(pattern)
+             for found in re.findall(r"""['"]((?:finding)\.[a-z_.]+)['"]""", path.read_text(encoding="utf-8"))}
     assert set(catalogue()) == said
 
 

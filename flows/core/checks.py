@@ -131,6 +131,7 @@ _REGISTRY = (
     _error("formula_without_value", "figure"),
     _warning("unexpected_cell_type", "figure"),
     _warning("unit_dimension_unknown", "unit"),
+    _warning("missing_unit", "unit"),
     _warning("unexpected_unit", "reported_pct"),
     _warning("figure_unit_differs", "figure"),
     _error("unreadable_figure", "figure"),

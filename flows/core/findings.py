@@ -6,12 +6,13 @@ from dataclasses import InitVar, dataclass, field, fields
 from textwrap import shorten
 
 from flows.core.checks import ERROR, INFO, WARNING, check
+from flows.core.messages import say
 
-__all__ = ["ERROR", "WARNING", "INFO", "FINDING_COLUMNS", "Finding", "exception_reason"]  # the severities, for callers
+__all__ = ["ERROR", "WARNING", "INFO", "FINDING_COLUMNS", "Finding", "exception_reason", "said"]  # the severities, for callers
 
 # A finding as the warehouse stores it (landing_dq_findings), in this order.
 FINDING_COLUMNS = ["source_district", "source_file", "source_sheet", "source_row", "source_column", "check_name",
-                   "severity", "message", "raw_value"]
+                   "severity", "message", "raw_value", "detail_vi"]
 MAX_REASON_LENGTH = 300  # an exception's text in a message; some quote whole inputs
 # What a finding stores of its message and raw value. A label or a cell's text is quoted in full
 # up to this length; beyond it the text is cut with an ellipsis, so that no finding, however the
@@ -36,6 +37,10 @@ class Finding:
     source_column: str | None = None  # spreadsheet letter
     raw_value: str | None = None
     resolved_by: InitVar[str | None] = None  # the evidence that resolved the reading, in words
+    # What is wrong in this very finding, in Vietnamese, from the message catalogue (`said()`): it
+    # takes the place of the check's general meaning in dq_issues.message_vi and the feedback
+    # workbook. None: the check's meaning says it all (schemas/messages.csv check.<name>.meaning).
+    detail_vi: str | None = None
     severity: str = field(init=False)
 
     def __post_init__(self, resolved_by: str | None) -> None:
@@ -44,6 +49,7 @@ class Finding:
             self.message = f"{self.message}. Resolved by the loader: {resolved_by}; nothing to do"
         self.message = _capped(self.message)
         self.raw_value = _capped(self.raw_value)
+        self.detail_vi = _capped(self.detail_vi)
 
     def as_record(self, source_district: str | None, source_file: str) -> dict:
         # Field by field: dataclasses.asdict deep-copies, a tenth of a load's findings cost.
@@ -52,6 +58,14 @@ class Finding:
 
 
 _FIELDS = fields(Finding)
+
+
+def said(check_name: str, message_id: str, source_sheet: str | None = None, source_row: int | None = None,
+         source_column: str | None = None, raw_value: str | None = None, **values) -> Finding:
+    """A finding whose words are the catalogue's message `message_id`, in English and in Vietnamese,
+    with its values put in (numbers in each language's format)."""
+    return Finding(check_name, say(message_id, "en", **values), source_sheet, source_row, source_column, raw_value,
+                   detail_vi=say(message_id, "vi", **values))
 
 
 def exception_reason(exc: BaseException) -> str:

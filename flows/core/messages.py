@@ -43,11 +43,14 @@ def message(message_id: str, language: str = "vi") -> str:
 def say(message_id: str, language: str = "vi", **values) -> str:
     """A catalogue message with its {placeholders} filled, numbers and dates in the reader's format.
 
-    The whole sentence comes from the catalogue in each language; only the values are put in.
+    The whole sentence comes from the catalogue in each language; only the values are put in. A
+    value given as {language: text} (a unit's Vietnamese and English names) is put in by language.
     """
     from flows.core import reader_format
 
     def shown(value) -> str:
+        if isinstance(value, dict):  # a value with a word per language, e.g. a unit's name
+            value = value[language]
         if isinstance(value, bool) or value is None:
             return str(value)
         if isinstance(value, (int, float)):

@@ -6,9 +6,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from flows.core.findings import Finding
+from flows.core.findings import Finding, said
 from flows.core.labels import label_key
-from schemas.catalogues import CrosswalkEntry, crosswalk
+from schemas.catalogues import CrosswalkEntry, crosswalk, indicators, units
 
 
 @lru_cache(maxsize=1 << 16)  # a province's workbooks repeat the same few hundred labels
@@ -43,4 +43,24 @@ def map_indicators(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         ).as_record(r.source_district, r.source_file)
         for r in frame[mapped["indicator_code"].isna() & (frame["row_kind"] != "group")].itertuples()
     ]
-    return mapped, findings
+    return mapped, findings + _missing_units(mapped)
+
+
+def _missing_units(frame: pd.DataFrame) -> list[dict]:
+    """A warning for each row with a figure but no unit anywhere (unit cell, figure cells, label).
+
+    Its figures are still read, in the unit of its indicator in the catalogue when it has one (which
+    the finding names), so the row can be judged against its own target; adding it to another
+    district's figure waits for a unit (int_successor_figures refuses a figure without one).
+    """
+    figures = frame["actual_value"].notna() | frame["target_low"].notna() | frame["target_high"].notna()
+    findings = []
+    for r in frame[figures & frame["unit"].isna() & frame["unit_raw"].isna()].itertuples():
+        indicator = indicators().get(r.indicator_code) if isinstance(r.indicator_code, str) else None
+        unit = units().get(indicator["unit"]) if indicator else None
+        where = (r.source_sheet, int(r.source_row), r.unit_column, None)
+        finding = (said("missing_unit", "finding.missing_unit.catalogue_unit", *where,
+                        unit={"vi": unit.name_vi, "en": unit.name_en}) if unit
+                   else said("missing_unit", "finding.missing_unit.no_unit", *where))
+        findings.append(finding.as_record(r.source_district, r.source_file))
+    return findings

@@ -128,6 +128,16 @@ def role_letter(ctx: TableContext, role: str) -> str | None:
     return None if col is None else column_letter(col)
 
 
+def unit_column(ctx: TableContext, unit_written: str | None, unit_raw: str | None) -> str | None:
+    """Where the row's unit was read: the unit cell when it is written or no unit is written anywhere
+    (a finding on a missing unit points at the blank cell), the target cell when the unit came from a
+    figure cell ("90%"); the target cell in a table with no unit column."""
+    unit_letter = role_letter(ctx, "unit")
+    if unit_letter is not None and (unit_written or not unit_raw):
+        return unit_letter
+    return role_letter(ctx, "target")
+
+
 def label_and_parent(label: str, parent: str | None) -> tuple[str, ...]:
     """The labels whose words may complete a row's unit: its own, then its parent's."""
     return (label, parent) if parent else (label,)
@@ -277,7 +287,7 @@ def _record(ctx: TableContext, row: int, texts: dict[str, str], parent: str | No
         "is_estimate": ctx.period.is_estimate,
         "plan_years": ctx.period.plan_years,
         "label_column": role_letter(ctx, "label"),
-        "unit_column": role_letter(ctx, "unit") if texts.get("unit") else role_letter(ctx, "target"),
+        "unit_column": unit_column(ctx, texts.get("unit"), unit_raw),
         "target_column": role_letter(ctx, "target"),
         "actual_column": role_letter(ctx, "actual"),
         "reported_pct_column": role_letter(ctx, "reported_pct"),

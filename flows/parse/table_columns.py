@@ -311,11 +311,20 @@ class _PlainRows:
             "is_estimate": grid.per_table(lambda ctx: ctx.period.is_estimate, records),
             "plan_years": grid.per_table(lambda ctx: ctx.period.plan_years, records),
             "label_column": letter("label"),
-            "unit_column": np.where(self.unit_written != "", letter("unit"), letter("target")),
+            "unit_column": self._unit_column(letter("unit"), letter("target")),
             "target_column": letter("target"),
             "actual_column": letter("actual"),
             "reported_pct_column": letter("reported_pct"),
         } if len(table) else {field: _objects([]) for field in RECORD_FIELDS}
+
+    def _unit_column(self, unit_letters: np.ndarray, target_letters: np.ndarray) -> np.ndarray:
+        """Where the row's unit was read (rows.py unit_column, its scalar twin): the unit cell when it is
+        written or no unit is written anywhere (a finding on a missing unit points at the blank cell),
+        the target cell when the unit came from a figure cell ("90%"); the target cell in a table
+        with no unit column."""
+        at_unit_cell = ((self.unit_written != "") | (self.unit_raw == "")) & np.array(
+            [letter is not None for letter in unit_letters], dtype=bool)
+        return np.where(at_unit_cell, unit_letters, target_letters)
 
     def _cell_units(self, role: str) -> np.ndarray:
         """rows.cell_unit for the figure cells that write a unit beside their number (few do)."""

@@ -62,7 +62,7 @@ row_findings as (
             when findings.severity = 'error' then true
             when findings.severity = 'info' then false  -- a reading resolved with the evidence it names
             when findings.check_name in ('hidden_row', 'hidden_sheet', 'legacy_encoding_converted', 'invalid_unit',
-                                         'period_assumed') then false
+                                         'missing_unit', 'period_assumed') then false
             when findings.check_name in ('ambiguous_number', 'attainment_mismatch', 'compound_value')
                 then not evidence.is_pct_confirmed
             when findings.check_name = 'implausible_value'

@@ -9,5 +9,6 @@ create table if not exists landing_dq_findings (
     check_name varchar not null,
     severity varchar not null,
     message varchar not null,
-    raw_value varchar
+    raw_value varchar,
+    detail_vi varchar                  -- the finding's own Vietnamese sentence (NULL: the check's meaning says it)
 );

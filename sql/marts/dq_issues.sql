@@ -14,7 +14,7 @@
 -- column severity: 'error' (the row or file was not loaded), 'warning' (loaded; check it) or 'info' (loaded; the loader resolved the reading with the evidence the message names; nothing to do)
 -- column message: what is wrong and what to do, in words for the clerk
 -- column raw_value: the cell text the finding is about
--- column message_vi: the finding in Vietnamese for the clerk: where (cell, row, sheet or the whole file), what the check means, the cell's text, what to do (the message catalogue's sentences; the English message may say more)
+-- column message_vi: the finding in Vietnamese for the clerk: where (cell, row, sheet or the whole file), what is wrong (the finding's own sentence, else what the check means), the cell's text, what to do (the message catalogue's sentences; the English message may say more)
 with findings as (
     select * from stg_dq_findings
 ),
@@ -65,7 +65,7 @@ final as (
                 when findings.source_sheet is not null then fill(templates.at_sheet, 'sheet', findings.source_sheet)
                 else templates.at_file
             end),
-            'meaning', checks.meaning_vi), 'action', checks.action_vi), 'raw_value', findings.raw_value) as message_vi
+            'meaning', coalesce(findings.detail_vi, checks.meaning_vi)), 'action', checks.action_vi), 'raw_value', findings.raw_value) as message_vi
     from findings
     cross join templates
     inner join checks using (check_name)

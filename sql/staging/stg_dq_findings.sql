@@ -17,7 +17,8 @@ final as (
         check_name,
         severity,
         message,
-        raw_value
+        raw_value,
+        detail_vi
     from source
 )
 
