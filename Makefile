@@ -12,14 +12,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # each start, about 1.5 s of every `haquang load` and of every process a test starts.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test serve dashboard shell bench bench-large browser setup clean
+.PHONY: run test serve dashboard shell bench bench-large browser office setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
 
 # One pytest worker per core (pytest-xdist), each taking whole test files so that a file's
 # fixtures are built once: on 2 cores the suite takes about half the time of one process.
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser office
 	$(VENV)/bin/python -m pytest -n auto --dist loadfile
 
 # Fixed costs, then corpora of 100, 1,000 and 10,000 synthetic workbooks; table on screen and in bench/results.csv.
@@ -41,6 +41,15 @@ browser:
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	       && apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "Chromium could not be installed: the dashboard's browser test will be skipped"
+
+# The feedback workbook's test opens it in LibreOffice, as a clerk without Excel would (headless Calc,
+# some 200 MB). Installed when missing and possible; otherwise the test says why it is skipped.
+office:
+	@command -v soffice >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq >/dev/null \
+	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; } \
+	  || echo "LibreOffice could not be installed: the feedback workbook's LibreOffice test will be skipped"
 
 serve: $(INSTALLED)
 	$(VENV)/bin/haquang serve

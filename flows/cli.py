@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return _dashboard(args.warehouse, args.outputs)
     if args.command == "recover":
         return _recover(args.warehouse, args.wait, args.outputs)
+    if args.command == "feedback":
+        return _feedback(args.warehouse, args.file, args.raw, args.out, args.outputs)
     return _sql(args.warehouse, args.query, args.csv, args.limit, args.max_width)
 
 
@@ -139,6 +141,15 @@ def _parser() -> argparse.ArgumentParser:
     _outputs_option(recover)
     recover.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                          help="how long to wait for a running load (default %(default)s)")
+    feedback = commands.add_parser("feedback", help="write the clerk's feedback workbook of one file: its cells "
+                                   "with a finding marked and commented, and a first sheet listing the findings")
+    feedback.add_argument("file", help="the workbook as source_file shows it, e.g. ha_quang/chi_tieu.xlsx")
+    feedback.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="published DuckDB file")
+    feedback.add_argument("--raw", type=Path, default=None,
+                          help="folder of incoming workbooks (default: the one the published load read)")
+    feedback.add_argument("--out", type=Path, default=None,
+                          help="file to write (default: feedback/<file> in the outputs folder)")
+    _outputs_option(feedback)
     return parser
 
 
@@ -337,6 +348,25 @@ def _dashboard(warehouse: Path, outputs: Path | None) -> int:
     with stdout_closed_quietly():
         print(f"Dashboard: file://{page.resolve()} (open it in a browser)")
     return 0
+
+
+def _feedback(warehouse: Path, source_file: str, raw: Path | None, out: Path | None, outputs: Path | None) -> int:
+    """Exit 0 with the workbook written, or when the file has no open finding; 1 for a file the
+    warehouse does not know."""
+    from flows.core.messages import say
+    from flows.publish.feedback import write_one_feedback
+    from flows.publish.outputs import feedback_file
+
+    if (refused := _unreadable("feedback", warehouse)) is not None:
+        return refused
+    outcome, written = write_one_feedback(warehouse, source_file, out or feedback_file(warehouse, source_file, outputs),
+                                          raw)
+    with stdout_closed_quietly():
+        said = {"written": "feedback.cli.written", "clean": "feedback.cli.clean", "unknown": "feedback.cli.unknown"}
+        for language in ("vi", "en"):
+            print(say(said[outcome], language, file=source_file, path=str(written or "")),
+                  file=sys.stdout if outcome != "unknown" else sys.stderr)
+    return 1 if outcome == "unknown" else 0
 
 
 def _recover(warehouse: Path, wait: float, outputs: Path | None) -> int:

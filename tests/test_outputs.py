@@ -210,7 +210,7 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     assert manifest_load() == 3 and beside_the_warehouse() == set()
     # Named as the warehouse's own folder, they go back beside it, and stay there after.
     assert main(["dashboard", "--warehouse", str(warehouse), "--outputs", str(warehouse.parent)]) == 0
-    assert beside_the_warehouse() == {"exports", "dashboard", "docs"}
+    assert beside_the_warehouse() == {"exports", "dashboard", "docs", "feedback"}
     shutil.rmtree(warehouse.parent / "dashboard")
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
     assert (warehouse.parent / "dashboard" / "index.html").is_file()

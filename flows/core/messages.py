@@ -53,6 +53,8 @@ def say(message_id: str, language: str = "vi", **values) -> str:
             value = value[language]
         if isinstance(value, bool) or value is None:
             return str(value)
+        if isinstance(value, reader_format.Percent):
+            return reader_format.percent(value, language)
         if isinstance(value, (int, float)):
             return reader_format.number(value, language)
         if isinstance(value, dt.datetime):

@@ -42,6 +42,10 @@ def percent(value: float | None, language: str = "vi") -> str:
     return f"{number(value, language)} %" if language == "vi" else f"{number(value, language)}%"
 
 
+class Percent(float):
+    """A value that is a percentage: put into a message as `percent()` writes it."""
+
+
 def date(day: dt.date | None, language: str = "vi") -> str:
     """A calendar date: 07/12/2026 in Vietnamese, 7 Dec 2026 in English."""
     return "—" if day is None else format_date(day, _DATE_PATTERN[language], locale=language)

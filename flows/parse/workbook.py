@@ -19,6 +19,7 @@ from flows.ingest.sandbox import ReaderFault, read_in_sandbox
 from flows.core.labels import label_key
 from flows.core.text import column_letter
 from flows.ingest.legacy_text import detect, to_unicode
+from flows.core.feedback_sheet import is_feedback_sheet
 from flows.core.findings import ERROR, Finding, exception_reason
 from flows.parse.locate import HeaderError, TableLocation, locate_tables
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
@@ -315,6 +316,8 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
     tables_found = 0
     cover: list[str] = []  # the words of sheets without a table before it: a cover may name the district
     for sheet in sheets:
+        if sheet.rows and is_feedback_sheet(sheet.name, sheet.text(0, 0)):
+            continue  # the findings our feedback workbook listed, sent back with the corrected file
         facts = sheet_facts.get(sheet.position, SheetFacts())
         _show_percent_formats(result, sheet, facts)
         _decode_legacy_text(result, sheet)

@@ -16,6 +16,7 @@ from pathlib import Path
 from flows.publish.dashboard import write_dashboard
 from flows.publish.docs import write_docs
 from flows.publish.exports import export_views, exports_current
+from flows.publish.feedback import write_all_feedback
 
 
 def outputs_root(warehouse: Path, outputs: Path | None = None) -> Path:
@@ -92,7 +93,8 @@ def outputs_current(warehouse: Path, outputs: Path | None = None) -> bool:
 
 
 def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | None = None) -> Path:
-    """Exports first (the dashboard reads only them), then the page and the data dictionary.
+    """Exports first (the dashboard reads only them), the clerks' feedback workbooks, then the page and
+    the data dictionary.
 
     The dictionary is kept only when the exports' data files were (they held the load before a
     run with nothing new): outputs left by a load that stopped half-way are all written again.
@@ -101,6 +103,7 @@ def write_outputs(warehouse: Path, nothing_new: bool = False, outputs: Path | No
     exports, docs = exports_dir(warehouse, outputs), docs_dir(warehouse, outputs)
     page = dashboard_file(warehouse, outputs)
     manifest = export_views(warehouse, exports, nothing_new)
+    write_all_feedback(warehouse, feedback_dir(warehouse, outputs))
     write_dashboard(exports, page)
     if manifest["kept_from_load"] is None or not (docs / "data_dictionary.md").exists():
         write_docs(warehouse, docs)

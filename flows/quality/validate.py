@@ -12,6 +12,8 @@ import pandera.pandas as pa
 from flows.core.attainment import computed_pct, pct_basis
 from flows.core.checks import CHECKS, ERROR, Check, check
 from flows.core.findings import Finding
+from flows.core.messages import say
+from flows.core.reader_format import Percent
 from flows.parse.numbers import format_number
 from schemas.indicator_rows import (
     DOUBT_INPUTS,
@@ -89,7 +91,8 @@ def validate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
             message = _RESOLVED_MESSAGES[name](row)
         else:
             message = _DOUBT_MESSAGES[name](row) if name in _DOUBT_MESSAGES else doubt.default_message
-        findings.append(_finding(row, doubt, message, resolved_by))
+        detail_vi = _DOUBT_DETAILS_VI[name](row) if name in _DOUBT_DETAILS_VI and not resolved_by else None
+        findings.append(_finding(row, doubt, message, resolved_by, detail_vi))
     accepted = pd.concat([accepted, scale_fixes(accepted)], axis=1)
     return accepted.reset_index(drop=True), findings
 
@@ -141,7 +144,8 @@ def structure_check(name: str, column: str | None) -> Check:
     return own if own is not None and own.severity == ERROR else CHECKS["invalid_row"]
 
 
-def _finding(row: _Row, registered: Check, message: str, resolved_by: str | None = None) -> dict:
+def _finding(row: _Row, registered: Check, message: str, resolved_by: str | None = None,
+             detail_vi: str | None = None) -> dict:
     """A finding on the cell of the row that the registry says the check points at."""
     letter_field, raw_field = _CELL_FIELDS.get(registered.cell or "", (None, None))
     return Finding(
@@ -150,6 +154,7 @@ def _finding(row: _Row, registered: Check, message: str, resolved_by: str | None
         row.get(letter_field) if letter_field else None,
         _text(row.get(raw_field)) if raw_field else None,
         resolved_by,
+        detail_vi,
     ).as_record(row.get("source_district"), row.get("source_file"))
 
 
@@ -223,6 +228,27 @@ _DOUBT_MESSAGES: dict[str, Callable[[pd.Series], str]] = {
                                  "the row is loaded without a unit. Write the unit, e.g. %, tấn, ha, triệu đồng"),
     "attainment_mismatch": _mismatch_message,
     "implausible_value": _implausible_message,
+}
+
+def _mismatch_detail_vi(row: _Row) -> str:
+    return say("finding.attainment_mismatch.detail", reported=Percent(round(float(row.reported_pct), 1)),
+               actual=float(row.actual_value), target=str(row.target_raw),
+               computed=Percent(round(float(row.computed_pct), 1)))
+
+
+def _implausible_detail_vi(row: _Row) -> str:
+    reasons = [say("finding.implausible_value.outside", actual=float(row.actual_value), low=rule.min, high=rule.max,
+                   unit=row.unit_raw or "") for rule in row.broken_rules]
+    if pd.notna(row.computed_pct) and row.computed_pct > IMPLAUSIBLE_ATTAINMENT_PCT:
+        reasons.append(say("finding.implausible_value.ratio", computed=Percent(round(float(row.computed_pct), 1))))
+    return "; ".join(reasons)
+
+
+# The same doubts in the clerk's language, from the message catalogue (dq_issues.message_vi, the
+# feedback workbook); a doubt not listed is said by its check's meaning.
+_DOUBT_DETAILS_VI: dict[str, Callable[[_Row], str]] = {
+    "attainment_mismatch": _mismatch_detail_vi,
+    "implausible_value": _implausible_detail_vi,
 }
 
 # The doubts a row's own figures may resolve (checks registered as resolvable): the evidence, or None.

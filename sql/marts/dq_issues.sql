@@ -2,7 +2,7 @@
 -- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is, or that it is superseded (a later load of another file took over all its figures) while it still sits in the raw folder.
 -- A finding on a row whose figure a later load of another file replaced (int_row_versions) is closed: that row is no longer current. A file-level finding stays open until its file is read again or withdrawn.
 -- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
--- not_null: load_id, source_file, check_name, severity, message, message_vi
+-- not_null: load_id, source_file, check_name, severity, message, problem_vi, action_vi, message_vi
 -- references: load_id -> load_runs.load_id
 -- column load_id: load that made the finding (view load_runs)
 -- column source_district: former district folder of the file (NULL when the file is outside one)
@@ -14,6 +14,8 @@
 -- column severity: 'error' (the row or file was not loaded), 'warning' (loaded; check it) or 'info' (loaded; the loader resolved the reading with the evidence the message names; nothing to do)
 -- column message: what is wrong and what to do, in words for the clerk
 -- column raw_value: the cell text the finding is about
+-- column problem_vi: what is wrong, in Vietnamese: the finding's own sentence, else what its check means
+-- column action_vi: what the clerk should do, in Vietnamese (the check's action)
 -- column message_vi: the finding in Vietnamese for the clerk: where (cell, row, sheet or the whole file), what is wrong (the finding's own sentence, else what the check means), the cell's text, what to do (the message catalogue's sentences; the English message may say more)
 with findings as (
     select * from stg_dq_findings
@@ -54,6 +56,8 @@ final as (
         findings.severity,
         findings.message,
         findings.raw_value,
+        coalesce(findings.detail_vi, checks.meaning_vi) as problem_vi,
+        checks.action_vi,
         fill(fill(fill(fill(
             case when findings.raw_value is null then templates.text else templates.text_with_value end,
             'where', case
@@ -65,7 +69,7 @@ final as (
                 when findings.source_sheet is not null then fill(templates.at_sheet, 'sheet', findings.source_sheet)
                 else templates.at_file
             end),
-            'meaning', coalesce(findings.detail_vi, checks.meaning_vi)), 'action', checks.action_vi), 'raw_value', findings.raw_value) as message_vi
+            'meaning', problem_vi), 'action', checks.action_vi), 'raw_value', findings.raw_value) as message_vi
     from findings
     cross join templates
     inner join checks using (check_name)

@@ -1,0 +1,182 @@
+"""The clerk's feedback workbook: their own workbook with each cell that has a finding marked and
+commented in Vietnamese, a first sheet "Kiểm tra" listing the findings, and a corrected copy sent
+back that loads clean (the loader skips the "Kiểm tra" sheet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from flows.core.checks import check
+from flows.core.feedback_sheet import sheet_name, title
+from flows.orchestration.batch import summarise_batch
+from flows.parse.workbook import process_workbook
+from flows.publish.feedback import FileFeedback, Finding, feedback_target, write_feedback
+from flows.publish.outputs import feedback_dir, feedback_file
+from tests.conftest import sql
+
+HEADER = ["TT", "Chỉ tiêu", "Đơn vị tính", "Mục tiêu", "Kết quả", "% so với mục tiêu"]
+ROWS = [
+    [1, "Tổng sản lượng lương thực có hạt", "tấn", 17000, 17500, 103],
+    [2, "Số hộ được dùng điện lưới quốc gia", "%", 95, 97, 102],
+    [3, "Số xã đạt tiêu chí quốc gia về y tế", "xã", 17, 16, 94],
+]
+TYPO = {(4, "E"): "6O3", (5, "C"): None, (3, "F"): "=A1+1"}  # a letter O for a zero, a blank unit, a formula's text
+SOFFICE = shutil.which("soffice")
+
+
+def workbook(path: Path, changes: dict[tuple[int, str], object] | None = None) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Biểu 01"
+    sheet.append(["Ước thực hiện đến hết năm 2020"])
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append(row)
+    sheet.merge_cells("A1:F1")
+    for (row, column), value in (changes or {}).items():
+        sheet[f"{column}{row}"] = value
+        if isinstance(value, str) and value.startswith("="):
+            sheet[f"{column}{row}"].data_type = "s"  # typed as text, as a clerk's "'=A1+1"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def read(raw: Path, path: Path):
+    return summarise_batch([process_workbook(path, raw)])
+
+
+def feedback_of(batch, source_file: str, sha256: str) -> FileFeedback:
+    """The open findings of a batch as dq_issues gives them (what is wrong in Vietnamese: the
+    finding's own sentence, else its check's meaning)."""
+    frame = batch.findings[batch.findings["severity"].isin(["error", "warning"])]
+    labels = batch.rows.set_index(["source_sheet", "source_row"])["row_label"].to_dict()
+    findings = tuple(Finding(
+        r.source_sheet, r.source_row, r.source_column, r.severity, r.check_name,
+        r.detail_vi if isinstance(r.detail_vi, str) else check(r.check_name).meaning_in("vi"),
+        check(r.check_name).action_in("vi"), r.raw_value, labels.get((r.source_sheet, r.source_row)))
+        for r in frame.itertuples())
+    return FileFeedback(source_file, sha256, True, 7, dt.datetime(2026, 12, 7, 20, 5, tzinfo=dt.timezone.utc),
+                        findings)
+
+
+@pytest.fixture
+def typo_feedback(tmp_path):
+    raw = tmp_path / "raw"
+    source = workbook(raw / "ha_quang" / "bieu.xlsx", TYPO)
+    before = source.read_bytes()
+    batch = read(raw, source)
+    feedback = feedback_of(batch, "ha_quang/bieu.xlsx", hashlib.sha256(before).hexdigest())
+    target = feedback_target(tmp_path / "feedback", feedback.source_file)
+    write_feedback(feedback, raw, target)
+    assert source.read_bytes() == before  # raw/ itself is never written
+    return raw, feedback, target
+
+
+def test_every_cell_with_a_finding_is_filled_by_severity_and_commented_in_vietnamese(typo_feedback):
+    _, feedback, target = typo_feedback
+    assert {(f.source_row, f.source_column, f.check_name) for f in feedback.findings} >= {
+        (4, "E", "unreadable_figure"), (5, "C", "missing_unit")}
+    book = load_workbook(target)
+    assert book.sheetnames[0] == sheet_name() and book.active.title == sheet_name()
+    sheet = book["Biểu 01"]
+    for finding in feedback.findings:
+        cell = sheet[finding.cell]
+        assert cell.comment is not None and finding.problem_vi in cell.comment.text, finding
+        assert finding.action_vi.rstrip(". ") in cell.comment.text
+        colour = {"error": "FFC7CE", "warning": "FFEB9C"}[finding.severity]
+        assert cell.fill.fgColor.rgb.endswith(colour), (finding.cell, cell.fill.fgColor.rgb)
+    assert sheet["E4"].value == "6O3" and sheet["F3"].value == "=A1+1" and sheet["F3"].data_type == "s"
+    commented = {c.coordinate for row in sheet.iter_rows() for c in row if c.comment}
+    assert commented == {f.cell for f in feedback.findings}  # no other cell is marked
+
+
+def test_the_check_sheet_lists_each_finding_with_its_indicator_cell_and_severity(typo_feedback):
+    _, feedback, target = typo_feedback
+    check_sheet = load_workbook(target)[sheet_name()]
+    values = [list(row) for row in check_sheet.iter_rows(values_only=True)]
+    assert values[0][0] == title()
+    assert any(isinstance(v[0], str) and "07/12/2026" not in v[0] and "08/12/2026 03:05" in v[0] for v in values)
+    header = next(i for i, row in enumerate(values) if row[0] == "STT")
+    listed = values[header + 1:]
+    assert len(listed) == len(feedback.findings)
+    severities = [row[1] for row in listed]
+    assert severities == sorted(severities, key=["Lỗi", "Cảnh báo"].index)  # errors first
+    by_cell = {row[4]: row for row in listed}
+    assert by_cell["E4"][2] == "Số hộ được dùng điện lưới quốc gia" and by_cell["E4"][5] == "6O3"
+    assert by_cell["E4"][1] == "Lỗi" and by_cell["C5"][1] == "Cảnh báo"
+    links = {row[4].value: row[4].hyperlink for row in check_sheet.iter_rows(min_row=header + 2)}
+    assert links["E4"].location == "'Biểu 01'!E4"
+
+
+def test_a_corrected_workbook_sent_back_loads_clean_and_reads_as_the_clean_one(typo_feedback, tmp_path):
+    raw, _, target = typo_feedback
+    corrected = load_workbook(target)
+    sheet = corrected["Biểu 01"]
+    sheet["E4"], sheet["C5"], sheet["F3"] = ROWS[1][4], ROWS[2][2], ROWS[0][5]
+    corrected.save(raw / "ha_quang" / "bieu.xlsx")  # sent back under the same name, "Kiểm tra" still in it
+
+    resent = read(raw, raw / "ha_quang" / "bieu.xlsx")
+    clean_raw = tmp_path / "clean"
+    clean = read(clean_raw, workbook(clean_raw / "ha_quang" / "bieu.xlsx"))
+    assert resent.findings.empty, resent.findings[["check_name", "source_row", "message"]]
+    pd.testing.assert_frame_equal(resent.rows.reset_index(drop=True), clean.rows.reset_index(drop=True))
+
+
+def test_a_sheet_of_the_clerk_named_like_the_check_sheet_is_read_as_any_other(tmp_path):
+    raw = tmp_path / "raw"
+    path = workbook(raw / "ha_quang" / "bieu.xlsx")
+    book = load_workbook(path)
+    book["Biểu 01"].title = sheet_name()  # named "Kiểm tra", but its first cell is no feedback title
+    book.save(path)
+    assert len(read(raw, path).rows) == len(ROWS)
+
+
+def test_a_file_changed_since_it_was_read_gets_the_list_alone(typo_feedback, tmp_path):
+    raw, feedback, _ = typo_feedback
+    (raw / "ha_quang" / "bieu.xlsx").write_bytes(b"changed")
+    target = write_feedback(feedback, raw, tmp_path / "again.xlsx")
+    assert load_workbook(target).sheetnames == [sheet_name()]
+
+
+@pytest.mark.parametrize("name", ["../escape.xlsx", "/etc/x.xlsx", "ha_quang/a\nb.xlsx", "ha_quang/../../x.xlsx"])
+def test_no_feedback_file_is_written_outside_its_folder(tmp_path, name):
+    assert feedback_target(tmp_path, name) is None
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed here (make test installs it with "
+                    "apt-get where it runs as root: `make office`)")
+def test_libreoffice_opens_the_feedback_workbook_with_its_comments(typo_feedback, tmp_path):
+    _, feedback, target = typo_feedback
+    out = tmp_path / "lo"
+    done = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "fods", "--outdir", str(out), str(target)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    flat = (out / (target.stem + ".fods")).read_text(encoding="utf-8")
+    assert title() in flat and "6O3" in flat
+    assert flat.count("<office:annotation") == len({f.cell for f in feedback.findings})
+
+
+def test_a_load_writes_the_feedback_of_every_file_with_an_open_finding(loaded_warehouse):
+    open_files = {f for (f,) in sql(loaded_warehouse, "select distinct source_file from dq_issues "
+                                                      "where severity in ('error', 'warning')")}
+    assert open_files  # raw/ has warnings: the attainment mismatches the report itself shows
+    written = {p.relative_to(feedback_dir(loaded_warehouse)).as_posix()
+               for p in feedback_dir(loaded_warehouse).rglob("*.xlsx")}
+    assert written == open_files
+    for source_file in open_files:
+        count = sql(loaded_warehouse, "select count(*) from dq_issues where source_file = ? "
+                                      "and severity in ('error', 'warning')", [source_file])[0][0]
+        book = load_workbook(feedback_file(loaded_warehouse, source_file))
+        commented = sum(1 for sheet in book.worksheets[1:] for row in sheet.iter_rows() for c in row if c.comment)
+        listed = book[sheet_name()].max_row - next(r for r in range(1, 20) if book[sheet_name()].cell(r, 1).value == "STT")
+        assert listed == count and 0 < commented <= count
