@@ -126,7 +126,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     # rewritten where the loads wrote them. A rejected file had no figures, and is told so.
     typed = unicodedata.normalize("NFD", docx)
     assert typed != docx
-    assert main(["withdraw", typed, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", typed, "--warehouse", str(warehouse), "--yes"]) == 0
     said = capsys.readouterr().out
     assert said.startswith(f"Withdrew {docx} in load 2: it had no current figures")
     assert "indicator_results_history" not in said
@@ -135,7 +135,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2 and not (warehouse.parent / "exports").exists()
     # Nothing to withdraw: the files with figures listed exclude the rejected one, named apart.
-    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse)]) == 1
+    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse), "--yes"]) == 1
     refused = capsys.readouterr().err
     with_figures, findings_only = refused.split("files with current figures: ", 1)[1].split("; files with open ", 1)
     assert "bản sao" not in with_figures and "chi_tieu" in with_figures

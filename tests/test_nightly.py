@@ -133,7 +133,7 @@ def test_a_wholly_superseded_file_closes_its_row_findings_and_says_so_once(
     assert sql(warehouse, "select load_id from dq_issues where source_file = ?", [source]) == [(2,)]
     assert sql(warehouse, "select count(*) from landing_dq_findings where check_name = 'superseded_file'") == [(1,)]
     # Withdrawn, the old file leaves dq_issues: the counts are those of the first night.
-    assert main(["withdraw", source, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", source, "--warehouse", str(warehouse), "--yes"]) == 0
     assert _open_by_severity(warehouse) == before
 
 
@@ -163,10 +163,10 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     assert statuses == [("missing_from_raw",)]
     assert sql(warehouse, "select check_name from dq_issues where source_file = ? and check_name = 'file_missing'",
                [TN_FILE]) == [("file_missing",)]
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 0
     assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 0
     assert sql(warehouse, "select count(*) from indicator_results_history where source_file = ?", [TN_FILE])[0][0] == 22
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1  # already withdrawn
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1  # already withdrawn
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
@@ -183,7 +183,7 @@ def _runs(warehouse: Path) -> list[dict]:
 def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, tmp_path, capsys):
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(loaded_warehouse, warehouse)
-    assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse), "--yes"]) == 0
     assert capsys.readouterr().out.startswith(f"Withdrew {TN_FILE} in load 2: its figures (22 rows) are in ")
     load, withdrawal = _runs(warehouse)
     # The same code wrote both rows: every column a load fills, the withdrawal fills too ...
@@ -216,7 +216,7 @@ def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(exports, "_write_csv", disk_full)
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1
     out, error = capsys.readouterr()
     assert out.startswith(f"Withdrew {TN_FILE} in load 2: ")
     assert error == ("haquang withdraw: load 2 was published; writing the exports failed (OSError: [Errno 28] "
@@ -427,7 +427,7 @@ def test_withdrawing_a_file_that_took_over_another_brings_the_other_back(prefect
     taken = sql(warehouse, "select distinct source_file from indicator_results where source_district = 'ha_quang'")
     assert taken == [(f"ha_quang/{second.name}",)]
     capsys.readouterr()
-    assert main(["withdraw", f"ha_quang/{second.name}", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", f"ha_quang/{second.name}", "--warehouse", str(warehouse), "--yes"]) == 0
     assert f"The figures of {HQ_FILE} it had taken over (44 rows) are current again." in capsys.readouterr().out
     back = sql(warehouse, "select source_file, count(*) from indicator_results where source_district = 'ha_quang' "
                           "group by all")
