@@ -25,6 +25,10 @@ def test_the_catalogue_holds_no_message_nobody_says():
     said = {f"check.{name}.{part}" for name in CHECKS for part in ("meaning", "action")}
     said |= {found for path in (REPO / "sql").rglob("*.sql")
              for found in re.findall(r"'((?:finding)\.[a-z_.]+)'", path.read_text(encoding="utf-8"))}
+    # what the person on call reads (flows/), a counted sentence as its .one and .other forms
+    for path in (REPO / "flows").rglob("*.py"):
+        for found in re.findall(r"[\"']((?:oncall)\.[a-z_.]+)[\"']", path.read_text(encoding="utf-8")):
+            said |= {found} if found in catalogue() else {f"{found}.one", f"{found}.other"}
     assert set(catalogue()) == said
 
 
