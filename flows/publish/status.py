@@ -222,7 +222,7 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
                      f"{len(facts['errors'])} in {counted(in_files, 'file')}")
         shown, more = _first(facts["errors"], show_all)
         lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
-                  + (f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"])
+                  + (f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"] if facts["last_night"] is None else None)
                   + f": {e['check_name']}: {show_name(e['message'])}"
                   for e in shown]
         cut |= _more(lines, more, "errors", "  ")
@@ -277,12 +277,13 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return local(moment)  # the district's clock, as every time a person reads (flows/core/reader_format.py)
 
 
-def _since(error: dict, last_load: int) -> str:
+def _since(error: dict, last_load: int | None) -> str:
     """(new): made by the last load and not open before it; (open before load N): the last load found again
-    a finding that was already open (an unchanged file read again); (since load N) otherwise."""
+    a finding that was already open (an unchanged file read again); (since load N) otherwise, and always
+    after a night that built no version (last_load None: nothing was read since)."""
     if error["new"]:
         return " (new)"
-    if error["load_id"] == last_load:
+    if last_load is not None and error["load_id"] == last_load:
         return f" (open before load {last_load})"
     return f" (since load {error['load_id']})"
 
