@@ -4,7 +4,7 @@
                  [--task-runner KIND] [--dask-address ADDRESS] [--batch-size N]
     haquang sql [--warehouse FILE] [--csv] [--limit N] [--max-width N] "QUERY"
     haquang status [--warehouse FILE] [--all | --json]
-    haquang withdraw FILE [--warehouse FILE] [--outputs DIR] [--wait SECONDS]
+    haquang withdraw FILE [--warehouse FILE] [--outputs DIR] [--wait SECONDS] [--yes | --dry-run]
     haquang serve [--raw DIR] [--warehouse FILE] [--outputs DIR] [--port PORT] [--api-url URL]
     haquang docs [--warehouse FILE] [--out DIR]
     haquang dashboard [--warehouse FILE] [--outputs DIR]
@@ -17,7 +17,8 @@ Every command that prints ends quietly, with its own exit status, when its reade
 (`haquang load | head -1`).
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed (for a load: an error
-found by it or still open in the warehouse), 2 bad usage.
+found by it or still open in the warehouse), 2 bad usage (and `haquang withdraw` without --yes or
+--dry-run: it says what it would change, and changes nothing).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         return _status(args.warehouse, args.all, args.json)
     if args.command == "withdraw":
-        return _withdraw(args.warehouse, args.file, args.wait, args.outputs)
+        return _withdraw(args.warehouse, args.file, args.wait, args.outputs, args.yes, args.dry_run)
     if args.command == "serve":
         return _serve(args)
     if args.command == "docs":
@@ -122,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     _outputs_option(withdraw)
     withdraw.add_argument("--wait", type=float, default=DEFAULT_LOCK_WAIT_SECONDS, metavar="SECONDS",
                           help="how long to wait for a running load (default %(default)s)")
+    confirm = withdraw.add_mutually_exclusive_group()
+    confirm.add_argument("--yes", action="store_true",
+                         help="withdraw it (without --yes it only says what would change, and exits 2)")
+    confirm.add_argument("--dry-run", action="store_true",
+                         help="say what would change (current rows, merged-unit figures) and change nothing")
     serve = commands.add_parser("serve", help="start a local Prefect server and serve the nightly deployment")
     serve.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of incoming workbooks")
     serve.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to publish")
@@ -234,7 +240,7 @@ def _load(args: argparse.Namespace) -> int:
         # The API is chosen (a temporary server started, before Prefect itself is imported) before
         # the heavy imports, so that the server's start-up, about 3 s of one core, overlaps them.
         api = prefect_api_for_load()
-        from flows.orchestration.load_flow import load_warehouse, summary_markdown  # Prefect reads its settings
+        from flows.orchestration.load_flow import load_warehouse, summary_markdown, summary_of  # Prefect reads its settings
         from flows.orchestration.progress import terminal_progress
         from flows.orchestration.publishing import ExportsNotWritten
         from flows.warehouse.lock import WarehouseBusy
@@ -252,8 +258,10 @@ def _load(args: argparse.Namespace) -> int:
     try:
         # Progress on stderr when it is a terminal; stdout keeps only the summary.
         with api_for_worker_processes(runner, args.dask_address), terminal_progress(sys.stderr):
-            summary = flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
-                           lock_wait_seconds=args.wait, batch_size=args.batch_size, outputs_dir=args.outputs)
+            # the state, not the result: a night with open errors ends its run Failed, and is still published
+            summary = summary_of(flow(raw_dir=raw_dir, warehouse=warehouse, full_reload=args.full,
+                                      lock_wait_seconds=args.wait, batch_size=args.batch_size,
+                                      outputs_dir=args.outputs, return_state=True))
     except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang load: {exc}", file=sys.stderr)
         return 1
@@ -290,9 +298,15 @@ def _status(warehouse: Path, show_all: bool, as_json: bool) -> int:
     return facts["exit_status"]  # 1 while an error is open, as every load exits: monitoring reads either
 
 
-def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | None) -> int:
+def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | None, yes: bool = False,
+              dry_run: bool = False) -> int:
+    """Say what withdrawing the file changes; withdraw it only with --yes. Without --yes or --dry-run,
+    exit 2 (bad usage: the confirmation is missing) having changed nothing."""
+    from flows.core.messages import in_both
     from flows.orchestration.publishing import ExportsNotWritten
     from flows.orchestration.withdraw import UnknownFile, withdraw_file
+    from flows.publish.outputs import outputs_root
+    from flows.warehouse.commands import PROGRAM, withdraw_command
     from flows.warehouse.lock import WarehouseBusy
     from flows.warehouse.model_tests import ModelTestFailed
     from flows.warehouse.models import DamagedWarehouse
@@ -301,7 +315,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
         return refused
     exports_error = None
     try:
-        done = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs)
+        done = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs, apply=yes)
     except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
@@ -311,7 +325,16 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
         return 1
     except ExportsNotWritten as exc:  # the withdrawal was published; only its exports are behind
         done, exports_error = exc.summary, exc
+    if not yes:
+        command = withdraw_command(done.source_file, warehouse, outputs_root(warehouse, outputs), program=PROGRAM)
+        with stdout_closed_quietly():
+            print("\n".join(done.preview.lines()))
+            print("\n".join(in_both("oncall.withdraw.dry_run") if dry_run else
+                            in_both("oncall.withdraw.confirm", command=f"{command} --yes")))
+        return 0 if dry_run else 2
     with stdout_closed_quietly():
+        if done.preview is not None:
+            print("\n".join(done.preview.lines()))
         print(done.message)
     if exports_error is not None:
         print(f"haquang withdraw: {exports_error}", file=sys.stderr)

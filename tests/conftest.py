@@ -46,7 +46,7 @@ def raw_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def loaded_warehouse(prefect_harness, tmp_path_factory) -> Path:
     """raw/ loaded once by the real flow; tests read it, never write it."""
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     warehouse = tmp_path_factory.mktemp("warehouse") / "haquang.duckdb"
     summary = load_warehouse(raw_dir=RAW, warehouse=warehouse)

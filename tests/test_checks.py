@@ -155,7 +155,7 @@ def test_the_readme_names_only_registered_checks():
 
 def test_a_real_load_of_raw_and_every_hostile_file_raises_only_registered_checks(prefect_harness, raw_copy,
                                                                                 tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
     from flows.publish.docs import collect_checks
     from flows.publish.outputs import docs_dir
     from tests.fixtures.write_malformed_workbooks import write_all

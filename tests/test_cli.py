@@ -102,7 +102,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     rejected = sorted(r[0] for r in sql(warehouse, "select distinct source_file from dq_issues where severity = 'error'"))
     assert rejected == sorted([docx, "ha_quang/bản sao.xlsx"])
     assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary  # the folder remembered
-    commands = re.findall(r"^    (\.venv/bin/haquang withdraw .*)$", summary, re.M)
+    commands = re.findall(r"withdraw it \(no figure changes\): (\.venv/bin/haquang withdraw .*)$", summary, re.M)
     assert len(commands) == len(rejected)
     words = [shlex.split(command) for command in commands]
     assert sorted(w[2] for w in words) == rejected
@@ -126,16 +126,17 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     # rewritten where the loads wrote them. A rejected file had no figures, and is told so.
     typed = unicodedata.normalize("NFD", docx)
     assert typed != docx
-    assert main(["withdraw", typed, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", typed, "--warehouse", str(warehouse), "--yes"]) == 0
     said = capsys.readouterr().out
-    assert said.startswith(f"Withdrew {docx} in load 2: it had no current figures")
+    assert f"{docx} has no current rows: withdrawing it only closes its 1 open findings; no figure changes." in said
+    assert f"\nWithdrew {docx} in load 2: it had no current figures" in said
     assert "indicator_results_history" not in said
     assert main(["status", "--warehouse", str(warehouse)]) == 1
     assert "Open data-quality issues: 1 error, " in capsys.readouterr().out  # the xlsx variant's, still open
     manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2 and not (warehouse.parent / "exports").exists()
     # Nothing to withdraw: the files with figures listed exclude the rejected one, named apart.
-    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse)]) == 1
+    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse), "--yes"]) == 1
     refused = capsys.readouterr().err
     with_figures, findings_only = refused.split("files with current figures: ", 1)[1].split("; files with open ", 1)
     assert "bản sao" not in with_figures and "chi_tieu" in with_figures

@@ -315,7 +315,7 @@ def test_hostile_file_names_forge_no_line_in_the_summary_the_status_or_the_withd
         assert given.stdout == source_file.encode(), message
         assert not (tmp_path / "pwned").exists()
     name = "thong_nong/a\nLoad 99: succeeded.xlsx"
-    assert main(["withdraw", name, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", name, "--warehouse", str(warehouse), "--yes"]) == 0
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 1  # read after three loads; errors still open
     assert "  withdrawn (1):\n    thong_nong/a\\nLoad 99: succeeded.xlsx\n" in capsys.readouterr().out
@@ -425,7 +425,7 @@ def test_every_command_that_prints_ends_quietly_with_its_own_status_on_a_closed_
     commands = [(["status", *at], 0), (["status", "--json", *at], 0), (["docs", *at], 0),
                 (["dashboard", *at], 0), (["recover", *at], 0),
                 (["load", "--raw", str(RAW), *at], 0),  # nothing new, nothing open: a good night
-                (["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", *at], 0)]
+                (["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", *at, "--yes"], 0)]
     for argv, status in commands:
         reader, writer = os.pipe()
         os.close(reader)

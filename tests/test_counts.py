@@ -145,7 +145,7 @@ def _variant(root):
 
 def _loaded_variant(tmp_path_factory, name: str, write_variant) -> Path:
     """A warehouse loaded by the real flow from raw/ as `write_variant` rewrote it."""
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     root = tmp_path_factory.mktemp(name)
     write_variant(root)
@@ -218,7 +218,7 @@ def _later_plan_variant(root):
 
 
 def test_the_base_follows_the_period_the_figures_count(prefect_harness, tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     _later_plan_variant(tmp_path)
     warehouse = tmp_path / "w.duckdb"

@@ -18,7 +18,7 @@ RAW_FILES = [p.relative_to(RAW).as_posix() for p in sorted(RAW.glob("*/*.xlsx"))
 
 
 def _load(raw: Path, warehouse: Path, **options):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     return load_warehouse(raw_dir=raw, warehouse=warehouse, **options)
 

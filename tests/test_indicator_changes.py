@@ -108,7 +108,7 @@ def test_a_corrected_workbook_under_a_new_name_changes_only_the_corrected_figure
 def test_a_withdrawn_workbook_ends_each_of_its_figures(loaded_warehouse, tmp_path):
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(loaded_warehouse, warehouse)
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 0
     assert sql(warehouse, "select change_kind, source_file, old_load_id, new_load_id, count(*), "
                           "count(new_source_file) from indicator_changes group by all") == [
         ("withdrawn", TN_FILE, 1, 2, 22, 0)]

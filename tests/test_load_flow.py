@@ -124,7 +124,7 @@ def test_load_run_is_recorded(loaded_warehouse):
 
 def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, tmp_path):
     from flows.cli import main
-    from flows.orchestration.load_flow import load_warehouse, summary_markdown
+    from flows.orchestration.load_flow import run_load as load_warehouse, summary_markdown
 
     warehouse = tmp_path / "w.duckdb"
     first = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -168,7 +168,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
 
     # Resolved: the corrected workbook is read, the stray file withdrawn. Warnings stay open and pass.
     shutil.copyfile(RAW / HQ / source.name, source)
-    assert main(["withdraw", "thong_nong/notes.docx", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", "thong_nong/notes.docx", "--warehouse", str(warehouse), "--yes"]) == 0
     tn_grid.write(commune_file)  # corrected after its rejection
     fixed = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     assert (fixed.status, fixed.exit_code, fixed.open_issues.get("error", 0)) == ("succeeded", 0, 0)
@@ -185,7 +185,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
     from flows.warehouse import models as wh
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -207,7 +207,7 @@ def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_
     """Every version starts as a copy of the published file: on a disk with room for no more, a night that
     needed one failed, every night after. A night with nothing new to read needs none, and says so."""
     from flows.orchestration import quiet_night
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
     from flows.publish.status import status_facts, status_report
     from flows.warehouse import models as wh
 

@@ -97,5 +97,5 @@ def test_a_load_keeps_no_batch_once_it_is_staged(prefect_harness, raw_copy: Path
             shutil.copy(workbook, workbook.with_name(f"{workbook.stem}_{copy}.xlsx"))
     monkeypatch.setattr(load_flow, "_extracted_batches", remembered)
     monkeypatch.setattr(load_flow, "batches_freed_as_staged", counted)
-    load_flow.load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", batch_size=1)
+    load_flow.run_load(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb", batch_size=1)
     assert still_alive == [0] * 16  # one batch per workbook, none kept once staged

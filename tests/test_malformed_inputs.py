@@ -110,7 +110,7 @@ def test_a_file_that_grows_during_the_load_waits_for_the_next_run(prefect_harnes
         return seen
 
     monkeypatch.setattr(load_flow, "fingerprint_files", fingerprint_then_keep_writing)
-    summary = load_flow.load_warehouse(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb")
+    summary = load_flow.run_load(raw_dir=raw_copy, warehouse=tmp_path / "w.duckdb")
     assert summary.exit_code == 1 and summary.files_loaded == 2
     assert [e["check_name"] for e in summary.errors] == ["file_changed_during_load"]
 

@@ -185,7 +185,7 @@ def test_a_third_predecessor_added_by_catalogue_rows_alone(loaded_warehouse, thi
 def test_a_commune_merger_uses_the_same_engine(prefect_harness, tmp_path):
     """2020-2025 communes' monthly reports, combined into the 2025 commune each became (the reference file's
     successor_2025_code): a month every predecessor reported is full, one with a commune missing is partial."""
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     changes = {row["code"]: row["successor_2025_code"] for row in _catalogue("reference/cao_bang_admin_units.csv")
                if row["period"] == "2020_2025" and row["level"] == "commune"}

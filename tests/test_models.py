@@ -115,7 +115,7 @@ def test_a_failed_model_test_fails_load_and_withdraw_and_leaves_the_published_wa
     assert said[0].startswith("haquang load: the load failed (ModelTestFailed: 1 model test(s) failed: model "
                               "indicators, test unique (indicator_code): ")
     assert said[0].endswith("the published warehouse is the last complete one")
-    assert main(["withdraw", "ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "--warehouse", str(warehouse)]) == 1
+    assert main(["withdraw", "ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "--warehouse", str(warehouse), "--yes"]) == 1
     assert "haquang withdraw: the withdrawal failed (1 model test(s) failed: model indicators" in capsys.readouterr().err
     assert warehouse.read_bytes() == published
     assert not wh.next_version_path(warehouse).exists()

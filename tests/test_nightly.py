@@ -133,7 +133,7 @@ def test_a_wholly_superseded_file_closes_its_row_findings_and_says_so_once(
     assert sql(warehouse, "select load_id from dq_issues where source_file = ?", [source]) == [(2,)]
     assert sql(warehouse, "select count(*) from landing_dq_findings where check_name = 'superseded_file'") == [(1,)]
     # Withdrawn, the old file leaves dq_issues: the counts are those of the first night.
-    assert main(["withdraw", source, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", source, "--warehouse", str(warehouse), "--yes"]) == 0
     assert _open_by_severity(warehouse) == before
 
 
@@ -163,10 +163,10 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     assert statuses == [("missing_from_raw",)]
     assert sql(warehouse, "select check_name from dq_issues where source_file = ? and check_name = 'file_missing'",
                [TN_FILE]) == [("file_missing",)]
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 0
     assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 0
     assert sql(warehouse, "select count(*) from indicator_results_history where source_file = ?", [TN_FILE])[0][0] == 22
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1  # already withdrawn
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1  # already withdrawn
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
@@ -183,7 +183,7 @@ def _runs(warehouse: Path) -> list[dict]:
 def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, tmp_path, capsys):
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(loaded_warehouse, warehouse)
-    assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse), "--yes"]) == 0
     assert capsys.readouterr().out.startswith(f"Withdrew {TN_FILE} in load 2: its figures (22 rows) are in ")
     load, withdrawal = _runs(warehouse)
     # The same code wrote both rows: every column a load fills, the withdrawal fills too ...
@@ -216,7 +216,7 @@ def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(exports, "_write_csv", disk_full)
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse)]) == 1
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1
     out, error = capsys.readouterr()
     assert out.startswith(f"Withdrew {TN_FILE} in load 2: ")
     assert error == ("haquang withdraw: load 2 was published; writing the exports failed (OSError: [Errno 28] "
@@ -350,12 +350,28 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
             assert deployment.global_concurrency_limit.limit == 1
 
-            def night() -> tuple[dict, list[str]]:
+            def night(state: str = "COMPLETED") -> tuple[dict, list[str]]:
                 run = run_deployment("load-warehouse/nightly", timeout=180)
-                assert run.state.is_completed(), run.state
+                # a night with an open error is a Failed run in the UI, after everything was published
+                assert run.state.type.value == state, run.state
                 return _artifacts(client, run.id), _logs(client, run.id)
 
-            good, logs = night()
+            # The first night is started by the command serve prints, pasted as printed into a shell whose
+            # PATH has no venv and whose environment names no Prefect API: it reaches this serve's server.
+            english = next(line for line in output.read_text(encoding="utf-8").splitlines()
+                           if line.startswith("Start a run now, on this serve's own Prefect server: "))
+            command = english.split(": ", 1)[1]
+            bare = {"PATH": "/usr/bin:/bin", "HOME": env.get("HOME", "/root"), "PREFECT_HOME": env["PREFECT_HOME"]}
+            triggered = subprocess.run(["sh", "-c", command], env=bare, cwd=tmp_path, capture_output=True,
+                                       text=True, timeout=120)
+            assert triggered.returncode == 0, triggered.stderr
+            run_id = re.search(r"UUID: ([0-9a-f-]{36})", triggered.stdout).group(1)
+            assert "database is locked" not in triggered.stdout + triggered.stderr
+            deadline = time.monotonic() + 180
+            while not (run := client.read_flow_run(run_id)).state.is_final() and time.monotonic() < deadline:
+                time.sleep(1)
+            assert run.state.is_completed(), run.state
+            good, logs = _artifacts(client, run.id), _logs(client, run.id)
             # Nobody watches a served run's terminal: the UI shows a progress artifact instead.
             assert float(good["load-progress"]) == 100.0
             assert "# Load 1: succeeded" in good["load-summary"] and "open errors" not in good["load-summary"]
@@ -364,11 +380,11 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             assert any(m.startswith("Load 1 succeeded: ") and m.endswith("exit status 0") for m in logs)
 
             (raw_copy / "thong_nong" / "notes.docx").write_bytes(b"not a workbook")
-            bad, logs = night()
+            bad, logs = night("FAILED")
             assert any(m.startswith("Rejected thong_nong/notes.docx: unsupported_file") for m in logs)
             assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 1} in bad["data-quality"]
 
-            morning_after, logs = night()  # nothing new: the error is still open, and says so
+            morning_after, logs = night("FAILED")  # nothing new: the error is still open, and says so
             assert morning_after["load-summary"].startswith(
                 "# Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
             assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in morning_after["load-summary"]
@@ -427,7 +443,7 @@ def test_withdrawing_a_file_that_took_over_another_brings_the_other_back(prefect
     taken = sql(warehouse, "select distinct source_file from indicator_results where source_district = 'ha_quang'")
     assert taken == [(f"ha_quang/{second.name}",)]
     capsys.readouterr()
-    assert main(["withdraw", f"ha_quang/{second.name}", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", f"ha_quang/{second.name}", "--warehouse", str(warehouse), "--yes"]) == 0
     assert f"The figures of {HQ_FILE} it had taken over (44 rows) are current again." in capsys.readouterr().out
     back = sql(warehouse, "select source_file, count(*) from indicator_results where source_district = 'ha_quang' "
                           "group by all")

@@ -120,7 +120,7 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
 
 def test_a_run_with_nothing_new_rewrites_only_the_run_views(prefect_harness, raw_copy, tmp_path, monkeypatch):
     from flows.orchestration import quiet_night
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -194,7 +194,7 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
 
     synthetic = sql(warehouse, "select source_file from file_events where source_file like '%bao_cao.xlsx' "
                                "limit 1")[0][0]
-    assert main(["withdraw", synthetic, "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
+    assert main(["withdraw", synthetic, "--warehouse", str(warehouse), "--outputs", str(outputs), "--yes"]) == 0
     assert manifest_load() == 2 and beside_the_warehouse() == set()
     shutil.rmtree(outputs / "dashboard")
     assert main(["dashboard", "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
@@ -206,7 +206,7 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
     assert f"file://{dashboard_file(warehouse, outputs).resolve()}" in capsys.readouterr().out
     assert dashboard_file(warehouse, outputs).is_file() and beside_the_warehouse() == set()
-    assert main(["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", "--warehouse", str(warehouse)]) == 0
+    assert main(["withdraw", "thong_nong/chi_tieu_ktxh_2015_2019.xlsx", "--warehouse", str(warehouse), "--yes"]) == 0
     assert manifest_load() == 3 and beside_the_warehouse() == set()
     # Named as the warehouse's own folder, they go back beside it, and stay there after.
     assert main(["dashboard", "--warehouse", str(warehouse), "--outputs", str(warehouse.parent)]) == 0

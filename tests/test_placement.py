@@ -69,7 +69,7 @@ def test_a_former_district_is_known_by_its_name_however_typed_and_on_a_cover_she
 
 
 def test_a_communes_monthly_figure_never_stands_for_its_districts(prefect_harness, raw_copy, tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     grain = "select district, value, period_end from target_attainment where indicator_code = 'grain_output' " \
             "and district = 'thong_nong'"

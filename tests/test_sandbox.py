@@ -107,7 +107,7 @@ def _events(warehouse: Path) -> list[tuple]:
 
 def test_a_workbook_past_the_time_limit_is_pending_then_rejected(prefect_harness, slow_workbook, tmp_path,
                                                                   monkeypatch):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     monkeypatch.setenv("HAQUANG_READER_SECONDS", "0.5")
     raw, warehouse = _raw_with(tmp_path, slow_workbook), tmp_path / "w.duckdb"

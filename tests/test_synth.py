@@ -40,7 +40,7 @@ def test_commune_workbooks_parse_to_their_own_unit_and_month(tmp_path):
 
 
 def test_a_synthetic_corpus_loads_without_conflicts(prefect_harness, tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     raw = tmp_path / "raw"
     write_corpus(60, raw, RAW, seed=5)

@@ -143,7 +143,7 @@ def _thong_nong_synthetic(path):
 
 @pytest.fixture(scope="module")
 def variant_warehouse(prefect_harness, tmp_path_factory):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     root = tmp_path_factory.mktemp("attainment")
     _ha_quang_variant(root / "raw" / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")

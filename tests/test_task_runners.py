@@ -11,7 +11,7 @@ from pathlib import Path
 import distributed
 import pytest
 
-from flows.orchestration.load_flow import load_warehouse
+from flows.orchestration.load_flow import run_load as load_warehouse
 from bench.synth import write_corpus
 from tests.conftest import RAW, REPO, sql
 

@@ -24,7 +24,7 @@ DIE_WITH_A_WAL = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
 
 @pytest.fixture
 def published(prefect_harness, raw_copy, tmp_path) -> Path:
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     warehouse = tmp_path / "w" / "h.duckdb"
     assert load_warehouse(raw_dir=raw_copy, warehouse=warehouse).exit_code == 0
@@ -32,7 +32,7 @@ def published(prefect_harness, raw_copy, tmp_path) -> Path:
 
 
 def test_a_warehouse_another_process_writes_is_in_use_not_damaged(published, raw_copy):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
     from flows.orchestration.recover import recover_warehouse
     from flows.warehouse.lock import WarehouseBusy
 
@@ -52,7 +52,7 @@ def test_a_warehouse_another_process_writes_is_in_use_not_damaged(published, raw
 
 
 def test_a_write_ahead_log_nobody_owns_is_set_aside_before_a_new_version_is_published(published, raw_copy):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     subprocess.run([sys.executable, "-c", DIE_WITH_A_WAL, str(published)], check=True)
     wal = published.with_name("h.duckdb.wal")
@@ -66,7 +66,7 @@ def test_a_write_ahead_log_nobody_owns_is_set_aside_before_a_new_version_is_publ
 
 
 def test_two_names_that_read_alike_once_escaped_stay_two_files(prefect_harness, raw_copy, tmp_path):
-    from flows.orchestration.load_flow import load_warehouse
+    from flows.orchestration.load_flow import run_load as load_warehouse
 
     folder = os.fsencode(raw_copy / "thong_nong")
     for year, name in ((2001, b"/a\\xff.xlsx"), (2002, b"/a\xff.xlsx")):  # backslash, x, f, f; a legacy byte

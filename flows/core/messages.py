@@ -64,3 +64,19 @@ def say(message_id: str, language: str = "vi", **values) -> str:
         return str(value)
 
     return message(message_id, language).format(**{name: shown(value) for name, value in values.items()})
+
+
+def counted_say(message_id: str, count: int, language: str = "vi", **values) -> str:
+    """A sentence about a count: `<id>.one` for exactly one, `<id>.other` for any other number (English
+    agrees its noun with the number; Vietnamese writes the same words either way)."""
+    return say(f"{message_id}.{'one' if count == 1 else 'other'}", language, count=count, **values)
+
+
+def in_both(message_id: str, **values) -> list[str]:
+    """The sentence in every language, the reader's (Vietnamese) first: the lines of a bilingual report."""
+    return [say(message_id, language, **values) for language in LANGUAGES]
+
+
+def counted_in_both(message_id: str, count: int, **values) -> list[str]:
+    """counted_say in every language, Vietnamese first."""
+    return [counted_say(message_id, count, language, **values) for language in LANGUAGES]

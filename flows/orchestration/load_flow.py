@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from flows.warehouse.build import OpenIssues, WarehouseBuild
@@ -24,16 +25,18 @@ from flows.orchestration.memory import batches_freed_as_staged
 from flows.orchestration.progress import load_progress
 from flows.orchestration.quiet_night import PublishedVersion, nothing_to_do, unchanged_version
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
-from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
+from flows.warehouse.commands import PROGRAM, haquang_command
 from flows.warehouse.last_night import record_quiet_night
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import dashboard_file, outputs_current, outputs_root, remember_outputs, write_outputs
-from flows.publish.wording import counted, literal_markdown
+from flows.publish.advice import advice_lines
+from flows.publish.wording import counted, literal_markdown, rows_in_both
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.ingest.paths import source_name
 from flows.ingest.raw_files import ignored_entries
 from flows.warehouse.state import LoadPlan, parser_version, plan_load, read_file_state
 from flows.parse.workbook import WorkbookResult
+from flows.core.messages import in_both
 from flows.core.names import show_name
 
 MAX_BATCHES_IN_FLIGHT = 4
@@ -66,6 +69,7 @@ class LoadSummary:
     # False for a night with nothing new that built no version (flows/orchestration/quiet_night.py):
     # load_id and status are then the published load's
     new_version: bool = True
+    figures_unread: int = 0  # errors on a cell of a loaded row: the row is in the views, that figure empty
 
     @property
     def open_issues(self) -> dict[str, int]:
@@ -211,10 +215,12 @@ def load_warehouse(
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
     batch_size: int = DEFAULT_BATCH_SIZE,
     outputs_dir: Path | None = None,
-) -> LoadSummary:
+) -> LoadSummary | State:
     """Load what changed under raw_dir into the DuckDB warehouse and publish it.
 
     Exports, dashboard and data dictionary go to outputs_dir, by default beside the warehouse.
+    Returns the LoadSummary; a night that leaves an error open returns it inside a Failed state
+    (read it with `summary_of`).
     """
     logger = get_run_logger()
     started_at = dt.datetime.now(dt.timezone.utc)
@@ -250,7 +256,39 @@ def load_warehouse(
                 raise
     publish_artifacts(summary)
     (logger.warning if summary.exit_code else logger.info)("%s; exit status %d", _outcome(summary), summary.exit_code)
+    if summary.exit_code:
+        # A night fails while an error is open (README, "On call"), and the Prefect UI should say so as the
+        # exit status does: a red Failed run, not a green Completed one that only its last log line
+        # contradicts. A custom-named Completed state would still be drawn green (the UI colours by
+        # state type) and Prefect's automations and `prefect flow-run ls --state FAILED` would miss it.
+        # Everything is published before this point: the warehouse, the exports and the artifacts; the
+        # state's message says so, and its data is the summary (summary_of), so that `haquang load` still
+        # prints it and exits 1, as documented. No retries are configured on the flow, so Failed here
+        # never runs the load twice.
+        return Failed(message=" ".join(in_both("oncall.state.open_errors", load_id=summary.load_id,
+                                              errors=summary.open_issues.get(ERROR, 0),
+                                              exit_status=summary.exit_code)), data=summary)
     return summary
+
+
+def summary_of(state: State) -> LoadSummary:
+    """The LoadSummary of a finished run of load_warehouse (called with return_state=True): the run's
+    result, or the data of the Failed state a night with open errors ends in. A run that failed by an
+    exception (nothing published, or the exports not written) raises it, as calling the flow would."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, LoadSummary):
+        return result
+    if isinstance(result, BaseException):
+        raise result
+    return state.result()
+
+
+def run_load(**parameters) -> LoadSummary:
+    """Run the flow (with parameters of load_warehouse, and `task_runner`) and return its LoadSummary,
+    whatever state the night ended in; a load that failed raises, as the flow itself does."""
+    runner = parameters.pop("task_runner", None)
+    flow_ = load_warehouse if runner is None else load_warehouse.with_options(task_runner=runner)
+    return summary_of(flow_(**parameters, return_state=True))
 
 
 def _new_version(plan: LoadPlan, raw_dir: Path, warehouse: Path, started_at: dt.datetime, mode: str,
@@ -368,6 +406,7 @@ def _summary(build: WarehouseBuild, plan: LoadPlan, run: dict) -> LoadSummary:
         files_pending=tally.files_pending,
         conflicts=sorted(tally.conflicts),
         checks=dict(tally.checks),
+        figures_unread=tally.figures_unread,
     )
 
 
@@ -380,19 +419,13 @@ def _after_models(summary: LoadSummary, build: WarehouseBuild) -> None:
     summary.checks = dict(tally.checks)
 
 
-def _withdraw_hints(summary: LoadSummary) -> list[str]:
-    """The command that takes each file with an open error out, pasted as printed: the file quoted
-    for the shell, this warehouse and these outputs named (a withdrawal rewrites the exports)."""
+def _next_steps(summary: LoadSummary) -> list[str]:
+    """What to do about each file with an open error (flows/publish/advice.py): a corrected workbook for
+    errors in a workbook whose rows are loaded, its feedback workbook named; the withdraw command only for
+    a file nothing of which is in the views, pasted as printed (the file quoted for the shell, this
+    warehouse and these outputs named)."""
     files = list(dict.fromkeys(error["source_file"] for error in summary.open.errors))
-    if not files:
-        return []
-    outputs = outputs_root(summary.warehouse, summary.outputs)
-    lines = ["- to take a file out (its open errors close; figures it has leave the current views):"]
-    lines += [f"    {withdraw_command(name, summary.warehouse, outputs, program=PROGRAM)}"
-              for name in files[:SUMMARY_FILES_SHOWN]]
-    if len(files) > SUMMARY_FILES_SHOWN:
-        lines.append(f"    and {counted(len(files) - SUMMARY_FILES_SHOWN, 'more file')} (see the view dq_issues)")
-    return lines
+    return advice_lines(files, summary.open.files, summary.warehouse, summary.outputs, SUMMARY_FILES_SHOWN, "")
 
 
 EXAMPLE_QUERY = ("select source_district, row_label, unit, target_low, target_high, actual_value, reported_pct, "
@@ -433,7 +466,8 @@ def summary_markdown(summary: LoadSummary) -> str:
             lines.append(f"- {label} ({len(names)}): {shown}{more}")
     for district, rows in sorted(summary.rows_by_district.items()):
         lines.append(f"- rows loaded from {district}: {rows}")
-    lines.append(f"- rows rejected: {summary.rows_rejected}")
+    lines += [f"- {line}" for line in rows_in_both(sum(summary.rows_by_district.values()), summary.rows_rejected,
+                                                   summary.figures_unread)]
     found, still = summary.findings_by_severity, summary.open_issues
     lines.append(f"- data-quality findings of this load: {counted(found.get(ERROR, 0), 'error')}, "
                  f"{counted(found.get(WARNING, 0), 'warning')}, and "
@@ -446,16 +480,17 @@ def summary_markdown(summary: LoadSummary) -> str:
     open_errors = summary.open_issues.get(ERROR, 0)
     if open_errors:
         lines.append(f"- open errors ({open_errors}): the load exits 1 until each is resolved, by a corrected file "
-                     "read by a load or by withdrawing the file (commands below):")
+                     "read by a load or, for a file that should not be there, by withdrawing it (what to do, below):")
     for error in summary.open.errors[:SUMMARY_ERRORS_SHOWN]:
         cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
         where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
                                                     error.get("source_row") and f"cell {cell}") if x)
-        new = " (new)" if error["new"] else f" (since load {error['load_id']})"
+        new = " (new)" if error["new"] else f" (open before load {error['load_id']})" \
+            if summary.new_version and error["load_id"] == summary.load_id else f" (since load {error['load_id']})"
         lines.append(f"  - ERROR {error['check_name']} in {where}{new}: {show_name(str(error['message']))}")
     if open_errors > SUMMARY_ERRORS_SHOWN:
         lines.append(f"  - and {open_errors - SUMMARY_ERRORS_SHOWN} more (see the view dq_issues)")
-    lines += _withdraw_hints(summary)
+    lines += _next_steps(summary)
     # The example names this warehouse unless it is the default: pasted as printed, it queries it.
     # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
     example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)

@@ -23,9 +23,12 @@ from urllib.parse import urlsplit
 from flows.orchestration.defaults import DEFAULT_RAW_DIR, DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE
 from flows.orchestration.runners import describe_server_output
 
+from flows.core.reader_format import LOCAL_ZONE_NAME
+
 DEPLOYMENT_NAME = "nightly"
+FLOW_NAME = "load-warehouse"
 NIGHTLY_CRON = "0 2 * * *"
-TIME_ZONE = "Asia/Ho_Chi_Minh"
+TIME_ZONE = LOCAL_ZONE_NAME  # the district's clock (flows/core/reader_format.py), named once
 SERVER_START_SECONDS = 120
 SERVE_RECORD_NAME = "haquang-serve.json"
 # How long a load waits for a recorded server's health before starting its own: a server that
@@ -38,6 +41,18 @@ _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 class ServerDidNotStart(RuntimeError):
     """The local Prefect server did not start: its port was taken, or it did not answer its health check."""
+
+
+def trigger_command(api_url: str) -> str:
+    """The command that starts a run of the served deployment now, pasted as printed in any folder and
+    shell: this venv's `prefect` by its absolute path (a bare `prefect` is on nobody's PATH), and
+    PREFECT_API_URL naming this serve's server (without it, Prefect's CLI would start a temporary server
+    of its own on the same SQLite database: "database is locked", and a run nobody serves)."""
+    import shlex
+
+    prefect = Path(sys.executable).absolute().with_name("prefect")
+    return (f"PREFECT_API_URL={shlex.quote(api_url)} {shlex.quote(str(prefect))} deployment run "
+            f"{shlex.quote(f'{FLOW_NAME}/{DEPLOYMENT_NAME}')}")
 
 
 def refuse_a_taken_port(port: int) -> None:
@@ -90,7 +105,13 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
         from flows.orchestration.load_flow import load_warehouse
         from flows.orchestration.runners import served_task_runner
 
+        from flows.core.messages import in_both
+
+        # Prefect's own starting message suggests a bare `prefect deployment run`, which is not on PATH and,
+        # from the venv, would start a second server on this one's database: ours names both.
+        print("\n".join(in_both("oncall.serve.trigger", command=trigger_command(api_url))), flush=True)
         load_warehouse.with_options(task_runner=served_task_runner()).serve(
+            print_starting_message=False,
             name=DEPLOYMENT_NAME,
             schedules=[Cron(NIGHTLY_CRON, timezone=TIME_ZONE)],
             parameters={"raw_dir": str(raw_dir.resolve()), "warehouse": str(warehouse.resolve()),

@@ -16,15 +16,23 @@ Two forms of the same facts (`status_facts`):
           load_id, mode (full | incremental | withdraw), status (succeeded | succeeded_with_errors),
           started_at, finished_at (ISO 8601, UTC), age_seconds (now - finished_at),
           files {seen, unchanged, loaded, rejected, pending, missing},
-          rows {loaded, rejected}, findings {error, warning} (of that load)
+          rows {loaded, rejected, figures_unread}: rows loaded; rows with an error that were not
+          loaded (`rejected`); figures that could not be read on rows that were loaded (the row is in
+          the views, that figure empty); findings {error, warning} (of that load)
       changes           {new, updated, rejected, pending, missing, restored, withdrawn, ignored, gone}: each the
                         list of [{file, rows_loaded}] of the last load's file_events, by name
       errors            the error findings open in the warehouse (what was not loaded, and what
                         keeps every load exiting 1 until it is resolved), found by the last load
                         or left open by an earlier one; each {file, sheet, row, column,
                         check_name, message, load_id (the load that found it), new (true when
-                        that is the last load and no night since found nothing new)}, the last
-                        load's first; [] when none is open
+                        that is the last load, no night since found nothing new, and the same
+                        finding (file, sheet, row, column, check, raw value) was not open in the
+                        version before it)}, the last load's first; [] when none is open
+      next_steps        one per file of `errors`: {file, current_rows, action}: action `correct`
+                        (send a corrected workbook; `feedback` names the feedback workbook's path),
+                        `withdraw_or_correct` (nothing of it is in the views: a corrected workbook,
+                        or `command` withdraws it if it should not be in raw/) or `wait` (pending:
+                        the next run reads it again)
       pending           files not read yet, of any load, each {file, check_name, message}
       open_issues       {error, warning, info}: findings in dq_issues by severity (info: a reading
                         resolved with evidence, nothing to do)
@@ -46,13 +54,16 @@ from pathlib import Path
 import duckdb
 
 from flows.core.names import show_name
-from flows.publish.outputs import outputs_root
-from flows.publish.wording import counted
+from flows.core.reader_format import LOCAL_ZONE_NAME, local
+from flows.publish.advice import advice_lines
+from flows.publish.outputs import feedback_file, outputs_root
+from flows.publish.wording import counted, rows_in_both
+from flows.warehouse.build import new_finding_sql
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.last_night import read_last_night
 from flows.warehouse.models import WarehouseUnreadable, as_published
+from flows.warehouse.open_files import FileState, file_states
 
-LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 SHOWN = 10  # names per list in the text report without --all
 CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "withdrawn", "ignored",
            "gone")  # file_events.change
@@ -84,7 +95,7 @@ def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
 def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) -> dict:
     facts = {"format": STATUS_FORMAT, "warehouse": str(warehouse.resolve()), "now": _iso(now), "ok": True,
              "exit_status": 0, "last_load": None,
-             "changes": {change: [] for change in CHANGES}, "errors": [], "pending": [],
+             "changes": {change: [] for change in CHANGES}, "errors": [], "next_steps": [], "pending": [],
              "open_issues": {"error": 0, "warning": 0, "info": 0},
              "published_data": {"last_changed_at": None, "age_seconds": None}, "last_night": None}
     run = con.execute("""
@@ -98,7 +109,7 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
         "load_id": load_id, "mode": run[1], "status": run[2], "started_at": _iso(run[3]), "finished_at": _iso(run[4]),
         "age_seconds": _seconds(now - run[4]),
         "files": dict(zip(("seen", "unchanged", "loaded", "rejected", "pending", "missing"), run[5:11])),
-        "rows": {"loaded": run[11], "rejected": run[12]}, "findings": {"error": run[13], "warning": run[14]},
+        "rows": {"loaded": run[11], **_row_errors(con, load_id)}, "findings": {"error": run[13], "warning": run[14]},
     }
     night = read_last_night(warehouse, load_id)
     if night is not None:
@@ -111,12 +122,14 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
     # What monitoring must see is what fails the night: every error still open, not only the new ones
     # (a rejected file stays an error, load after load, until it is corrected or withdrawn).
     facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message", "load_id", "new"), error))
-                       for error in con.execute("""
+                       for error in con.execute(f"""
         select source_file, source_sheet, source_row, source_column, check_name, message, load_id,
-               load_id is not distinct from ?
-        from dq_issues where severity = 'error'
+               {new_finding_sql(con)}
+        from dq_issues as d where severity = 'error'
         order by load_id = ? desc, source_file, source_sheet, source_row, check_name""",
                                                 [newest, load_id]).fetchall()]
+    states = file_states(con, list(dict.fromkeys(e["file"] for e in facts["errors"])))
+    facts["next_steps"] = [_next_step(name, state, warehouse) for name, state in states.items()]
     facts["pending"] = [dict(zip(("file", "check_name", "message"), row)) for row in con.execute("""
         select status.source_file, issues.check_name, issues.message
         from int_file_status as status
@@ -134,6 +147,36 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
     return facts
 
 
+def _row_errors(con: duckdb.DuckDBPyConnection, load_id: int) -> dict:
+    """Of a load's errors on rows: rows that were not loaded, and figures left empty on rows that were
+    (counted from its findings and rows, not from load_runs.rows_rejected, which versions before
+    this one counted as every error on a row)."""
+    not_loaded, unread = con.execute("""
+        with errors as (
+            select f.source_file, f.source_sheet, f.source_row,
+                   exists (select 1 from landing_indicator_rows as r where r.load_id = f.load_id
+                           and r.source_file = f.source_file and r.source_sheet = f.source_sheet
+                           and r.source_row = f.source_row) as row_loaded
+            from landing_dq_findings as f
+            where f.load_id = ? and f.severity = 'error' and f.source_row is not null
+        )
+        select count(distinct (source_file, source_sheet, source_row)) filter (where not row_loaded),
+               count(*) filter (where row_loaded)
+        from errors""", [load_id]).fetchone()
+    return {"rejected": int(not_loaded or 0), "figures_unread": int(unread or 0)}
+
+
+def _next_step(name: str, state: FileState, warehouse: Path) -> dict:
+    step = {"file": name, "current_rows": state.current_rows}
+    if state.pending:
+        return {**step, "action": "wait"}
+    if state.current_rows:
+        return {**step, "action": "correct",
+                "feedback": str(feedback_file(warehouse, name, outputs_root(warehouse)).resolve())}
+    return {**step, "action": "withdraw_or_correct",
+            "command": withdraw_command(name, warehouse, outputs_root(warehouse), program=PROGRAM)}
+
+
 def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     run = facts["last_load"]
     if run is None:
@@ -148,16 +191,16 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
     lines = []
     if facts["last_night"] is not None:
         looked = _local(dt.datetime.fromisoformat(facts["last_night"]["finished_at"]))
-        lines.append(f"Last night, {looked:%Y-%m-%d %H:%M:%S} {LOCAL_ZONE} time ({_age(now - looked)} ago): nothing "
+        lines.append(f"Last night, {looked:%Y-%m-%d %H:%M:%S} {LOCAL_ZONE_NAME} time ({_age(now - looked)} ago): nothing "
                      f"new to read, so no version was built; load {run['load_id']} below is still the published one")
     lines += [
         f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
-        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE} time, {_age(now - finished)} ago",
+        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE_NAME} time, {_age(now - finished)} ago",
         f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
         f"{files['rejected']} rejected, {files['pending']} pending, {files['missing']} missing",
-        f"  rows: {rows['loaded']} loaded, {rows['rejected']} rejected; findings: {counted(findings['error'], 'error')}, "
-        f"{counted(findings['warning'], 'warning')}",
     ]
+    lines += [f"  {line}" for line in _rows_in_both(rows)]
+    lines.append(f"  findings: {counted(findings['error'], 'error')}, {counted(findings['warning'], 'warning')}")
     changes = {change: events for change, events in facts["changes"].items() if events}
     if facts["last_night"] is not None:
         lines.append("What changed last night: nothing new")
@@ -179,13 +222,15 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
                      f"{len(facts['errors'])} in {counted(in_files, 'file')}")
         shown, more = _first(facts["errors"], show_all)
         lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
-                  + (f", row {e['row']}" if e["row"] else "") + (" (new)" if e["new"] else f" (since load {e['load_id']})")
+                  + (f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"] if facts["last_night"] is None else None)
                   + f": {e['check_name']}: {show_name(e['message'])}"
                   for e in shown]
         cut |= _more(lines, more, "errors", "  ")
-        example = facts["errors"][0]["file"]
-        lines.append(f"  Resolve each by a corrected file read by a load, or take its file out, e.g.: "
-                     f"{withdraw_command(example, warehouse, outputs_root(warehouse), program=PROGRAM)}")
+        files = list(dict.fromkeys(e["file"] for e in facts["errors"]))
+        states = {s["file"]: FileState(s["current_rows"], any(e["row"] for e in facts["errors"] if e["file"] == s["file"]),
+                                       s["action"] == "wait") for s in facts["next_steps"]}
+        lines += advice_lines(files, states, warehouse, None, None if show_all else SHOWN, "  ")
+        cut |= not show_all and len(files) > SHOWN
     if facts["pending"]:
         lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
         shown, more = _first(facts["pending"], show_all)
@@ -229,9 +274,22 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
-    from zoneinfo import ZoneInfo
+    return local(moment)  # the district's clock, as every time a person reads (flows/core/reader_format.py)
 
-    return moment.astimezone(ZoneInfo(LOCAL_ZONE))
+
+def _since(error: dict, last_load: int | None) -> str:
+    """(new): made by the last load and not open before it; (open before load N): the last load found again
+    a finding that was already open (an unchanged file read again); (since load N) otherwise, and always
+    after a night that built no version (last_load None: nothing was read since)."""
+    if error["new"]:
+        return " (new)"
+    if last_load is not None and error["load_id"] == last_load:
+        return f" (open before load {last_load})"
+    return f" (since load {error['load_id']})"
+
+
+def _rows_in_both(rows: dict) -> list[str]:
+    return rows_in_both(rows["loaded"], rows["rejected"], rows.get("figures_unread", 0))
 
 
 def _seconds(delta: dt.timedelta) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flows.core.messages import LANGUAGES, counted_say, say
+
 
 def counted(number: int, singular: str, plural: str | None = None) -> str:
     """`1 error`, `2 errors`, `0 errors`: the noun agrees with the number."""
@@ -20,3 +22,11 @@ def literal_markdown(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text}\n{fence}"
+
+
+def rows_in_both(loaded: int, not_loaded: int, unread: int) -> list[str]:
+    """Rows loaded, rows not loaded (an error on the row) and figures that could not be read (an error on a
+    cell of a loaded row: the row is in the views, that figure empty), in true words: Vietnamese, then English."""
+    return [say("oncall.count.rows", language, loaded=loaded,
+                not_loaded=counted_say("oncall.count.rows_not_loaded", not_loaded, language),
+                unread=counted_say("oncall.count.figures_unread", unread, language)) for language in LANGUAGES]

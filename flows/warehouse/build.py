@@ -32,6 +32,7 @@ from flows.warehouse.reference import load_reference_tables
 from flows.warehouse.state import LoadPlan, build_inputs_digest, parser_version
 from flows.warehouse.staging import ParsedBatch
 from flows.warehouse.commands import withdraw_command
+from flows.warehouse.open_files import FileState, file_states
 
 
 MAX_ERRORS_KEPT = 200  # for the summary; dq_issues has them all
@@ -43,7 +44,8 @@ class Tally:
     files_rejected: int = 0
     files_pending: list[str] = field(default_factory=list)
     rows_by_district: Counter = field(default_factory=Counter)
-    rows_rejected: int = 0
+    rows_rejected: int = 0  # rows with an error that were not loaded (their row is in no batch's rows)
+    figures_unread: int = 0  # errors on a cell of a loaded row: the row loaded, that figure left empty
     severities: Counter = field(default_factory=Counter)
     checks: Counter = field(default_factory=Counter)
     errors: list[dict] = field(default_factory=list)
@@ -53,7 +55,6 @@ class Tally:
         self.severities.update(findings["severity"].value_counts().to_dict())
         self.checks.update(findings.groupby(["check_name", "severity"]).size().to_dict())
         errors = findings[findings["severity"] == ERROR]
-        self.rows_rejected += int(errors["source_row"].notna().sum())
         room = MAX_ERRORS_KEPT - len(self.errors)
         if room > 0:
             self.errors += errors.head(room).to_dict("records")
@@ -74,6 +75,7 @@ class OpenIssues:
     by_severity: dict[str, int] = field(default_factory=dict)
     by_check: list[OpenCheck] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)  # the open errors, this load's first (rows of dq_issues + new)
+    files: dict[str, FileState] = field(default_factory=dict)  # what the views hold of each file of `errors`
 
 
 class UnfinishedVersion(RuntimeError):
@@ -95,6 +97,7 @@ class WarehouseBuild:
         try:
             load_reference_tables(self.con)
             self.load_id = wh.next_load_id(self.con)
+            remember_open_findings(self.con)
         except BaseException:  # the flow's clean-up starts after this: leave no `.next` copy behind
             self.discard()
             raise
@@ -118,6 +121,7 @@ class WarehouseBuild:
         """Append one batch: its rows, its findings and an event per file."""
         wh.append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
         self._add_findings(batch.findings)
+        self._count_row_errors(batch)
         wh.append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
         action = batch.events["action"]
         self.tally.files_loaded += sorted(batch.events[action == "loaded"]["source_file"])
@@ -125,6 +129,23 @@ class WarehouseBuild:
         self.tally.files_rejected += int((action == "rejected").sum())
         if not batch.rows.empty:
             self.tally.rows_by_district.update(batch.rows["source_district"].value_counts().to_dict())
+
+    def _count_row_errors(self, batch: ParsedBatch) -> None:
+        """An error on a row is a row not loaded when the row is not among the batch's rows, else a figure
+        that could not be read (the row loaded with that figure empty): counted as what they are."""
+        findings = batch.findings
+        if findings.empty:
+            return
+        on_rows = findings[(findings["severity"] == ERROR) & findings["source_row"].notna()]
+        if on_rows.empty:
+            return
+        key = ["source_file", "source_sheet", "source_row"]
+        found = on_rows[key].astype({"source_row": "int64"}).astype(str).agg("\x1f".join, axis=1)
+        loaded = set() if batch.rows.empty else set(
+            batch.rows[key].astype({"source_row": "int64"}).astype(str).agg("\x1f".join, axis=1))
+        in_loaded = found.isin(loaded)
+        self.tally.figures_unread += int(in_loaded.sum())
+        self.tally.rows_rejected += int(found[~in_loaded].nunique())
 
     def add_conflicts(self) -> None:
         """Files of this load that report the same figures (found once every batch is in)."""
@@ -397,18 +418,46 @@ class WarehouseBuild:
             self.tally.count(findings)
 
 
+PREVIOUSLY_OPEN = "landing_previously_open"  # the findings open in the version a build started from
+FINDING_KEY = ("source_file", "source_sheet", "source_row", "source_column", "check_name", "raw_value")
+
+
+def remember_open_findings(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep, in the next version, the findings open in the version it is built from (its dq_issues):
+    a finding is new to a person only when the same finding was not open before (flows/publish/status.py
+    and the load summary read it). None before the first version with views."""
+    has_view = con.execute("select 1 from duckdb_views() where view_name = 'dq_issues'").fetchone() is not None
+    source = f"select distinct {', '.join(FINDING_KEY)} from dq_issues" if has_view else \
+        ("select null::varchar as source_file, null::varchar as source_sheet, null::integer as source_row, "
+         "null::varchar as source_column, null::varchar as check_name, null::varchar as raw_value where false")
+    con.execute(f"create or replace table {PREVIOUSLY_OPEN} as {source}")
+
+
+def new_finding_sql(con: duckdb.DuckDBPyConnection, alias: str = "d") -> str:
+    """A SQL condition, over dq_issues as `alias` and a load id parameter, true for a finding made by that
+    load that was not open (the same file, sheet, row, column, check and raw value) in the version before
+    it: an unchanged file read again (a new release, --full) brings back old findings, not new ones."""
+    has_table = con.execute("select 1 from duckdb_tables() where table_name = ?", [PREVIOUSLY_OPEN]).fetchone()
+    if has_table is None:  # a version built before this was recorded
+        return f"({alias}.load_id is not distinct from ?)"
+    same = " and ".join(f"p.{column} is not distinct from {alias}.{column}" for column in FINDING_KEY)
+    return (f"({alias}.load_id is not distinct from ? and not exists "
+            f"(select 1 from {PREVIOUSLY_OPEN} as p where {same}))")
+
+
 def open_issues(con: duckdb.DuckDBPyConnection, load_id: int | None, errors_listed: int = MAX_ERRORS_KEPT
                 ) -> OpenIssues:
-    """The findings open in a version (the view dq_issues), and which of them load `load_id` made (None:
+    """The findings open in a version (the view dq_issues), and which of them load `load_id` made new (None:
     none of them is new, as on a night that built no version)."""
-    by_check = con.execute("""
-        select check_name, severity, count(*), count(*) filter (where load_id is not distinct from ?)
-        from dq_issues group by check_name, severity
+    new = new_finding_sql(con)
+    by_check = con.execute(f"""
+        select check_name, severity, count(*), count(*) filter (where {new})
+        from dq_issues as d group by check_name, severity
         -- what asks for action first: errors, then warnings, then readings resolved with evidence
         order by case severity when 'error' then 0 when 'warning' then 1 else 2 end, check_name""",
         [load_id]).fetchall()
-    cursor = con.execute("""
-        select *, load_id is not distinct from ? as new from dq_issues where severity = ?
+    cursor = con.execute(f"""
+        select *, {new} as new from dq_issues as d where severity = ?
         order by new desc, source_file, source_sheet, source_row, check_name limit ?""",
                          [load_id, ERROR, errors_listed])
     columns = [d[0] for d in cursor.description]
@@ -416,4 +465,5 @@ def open_issues(con: duckdb.DuckDBPyConnection, load_id: int | None, errors_list
     by_severity = Counter()
     for _, severity, count, _ in by_check:
         by_severity[severity] += count
-    return OpenIssues(dict(by_severity), [OpenCheck(*row) for row in by_check], errors)
+    files = file_states(con, list(dict.fromkeys(error["source_file"] for error in errors)))
+    return OpenIssues(dict(by_severity), [OpenCheck(*row) for row in by_check], errors, files)
