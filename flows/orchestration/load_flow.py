@@ -495,6 +495,6 @@ def summary_markdown(summary: LoadSummary) -> str:
     # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
     example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)
     lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
-              f"Exports, dashboard and data dictionary: {outputs_root(summary.warehouse, summary.outputs).resolve()}/"
-              "{exports,dashboard/index.html,docs}", "", "Query it, for example:", f"    {example}"]
+              f"Exports, dashboard, data dictionary and the clerks' feedback workbooks: {outputs_root(summary.warehouse, summary.outputs).resolve()}/"
+              "{exports,dashboard/index.html,docs,feedback}", "", "Query it, for example:", f"    {example}"]
     return "\n".join(lines)

@@ -222,7 +222,8 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
                      f"{len(facts['errors'])} in {counted(in_files, 'file')}")
         shown, more = _first(facts["errors"], show_all)
         lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
-                  + (f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"] if facts["last_night"] is None else None)
+                  + (f", cell {e['column']}{e['row']}" if e["row"] and e["column"] else
+                     f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"] if facts["last_night"] is None else None)
                   + f": {e['check_name']}: {show_name(e['message'])}"
                   for e in shown]
         cut |= _more(lines, more, "errors", "  ")
