@@ -17,7 +17,8 @@ from tests.test_outputs import dashboard_file
 VIETNAMESE_COLUMNS = {"target_attainment": "status_reason_vi", "merger_contributions": "status_reason_vi",
                       "district_comparison": "comparable_reason_vi", "dq_issues": "message_vi"}
 PATHS = re.compile(r"raw/|exports/|\.xlsx?\b|\.sql\b|\.csv\b|\.parquet\b")
-QUOTED = re.compile(r"“[^”]*”|«[^»]*»")  # a cell's own text, quoted as the source wrote it
+# a cell's own text, or an example of how a cell may be written, quoted as written ('17.68' is the point there)
+QUOTED = re.compile(r"“[^”]*”|«[^»]*»|'[^']*'")
 NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*\d(?!\w)")
 VIETNAMESE_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 17.889; 1.234,5
 
