@@ -276,8 +276,8 @@ def _district_section(district: str, vi: str, en: str, rows: list[dict],
     for status, svi, sen in STATUSES:
         members = [r for r in rows if r["status"] == status]
         if members:
-            # each group folds: a reader opens what was missed first; what was met stays a click away
-            groups.append(f"<details{' open' if status != 'met' else ''}><summary><h3>{svi} "
+            # each group folds (open at first: a page opened from e-mail shows everything, printing included)
+            groups.append(f"<details open><summary><h3>{svi} "
                           f"<span class='en'>{sen} ({len(members)})</span></h3></summary>"
                           f"<table class='attainment {status}'>"
                           f"{''.join(_attainment_row(r, contributions or {}) for r in members)}</table></details>")
@@ -314,7 +314,7 @@ def _page(manifest, attainment, comparison, issues, by_check, units, contributio
         rows = [i for i in issues if i["severity"] == severity]
         if rows:
             issue_groups.append(
-                f"<details{' open' if severity != 'info' else ''} id='issues-{severity}'><summary><h3>"
+                f"<details open id='issues-{severity}'><summary><h3>"
                 f"{_both(f'dashboard.severity.{severity}')} ({format_number(len(rows))})</h3></summary>"
                 f"<table class='issues'><tr><th>{_both('dashboard.column.where')}</th>"
                 f"<th>{_both('dashboard.column.message')}</th></tr>"
