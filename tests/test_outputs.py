@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -86,11 +87,13 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             assert "17.889 tấn / 17.680" in grain.inner_text()
             assert "13.100 tấn / > 13.000" in page.locator("#thong_nong-grain_output td").inner_text()  # ">13.000 tấn": strict
             merged = page.locator("#merged-grain_output td").inner_text()
-            assert "30.989 tấn" in merged and "✓ đạt / met" in merged
+            assert "30.989 tấn" in merged and "✓ đạt" in merged
             # met / not met / undetermined come from the view, with the reason where it cannot be decided
             malnutrition = page.locator("#ha_quang-child_malnutrition_reduction")
             assert malnutrition.get_attribute("class") == "undetermined"
-            assert "attainment_mismatch" in malnutrition.inner_text() and "✓" not in malnutrition.inner_text()
+            reason_vi = sql(loaded_warehouse, "select status_reason_vi from target_attainment where district = 'ha_quang' "
+                                              "and indicator_code = 'child_malnutrition_reduction'")[0][0]
+            assert reason_vi in malnutrition.inner_text() and "✓" not in malnutrition.inner_text()
             # old Hà Quảng alone reported it: the merged row is partial and shows the figure as old Hà Quảng's
             partial = page.locator("#merged-child_malnutrition_reduction")
             assert partial.get_attribute("class") == "partial"
@@ -102,16 +105,20 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             assert all(f"{n} " in headline for n in counts.values())
             assert "lower is better" in page.locator("#thong_nong-natural_population_growth").inner_text()
             assert page.locator(".attainment svg.bar").count() > 40
-            assert "different period" in page.locator("#not-comparable").inner_text()
+            assert "kỳ số liệu khác nhau" in page.locator("#not-comparable").inner_text()
+            # findings by severity, each in its Vietnamese message: warnings before the info readings
             issues = page.locator("#dq-issues").inner_text()
-            # the issues someone must act on are listed; a reading resolved with evidence (info) is not
-            assert "invalid_unit" in issues and "C41" in issues
-            assert "ambiguous_number" not in issues and "D13" not in issues
-            assert "last load" in page.locator("#last-load").inner_text()
+            messages = sql(loaded_warehouse, "select severity, message_vi from dq_issues")
+            assert all(vi in issues for _, vi in messages)
+            last_warning = max(issues.index(vi) for severity, vi in messages if severity == "warning")
+            assert all(issues.index(vi) > last_warning for severity, vi in messages if severity == "info")
+            assert "Lần nạp dữ liệu gần nhất" in page.locator("#last-load").inner_text()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-            page.set_viewport_size({"width": 420, "height": 900})  # a phone: nothing scrolls sideways
-            assert page.evaluate("document.documentElement.scrollWidth") <= 420
+            # from a phone to a wide screen, nothing scrolls sideways
+            for width in (360, 768, 1280, 1920):
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
         finally:
             browser.close()
     shutil.copy(tmp_path / "dashboard.png", SCREENSHOT)
@@ -157,12 +164,12 @@ def test_the_dashboard_lists_the_first_issues_and_counts_them_all(loaded_warehou
 
     monkeypatch.setattr(dashboard, "ISSUES_LISTED", 2)
     page = dashboard.write_dashboard(exports_dir(loaded_warehouse), tmp_path / "index.html").read_text()
-    issues_table = page.split("<table id=\"dq-issues\">")[1].split("</table>")[0]
-    total = sql(loaded_warehouse, "select count(*) from dq_issues where severity <> 'info'")[0][0]
+    issues_table = page.split("<div id=\"dq-issues\">")[1].split("</section>")[0]
+    total = sql(loaded_warehouse, "select count(*) from dq_issues")[0][0]
     assert issues_table.count("<tr class=") == 2
-    assert f"{total - 2} more are in exports/dq_issues.csv" in page
+    assert f"{total - 2} more are in the full list" in page
     ambiguous = sql(loaded_warehouse, "select count(*) from dq_issues where check_name = 'ambiguous_number'")[0][0]
-    assert f"<td>ambiguous_number</td><td>{ambiguous}</td>" in page
+    assert re.search(rf"<tr class='\w+' data-check='ambiguous_number'>.*?<td>{ambiguous}</td>", page)
 
 
 def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect_harness, raw_copy, tmp_path, capsys):
@@ -282,7 +289,8 @@ def _merged_row(code: str, status: str, reported_by: str, **figures) -> dict:
            "unit_name_vi": "%",
            "count_base": None, "count_base_label": None, "value": 10.0, "target_low": 10.0, "target_high": 10.0,
            "direction": "higher_is_better", "attainment_pct": 100.0, "status": status, "coverage": 1.0,
-           "period_basis": "aligned", "status_reason": f"reason of {code}", "shortfall_pct": 0.0,
+           "period_basis": "aligned", "status_reason": f"English reason of {code}",
+           "status_reason_vi": f"reason of {code}", "shortfall_pct": 0.0,
            "reported_by": reported_by}
     return row | figures
 
@@ -321,8 +329,9 @@ def test_the_merged_panel_shows_partial_figures_as_their_predecessors_on_a_varia
     }
     page = _district_section("merged", "Huyện mới", "merged district", rows, contributions)
     headline = page.split("id='headline-merged'>")[1].split("</ul>")[0]
-    assert "<b>1</b> Đạt / 5" in headline and "met of 5" in headline  # full figures only
-    assert "<b>3</b> Chưa đạt / 5" in headline and "<b>2</b> Số liệu chưa đầy đủ" in headline
+    assert "<b>1</b> Đạt / trên tổng số 5 chỉ tiêu" in headline and "of 5" in headline  # full figures only
+    assert "<b>3</b> Không đạt / trên tổng số 5" in headline and "<b>2</b> Số liệu chưa đầy đủ" in headline
+    assert "English reason" not in page
     by_id = _page_rows(page)
     assert "Huyện B (cũ): 7,5 % / ≥ 12" in by_id["merged-b_alone"] and "41 %" in by_id["merged-b_alone"]
     assert "Huyện A (cũ): 13 %" in by_id["merged-a_alone"] and "<svg" not in by_id["merged-a_alone"]
@@ -360,7 +369,7 @@ def test_the_merged_panel_on_the_committed_data_shows_partial_figures_and_count_
     decided = sum(r[1] != "partial" for r in merged)
     for status in ("met", "not_met", "undetermined"):
         item = headline.split(f"<li class='{status}'>")[1].split("</li>")[0]
-        assert f"<b>{sum(r[1] == status for r in merged)}</b>" in item and f"of {decided}" in item
+        assert f"<b>{sum(r[1] == status for r in merged)}</b>" in item and f"trên tổng số {decided} chỉ tiêu" in item
     assert "of 30 pre-2020 communes" in rows["merged-communes_health_standard"]
 
 

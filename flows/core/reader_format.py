@@ -32,7 +32,9 @@ def number(value: float | int | None, language: str = "vi") -> str:
         return "—"
     if math.isinf(value):  # a percentage of a result near the largest double overflows
         return "∞" if value > 0 else "-∞"
-    return format_decimal(value, _NUMBER_PATTERN, locale=language)
+    text = format_decimal(value, _NUMBER_PATTERN, locale=language)
+    # a figure that rounds to zero is 0, not "-0": the sign of what is no longer there says nothing
+    return "0" if not text.strip("-0") else text
 
 
 def percent(value: float | None, language: str = "vi") -> str:

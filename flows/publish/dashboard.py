@@ -5,6 +5,12 @@ shared folder or an e-mail on machines without internet, and because it is writt
 load that writes the exports, so it never shows a half-finished night. Labels are Vietnamese
 with the English beside them. Whether a target was met is the view target_attainment's decision,
 made once in SQL; the page only groups, counts and orders it.
+
+Every sentence is the message catalogue's (schemas/messages.csv, dashboard.*), Vietnamese first and the
+English after it, smaller; reasons are the views' Vietnamese columns (status_reason_vi, comparable_reason_vi,
+message_vi); numbers and dates are written by flows/core/reader_format. No check name, district code, file
+path or view name is visible text: a clerk cannot act on them (the codes stay in data- attributes and titles).
+The page never scrolls sideways, from a 360 px phone to a 1,920 px screen: long reasons wrap.
 """
 
 from __future__ import annotations
@@ -14,31 +20,35 @@ import html
 import json
 import math
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-from flows.parse.numbers import format_number
-from flows.publish.wording import counted
+from flows.core import reader_format
+from flows.core.messages import message, say
 
 # The groups of each unit, in reading order: what was missed comes first; a successor's partial
 # figures (too little of it reported: no status of its own) last.
-STATUSES = (
-    ("not_met", "Chưa đạt", "not met"),
-    ("undetermined", "Chưa xác định được", "undetermined"),
-    ("met", "Đạt", "met"),
-    ("partial", "Số liệu chưa đầy đủ", "partial figure, no status"),
-)
+STATUSES = tuple((status, message(f"dashboard.status.{status}", "vi"), message(f"dashboard.status.{status}", "en"))
+                 for status in ("not_met", "undetermined", "met", "partial"))
 HEADLINE_ORDER = ("met", "not_met", "undetermined", "partial")
 DECIDED = ("met", "not_met", "undetermined")  # a full figure's statuses: the headline's "of N"
-DIRECTIONS = {
-    "lower_is_better": "↓ càng thấp càng tốt / lower is better",
-    "within_range": "↔ trong khoảng / within a range",
-}
+DIRECTIONS = ("lower_is_better", "within_range")  # a higher-is-better indicator needs no mark
+SEVERITIES = ("error", "warning", "info")  # the findings in this order: what was not loaded, what to check, what was resolved
 ISSUES_LISTED = 200  # the page lists the first issues, errors first; all of them are in dq_issues
 BAR_SCALE_PCT = 150.0  # bars run from 0 to 150 % of target, the tick marks 100 %
-PCT_DECIMALS = 4  # as figure_text / format_number: a percentage needing more is cut toward its own side
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+PCT_DECIMALS = 4  # as figure_text / reader_format: a percentage needing more is cut toward its own side
+
+
+def format_number(value: float) -> str:
+    """A figure as the reader's language writes it (17.889; 87,06): reader_format, the SQL macro's twin."""
+    return reader_format.number(value, "vi")
+
+
+def _both(message_id: str, **values) -> str:
+    """A catalogue sentence, Vietnamese first and the English after it, smaller (escaped: values may be a cell's text)."""
+    vi = html.escape(say(message_id, "vi", **values))
+    en = html.escape(say(message_id, "en", **values))
+    return f"{vi} <span class='en'>{en}</span>"
 
 
 def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
@@ -58,12 +68,20 @@ def write_dashboard(exports_dir: Path, out_file: Path) -> Path:
         units = _district_units(read("boundary_changes", "select * from t where level = 'district' "
                                                          "order by change_code, predecessor"))
         contributions = read("merger_contributions", "select * from t where is_reported order by predecessor")
-        # the issues someone must act on; an info row (a reading resolved with evidence) is only counted
-        issues = read("dq_issues", "select * from t where severity <> 'info' "
-                      f"order by severity, source_file, source_row limit {ISSUES_LISTED}")
-        by_check = read("dq_issues", "select severity, check_name, count(*) as n from t group by all order by all")
+        # every finding, grouped by severity on the page; the check meanings name each check in Vietnamese
+        # errors first, then warnings, info (readings resolved with evidence: nothing to do) last
+        severity_order = "list_position(['error', 'warning', 'info'], severity)"
+        issues = read("dq_issues", f"select * from t order by {severity_order}, source_file, source_sheet, "
+                      f"source_row limit {ISSUES_LISTED}")
+        checks = read("dq_checks", "select check_name, meaning_vi, meaning from t")
+        meanings = {c["check_name"]: (c["meaning_vi"], c["meaning"]) for c in checks}
+        by_check = [c | {"meaning_vi": meanings.get(c["check_name"], ("", ""))[0],
+                         "meaning_en": meanings.get(c["check_name"], ("", ""))[1]}
+                    for c in read("dq_issues", f"select severity, check_name, count(*) as n from t group by severity, check_name "
+                                               f"order by {severity_order}, check_name")]
+        names = {c["predecessor"]: c["predecessor_name_vi"] for c in read("boundary_changes")}
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    page = _page(manifest, attainment, comparison, issues, by_check, units, contributions)
+    page = _page(manifest, attainment, comparison, issues, by_check, units, contributions, names)
     temporary = out_file.with_name(f".{out_file.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(out_file)
@@ -78,10 +96,8 @@ def _district_units(changes: list[dict]) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(units))  # each once, where it first appears
 
 
-def _local_time(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    return dt.datetime.fromisoformat(iso).astimezone(LOCAL_ZONE).strftime("%d/%m/%Y %H:%M")
+def _local_time(iso: str | None, language: str = "vi") -> str:
+    return "—" if not iso else reader_format.moment(dt.datetime.fromisoformat(iso), language)
 
 
 def _figure(value: float | None, unit: str = "") -> str:
@@ -135,7 +151,7 @@ def _bar(pct: float | None, status: str, direction: str | None) -> str:
 
     An undetermined row draws no bar and no percentage whatever attainment_pct holds: the source
     contradicts itself or a figure is in doubt, so any length would be a reading nobody made."""
-    verdict = {"met": "✓ đạt / met", "not_met": "✗ chưa đạt / not met"}.get(status, "? chưa xác định / undetermined")
+    verdict = _both(f"dashboard.verdict.{status if status in ('met', 'not_met') else 'undetermined'}")
     text = _pct_text(pct, status, direction)
     if text is None:
         return f"<span class='verdict'>{verdict}</span>"
@@ -150,7 +166,7 @@ def _bar(pct: float | None, status: str, direction: str | None) -> str:
 
 
 def _date(value) -> str:
-    return "—" if value is None else f"{value:%d/%m/%Y}"
+    return reader_format.date(value, "vi")
 
 
 def _contribution(c: dict) -> str:
@@ -175,12 +191,10 @@ def _as_reported(r: dict, value_key: str) -> str:
         return ""
     target = _target(r.get("target_low_reported"), r.get("target_high_reported"), bool(r.get("target_strict")))
     if unit_unread:
-        return (f"<div class='reported'>Báo cáo ghi: {_figure(reported[0])} / {target}; ô đơn vị ghi "
-                f"«{e(r['unit_reported'])}», không phải một đơn vị <span class='en'>as reported; the unit cell "
-                f"says «{e(r['unit_reported'])}», which is no unit</span></div>")
-    unit = e(r.get("unit_reported") or "")
-    return (f"<div class='reported'>Báo cáo ghi: {_figure(reported[0], unit)} / {target} {unit}"
-            f" <span class='en'>as reported</span></div>")
+        return (f"<div class='reported'>{_both('dashboard.unit_unread', figures=f'{_figure(reported[0])} / {target}', unit=r['unit_reported'])}</div>")
+    unit = r.get("unit_reported") or ""
+    figures = f"{_figure(reported[0], unit)} / {target} {unit}".strip()
+    return f"<div class='reported'>{_both('dashboard.as_reported', figures=figures)}</div>"
 
 
 def _periods(r: dict, contributions: list[dict]) -> str:
@@ -188,12 +202,14 @@ def _periods(r: dict, contributions: list[dict]) -> str:
     e = html.escape
     if r.get("period_basis") != "mixed":
         return ""
-    parts_vi = [f"{e(c['predecessor_name_vi'])} {'ước thực hiện' if c['is_estimate'] else 'thực hiện'} "
-                f"đến {_date(c['period_end'])}" for c in contributions]
-    parts_en = [f"{e(c['predecessor_name_en'])} {'estimate' if c['is_estimate'] else 'actual'} "
-                f"to {_date(c['period_end'])}" for c in contributions]
-    return (f"<div class='period'>Kỳ số liệu khác nhau: {'; '.join(parts_vi)} "
-            f"<span class='en'>periods differ: {'; '.join(parts_en)}</span></div>")
+    def part(c: dict, language: str) -> str:
+        kind = "estimate" if c["is_estimate"] else "actual"
+        return say(f"reason.period.{kind}", language, unit=c[f"predecessor_name_{language}"],
+                   date=c["period_end"]) if c["period_end"] else say(f"reason.period.{kind}", language,
+                   unit=c[f"predecessor_name_{language}"], date=message("reason.period.unknown", language))
+    vi = e(say("dashboard.periods", "vi", periods="; ".join(part(c, "vi") for c in contributions)))
+    en = e(say("dashboard.periods", "en", periods="; ".join(part(c, "en") for c in contributions)))
+    return f"<div class='period'>{vi} <span class='en'>{en}</span></div>"
 
 
 def _result(r: dict, contributions: list[dict]) -> str:
@@ -203,36 +219,36 @@ def _result(r: dict, contributions: list[dict]) -> str:
     if r["status"] == "partial":
         return "<br>".join(_contribution(c) for c in contributions) or "—"
     if r["value"] is None:
-        return e(r["status_reason"] if r["status"] != "undetermined" else "—")
+        return e(r["status_reason_vi"] if r["status"] != "undetermined" else "—")
     target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")))
     unit = r["unit_name_vi"] or ""  # the row's own unit: a count of communes is not the indicator's %
     if r.get("count_base") is None:
         return f"{_figure(r['value'], unit)} / {target}"
     # "27 / 28 of 30 pre-2020 communes": the base is the units the predecessors counted, not today's
     base = _figure(r["count_base"])
-    return (f"{_figure(r['value'])} / {target} {e(unit)} trên tổng {base} "
-            f"<span class='en'>of {base} {e(r['count_base_label'] or '')}</span>")
+    return (f"{_figure(r['value'])} / {target} {e(unit)} {e(say('dashboard.count_base', 'vi', base=r['count_base']))} "
+            f"<span class='en'>{e(say('dashboard.count_base', 'en', base=r['count_base']))} "
+            f"{e(r['count_base_label'] or '')}</span>")
 
 
 def _attainment_row(r: dict, contributions: dict) -> str:
     e = html.escape
     code, status = r["indicator_code"], r["status"]
-    direction = DIRECTIONS.get(r["direction"])
+    direction = _both(f"dashboard.direction.{r['direction']}") if r["direction"] in DIRECTIONS else None
     own = contributions.get((r["district"], code), [])
     result = _result(r, own) + _as_reported(r, "value")
     badge = "" if status != "partial" else (
-        f"<br><span class='only'>chưa đủ số liệu: {round(r['coverage'] * 100)} % "
-        f"<span class='en'>partial: {round(r['coverage'] * 100)} % covered</span></span>")
+        f"<br><span class='only'>{_both('dashboard.partial_badge', coverage=round(r['coverage'] * 100))}</span>")
     raw = "" if r["value"] is None else f" data-value='{r['value']:g}'"
     # the reason where the figures alone do not carry the status: undetermined, partial, or a percentage
     # the status overrules (a value exactly on a strict bound "trên 70" is 100 % and not met on the letter)
     unexplained = r["value"] is not None and _pct_text(r["attainment_pct"], status, r["direction"]) is None
-    reason = (f"<div class='reason'>{e(r['status_reason'])}</div>"
+    reason = (f"<div class='reason'>{e(r['status_reason_vi'])}</div>"
               if status in ("undetermined", "partial") or unexplained else "")
     bar = "" if status == "partial" else _bar(r["attainment_pct"], status, r["direction"])
     return (f"<tr id='{e(r['district'])}-{e(code)}' class='{e(status)}'>"
             f"<th><span class='vi'>{e(r['name_vi'])}</span><br><span class='en'>{e(r['name_en'])}</span>"
-            f"{f'<br><span class=direction>{e(direction)}</span>' if direction else ''}{badge}</th>"
+            f"{f'<br><span class=direction>{direction}</span>' if direction else ''}{badge}</th>"
             f"<td{raw}><div class='figures'>{result}</div>{bar}{_periods(r, own)}{reason}</td></tr>")
 
 
@@ -241,88 +257,122 @@ def _district_section(district: str, vi: str, en: str, rows: list[dict],
     counts = {status: sum(r["status"] == status for r in rows) for status, _, _ in STATUSES}
     # a successor's headline counts its full figures only ("8 met of 16"); its partial ones apart
     decided = sum(counts[s] for s in DECIDED)
+    of = _both("dashboard.headline.of", total=decided)
 
     def item(status: str, svi: str, sen: str) -> str:
         if status == "partial":
             return (f"<li class='partial'><b>{counts[status]}</b> {svi} <span class='en'>{sen}</span></li>"
                     if counts[status] else "")
-        return (f"<li class='{status}'><b>{counts[status]}</b> {svi} / {decided} "
-                f"<span class='en'>{sen} of {decided}</span></li>")
+        return f"<li class='{status}'><b>{counts[status]}</b> {svi} / {of}</li>"
 
     headline = "".join(item(s, svi, sen)
                        for s, svi, sen in sorted(STATUSES, key=lambda status: HEADLINE_ORDER.index(status[0])))
+    # how many of a unit's indicators are a full figure of every unit it was made of (coverage 1): for a former
+    # district, every row of its own; for the new district, those both former districts reported in full
+    full = sum(r["status"] != "partial" and (r.get("coverage") or 0) >= 1 - 1e-9 for r in rows)
+    full_line = (f"<p class='full' id='full-{district}'>{_both('dashboard.headline.full', full=full, total=len(rows))}</p>"
+                 if counts["partial"] else "")
     groups = []
     for status, svi, sen in STATUSES:
         members = [r for r in rows if r["status"] == status]
         if members:
-            groups.append(f"<h3>{svi} <span class='en'>{sen} ({len(members)})</span></h3>"
+            # each group folds (open at first: a page opened from e-mail shows everything, printing included)
+            groups.append(f"<details open><summary><h3>{svi} "
+                          f"<span class='en'>{sen} ({len(members)})</span></h3></summary>"
                           f"<table class='attainment {status}'>"
-                          f"{''.join(_attainment_row(r, contributions or {}) for r in members)}</table>")
+                          f"{''.join(_attainment_row(r, contributions or {}) for r in members)}</table></details>")
     return (f"<section id='district-{district}'><h2>{vi} <span class='en'>{en}</span></h2>"
-            f"<ul class='headline' id='headline-{district}'>{headline}</ul>{''.join(groups)}</section>")
+            f"<ul class='headline' id='headline-{district}'>{headline}</ul>{full_line}{''.join(groups)}</section>")
 
 
-def _page(manifest, attainment, comparison, issues, by_check, units, contributions) -> str:
+def _issue_row(i: dict, names: dict) -> str:
+    """One finding: whose report it is (the former district by name) and the Vietnamese message, which says
+    where (cell, row, sheet), what it means and what to do. The check's name and the file's path are for the
+    warehouse's people: kept in attributes, not shown."""
     e = html.escape
+    unit = names.get(i["source_district"] or "", "")
+    return (f"<tr class='{e(i['severity'])}' data-check='{e(i['check_name'])}' title='{e(i['source_file'])}'>"
+            f"<td>{e(unit)}</td><td>{e(i['message_vi'])}</td></tr>")
+
+
+def _page(manifest, attainment, comparison, issues, by_check, units, contributions, names=None) -> str:
+    e = html.escape
+    names = names or {}
     by_successor: dict[tuple[str, str], list[dict]] = {}
     for c in contributions:
         by_successor.setdefault((c["successor"], c["indicator_code"]), []).append(c)
     sections = "".join(_district_section(d, vi, en, [r for r in attainment if r["district"] == d], by_successor)
                        for d, vi, en in units)
+    index = "".join(f"<li><a href='#district-{e(d)}'>{e(vi)}</a></li>" for d, vi, _ in units)
     # indicators every predecessor reported that still cannot be compared one to one
     shown = {code for code, _, _ in units}
     not_comparable = [r for r in comparison if not r["comparable"] and r["successor"] in shown
                       and len((r["reported_by"] or "").split(" + ")) == r["predecessor_count"]]
-    issue_rows = [f"<tr class='{e(i['severity'])}'><td>{e(i['severity'])}</td><td>{e(i['check_name'])}</td>"
-                  f"<td>{e(i['source_file'])}</td><td>{e(i['source_sheet'] or '')}</td>"
-                  f"<td>{e((i['source_column'] or '') + str(i['source_row'] or ''))}</td>"
-                  f"<td>{e(i['message'])}</td></tr>" for i in issues]
-    counts = {s: sum(c["n"] for c in by_check if c["severity"] == s) for s in ("error", "warning", "info")}
-    check_rows = "".join(f"<tr class='{e(c['severity'])}'><td>{e(c['severity'])}</td><td>{e(c['check_name'])}</td>"
-                         f"<td>{c['n']}</td></tr>" for c in by_check)
-    unlisted = counts["error"] + counts["warning"] - len(issues)
-    more = (f"<p id='more-issues'>{len(issues)} vấn đề đầu tiên được liệt kê; còn {unlisted} vấn đề khác "
-            f"<span class='en'>The first {len(issues)} issues are listed; {unlisted} more are in "
-            "exports/dq_issues.csv and the view dq_issues</span></p>") if unlisted > 0 else ""
+    counts = {s: sum(c["n"] for c in by_check if c["severity"] == s) for s in SEVERITIES}
+    issue_groups = []
+    for severity in SEVERITIES:  # errors first, then warnings, info last; each group folds
+        rows = [i for i in issues if i["severity"] == severity]
+        if rows:
+            issue_groups.append(
+                f"<details open id='issues-{severity}'><summary><h3>"
+                f"{_both(f'dashboard.severity.{severity}')} ({format_number(len(rows))})</h3></summary>"
+                f"<table class='issues'><tr><th>{_both('dashboard.column.where')}</th>"
+                f"<th>{_both('dashboard.column.message')}</th></tr>"
+                + "".join(_issue_row(i, names) for i in rows)
+                + "</table></details>")
+    check_rows = "".join(f"<tr class='{e(c['severity'])}' data-check='{e(c['check_name'])}'>"
+                         f"<td class='severity'>{e(message('dashboard.severity.' + c['severity'], 'vi'))}</td>"
+                         f"<td>{e(c['meaning_vi'])}</td><td>{format_number(c['n'])}</td></tr>" for c in by_check)
+    unlisted = sum(counts.values()) - len(issues)
+    more = (f"<p id='more-issues'>{_both('dashboard.more_issues', listed=len(issues), more=unlisted)}</p>"
+            if unlisted > 0 else "")
+    comparable_rows = "".join(
+        f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td>"
+        f"<td>{e(r.get('comparable_reason_vi') or '')}</td></tr>" for r in not_comparable)
+    last_load = (f"{_both('dashboard.last_load', load=manifest['load_id'], when=dt.datetime.fromisoformat(manifest['load_finished_at']))}"
+                 if manifest.get("load_finished_at") else "—")
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Hà Quảng: kết quả thực hiện chỉ tiêu / target attainment</title>
+<title>{e(message('dashboard.title', 'vi'))} / {e(message('dashboard.title', 'en'))}</title>
 <style>
-body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:75rem}} table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top;overflow-wrap:break-word}}
-th .en,.en{{color:#666;font-weight:normal;font-size:.85em}} .direction{{color:#6a1b9a;font-weight:normal;font-size:.85em}}
-table.attainment{{table-layout:fixed}} table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}} .figures{{white-space:nowrap}}
-.none{{color:#999}} .bar{{vertical-align:middle;max-width:100%}} tr.error td:first-child{{color:#c62828;font-weight:bold}}
-tr.warning td:first-child{{color:#b26a00}} .only{{display:inline-block;margin-top:.2rem;padding:0 .3rem;
- border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .stamp{{color:#555}} .verdict{{white-space:nowrap}}
+/* No horizontal scroll at any width: every cell may wrap, even a long word or figure */
+*{{box-sizing:border-box}} body{{font-family:system-ui,sans-serif;margin:1.5rem auto;padding:0 1rem;color:#222;max-width:75rem;overflow-wrap:anywhere}}
+table{{border-collapse:collapse;width:100%;table-layout:fixed}}
+td,th{{border-bottom:1px solid #ddd;padding:.35rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}}
+th .en,.en{{color:#666;font-weight:normal;font-size:.85em;display:block}} h1 .en,h2 .en,h3 .en,.headline .en,.verdict .en{{display:inline}}
+.direction{{color:#6a1b9a;font-weight:normal;font-size:.85em}}
+table.attainment th{{width:45%}} .reason{{color:#555;font-size:.85em}}
+.none{{color:#999}} .bar{{vertical-align:middle;max-width:100%}} tr.error td.severity{{color:#c62828;font-weight:bold}}
+tr.warning td.severity{{color:#b26a00}} .only{{display:inline-block;margin-top:.2rem;padding:0 .3rem;
+ border:1px solid #b26a00;border-radius:.2rem;color:#7a4a00;font-size:.85em;font-weight:normal}} .stamp{{color:#555}}
 .headline{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}}
 .headline li{{border:1px solid #ddd;border-radius:.3rem;padding:.3rem .6rem}} .headline b{{font-size:1.4em}}
 .headline .met b{{color:#2e7d32}} .headline .not_met b{{color:#c62828}} .headline .undetermined b{{color:#616161}} .period{{color:#6a1b9a;font-size:.85em}} .reported{{color:#555;font-size:.85em}}
-section{{margin-bottom:2rem}} .wide{{overflow-x:auto}}
-@media (max-width:600px){{body{{margin:.6rem}} .figures{{white-space:normal}}
+section{{margin-bottom:2rem}} summary h3{{display:inline}} summary{{cursor:pointer;margin:.6rem 0}}
+table.issues th:first-child,table.issues td:first-child{{width:25%}} #dq-checks td:first-child{{width:20%}} #dq-checks td:last-child{{width:15%}}
+nav ul{{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;padding-left:1.2rem}}
+@media (max-width:600px){{body{{margin:.6rem auto;padding:0 .6rem}}
  table.attainment,table.attainment tbody,table.attainment tr,table.attainment th,table.attainment td{{display:block;width:auto}}
  table.attainment th{{border-bottom:none;padding-bottom:0}}}}
 </style></head><body>
-<h1>Huyện Hà Quảng: kết quả thực hiện chỉ tiêu 2015-2020 <span class="en">Hà Quảng district: target attainment 2015-2020</span></h1>
-<p class="stamp" id="last-load">Lần nạp dữ liệu gần nhất / last load: số {manifest['load_id']},
-{e(_local_time(manifest['load_finished_at']))} (giờ Việt Nam / Vietnam time)</p>
-<p>Đạt hay chưa đạt do kho dữ liệu quyết định (view target_attainment): so sánh kết quả với chỉ tiêu theo chiều của chỉ tiêu;
-chưa xác định khi nguồn tự mâu thuẫn hoặc số liệu cần người kiểm tra.
-<span class="en">Met or not met is decided by the warehouse (view target_attainment): the result against the target in the
-indicator's direction; undetermined where the source contradicts itself or a figure needs a person to check it.
-Bars show result / target, the tick is 100 %.</span></p>
+<h1>{_both('dashboard.heading')}</h1>
+<p class="stamp" id="last-load">{last_load}</p>
+<p>{_both('dashboard.intro')}</p>
+<nav id="contents"><b>{_both('dashboard.contents')}</b><ul>{index}
+<li><a href="#not-comparable-section">{e(message('dashboard.not_comparable', 'vi'))}</a></li>
+<li><a href="#issues">{e(message('dashboard.by_check', 'vi'))}</a></li></ul></nav>
 {sections}
-<h2>Chỉ tiêu không so sánh được <span class="en">Indicators that are not comparable, and why</span></h2>
-<table id="not-comparable"><tr><th>Chỉ tiêu <span class="en">indicator</span></th><th>Lý do <span class="en">reason</span></th></tr>
-{''.join(f"<tr><td>{e(r['name_vi'])} <span class='en'>{e(r['name_en'])}</span></td><td>{e(r['comparable_reason'] or '')}</td></tr>" for r in not_comparable)}
-</table>
-<h2>Vấn đề chất lượng dữ liệu <span class="en">Open data-quality issues: {counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}</span></h2>
-<p id="resolved-readings">{counts['info']} cách đọc số đã được xác định có căn cứ (info, không cần xử lý)
-<span class="en">{counts['info']} readings the loader resolved with evidence (info: nothing to do; listed in the view dq_issues)</span></p>
-<table id="dq-checks"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>số / count</th></tr>{check_rows}</table>
+<section id="not-comparable-section"><details open><summary><h2>{_both('dashboard.not_comparable')}</h2></summary>
+<table id="not-comparable"><tr><th>{_both('dashboard.column.indicator')}</th><th>{_both('dashboard.column.reason')}</th></tr>
+{comparable_rows}
+</table></details></section>
+<section id="issues"><h2>{_both('dashboard.issues', errors=counts['error'], warnings=counts['warning'])}</h2>
+<p id="resolved-readings">{_both('dashboard.resolved', info=counts['info'])}</p>
+<details open><summary><h3>{_both('dashboard.by_check')}</h3></summary>
+<table id="dq-checks"><tr><th>{_both('dashboard.column.severity')}</th>
+<th>{_both('dashboard.column.check')}</th><th>{_both('dashboard.column.count')}</th></tr>{check_rows}</table></details>
 {more}
-<div class="wide"><table id="dq-issues"><tr><th>mức / severity</th><th>kiểm tra / check</th><th>tệp / file</th><th>trang / sheet</th>
-<th>ô / cell</th><th>nội dung / message</th></tr>
-{''.join(issue_rows)}</table></div>
+<div id="dq-issues">{''.join(issue_groups)}</div>
+</section>
 </body></html>
 """

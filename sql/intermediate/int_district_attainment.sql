@@ -7,6 +7,8 @@
 -- figures before they were made whole or the whole counts (the workbook computed it from either).
 -- An undetermined row has no attainment_pct nor shortfall_pct; its status_reason names the
 -- readings (reported x %, computed y %) where the source contradicts itself.
+-- status_reason_vi says the same for a Vietnamese reader, case for case, from the catalogue's sentences
+-- (schemas/messages.csv, reason.*): checks by what they mean (never their names), figures as figure_text_vi writes them.
 -- unique: reporting_unit, indicator_code, period_end
 -- not_null: district, indicator_code, status
 -- references: indicator_code -> indicators.indicator_code
@@ -25,6 +27,19 @@ indicators as (
 
 findings as (
     select * from stg_dq_findings where source_row is not null
+),
+
+checks as (
+    select * from stg_dq_checks
+),
+
+units as (
+    select * from stg_units
+),
+
+-- the catalogue's Vietnamese sentences by message id
+vi as (
+    select map_from_entries(list({'k': message_id, 'v': vi})) as say from stg_messages
 ),
 
 evidence as (
@@ -58,6 +73,7 @@ row_findings as (
         evidence.indicator_code,
         findings.check_name,
         findings.message,
+        checks.meaning_vi,
         case
             when findings.severity = 'error' then true
             when findings.severity = 'info' then false  -- a reading resolved with the evidence it names
@@ -75,6 +91,7 @@ row_findings as (
         and findings.source_file = evidence.source_file
         and findings.source_sheet = evidence.source_sheet
         and findings.source_row = evidence.source_row
+    inner join checks using (check_name)
 ),
 
 unresolved as (
@@ -83,7 +100,9 @@ unresolved as (
         indicator_code,
         period_end,
         list_sort(list_distinct(list(check_name))) as unresolved_checks,
-        string_agg(check_name || ' (' || message || ')', '; ' order by check_name, message) as unresolved_text
+        string_agg(check_name || ' (' || message || ')', '; ' order by check_name, message) as unresolved_text,
+        -- what each check means, once each: the clerk's finding itself is in dq_issues.message_vi
+        string_agg(distinct meaning_vi, '; ' order by meaning_vi) as unresolved_text_vi
     from row_findings
     where is_unresolved
     group by all
@@ -94,6 +113,8 @@ compared as (
         evidence.*,
         unresolved.unresolved_checks,
         unresolved.unresolved_text,
+        unresolved.unresolved_text_vi,
+        units.name_vi as unit_vi,
         harmonised_target_low as target_low,
         harmonised_target_high as target_high,
         harmonised_actual as value,
@@ -118,6 +139,7 @@ compared as (
     left join unresolved
         on unresolved.reporting_unit = evidence.reporting_unit and unresolved.indicator_code = evidence.indicator_code
         and unresolved.period_end is not distinct from evidence.period_end
+    left join units on units.unit = evidence.harmonised_unit
 ),
 
 decided as (
@@ -145,6 +167,7 @@ judged as (
         source_row,
         direction,
         harmonised_unit as unit,
+        unit_vi,
         -- the figures as the sheet writes them, beside the harmonised ones a reader is shown
         actual_value as value_reported,
         target_low_reported,
@@ -205,19 +228,58 @@ judged as (
                 || case when target_low <> target_high and direction <> 'within_range'
                     then ' (the range ' || figure_text(target_low) || '-' || figure_text(target_high) || ')' else '' end
         end as status_reason,
+        -- the same cases, in the catalogue's Vietnamese
+        case
+            when is_unit_mix then coalesce(fill(fill(say['reason.also_check'], 'text', say['reason.unit_mix']),
+                                                'checks', unresolved_text_vi), say['reason.unit_mix'])
+            when unresolved_checks is not null and coalesce(reported_pct, harmonised_computed_pct) is not null then fill(fill(
+                say['reason.readings'], 'text', fill(say['reason.in_doubt'], 'checks', unresolved_text_vi)),
+                'readings', array_to_string(list_filter([
+                    fill(say['reason.reading.reported'], 'pct', figure_text_vi(reported_pct)),
+                    fill(say['reason.reading.computed'], 'pct', figure_text_vi(round(harmonised_computed_pct, 1)))
+                ], lambda t: t is not null), '; '))
+            when unresolved_checks is not null then fill(say['reason.in_doubt'], 'checks', unresolved_text_vi)
+            when value is null and verdict in ('met', 'not_met') then fill(fill(say['reason.qualitative'],
+                'result', coalesce(actual_text, reported_pct_raw)), 'target', coalesce(target_raw, say['reason.none_stated']))
+            when value is null and verdict = 'hedged'
+                then fill(say['reason.hedged'], 'result', coalesce(actual_text, reported_pct_raw))
+            when value is null and actual_text is not null
+                then fill(fill(say['reason.not_a_verdict'], 'result', actual_text), 'target', coalesce(target_raw, ''))
+            when value is null then say['reason.no_result']
+            when figures_met is null then fill(fill(say['reason.target_without_figure'], 'target', coalesce(target_raw, '')),
+                'value', figure_unit_vi(value, unit_vi))
+            when is_on_strict_bound then fill(fill(fill(say[case
+                    when source_reached then 'reason.strict.reached'
+                    when not source_reached then 'reason.strict.not_reached'
+                    else 'reason.strict.no_verdict' end],
+                'value', count_text_vi(say, value, case when is_unit_count then count_base end, unit_vi)),
+                'bound', target_text_vi(say, target_low, target_high, bar, direction, bar_strict, unit_vi)),
+                'evidence', coalesce(figure_text_vi(reported_pct) || ' %', '“' || coalesce(actual_text, reported_pct_raw) || '”'))
+            when pct_verdict in ('met', 'not_met') and pct_verdict <> (case when figures_met then 'met' else 'not_met' end)
+                then fill(say['reason.verdict_disagrees'], 'verdict', reported_pct_raw)
+            when target_low <> target_high and direction <> 'within_range' then fill(fill(fill(say['reason.range'],
+                'text', fill(fill(say['reason.compared'],
+                    'value', count_text_vi(say, value, case when is_unit_count then count_base end, unit_vi)),
+                    'target', target_text_vi(say, target_low, target_high, bar, direction, bar_strict, unit_vi))),
+                'low', figure_text_vi(target_low)), 'high', figure_unit_vi(target_high, unit_vi))
+            else fill(fill(say['reason.compared'],
+                    'value', count_text_vi(say, value, case when is_unit_count then count_base end, unit_vi)),
+                    'target', target_text_vi(say, target_low, target_high, bar, direction, bar_strict, unit_vi))
+        end as status_reason_vi,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         unresolved_checks,
         period_end,
         is_estimate,
         bar_strict as target_strict
     from decided
+    cross join vi
 ),
 
 -- an undetermined row publishes no percentage: a figure the source contradicts, or one nothing
 -- decides, must not read as a decided one (status_reason names the readings instead)
 final as (
     select
-        * replace (
+        * exclude (say) replace (
             case when status <> 'undetermined' then attainment_pct end as attainment_pct,
             case when status <> 'undetermined' then shortfall_pct end as shortfall_pct,
             -- where harmonisation changed a figure, the reason quotes the sheet's own, so that the
@@ -231,9 +293,19 @@ final as (
                         direction, target_strict) || coalesce(' ' || unit_reported, ''), '')
                     || ' (' || array_to_string(harmonisation_notes || harmonisation_rules, '; ') || ')'
                 when is_unit_unreadable then '; ' || array_to_string(harmonisation_notes, '; ')
-                else '' end as status_reason
+                else '' end as status_reason,
+            case
+                when is_changed and value_reported is not null then fill(fill(fill(say['reason.as_reported'],
+                    'text', status_reason_vi), 'value', figure_text_vi(value_reported) || coalesce(' ' || unit_reported, '')),
+                    'target', coalesce(target_text_vi(say, target_low_reported, target_high_reported,
+                        case direction when 'lower_is_better' then coalesce(target_high_reported, target_low_reported)
+                                       else coalesce(target_low_reported, target_high_reported) end,
+                        direction, target_strict, unit_reported), say['reason.none_stated']))
+                when is_unit_unreadable then fill(fill(say['reason.unit_unread'], 'text', status_reason_vi), 'unit', unit_reported)
+                else status_reason_vi end as status_reason_vi
         )
     from judged
+    cross join vi
 )
 
 select * from final

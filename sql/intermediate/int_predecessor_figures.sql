@@ -106,6 +106,7 @@ figures as (
         reported.source_row,
         attainment.status,
         attainment.status_reason,
+        attainment.status_reason_vi,
         attainment.target_strict,
         coalesce(indicators.weight, methods.coverage_weight) as weight_kind
     from slots

@@ -24,12 +24,19 @@ methods as (
     select * from stg_aggregation_methods
 ),
 
+-- the catalogue's Vietnamese sentences by message id, for the *_vi texts beside the English ones
+vi as (
+    select map_from_entries(list({'k': message_id, 'v': vi})) as say from stg_messages
+),
+
 -- a predecessor has a figure when it reported a number in the successor's unit or words (a qualitative result)
 contributions as (
     select
-        *,
-        is_reported and (actual is not null or actual_text is not null) as has_figure
+        figures.*,
+        is_reported and (actual is not null or actual_text is not null) as has_figure,
+        vi.say
     from figures
+    cross join vi
 ),
 
 grouped as (
@@ -43,9 +50,12 @@ grouped as (
         count(*) filter (where is_reported) as reporting_count,
         count(*) filter (where has_figure) as figure_count,
         string_agg(predecessor, ' + ' order by predecessor) filter (where is_reported) as reported_by,
+        string_agg(predecessor_name_vi, ', ' order by predecessor) filter (where is_reported) as reported_by_vi,
         coalesce(list(predecessor order by predecessor) filter (where not has_figure), []) as missing_predecessors,
         coalesce(string_agg(predecessor_name_en, ', ' order by predecessor) filter (where not has_figure), '')
             as missing_names,
+        coalesce(string_agg(predecessor_name_vi, ', ' order by predecessor) filter (where not has_figure), '')
+            as missing_names_vi,
         -- how the reporting predecessors compare
         count(distinct coalesce(definition_variant, '')) filter (where is_reported) <= 1 as same_definition,
         -- a figure whose unit cell could not be read has no unit, and is the same unit as nothing
@@ -110,6 +120,8 @@ grouped as (
         array_to_string(list(predecessor || ' ' || case when is_estimate then 'estimated' else 'actual' end || ' to '
             || coalesce(period_end::varchar, 'an unknown date') order by predecessor) filter (where has_figure), ', ')
             as periods_text,
+        array_to_string(list(period_text_vi(say, predecessor_name_vi, is_estimate, period_end) order by predecessor)
+            filter (where has_figure), '; ') as periods_text_vi,
         -- the predecessors' own statuses (a figure with a target has one)
         count(*) filter (where is_reported and status is not null) as judged_count,
         -- a derived bar is strict where any predecessor's is: v1 > b1 and v2 >= b2 give v1 + v2 > b1 + b2 (and
@@ -126,6 +138,16 @@ grouped as (
             filter (where has_figure and status = 'met') as met_text,
         string_agg(predecessor || ': ' || status_reason, '; ' order by predecessor) filter (where has_figure)
             as predecessors_reasons,
+        -- the same in Vietnamese: units by name, each reason its own status_reason_vi
+        string_agg(predecessor_name_vi || ': ' || status_reason_vi, '; ' order by predecessor)
+            filter (where has_figure and status = 'undetermined') as undetermined_reasons_vi,
+        string_agg(fill(fill(say['reason.predecessor_missed'], 'unit', predecessor_name_vi), 'reason', status_reason_vi),
+                   '; ' order by predecessor) filter (where has_figure and status = 'not_met') as missed_text_vi,
+        string_agg(fill(fill(say['reason.predecessor_met'], 'unit', predecessor_name_vi), 'reason', status_reason_vi),
+                   '; ' order by predecessor) filter (where has_figure and status = 'met') as met_text_vi,
+        string_agg(predecessor_name_vi || ': ' || status_reason_vi, '; ' order by predecessor) filter (where has_figure)
+            as predecessors_reasons_vi,
+        any_value(say) as say,
         array_to_string(list(predecessor || ' ' || actual_text order by predecessor)
             filter (where has_figure and actual_text is not null), ' / ') as qualitative_text,
         list_distinct(flatten(list(coalesce(harmonisation_rules, []) order by predecessor))) as harmonisation_rules,
@@ -214,8 +236,10 @@ final as (
         reporting_count,
         figure_count,
         reported_by,
+        reported_by_vi,
         missing_predecessors,
         missing_names,
+        missing_names_vi,
         method,
         aggregation,
         coverage,
@@ -263,6 +287,7 @@ final as (
         case when period_count <= 1 and estimate_kinds <= 1 then 'aligned' else 'mixed' end as period_basis,
         is_estimate,
         periods_text,
+        periods_text_vi,
         same_definition,
         same_unit,
         same_period,
@@ -281,6 +306,14 @@ final as (
                 when not same_unit then 'different unit: no conversion to the catalogue unit from ' || unconverted_units end,
             case when not same_period then 'different period: ' || periods_text end
         ], lambda reason: reason is not null) end as comparability_reasons,
+        -- the same reasons for a Vietnamese reader (the English names each definition and unit; this says they differ)
+        case when reporting_count < predecessor_count then [fill(say['reason.only_reported'], 'units', reported_by_vi)]
+        else list_filter([
+            case when is_qualitative then say['reason.why.qualitative'] end,
+            case when not same_definition then say['reason.different_definition'] end,
+            case when not same_unit then say['reason.different_unit'] end,
+            case when not same_period then fill(say['reason.different_period'], 'periods', periods_text_vi) end
+        ], lambda reason: reason is not null) end as comparability_reasons_vi,
         qualitative_text,
         harmonisation_rules,
         harmonisation_notes,
@@ -297,7 +330,11 @@ final as (
         undetermined_reasons,
         met_text,
         missed_text,
-        predecessors_reasons
+        predecessors_reasons,
+        undetermined_reasons_vi,
+        met_text_vi,
+        missed_text_vi,
+        predecessors_reasons_vi
     from valued
 )
 

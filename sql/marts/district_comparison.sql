@@ -19,6 +19,7 @@
 -- column same_period: the reporting predecessors' figures refer to the same date and are all actual or all estimates
 -- column comparable: true when every predecessor reported the indicator with the same definition, unit and period and it is not qualitative
 -- column comparable_reason: why not, when comparable is false
+-- column comparable_reason_vi: the same reasons in Vietnamese for an official (units by name, dates as 31/12/2019; says that definitions or units differ, the English names them); NULL when comparable
 with successors as (
     select * from int_successor_figures
 ),
@@ -42,7 +43,8 @@ final as (
         successors.same_unit,
         successors.same_period,
         len(successors.comparability_reasons) = 0 as comparable,
-        nullif(array_to_string(successors.comparability_reasons, '; '), '') as comparable_reason
+        nullif(array_to_string(successors.comparability_reasons, '; '), '') as comparable_reason,
+        nullif(array_to_string(successors.comparability_reasons_vi, '; '), '') as comparable_reason_vi
     from successors
     inner join indicators using (indicator_code)
 )

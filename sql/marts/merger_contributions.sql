@@ -29,6 +29,7 @@
 -- column computed_pct: the predecessor's harmonised result / target × 100
 -- column status: the predecessor's own attainment (target_attainment): met, not_met or undetermined; NULL without a target
 -- column status_reason: why, as target_attainment says it
+-- column status_reason_vi: the same reason in Vietnamese, as target_attainment.status_reason_vi says it
 -- column harmonisation_rules: rules that changed the predecessor's figures
 -- column harmonisation_notes: the arithmetic behind the rules in words, and a unit the figures keep or take
 -- column unit_refusal: why the predecessor's figures could not be put in the canonical unit, if so
@@ -86,6 +87,7 @@ final as (
         figures.computed_pct,
         figures.status,
         figures.status_reason,
+        figures.status_reason_vi,
         figures.harmonisation_rules,
         figures.harmonisation_notes,
         figures.unit_refusal,

@@ -1,7 +1,7 @@
 -- Whether each target was met, not met, or cannot be decided from what the source says: decided here, once, for every reader.
 -- grain: one row per former district (schemas/districts.csv) and catalogue indicator it reported against a target, and per successor unit of a boundary change (view boundary_changes: the merged district; a 2025 commune of monthly reports), indicator and round (merged_district_indicators)
 -- unique: district, indicator_code, period_end
--- not_null: district, indicator_code, status, status_reason, reported_by
+-- not_null: district, indicator_code, status, status_reason, status_reason_vi, reported_by
 -- references: indicator_code -> indicators.indicator_code
 -- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. A successor's derived bound is strict where a predecessor's is (v1 > b1 and v2 >= b2 give v1 + v2 > b1 + b2), and a successor value exactly on it is not met on the letter. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
 -- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, missing_unit (the row is read in one unit, whichever it is), and invalid_unit: figures whose units do not convert into one another are undetermined by the unit rule instead, is_unit_mix); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
@@ -30,6 +30,7 @@
 -- column attainment_pct: percentage of target: as the source reports it where it agrees with the figures (or there are no figures), computed from value and target otherwise; never decides the status; NULL unless status is met or not_met
 -- column status: 'met', 'not_met', 'undetermined' (the source contradicts itself, a figure is in doubt, or there is nothing to compare) or, for a successor only, 'partial' (its figure covers too little of it: coverage); a successor without a combined value is met or not_met only by dominance
 -- column status_reason: why, in words for an official: the comparison made, or why it cannot be decided and which checks (view dq_issues) a person must clear
+-- column status_reason_vi: the same reason in Vietnamese, case for case, from the message catalogue's sentences (reason.*): units by name, checks by what they mean, figures as Vietnamese writes them (87,06; 17.889), dates as 31/12/2019; never a code, view or file name
 -- column shortfall_pct: how far the value falls short of the target, in % of the target; 0 or negative when met (for ordering); NULL unless status is met or not_met
 -- column period_end: date the figures refer to (for a successor, the latest of its predecessors' dates)
 -- column period_end_earliest: the earliest date of the figures (for a successor whose predecessors' figures are of different dates, e.g. 2019-12-31 beside a period_end of 2020-12-31)
@@ -56,12 +57,20 @@ merged_district as (
     select * from merged_district_indicators
 ),
 
+-- the catalogue's Vietnamese sentences by message id
+vi as (
+    select map_from_entries(list({'k': message_id, 'v': vi})) as say from stg_messages
+),
+
 compared as (
     select
         successors.*,
         merged_district.attainment_pct,
         merged_district.caveats,
         merged_district.unit,
+        unit_names.name_vi as unit_vi,
+        methods.name_vi as method_vi,
+        vi.say,
         -- a weighted mean the reference has no weights for, of predecessors that measured the same thing in the
         -- same unit: decided by dominance below
         successors.method = 'not_aggregable' and successors.value is null and successors.missing_weight is not null
@@ -81,6 +90,9 @@ compared as (
         end as bar
     from successors
     inner join merged_district using (change_code, successor, indicator_code, period_round)
+    left join stg_units as unit_names on unit_names.unit = merged_district.unit
+    inner join stg_aggregation_methods as methods on methods.method = successors.method
+    cross join vi
 ),
 
 -- dominance: with positive weights w, sum(w v) / sum(w) >= sum(w b) / sum(w) when every v >= b,
@@ -176,6 +188,39 @@ successor_judged as (
         -- where the figures combined are of different periods, every reason says so
         case when period_basis = 'mixed' and coverage_status = 'full' then 'mixes periods: ' || periods_text end
         ) as status_reason,
+        -- the same cases, in the catalogue's Vietnamese
+        concat_ws('; ', case
+            when coverage_status = 'partial' then fill(fill(fill(fill(fill(say['reason.partial'],
+                'reported', coalesce(reported_by_vi, say['reason.nobody'])),
+                'coverage', figure_text_vi(round(coverage * 100, 1))),
+                'basis', coalesce(say['reason.basis.' || coverage_basis], '')),
+                'needed', figure_text_vi(round(min_coverage * 100, 1))),
+                'missing', missing_names_vi)
+            when undetermined_count > 0 then fill(say['reason.predecessor_undetermined'], 'reasons', undetermined_reasons_vi)
+            when dominance_status = 'met' then fill(say['reason.dominance_met'], 'reasons', predecessors_reasons_vi)
+            when dominance_status = 'not_met' then fill(say['reason.dominance_not_met'], 'reasons', predecessors_reasons_vi)
+            when is_unweighted_mean and is_mixed then fill(say['reason.weights_decide'], 'reasons', predecessors_reasons_vi)
+            -- why the value could not be made, as the first caveat says it in English
+            when value is null then fill(say['reason.not_combined'], 'why', case
+                when is_qualitative then say['reason.why.qualitative']
+                when not same_definition then say['reason.different_definition']
+                when not same_unit then say['reason.different_unit']
+                else say['reason.why.weight'] end)
+            when coalesce(target_low, target_high) is null then say['reason.targets_not_combined']
+            else concat_ws('; ',
+                case when is_within_stand_in_margin
+                    then fill(say['reason.stand_in'], 'margin', figure_text_vi(stand_in_margin * 100)) end,
+                case when figures_met and not is_within_stand_in_margin and not_met_count > 0
+                    then say['reason.met_overall'] end,
+                fill(fill(fill(fill(say['reason.derived'],
+                    'value', count_text_vi(say, value, count_base, unit_vi)),
+                    'target', target_text_vi(say, target_low, target_high, bar, direction, target_strict, unit_vi)),
+                    'method', method_vi), 'units', reported_by_vi),
+                case when figures_met then missed_text_vi else met_text_vi end)
+        end,
+        case when period_basis = 'mixed' and coverage_status = 'full'
+            then fill(say['reason.mixed_periods'], 'periods', periods_text_vi) end
+        ) as status_reason_vi,
         shortfall_pct(value, target_low, target_high, bar, direction) as shortfall_pct,
         coalesce(period_end_latest, round_end) as period_end,
         period_end_earliest,
@@ -209,6 +254,7 @@ districts as (
         attainment_pct,
         status,
         status_reason,
+        status_reason_vi,
         shortfall_pct,
         period_end,
         period_end as period_end_earliest,
@@ -253,6 +299,7 @@ final as (
         case when unioned.status in ('met', 'not_met') then unioned.attainment_pct end as attainment_pct,
         unioned.status,
         unioned.status_reason,
+        unioned.status_reason_vi,
         case when unioned.status in ('met', 'not_met') then unioned.shortfall_pct end as shortfall_pct,
         unioned.period_end,
         unioned.period_end_earliest,
