@@ -104,7 +104,7 @@ def test_the_check_sheet_lists_each_finding_with_its_indicator_cell_and_severity
     check_sheet = load_workbook(target)[sheet_name()]
     values = [list(row) for row in check_sheet.iter_rows(values_only=True)]
     assert values[0][0] == title()
-    assert any(isinstance(v[0], str) and "07/12/2026" not in v[0] and "08/12/2026 03:05" in v[0] for v in values)
+    assert any(isinstance(v[0], str) and "07/12/2026" not in v[0] and "03:05 ngày 08/12/2026" in v[0] for v in values)
     header = next(i for i, row in enumerate(values) if row[0] == "STT")
     listed = values[header + 1:]
     assert len(listed) == len(feedback.findings)

@@ -22,8 +22,8 @@ def test_percentages_dates_and_times_follow_the_language_and_the_districts_clock
     assert reader_format.percent(87.06, "vi") == "87,06 %" and reader_format.percent(87.06, "en") == "87.06%"
     assert reader_format.date(dt.date(2026, 12, 7), "vi") == "07/12/2026"
     late_evening_utc = dt.datetime(2026, 12, 7, 20, 5, tzinfo=dt.timezone.utc)
-    assert reader_format.moment(late_evening_utc, "vi") == "08/12/2026 03:05"  # UTC+7: the next morning
-    assert reader_format.moment(late_evening_utc.replace(tzinfo=None), "vi") == "08/12/2026 03:05"  # DuckDB's naive UTC
+    assert reader_format.moment(late_evening_utc, "vi") == "03:05 ngày 08/12/2026"  # UTC+7: the next morning
+    assert reader_format.moment(late_evening_utc.replace(tzinfo=None), "vi") == "03:05 ngày 08/12/2026"  # DuckDB's naive UTC
 
 
 def test_a_message_puts_its_values_in_the_readers_format():

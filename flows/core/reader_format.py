@@ -23,7 +23,7 @@ LOCAL_ZONE = ZoneInfo(LOCAL_ZONE_NAME)
 # Up to four decimals, no trailing zeros: the precision the source tables and figure_text keep.
 _NUMBER_PATTERN = "#,##0.####"
 _DATE_PATTERN = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
-_TIME_PATTERN = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy HH:mm"}
+_TIME_PATTERN = {"vi": "HH:mm 'ngày' dd/MM/yyyy", "en": "d MMM yyyy HH:mm"}  # "05:37 ngày 08/12/2026"
 
 
 def number(value: float | int | None, language: str = "vi") -> str:

@@ -52,7 +52,8 @@ COLUMN_HEADINGS = ("feedback.column.number", "feedback.column.severity", "feedba
                    "feedback.column.sheet", "feedback.column.cell", "feedback.column.cell_text",
                    "feedback.column.problem", "feedback.column.action")
 COLUMN_WIDTHS = (5, 10, 34, 16, 8, 16, 60, 45)  # characters: STT ... Cách xử lý
-COMMENT_SIZE = (320, 160)  # width, height in points: room for a sentence and its action without scrolling
+# A comment's box, in pixels: some 45 characters a line at this width
+COMMENT_WIDTH, COMMENT_MIN_HEIGHT, COMMENT_LINE_HEIGHT, COMMENT_CHARS_PER_LINE = 340, 80, 17, 45
 # Written into the feedback folder: which findings and which file version each workbook was made
 # from, so that a night rewrites only the workbooks whose findings or file changed.
 MANIFEST = "feedback.json"
@@ -103,7 +104,10 @@ def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> li
     rows = con.execute("""
         select issues.source_file, events.sha256, coalesce(events.rows_loaded, 0) > 0 as read_whole,
                issues.source_sheet, issues.source_row, issues.source_column, issues.severity, issues.check_name,
-               issues.problem_vi, issues.action_vi, issues.raw_value, labels.row_label
+               issues.problem_vi, issues.action_vi, issues.raw_value,
+               -- a sub-row ("trong đó có việc làm") is named with the row it belongs to
+               case when labels.parent_label is not null then labels.parent_label || ' › ' || labels.row_label
+                    else labels.row_label end
         from dq_issues as issues
         left join int_file_status as status using (source_file)
         left join file_events as events
@@ -246,7 +250,10 @@ def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
         text = "\n\n".join(_comment_text(f) for f in on_cell)
         if cell.comment is not None:  # the clerk's own note stays, above ours
             text = f"{cell.comment.text}\n\n{text}"
-        cell.comment = Comment(text, message("feedback.author"), width=COMMENT_SIZE[0], height=COMMENT_SIZE[1])
+        # tall enough for the whole text without scrolling: Excel and LibreOffice keep the size written
+        lines = sum(math.ceil(len(part) / COMMENT_CHARS_PER_LINE) for part in text.split("\n"))
+        cell.comment = Comment(text, message("feedback.author"), width=COMMENT_WIDTH,
+                               height=max(COMMENT_MIN_HEIGHT, COMMENT_LINE_HEIGHT * lines))
 
 
 def _anchor(sheet: Worksheet, finding: Finding) -> str:

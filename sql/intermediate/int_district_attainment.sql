@@ -236,7 +236,9 @@ judged as (
                 say['reason.readings'], 'text', fill(say['reason.in_doubt'], 'checks', unresolved_text_vi)),
                 'readings', array_to_string(list_filter([
                     fill(say['reason.reading.reported'], 'pct', figure_text_vi(reported_pct)),
-                    fill(say['reason.reading.computed'], 'pct', figure_text_vi(round(harmonised_computed_pct, 1)))
+                    -- NULL (left out) when nothing was computed: fill() of a NULL value would leave the sentence bare
+                    case when harmonised_computed_pct is not null then
+                        fill(say['reason.reading.computed'], 'pct', figure_text_vi(round(harmonised_computed_pct, 1))) end
                 ], lambda t: t is not null), '; '))
             when unresolved_checks is not null then fill(say['reason.in_doubt'], 'checks', unresolved_text_vi)
             when value is null and verdict in ('met', 'not_met') then fill(fill(say['reason.qualitative'],

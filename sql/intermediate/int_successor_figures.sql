@@ -51,6 +51,8 @@ grouped as (
         count(*) filter (where has_figure) as figure_count,
         string_agg(predecessor, ' + ' order by predecessor) filter (where is_reported) as reported_by,
         string_agg(predecessor_name_vi, ', ' order by predecessor) filter (where is_reported) as reported_by_vi,
+        -- who gave a figure: a predecessor whose row is there with its figure unread reported, and has none
+        string_agg(predecessor_name_vi, ', ' order by predecessor) filter (where has_figure) as with_figure_vi,
         coalesce(list(predecessor order by predecessor) filter (where not has_figure), []) as missing_predecessors,
         coalesce(string_agg(predecessor_name_en, ', ' order by predecessor) filter (where not has_figure), '')
             as missing_names,
@@ -237,6 +239,7 @@ final as (
         figure_count,
         reported_by,
         reported_by_vi,
+        with_figure_vi,
         missing_predecessors,
         missing_names,
         missing_names_vi,

@@ -191,7 +191,7 @@ successor_judged as (
         -- the same cases, in the catalogue's Vietnamese
         concat_ws('; ', case
             when coverage_status = 'partial' then fill(fill(fill(fill(fill(say['reason.partial'],
-                'reported', coalesce(reported_by_vi, say['reason.nobody'])),
+                'reported', coalesce(with_figure_vi, say['reason.nobody'])),
                 'coverage', figure_text_vi(round(coverage * 100, 1))),
                 'basis', coalesce(say['reason.basis.' || coverage_basis], '')),
                 'needed', figure_text_vi(round(min_coverage * 100, 1))),
