@@ -35,3 +35,8 @@ def test_a_message_puts_its_values_in_the_readers_format():
     assert "201 %" in say("finding.attainment_mismatch.detail", "vi", **mismatch)
     assert "1.950,5" in say("finding.attainment_mismatch.detail", "vi", **mismatch)
     assert "1,950.5" in say("finding.attainment_mismatch.detail", "en", **mismatch)
+
+
+def test_a_figure_near_the_largest_double_is_written_whole():
+    assert reader_format.number(1e308, "vi").startswith("100.000.000") and "," not in reader_format.number(1e308, "vi")
+    assert reader_format.number(-1.7e308, "en").startswith("-170,000,000")

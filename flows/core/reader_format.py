@@ -12,6 +12,7 @@ UTC, ISO 8601.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,11 @@ def number(value: float | int | None, language: str = "vi") -> str:
         return "—"
     if math.isinf(value):  # a percentage of a result near the largest double overflows
         return "∞" if value > 0 else "-∞"
-    text = format_decimal(value, _NUMBER_PATTERN, locale=language)
+    # Babel rounds in Python's decimal context, 28 digits by default: a result near the largest
+    # double (1e308, which a workbook may hold) needs its 309 digits and the decimals
+    with decimal.localcontext() as context:
+        context.prec = 400
+        text = format_decimal(value, _NUMBER_PATTERN, locale=language)
     # a figure that rounds to zero is 0, not "-0": the sign of what is no longer there says nothing
     return "0" if not text.strip("-0") else text
 

@@ -65,6 +65,7 @@ from flows.warehouse.models import WarehouseUnreadable, as_published
 from flows.warehouse.open_files import FileState, file_states
 
 SHOWN = 10  # names per list in the text report without --all
+ADVICE_SHOWN = 3  # files whose advice the text report gives without --all: two lines each, in both languages
 CHANGES = ("new", "updated", "rejected", "pending", "missing", "restored", "withdrawn", "ignored",
            "gone")  # file_events.change
 STATUS_FORMAT = 1
@@ -230,8 +231,10 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         files = list(dict.fromkeys(e["file"] for e in facts["errors"]))
         states = {s["file"]: FileState(s["current_rows"], any(e["row"] for e in facts["errors"] if e["file"] == s["file"]),
                                        s["action"] == "wait") for s in facts["next_steps"]}
-        lines += advice_lines(files, states, warehouse, None, None if show_all else SHOWN, "  ")
-        cut |= not show_all and len(files) > SHOWN
+        # a pending file has its own list below, which says the next run reads it again
+        files = [name for name in files if not (name in states and states[name].pending)]
+        lines += advice_lines(files, states, warehouse, None, None if show_all else ADVICE_SHOWN, "  ")
+        cut |= not show_all and len(files) > ADVICE_SHOWN
     if facts["pending"]:
         lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
         shown, more = _first(facts["pending"], show_all)
