@@ -672,8 +672,13 @@ def _reads_from(sources: dict[str, str]) -> dict[str, set[str]]:
 
 @lru_cache(maxsize=4)  # a build asks for the graph several times; parsing every model costs 0.1 s
 def _parsed_reads(sources: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
-    trees = _parse_trees(dict(sources))
+    trees = _parsed_trees(sources)
     return {name: frozenset(_table_references(tree["statements"], frozenset())) for name, tree in trees.items()}
+
+
+@lru_cache(maxsize=4)  # the graph and qualified_sql read the same trees (not to be changed by either)
+def _parsed_trees(sources: tuple[tuple[str, str], ...]) -> dict[str, dict]:
+    return _parse_trees(dict(sources))
 
 
 def _parse_trees(sources: dict[str, str]) -> dict[str, dict]:
@@ -737,8 +742,8 @@ def qualified_sql(sources: dict[str, str], schemas: dict[str, str]) -> dict[str,
 
 @lru_cache(maxsize=4)  # a build asks once or twice; parsing every model twice costs 0.1 s
 def _qualified_sql(sources: tuple[tuple[str, str], ...], schemas: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    trees = _parsed_trees(sources)
     known, sources = dict(schemas), dict(sources)
-    trees = _parse_trees(sources)
     rewritten = {}
     for model, sql in sources.items():
         text = sql.encode("utf-8")  # the parser's offsets are in bytes
