@@ -81,9 +81,11 @@ def in_this_process(monkeypatch) -> None:
 
 
 def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
-    import duckdb
+    """A query of the warehouse as the project's code makes one: the layers' schemas on the search
+    path (models.connect), so that tests name internal relations as the SQL files do."""
+    from flows.warehouse.models import connect
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         return con.execute(query, params or []).fetchall()
 
 

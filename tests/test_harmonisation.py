@@ -127,10 +127,12 @@ def _replace_reference(warehouse, tmp_path, table: str, rows: list[dict]):
 
     copy = tmp_path / "variant.duckdb"
     shutil.copyfile(warehouse, copy)
+    from flows.warehouse import models as wh
+
     with duckdb.connect(str(copy)) as con:
         frame = pd.DataFrame(rows, dtype="string")
         con.register("variant_rows", frame)
-        con.execute(f"create or replace table {table} as select * from variant_rows")
+        con.execute(f"create or replace table {wh.qualified(table)} as select * from variant_rows")
     return copy
 
 

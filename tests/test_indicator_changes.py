@@ -117,13 +117,11 @@ def test_a_withdrawn_workbook_ends_each_of_its_figures(loaded_warehouse, tmp_pat
 def test_history_follows_load_order_when_the_clock_was_set_back(loaded_warehouse, tmp_path):
     """Hand-made: the first load's figures replaced by a second load recorded as finishing a day earlier (a
     clock set back). Every version's interval still ends after it starts, and an as-of query finds one."""
-    import duckdb
-
     from flows.warehouse import models as wh
 
     copy = tmp_path / "clock.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         con.execute("insert into landing_load_runs by name select * replace (2 as load_id, "
                     "finished_at - interval 1 day as finished_at, started_at - interval 1 day as started_at) "
                     "from landing_load_runs where load_id = 1")

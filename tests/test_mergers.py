@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import shutil
 
-import duckdb
 import pytest
 
 from flows.warehouse import models as wh
@@ -107,7 +106,7 @@ def test_the_margin_rule_on_hand_made_weights(loaded_warehouse, tmp_path):
     """A wider margin makes electricity undetermined too; none keeps cultured families met."""
     copy = tmp_path / "margins.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         for margin, families, electricity in (("0.6", "undetermined", "undetermined"), ("0", "met", "met")):
             con.execute("update ref_aggregation_methods set stand_in_margin = ? "
                         "where method = 'population_weighted_mean'", [margin])
@@ -127,7 +126,7 @@ def _with_third_predecessor(loaded, path):
     findings under the new code (as a copy of its raw/ folder would load), and catalogue rows naming it a
     predecessor of the merged district with its own area and population. No SQL changes."""
     shutil.copyfile(loaded, path)
-    with duckdb.connect(str(path)) as con:
+    with wh.connect(path) as con:
         for table in ("landing_load_files", "landing_indicator_rows", "landing_dq_findings"):
             columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = ? "
                                                  "order by column_index", [table]).fetchall()]
@@ -223,7 +222,7 @@ def test_a_derived_bound_is_strict_where_a_predecessors_is(loaded_warehouse, tmp
     grain = "source_district = 'thong_nong' and source_row = 9"
     bound = 17680 + 13000  # old Hà Quảng's target and old Thông Nông's
     verdicts = {}
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         for strict in (False, True):
             con.execute(f"update landing_indicator_rows set target_strict = ?, actual_value = ? where {grain}",
                         [strict, bound - 17889])

@@ -63,7 +63,7 @@ def test_data_dictionary_documents_every_view_column_and_lineage(loaded_warehous
         assert all(meaning for _, _, meaning in doc.columns), doc.name
         assert doc.lineage[-1] == doc.name
     results = next(d for d in docs if d.name == "indicator_results")
-    assert any(step.startswith("landing_indicator_rows (raw/<district>/*.xlsx") for step in results.lineage)
+    assert any(step.startswith("landing.landing_indicator_rows (raw/<district>/*.xlsx") for step in results.lineage)
     page = (docs_dir(loaded_warehouse) / "data_dictionary.md").read_text(encoding="utf-8")
     assert "## `merged_district_indicators`" in page and "| `attainment_pct` | DOUBLE |" in page
 

@@ -54,7 +54,7 @@ def test_a_suspected_per_mille_is_fixed_only_where_the_sheet_settles_it(loaded_w
     shutil.copyfile(loaded_warehouse, copy)
     growth_row = "source_district = 'thong_nong' and source_row = 14"
     readings = {}
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         assert con.execute(f"select scale_fix_rule from landing_indicator_rows where {growth_row}").fetchall() == [
             ("per_mille_typed_as_percent",)]
         for reported in (920, None, 92):
@@ -117,7 +117,7 @@ def test_a_blank_unit_takes_the_catalogues_and_an_unread_one_is_never_summed(loa
     copy = tmp_path / "units.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
     grain = "source_district = 'thong_nong' and source_row = 9"
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         con.execute(f"update landing_indicator_rows set unit_raw = null, unit = null where {grain}")
         wh.build_views(con)
         blank = con.execute(f"select unit, harmonisation_notes from harmonised_results where {grain}").fetchone()

@@ -43,14 +43,15 @@ def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loa
     copy = tmp_path / "older.duckdb"
     copy.write_bytes(loaded_warehouse.read_bytes())
     stored = [name for name, sql in wh.view_sources().items() if wh.MATERIALIZED_AS_TABLE.search(sql)]
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         current = con.execute("select * from indicator_results order by all").fetchall()
         for name in stored:  # as the older code left them
             con.execute(f"create temp table kept_{name} as select * from {name}")
             con.execute(f"drop table {name}")
-            con.execute(f"create view {name} as select * from kept_{name}")
+            con.execute(f"create view {wh.qualified(name)} as select * from kept_{name}")
         wh.build_views(con)
-        kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
+        kinds = dict(con.execute("select table_name, table_type from information_schema.tables "
+                                 "where table_schema = 'intermediate'").fetchall())
         assert stored and {kinds[name] for name in stored} == {"BASE TABLE"}
         assert con.execute("select * from indicator_results order by all").fetchall() == current
 
@@ -58,7 +59,7 @@ def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loa
 def test_stored_models_are_kept_when_nothing_changed_and_rebuilt_when_their_sql_did(loaded_warehouse, tmp_path):
     copy = tmp_path / "w.duckdb"
     copy.write_bytes(loaded_warehouse.read_bytes())
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         rows = con.execute("select count(*) from int_current_rows").fetchone()[0]
         con.execute("delete from int_current_rows")  # so that a recomputation shows
         con.execute("delete from int_harmonised_rows")  # and the rows over them: the model tests check they agree
@@ -78,7 +79,7 @@ def test_an_edit_upstream_of_a_stored_model_rebuilds_it_on_a_night_with_nothing_
     copy.write_bytes(loaded_warehouse.read_bytes())
     sources = wh.view_sources()
     edited = {**sources, "int_current_rows": sources["int_current_rows"] + "\n-- edited by a new release\n"}
-    with duckdb.connect(str(copy)) as con:
+    with wh.connect(copy) as con:
         rows = con.execute("select count(*) from int_harmonised_rows").fetchone()[0]
         con.execute("delete from int_harmonised_rows")  # stored downstream of int_current_rows
         monkeypatch.setattr(wh, "view_sources", lambda: edited)

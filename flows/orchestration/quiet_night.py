@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from flows.warehouse.build import OpenIssues, open_issues
-from flows.warehouse.models import as_published, cleared_for_writing
+from flows.warehouse.models import as_published, cleared_for_writing, connect, qualified
 from flows.warehouse.state import LoadPlan, build_inputs_digest
 
 RUN_FIELDS = ("load_id", "status")
@@ -45,8 +45,10 @@ def unchanged_version(warehouse: Path) -> PublishedVersion | None:
     if not warehouse.exists() or cleared_for_writing(warehouse) is not None:
         return None  # a damaged warehouse: building a version refuses it, and says why
     try:
-        with as_published(warehouse) as readable, duckdb.connect(str(readable), read_only=True) as con:
-            built_from = con.execute("select digest from landing_build_inputs").fetchone()
+        with as_published(warehouse) as readable, connect(readable, read_only=True) as con:  # the layers' search path
+            # qualified: a version of the older layout (everything in main) has none there, and is moved
+            # by building a version (models.move_older_layout) whatever inputs it was built from
+            built_from = con.execute(f"select digest from {qualified('landing_build_inputs')}").fetchone()
             if built_from is None or built_from[0] != build_inputs_digest():
                 return None
             run = con.execute(f"select {', '.join(RUN_FIELDS)} from landing_load_runs "

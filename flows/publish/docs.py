@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from flows.publish.exports import analyst_views
-from flows.warehouse.models import lineage
+from flows.warehouse.models import MART_SCHEMA, lineage, relation_schemas, schema_of
 
 RAW_ORIGIN = {
     "landing_indicator_rows": "raw/<district>/*.xlsx, read and checked by flows/ (extract, locate, rows, validate)",
@@ -60,7 +60,8 @@ def collect_checks(warehouse: Path) -> list[CheckDoc]:
 
 
 def _chain(view: str, graph: dict[str, set[str]]) -> list[str]:
-    """The view's ancestors in build order, each source table with where its rows come from."""
+    """The view's ancestors in build order, each source table with where its rows come from; each named
+    as a query names it (the layers' relations with their schema: staging.stg_indicator_rows)."""
     ordered: list[str] = []
 
     def visit(name: str) -> None:
@@ -71,8 +72,12 @@ def _chain(view: str, graph: dict[str, set[str]]) -> list[str]:
             ordered.append(name)
 
     visit(view)
-    return [f"{name} ({RAW_ORIGIN[name]})" if name in RAW_ORIGIN else
-            f"{name} (schemas/ catalogue or reference file)" if name.startswith("ref_") else name for name in ordered]
+    schemas = relation_schemas()
+    shown = {name: name if schema_of(name, schemas) == MART_SCHEMA else f"{schema_of(name, schemas)}.{name}"
+             for name in ordered}
+    return [f"{shown[name]} ({RAW_ORIGIN[name]})" if name in RAW_ORIGIN else
+            f"{shown[name]} (schemas/ catalogue or reference file)" if name.startswith("ref_") else shown[name]
+            for name in ordered]
 
 
 def write_docs(warehouse: Path, out_dir: Path) -> tuple[Path, Path]:

@@ -42,6 +42,7 @@ from flows.core.checks import ERROR, WARNING
 from flows.core.feedback_sheet import is_feedback_sheet, sheet_name, title
 from flows.core.messages import message, say
 from flows.ingest.raw_files import open_regular
+from flows.warehouse.models import connect  # the layers' schemas on the search path: int_file_status, stg_indicator_rows
 
 OPENABLE = (".xlsx", ".xlsm")
 # Fills a clerk tells apart at a glance, the colours of Excel's own "Bad" and "Neutral" cell styles.
@@ -130,7 +131,7 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
     """Write the feedback workbook of every file with an open finding into `folder`, and remove those
     of files that have none any more. A workbook whose file and findings are those it was made from
     is kept as it is. Returns counts: written, kept, removed."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         files = open_feedback(con)
         raw_dir = published_raw_dir(con)
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,7 +168,7 @@ def write_one_feedback(warehouse: Path, source_file: str, target: Path,
                        raw_dir: Path | None = None) -> tuple[str, Path | None]:
     """The feedback workbook of one file, on demand (`haquang feedback FILE`): ("written", its path),
     ("clean", None) for a file without an open finding, ("unknown", None) for a file never seen."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         found = open_feedback(con, only=source_file)
         known = con.execute("select count(*) from file_events where source_file = ?", [source_file]).fetchone()[0]
         raw_dir = raw_dir or published_raw_dir(con)

@@ -61,7 +61,7 @@ from flows.publish.wording import counted, rows_in_both
 from flows.warehouse.build import new_finding_sql
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.last_night import read_last_night
-from flows.warehouse.models import WarehouseUnreadable, as_published
+from flows.warehouse.models import WarehouseUnreadable, as_published, connect
 from flows.warehouse.open_files import FileState, file_states
 
 SHOWN = 10  # names per list in the text report without --all
@@ -86,7 +86,7 @@ def status_facts(warehouse: Path, now: dt.datetime | None = None) -> dict:
     now = now or dt.datetime.now(dt.timezone.utc)
     # A truncated file is refused before this, by the command line's check (flows/cli.py).
     try:
-        with as_published(warehouse) as readable, duckdb.connect(str(readable), read_only=True) as con:
+        with as_published(warehouse) as readable, connect(readable, read_only=True) as con:  # the layers' search path
             con.execute("set TimeZone = 'UTC'")
             return _facts(con, warehouse, now)
     except duckdb.Error as exc:  # corrupt blocks show only when they are read

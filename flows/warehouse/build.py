@@ -401,7 +401,7 @@ class WarehouseBuild:
                                                ("its models (build_models)", self.models_built)) if not done]
             raise UnfinishedVersion(f"load {self.load_id} was not published: it lacks {' and '.join(lacking)}")
         # what this version was built from, so that a night with nothing new can tell it needs none
-        self.con.execute("create or replace table landing_build_inputs as select ?::varchar as digest",
+        self.con.execute(f"create or replace table {wh.qualified('landing_build_inputs')} as select ?::varchar as digest",
                          [build_inputs_digest()])
         wh.publish(self.con, self.warehouse)
 
@@ -430,19 +430,20 @@ def remember_open_findings(con: duckdb.DuckDBPyConnection) -> None:
     source = f"select distinct {', '.join(FINDING_KEY)} from dq_issues" if has_view else \
         ("select null::varchar as source_file, null::varchar as source_sheet, null::integer as source_row, "
          "null::varchar as source_column, null::varchar as check_name, null::varchar as raw_value where false")
-    con.execute(f"create or replace table {PREVIOUSLY_OPEN} as {source}")
+    con.execute(f"create or replace table {wh.qualified(PREVIOUSLY_OPEN)} as {source}")
 
 
 def new_finding_sql(con: duckdb.DuckDBPyConnection, alias: str = "d") -> str:
     """A SQL condition, over dq_issues as `alias` and a load id parameter, true for a finding made by that
     load that was not open (the same file, sheet, row, column, check and raw value) in the version before
     it: an unchanged file read again (a new release, --full) brings back old findings, not new ones."""
-    has_table = con.execute("select 1 from duckdb_tables() where table_name = ?", [PREVIOUSLY_OPEN]).fetchone()
-    if has_table is None:  # a version built before this was recorded
+    found = con.execute("select schema_name from duckdb_tables() where table_name = ? and not temporary "
+                        "order by schema_name = 'main'", [PREVIOUSLY_OPEN]).fetchone()
+    if found is None:  # a version built before this was recorded
         return f"({alias}.load_id is not distinct from ?)"
     same = " and ".join(f"p.{column} is not distinct from {alias}.{column}" for column in FINDING_KEY)
     return (f"({alias}.load_id is not distinct from ? and not exists "
-            f"(select 1 from {PREVIOUSLY_OPEN} as p where {same}))")
+            f"(select 1 from {found[0]}.{PREVIOUSLY_OPEN} as p where {same}))")
 
 
 def open_issues(con: duckdb.DuckDBPyConnection, load_id: int | None, errors_listed: int = MAX_ERRORS_KEPT

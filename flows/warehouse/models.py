@@ -36,6 +36,18 @@ VIEW_LAYERS = ("staging", "intermediate", "marts")
 MACRO_DIR = SQL_DIR / "macros"
 SCHEMAS_DIR = SQL_DIR.parent / "schemas"
 MATERIALIZED_AS_TABLE = re.compile(r"^-- materialized: table\s*$", re.M)
+# The warehouse's catalogue, laid out as dbt lays one out: the analyst views (sql/marts/) alone in
+# DuckDB's default schema, so that `show tables` in any client (haquang sql, the duckdb CLI,
+# Harlequin, DBeaver) lists them and nothing else; every other relation in a schema of its layer.
+MART_SCHEMA = "main"
+LANDING_SCHEMA = "landing"
+LAYER_SCHEMAS = {"landing": "landing", "staging": "staging", "intermediate": "intermediate", "marts": MART_SCHEMA}
+REFERENCE_SCHEMA = "reference"  # the ref_* tables: catalogues and reference files (flows/warehouse/reference.py)
+REFERENCE_PREFIX = "ref_"
+BOOKKEEPING_SCHEMA = "bookkeeping"  # what the loader records about its own builds
+BOOKKEEPING_TABLES = frozenset({"stored_model_sources", "tested_model_sources", "checked_catalogue_sources",
+                                "landing_build_inputs", "landing_previously_open"})
+INTERNAL_SCHEMAS = ("landing", "staging", "intermediate", REFERENCE_SCHEMA, BOOKKEEPING_SCHEMA)
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -62,12 +74,62 @@ def model_threads() -> int:
 
 def connect(path: Path | str, read_only: bool = False, threads: int | None = None,
             memory_limit: str = DUCKDB_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
-    """A connection with the project's memory bound, so a load's footprint does not grow with history."""
+    """A connection with the project's memory bound, so a load's footprint does not grow with history,
+    and the layers' schemas on its search path (use_layer_schemas)."""
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"set memory_limit = '{memory_limit}'")
     if threads is not None:
         con.execute(f"set threads = {threads}")
+    use_layer_schemas(con)
     return con
+
+
+def use_layer_schemas(con: duckdb.DuckDBPyConnection, create: bool = False) -> None:
+    """Put main and the layers' schemas (those the file has; all of them, made, when `create`) on the
+    connection's search path.
+
+    The project's own code names the warehouse's relations unqualified (landing_load_runs,
+    int_file_status, stg_indicator_rows), as the SQL files do: each name belongs to one layer only
+    (relation_schemas() refuses two), so the search path finds the same relation a qualified name
+    would, in a warehouse of this layout or of the older one with everything in main (read before
+    the next load moves it). The setting is this connection's alone: the views stored in the file
+    never depend on it (build_views qualifies what they read), and `haquang sql` does not set it,
+    so that the analyst's `show tables` lists the analyst views only.
+    """
+    if create:
+        for schema in INTERNAL_SCHEMAS:
+            con.execute(f"create schema if not exists {schema}")
+    present = {r[0] for r in con.execute(
+        "select schema_name from duckdb_schemas() where database_name = current_database()").fetchall()}
+    path = [MART_SCHEMA] + [schema for schema in INTERNAL_SCHEMAS if schema in present]
+    con.execute(f"set search_path = '{','.join(path)}'")
+
+
+def relation_schemas() -> dict[str, str]:
+    """The schema of each relation sql/ defines (a model or a landing table), by name."""
+    schemas: dict[str, str] = {}
+    for layer, schema in LAYER_SCHEMAS.items():
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            if path.stem in schemas or path.stem in BOOKKEEPING_TABLES or path.stem.startswith(REFERENCE_PREFIX):
+                raise ValueError(f"sql/{layer}/{path.name}: the name {path.stem} is taken by another relation of "
+                                 "the warehouse; each name must belong to one relation only")
+            schemas[path.stem] = schema
+    return schemas
+
+
+def schema_of(name: str, schemas: dict[str, str] | None = None) -> str:
+    """The schema a relation of the warehouse lives in: its layer's, the reference tables', the
+    bookkeeping's, or main (an analyst view)."""
+    if name in BOOKKEEPING_TABLES:
+        return BOOKKEEPING_SCHEMA
+    if name.startswith(REFERENCE_PREFIX):
+        return REFERENCE_SCHEMA
+    return (relation_schemas() if schemas is None else schemas).get(name, MART_SCHEMA)
+
+
+def qualified(name: str, schemas: dict[str, str] | None = None) -> str:
+    """schema.name, as a stored view or DDL names a relation of the warehouse."""
+    return f"{schema_of(name, schemas)}.{name}"
 
 
 def next_version_path(published: Path) -> Path:
@@ -133,14 +195,23 @@ def damage(warehouse: Path) -> str | None:
 
 
 def damage_seen_by(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str | None:
-    """damage() on a connection already open to the warehouse; DuckDB's errors are raised."""
-    present = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    """damage() on a connection already open to the warehouse; DuckDB's errors are raised.
+
+    The landing tables are found in their schema, or in main where a warehouse written before the
+    layers had schemas keeps them until its next load moves them (move_older_layout): both are sound.
+    The names are qualified here, as the connection may be the analyst's, without a search path.
+    """
+    present: dict[str, str] = {}
+    for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
+            "and table_schema in (?, ?) order by table_schema = ? desc", [LANDING_SCHEMA, MART_SCHEMA,
+                                                                          LANDING_SCHEMA]).fetchall():
+        present.setdefault(table, f"{schema}.{table}")
     missing = [table for table in landing_tables() if table not in present]
     if missing:
         return "a DuckDB file without the warehouse's landing tables: " + ", ".join(missing) + " missing"
     for table in landing_tables():
-        con.execute(f"select count(*) from {table}").fetchone()
+        con.execute(f"select count(*) from {present[table]}").fetchone()
     block_size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
     expected, actual = DUCKDB_HEADER_BYTES + block_size * _blocks_in_use(con), warehouse.stat().st_size
     if actual < expected:
@@ -193,10 +264,10 @@ def _blocks_in_use(con: duckdb.DuckDBPyConnection) -> int:
     a sound file can be shorter than that count (it was, by one block, once the catalogue grew).
     """
     highest = [con.execute("select max(block_id) from pragma_metadata_info()").fetchone()[0]]
-    for (table,) in con.execute("select table_name from duckdb_tables() where database_name = current_database()"
-                                ).fetchall():
+    for schema, table in con.execute("select schema_name, table_name from duckdb_tables() "
+                                     "where database_name = current_database()").fetchall():
         highest.append(con.execute("select max(block_id) from pragma_storage_info(?) where persistent",
-                                   [table]).fetchone()[0])
+                                   [f"{schema}.{table}"]).fetchone()[0])
     return max((block for block in highest if block is not None), default=-1) + 1
 
 
@@ -244,20 +315,100 @@ def _remove_build_leftovers(published: Path) -> None:
 
 
 def create_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the landing tables, and add columns a newer version of sql/landing/ declares.
+    """Create the layers' schemas and the landing tables in theirs, and add columns a newer version
+    of sql/landing/ declares; the connection then has the layers on its search path.
 
     Warehouses outlive code versions: history written by an older loader stays, with the new
-    columns empty for its rows.
+    columns empty for its rows, and its landing tables move out of main (move_older_layout).
     """
+    use_layer_schemas(con, create=True)
+    move_older_layout(con)
     for path in sorted((SQL_DIR / "landing").glob("*.sql")):
         ddl = path.read_text(encoding="utf-8")
-        existing = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_name = ?", [path.stem]).fetchall()}
-        con.execute(ddl)
+        existing = _columns_of(con, LANDING_SCHEMA, path.stem)
+        con.execute(_in_schema(ddl, path.stem, LANDING_SCHEMA))
         if existing:
             for name, column_type in _declared_columns(ddl, path.stem):
                 if name not in existing:
-                    con.execute(f'alter table {path.stem} add column "{name}" {column_type}')
+                    con.execute(f'alter table {LANDING_SCHEMA}.{path.stem} add column "{name}" {column_type}')
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    return dict(con.execute("select column_name, data_type from information_schema.columns "
+                            "where table_schema = ? and table_name = ? order by ordinal_position",
+                            [schema, table]).fetchall())
+
+
+def _in_schema(ddl: str, table: str, schema: str) -> str:
+    """A landing table's CREATE TABLE (sql/landing/), creating it in `schema`.
+
+    The file's statement starts a line with `create table [if not exists] <table>`: that head,
+    found exactly once, gains the schema; nothing else of the statement is touched.
+    """
+    head = re.compile(rf"^(\s*create\s+table\s+(?:if\s+not\s+exists\s+)?){re.escape(table)}\b", re.I | re.M)
+    qualified_ddl, found = head.subn(rf"\g<1>{schema}.{table}", ddl)
+    if found != 1:
+        raise ValueError(f"sql/landing/{table}.sql: expected one `create table {table}` at the start of a line, "
+                         f"found {found}")
+    return qualified_ddl
+
+
+def move_older_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Move a warehouse written before the layers had schemas (everything in main) to this layout.
+
+    The landing tables, the history, move to the landing schema with every row and column (a
+    column the files no longer declare is kept), in one transaction: the version being built has
+    either the old layout or the new one. The bookkeeping tables of main are dropped: the load
+    writes them again in their schema (its stored models rebuilt, its tests and catalogue checks
+    run again, once). The models and ref_* tables left in main stay until this version's are built
+    (drop_older_layout): until then the previous version's views still read them, as the findings
+    open in it are remembered (flows/warehouse/build.py remember_open_findings).
+    """
+    in_main = _relations_in(con, MART_SCHEMA)
+    moving = [table for table in landing_tables() if in_main.get(table) == "table"]
+    dropping = sorted(name for name in BOOKKEEPING_TABLES if in_main.get(name) == "table")
+    if not moving and not dropping:
+        return
+    con.execute("begin transaction")
+    try:
+        for table in moving:
+            if table in _relations_in(con, LANDING_SCHEMA):
+                raise ValueError(f"the warehouse holds {table} both in main and in {LANDING_SCHEMA}: "
+                                 "not moved, so that no row is lost or doubled")
+            con.execute(_in_schema((SQL_DIR / "landing" / f"{table}.sql").read_text(encoding="utf-8"), table,
+                                   LANDING_SCHEMA))
+            declared = _columns_of(con, LANDING_SCHEMA, table)
+            for name, column_type in _columns_of(con, MART_SCHEMA, table).items():
+                if name not in declared:
+                    con.execute(f'alter table {LANDING_SCHEMA}.{table} add column "{name}" {column_type}')
+            con.execute(f"insert into {LANDING_SCHEMA}.{table} by name select * from {MART_SCHEMA}.{table}")
+            con.execute(f"drop table {MART_SCHEMA}.{table}")
+        for table in dropping:
+            con.execute(f"drop table {MART_SCHEMA}.{table}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    logger.info("moved the landing tables (%s) of a warehouse written before the layers had schemas to the "
+                "schema %s", ", ".join(moving), LANDING_SCHEMA)
+
+
+def drop_older_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop from main what an older version left there besides the analyst views: its staging and
+    intermediate models and ref_* tables (this version builds and loads them in their schemas)."""
+    schemas = relation_schemas()
+    for name, kind in _relations_in(con, MART_SCHEMA).items():
+        if schema_of(name, schemas) != MART_SCHEMA:
+            con.execute(f"drop {kind} {MART_SCHEMA}.{name}")
+
+
+def _relations_in(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, str]:
+    """The tables and views of a schema of the warehouse, with their kind ('table' or 'view')."""
+    return dict(con.execute(
+        "select table_name, 'table' from duckdb_tables() where database_name = current_database() "
+        "and schema_name = $1 and not temporary union all "
+        "select view_name, 'view' from duckdb_views() where database_name = current_database() "
+        "and schema_name = $1 and not internal and not temporary", [schema]).fetchall())
 
 
 def _declared_columns(ddl: str, table: str) -> list[tuple[str, str]]:
@@ -299,12 +450,21 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
     the nightly run with nothing new does not recompute it. The tests each header declares
     (flows/warehouse/model_tests.py) run last; any failure raises ModelTestFailed, so the copy
     being built is never published.
+
+    Each model is made in its layer's schema (LAYER_SCHEMAS: the marts in main), and the SQL stored
+    names every relation it reads with its schema (qualified_sql), so that the views answer in any
+    DuckDB client opened on the file, whatever its search path.
     """
     macros, sources, order, digests = _model_plan()
+    use_layer_schemas(con, create=True)
+    drop_older_layout(con)  # before anything below reads a model by its name on the search path
     for macro in macros:
         con.execute(macro)
-    con.execute("create table if not exists stored_model_sources (model varchar primary key, sql_sha256 varchar)")
-    con.execute("comment on table stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
+    schemas = relation_schemas()
+    stored_sql = qualified_sql(sources, schemas)  # a model it cannot qualify fails first
+    con.execute(f"create table if not exists {BOOKKEEPING_SCHEMA}.stored_model_sources "
+                "(model varchar primary key, sql_sha256 varchar)")
+    con.execute(f"comment on table {BOOKKEEPING_SCHEMA}.stored_model_sources is 'the SQL (SHA-256) each stored model was last built "
                 "from, its upstream models, the macros and the reference tables included; the loader uses it to "
                 "know when a stored model must be rebuilt'")
     tests = {name: model_tests.declared_tests(name, sql) for name, sql in sources.items()}  # a bad one fails first
@@ -317,11 +477,13 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
             kept.add(name)
             continue
         _drop_other_kind(con, name, kind)
-        create = f"create or replace {kind} {name} as\n{sources[name]}"
+        target = qualified(name, schemas)
+        create = f"create or replace {kind} {target} as\n{stored_sql[name]}"
         within_memory(con, f"building {name}", lambda: con.execute(create))
-        apply_comments(con, name, sources[name], kind)
+        apply_comments(con, target, sources[name], kind)
         if kind == "table":
-            con.execute("insert or replace into stored_model_sources values (?, ?)", [name, digest])
+            con.execute(f"insert or replace into {BOOKKEEPING_SCHEMA}.stored_model_sources values (?, ?)",
+                        [name, digest])
     _test_models(con, sources, order, tests, digests, data_changed, kept)
     return order
 
@@ -351,7 +513,7 @@ def _stale_stored_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str]
     stored = [name for name in order if MATERIALIZED_AS_TABLE.search(sources[name])]
     if _kind_of(con, "stored_model_sources") != "table":
         return stored
-    built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
+    built = dict(con.execute(f"select model, sql_sha256 from {BOOKKEEPING_SCHEMA}.stored_model_sources").fetchall())
     return [name for name in stored if built.get(name) != digests[name] or _kind_of(con, name) != "table"]
 
 
@@ -391,18 +553,20 @@ def _test_models(con: duckdb.DuckDBPyConnection, sources: dict[str, str], order:
     others hold the rows their tests passed on: at 10,000 workbooks the marts take seconds to
     compute, which was most of a night with nothing new.
     """
-    con.execute("create table if not exists tested_model_sources (model varchar primary key, sha256 varchar)")
-    con.execute("comment on table tested_model_sources is 'the SQL, upstream models and reference tables "
+    con.execute(f"create table if not exists {BOOKKEEPING_SCHEMA}.tested_model_sources "
+                "(model varchar primary key, sha256 varchar)")
+    con.execute(f"comment on table {BOOKKEEPING_SCHEMA}.tested_model_sources is 'the SQL, upstream models and reference tables "
                 "(SHA-256) each model last passed its declared tests on; the loader uses it to know which "
                 "tests a load that changed no data must run again'")
-    passed = dict(con.execute("select model, sha256 from tested_model_sources").fetchall())
+    passed = dict(con.execute(f"select model, sha256 from {BOOKKEEPING_SCHEMA}.tested_model_sources").fetchall())
     changed = set(order) if data_changed else _reading_changed_rows(sources, kept)
     to_test = [name for name in order if tests[name] and (name in changed or passed.get(name) != digests[name])]
     failures = [failure for name in to_test for failure in
                 within_memory(con, f"testing {name}", lambda name=name: model_tests.check(con, name, sources[name]))]
     if failures:
         raise model_tests.ModelTestFailed(failures)
-    con.executemany("insert or replace into tested_model_sources values (?, ?)", [[n, digests[n]] for n in to_test])
+    con.executemany(f"insert or replace into {BOOKKEEPING_SCHEMA}.tested_model_sources values (?, ?)",
+                    [[n, digests[n]] for n in to_test])
 
 
 def _reading_changed_rows(sources: dict[str, str], kept: set[str]) -> set[str]:
@@ -448,19 +612,19 @@ def _upstream_digests(sources: dict[str, str], order: list[str], shared: str) ->
 
 
 def _kind_of(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    found = con.execute("select table_type from information_schema.tables where table_name = ?", [name]).fetchone()
-    return None if found is None else ("view" if found[0] == "VIEW" else "table")
+    """'table' or 'view' for a relation of the warehouse in its schema (schema_of), None when it is not there."""
+    return _relations_in(con, schema_of(name)).get(name)
 
 
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
     """A model that changed between view and table since the warehouse was written."""
     existing = _kind_of(con, name)
     if existing and existing != kind:
-        con.execute(f"drop {existing} {name}")
+        con.execute(f"drop {existing} {qualified(name)}")
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection, view: str, sql: str, kind: str = "view") -> None:
-    """COMMENT ON the view (or table) and its columns from the file's header lines.
+    """COMMENT ON the view (or table; its name qualified or not) and its columns from the file's header lines.
 
     `-- column NAME: text` documents a column; the other header lines describe the model. Run
     after every CREATE OR REPLACE, which drops the comments a model had.
@@ -508,35 +672,116 @@ def _reads_from(sources: dict[str, str]) -> dict[str, set[str]]:
 
 @lru_cache(maxsize=4)  # a build asks for the graph several times; parsing every model costs 0.1 s
 def _parsed_reads(sources: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
-    sources = dict(sources)
+    trees = _parsed_trees(sources)
+    return {name: frozenset(_table_references(tree["statements"], frozenset())) for name, tree in trees.items()}
+
+
+@lru_cache(maxsize=4)  # the graph and qualified_sql read the same trees (not to be changed by either)
+def _parsed_trees(sources: tuple[tuple[str, str], ...]) -> dict[str, dict]:
+    return _parse_trees(dict(sources))
+
+
+def _parse_trees(sources: dict[str, str]) -> dict[str, dict]:
+    """Each model's parse tree, as DuckDB's json_serialize_sql gives it; a model it cannot parse raises."""
     with duckdb.connect() as scratch:
         trees = {name: json.loads(scratch.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
                  for name, sql in sources.items()}
     broken = {name: tree.get("error_message", "") for name, tree in trees.items() if tree["error"]}
     if broken:
         raise ValueError("DuckDB cannot parse " + "; ".join(f"sql model {n}: {m}" for n, m in broken.items()))
-    return {name: frozenset(_table_references(tree["statements"], frozenset())) for name, tree in trees.items()}
+    return trees
 
 
 def _table_references(node, ctes: frozenset[str]) -> set[str]:
     """Base tables named anywhere in a json_serialize_sql tree, except the CTEs in scope."""
+    return {table["table_name"].lower() for table in _base_tables(node, ctes)}
+
+
+def _base_tables(node, ctes: frozenset[str]):
+    """The BASE_TABLE nodes of a json_serialize_sql tree (every FROM and JOIN, subqueries included),
+    except those that name a CTE in scope."""
     if isinstance(node, list):
-        return set().union(*(_table_references(item, ctes) for item in node))
+        for item in node:
+            yield from _base_tables(item, ctes)
+        return
     if not isinstance(node, dict):
-        return set()
+        return
     if node.get("type") == "BASE_TABLE":
-        name = node["table_name"].lower()
-        return set() if name in ctes and not node.get("schema_name") else {name}
+        if node["table_name"].lower() not in ctes or node.get("schema_name"):
+            yield node
+        return
     if node.get("type") == "RECURSIVE_CTE_NODE":  # its parts read the CTE itself
         ctes = ctes | {node["cte_name"].lower()}
-    found: set[str] = set()
     for entry in (node.get("cte_map") or {}).get("map", []):
-        found |= _table_references(entry["value"], ctes)  # a CTE sees the ones written before it
+        yield from _base_tables(entry["value"], ctes)  # a CTE sees the ones written before it
         ctes = ctes | {entry["key"].lower()}
     for key, value in node.items():
         if key != "cte_map":
-            found |= _table_references(value, ctes)
-    return found
+            yield from _base_tables(value, ctes)
+
+
+class UnqualifiableModel(ValueError):
+    """A model's SQL whose reads cannot all be named with their schema by qualified_sql."""
+
+
+def qualified_sql(sources: dict[str, str], schemas: dict[str, str]) -> dict[str, str]:
+    """Each model's SQL with each relation of the warehouse it reads named schema.name, as dbt's ref() does.
+
+    A stored view binds its unqualified names with the search path of whoever queries it, so a view
+    of main reading `stg_x` of the schema staging fails in a client that has not set one. The
+    places are DuckDB's own parser's (json_serialize_sql: each table reference with its byte offset
+    in the text), the CTEs in scope left out: the schema goes in front of those references and
+    nowhere else, so that a CTE, a column, a string or a comment that spells the same name is
+    never touched, and the file's text (comments, layout) is stored otherwise as written. The
+    result is parsed again and must be the same tree but for the schemas. A table the warehouse
+    does not define (a name of no layer, nor a reference or bookkeeping table) is refused: the view
+    would depend on the search path. Macros stay in main, on every client's default search path.
+    """
+    return _qualified_sql(tuple(sorted(sources.items())), tuple(sorted(schemas.items())))
+
+
+@lru_cache(maxsize=4)  # a build asks once or twice; parsing every model twice costs 0.1 s
+def _qualified_sql(sources: tuple[tuple[str, str], ...], schemas: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    trees = _parsed_trees(sources)
+    known, sources = dict(schemas), dict(sources)
+    rewritten = {}
+    for model, sql in sources.items():
+        text = sql.encode("utf-8")  # the parser's offsets are in bytes
+        inserts = []
+        for table in _base_tables(trees[model]["statements"], frozenset()):
+            if table.get("schema_name") or table.get("catalog_name"):
+                continue
+            name = table["table_name"]
+            if name not in known and not name.startswith(REFERENCE_PREFIX) and name not in BOOKKEEPING_TABLES:
+                raise UnqualifiableModel(f"sql model {model} reads {name}, which no layer of sql/ defines nor the "
+                                         "reference tables: a view must name only relations of the warehouse")
+            start = table.get("query_location")  # where the reference starts (its length includes an alias)
+            written = text[start:start + len(name.encode()) + 2].decode("utf-8", "replace") \
+                if isinstance(start, int) else ""
+            if not re.match(rf'(?:"{re.escape(name)}"|{re.escape(name)}(?!\w))', written, re.I):
+                raise UnqualifiableModel(f"sql model {model}: the parser places the table {name} at {start!r}, "
+                                         f"where the text says {written!r}")
+            inserts.append((start, schema_of(name, known)))
+        for start, schema in sorted(inserts, reverse=True):
+            text = text[:start] + f"{schema}.".encode() + text[start:]
+        rewritten[model] = text.decode("utf-8")
+    again = _parse_trees(rewritten)
+    for model, tree in trees.items():
+        if _but_for_schemas(again[model]) != _but_for_schemas(tree):
+            raise UnqualifiableModel(f"sql model {model}: naming its tables' schemas changed more than the schemas")
+    return rewritten
+
+
+def _but_for_schemas(node):
+    """A parse tree without what qualifying its tables changes: their schema and the text's offsets."""
+    if isinstance(node, list):
+        return [_but_for_schemas(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    dropped = {"query_location", "query_location_length"}
+    if node.get("type") == "BASE_TABLE":
+        dropped |= {"schema_name", "qualified_name"}
+    return {key: _but_for_schemas(value) for key, value in node.items() if key not in dropped}
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

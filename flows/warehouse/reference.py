@@ -1,5 +1,5 @@
 """Load the reviewed catalogues, the registry of data-quality checks and the official reference
-files into the warehouse as ref_* tables.
+files into the warehouse as ref_* tables, in the schema `reference`.
 
 Every value is stored as text here; sql/staging casts it. The source lines at the top of each
 reference file go to ref_reference_sources so the warehouse cites what it holds.
@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 from pandera import __version__ as pa_version
 
-from flows.warehouse.models import definitions_sha256
+from flows.warehouse.models import BOOKKEEPING_SCHEMA, REFERENCE_SCHEMA, definitions_sha256, use_layer_schemas
 from schemas import catalogue_models
 from schemas.catalogue_models import check_registry, validate_catalogues
 from schemas.catalogues import HERE, table
@@ -38,6 +38,7 @@ CATALOGUES = {
 
 def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Replace every ref_* table with the current contents of its file (checked first)."""
+    use_layer_schemas(con, create=True)
     _check_catalogues_once(con)
     for name, filename in CATALOGUES.items():
         _replace_table(con, name, pd.DataFrame(table(filename), dtype="string"))
@@ -54,7 +55,7 @@ def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     con.register("reference_frame", frame)
     try:
-        con.execute(f"create or replace table {name} as select * from reference_frame")
+        con.execute(f"create or replace table {REFERENCE_SCHEMA}.{name} as select * from reference_frame")
     finally:
         con.unregister("reference_frame")
 
@@ -67,15 +68,16 @@ def _check_catalogues_once(con: duckdb.DuckDBPyConnection) -> None:
     A change to what is checked or to what checks it is checked again (_catalogues_sha256).
     """
     digest = _catalogues_sha256()
-    con.execute("create table if not exists checked_catalogue_sources (sha256 varchar)")
-    con.execute("comment on table checked_catalogue_sources is 'the catalogues, check registry and catalogue "
+    checked = f"{BOOKKEEPING_SCHEMA}.checked_catalogue_sources"
+    con.execute(f"create table if not exists {checked} (sha256 varchar)")
+    con.execute(f"comment on table {checked} is 'the catalogues, check registry and catalogue "
                 "models (SHA-256) that last passed the catalogue checks; the loader uses it to check them again "
                 "only when one of them changed'")
-    if con.execute("select count(*) from checked_catalogue_sources where sha256 = ?", [digest]).fetchall()[0][0]:
+    if con.execute(f"select count(*) from {checked} where sha256 = ?", [digest]).fetchall()[0][0]:
         return
     validate_catalogues()
-    con.execute("delete from checked_catalogue_sources")
-    con.execute("insert into checked_catalogue_sources values (?)", [digest])
+    con.execute(f"delete from {checked}")
+    con.execute(f"insert into {checked} values (?)", [digest])
 
 
 def _catalogues_sha256() -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from flows.ingest.fingerprint import SeenFile
+from flows.warehouse.models import connect
 
 _PROJECT = Path(__file__).resolve().parents[2]
 # What decides how a workbook becomes rows: the stages up to mapping, and the catalogues. The
@@ -96,7 +97,7 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
     if not warehouse.exists():
         return {}
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect(warehouse, read_only=True) as con:  # the landing tables in main or landing
             rows = con.execute("""
                 with faults as (
                     select distinct load_id, source_file from landing_dq_findings where check_name in ?
