@@ -184,7 +184,8 @@ def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, t
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(loaded_warehouse, warehouse)
     assert main(["withdraw", f"raw/{TN_FILE}", "--warehouse", str(warehouse), "--yes"]) == 0
-    assert capsys.readouterr().out.startswith(f"Withdrew {TN_FILE} in load 2: its figures (22 rows) are in ")
+    # what it changes first (the preview), then what it did
+    assert f"\nWithdrew {TN_FILE} in load 2: its figures (22 rows) are in " in capsys.readouterr().out
     load, withdrawal = _runs(warehouse)
     # The same code wrote both rows: every column a load fills, the withdrawal fills too ...
     assert [column for column, value in withdrawal.items() if value is None and load[column] is not None] == []
@@ -218,7 +219,7 @@ def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
     monkeypatch.setattr(exports, "_write_csv", disk_full)
     assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1
     out, error = capsys.readouterr()
-    assert out.startswith(f"Withdrew {TN_FILE} in load 2: ")
+    assert f"\nWithdrew {TN_FILE} in load 2: " in out
     assert error == ("haquang withdraw: load 2 was published; writing the exports failed (OSError: [Errno 28] "
                      "No space left on device); they will be rewritten by the next run, or now with "
                      f"`haquang dashboard --warehouse {warehouse.resolve()}`\n")

@@ -138,7 +138,9 @@ def test_status_all_lists_every_file_and_error(many, capsys):
         assert re.search(rf"^    {re.escape(name)}( \(\d+ rows\))?$", text, re.M), (change, name)
     errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]
     block = text.split("Open errors (not loaded; every load exits 1 until each is resolved):", 1)[1].split("\nPending", 1)[0]
-    assert len(block.strip().splitlines()) == 1 + errors + 1  # the count, each error, the withdraw hint
+    listed, advice = block.split("\n  Việc cần làm", 1)
+    assert len(listed.strip().splitlines()) == 1 + errors  # the count, then each error
+    assert "…" not in advice  # then what to do about every file, none left out
     assert "... and" not in text and "Every name:" not in text
 
 
@@ -156,8 +158,16 @@ def test_status_json_has_every_list_whole_and_the_counts(many, capsys):
         sorted(events)
     assert set(facts["changes"]) == {"new", "updated", "rejected", "pending", "missing", "restored", "withdrawn",
                                      "ignored", "gone"}
-    errors = sql(warehouse, "select source_file, check_name, load_id, load_id = ? from dq_issues "
-                            "where severity = 'error'", [load_id])
+    # new: found by this load and not open before it (the same cell's finding of the load before is not)
+    errors = sql(warehouse, """
+        select d.source_file, d.check_name, d.load_id, d.load_id = ? and not exists (
+            select 1 from staging.stg_dq_findings as before
+            where before.load_id = ? - 1 and before.source_file = d.source_file and before.check_name = d.check_name
+              and before.source_sheet is not distinct from d.source_sheet
+              and before.source_row is not distinct from d.source_row
+              and before.source_column is not distinct from d.source_column
+              and before.raw_value is not distinct from d.raw_value)
+        from dq_issues as d where severity = 'error'""", [load_id, load_id])
     assert sorted((e["file"], e["check_name"], e["load_id"], e["new"]) for e in facts["errors"]) == sorted(errors)
     assert len(facts["errors"]) == facts["open_issues"]["error"]
     assert sorted(p["file"] for p in facts["pending"]) == \

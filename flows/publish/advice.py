@@ -43,11 +43,11 @@ def advice_lines(files: list[str], states: dict[str, FileState], warehouse: Path
     """The heading, then each file's advice (the first `shown`, or all for None), then how many more."""
     if not files:
         return []
-    lines = [indent + line for line in in_both("oncall.advice.heading")]
+    lines = [indent + " / ".join(in_both("oncall.advice.heading"))]  # a heading short enough for one line
     listed = files if shown is None else files[:shown]
     for name in listed:
         state = states.get(name, FileState(0, False, False))
         lines += [f"{indent}  {line}" for line in advice(name, state, warehouse, outputs)]
     if len(files) > len(listed):
-        lines += [f"{indent}  {line}" for line in in_both("oncall.advice.more", count=len(files) - len(listed))]
+        lines.append(f"{indent}  " + " / ".join(in_both("oncall.advice.more", count=len(files) - len(listed))))
     return lines
