@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # each start, about 1.5 s of every `haquang load` and of every process a test starts.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test serve dashboard shell bench bench-large browser office setup clean
+.PHONY: run test test-fast serve dashboard shell bench bench-large browser office setup clean
 
 run: $(INSTALLED)
 	$(VENV)/bin/haquang load
@@ -21,6 +21,11 @@ run: $(INSTALLED)
 # fixtures are built once: on 2 cores the suite takes about half the time of one process.
 test: $(INSTALLED) browser office
 	$(VENV)/bin/python -m pytest -n auto --dist loadfile
+
+# The inner loop: every test that runs no Prefect load (the end-to-end tests are marked `load`,
+# tests/conftest.py), on one worker per core.
+test-fast: $(INSTALLED)
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile -m "not load"
 
 # Fixed costs, then corpora of 100, 1,000 and 10,000 synthetic workbooks; table on screen and in bench/results.csv.
 bench: $(INSTALLED)

@@ -180,3 +180,12 @@ def test_a_load_writes_the_feedback_of_every_file_with_an_open_finding(loaded_wa
         commented = sum(1 for sheet in book.worksheets[1:] for row in sheet.iter_rows() for c in row if c.comment)
         listed = book[sheet_name()].max_row - next(r for r in range(1, 20) if book[sheet_name()].cell(r, 1).value == "STT")
         assert listed == count and 0 < commented <= count
+
+
+def test_a_night_that_changes_nothing_for_a_file_keeps_its_feedback_workbook(loaded_warehouse, tmp_path):
+    from flows.publish.feedback import write_all_feedback
+
+    folder = tmp_path / "feedback"
+    first = write_all_feedback(loaded_warehouse, folder)
+    assert first["written"] > 0 and first["kept"] == 0
+    assert write_all_feedback(loaded_warehouse, folder) == {"written": 0, "kept": first["written"], "removed": 0}

@@ -87,8 +87,8 @@ class FileFeedback:
     source_file: str
     sha256: str | None  # of the version last read; None when it was never read whole
     read_whole: bool  # its rows were loaded: the loader's guard and reader accepted it
-    load_id: int
-    loaded_at: dt.datetime  # when the load finished
+    load_id: int  # the load that last read the file
+    loaded_at: dt.datetime  # when that load finished
     findings: tuple[Finding, ...]
 
     def digest(self) -> str:
@@ -99,11 +99,12 @@ class FileFeedback:
 
 def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> list[FileFeedback]:
     """Every file with an open error or warning (or only the file `only`), with its findings."""
-    published = con.execute("select load_id, finished_at from load_runs order by load_id desc limit 1").fetchone()
-    if published is None:
-        return []
+    # The load named on the Kiểm tra sheet is the one that last read the file: what the clerk's
+    # findings come from, and the same from night to night until the file changes, so that a night
+    # rewrites only the workbooks whose findings or file changed.
     rows = con.execute("""
         select issues.source_file, events.sha256, coalesce(events.rows_loaded, 0) > 0 as read_whole,
+               runs.load_id, runs.finished_at,
                issues.source_sheet, issues.source_row, issues.source_column, issues.severity, issues.check_name,
                issues.problem_vi, issues.action_vi, issues.raw_value,
                -- a sub-row ("trong đó có việc làm") is named with the row it belongs to
@@ -113,6 +114,7 @@ def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> li
         left join int_file_status as status using (source_file)
         left join file_events as events
             on events.source_file = issues.source_file and events.load_id = status.last_read_load_id
+        inner join load_runs as runs on runs.load_id = coalesce(status.last_read_load_id, issues.load_id)
         left join stg_indicator_rows as labels
             on labels.load_id = issues.load_id and labels.source_file = issues.source_file
             and labels.source_sheet = issues.source_sheet and labels.source_row = issues.source_row
@@ -122,8 +124,8 @@ def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> li
     files: dict[str, list] = {}
     for row in rows:
         files.setdefault(row[0], []).append(row)
-    return [FileFeedback(source_file, found[0][1], bool(found[0][2]), published[0], published[1],
-                         tuple(dict.fromkeys(Finding(*row[3:]) for row in found)))
+    return [FileFeedback(source_file, found[0][1], bool(found[0][2]), found[0][3], found[0][4],
+                         tuple(dict.fromkeys(Finding(*row[5:]) for row in found)))
             for source_file, found in files.items()]
 
 
@@ -156,7 +158,8 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
     removed = 0
     for relative in set(made) - set(now):  # files clean now, withdrawn, or gone: their feedback goes too
         stale = folder / relative
-        if stale.is_file() and not stale.is_symlink():
+        inside = os.path.realpath(stale).startswith(os.path.realpath(folder) + os.sep)  # a record edited by hand
+        if inside and stale.is_file() and not stale.is_symlink():
             stale.unlink()
             removed += 1
     _prune_empty_folders(folder)
