@@ -183,6 +183,9 @@ def test_a_load_writes_the_feedback_of_every_file_with_an_open_finding(loaded_wa
 
 
 def test_a_night_that_changes_nothing_for_a_file_keeps_its_feedback_workbook(loaded_warehouse, tmp_path):
+    """The record of what each workbook was made from is stable: written again from the same warehouse,
+    nothing is rewritten. (That a later load which did not re-read a file keeps its workbook rests on
+    the digest naming the load that last read the file, not the published one; no load test yet.)"""
     from flows.publish.feedback import write_all_feedback
 
     folder = tmp_path / "feedback"
