@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per reporting unit (a former district, or a commune of its monthly reports), catalogue
 -- indicator it reports against a target and period (the first row in sheet order if a workbook repeats an
 -- indicator, as int_predecessor_figures takes it): whether

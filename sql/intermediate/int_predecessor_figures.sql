@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per boundary change, successor, catalogue indicator and round that any of its predecessors
 -- reported, and each predecessor of the successor, reporting or not: the predecessor's harmonised figures of the round, its own
 -- attainment status, and the weight it takes in the successor's figure.

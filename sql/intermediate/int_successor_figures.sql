@@ -1,3 +1,4 @@
+-- materialized: table
 -- grain: one row per boundary change, successor, catalogue indicator and round (int_predecessor_figures): the successor's
 -- figure made from its predecessors' by the rules of schemas/aggregation_methods.csv, what it covers, which periods
 -- it mixes, whose targets it combines, and what its predecessors' own statuses were.

@@ -1,3 +1,4 @@
+-- materialized: table
 -- Whether the predecessors of each successor unit can be compared one to one on each catalogue indicator, and why not; their figures side by side are in merger_contributions (one row each).
 -- grain: one row per successor unit of a boundary change, catalogue indicator any of its predecessors reported, and round
 -- unique: change_code, successor, indicator_code, period_round

@@ -1,3 +1,4 @@
+-- materialized: table
 -- Each successor unit of a boundary change (schemas/boundary_changes.csv: the merged Hà Quảng district, GSO 045; the communes of 2025) on each catalogue indicator, made from its predecessors' figures by the rules of schemas/aggregation_methods.csv.
 -- grain: one row per successor unit of a boundary change, catalogue indicator any of its predecessors reported, and round (period_round)
 -- unique: change_code, successor, indicator_code, period_round

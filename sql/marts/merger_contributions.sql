@@ -1,3 +1,4 @@
+-- materialized: table
 -- What each predecessor brings to its successor's figure (merged_district_indicators): its own figures, period, status and weight, one row per predecessor, reporting or not.
 -- grain: one row per successor unit of a boundary change, catalogue indicator any of its predecessors reported, round, and predecessor
 -- unique: change_code, indicator_code, period_round, predecessor

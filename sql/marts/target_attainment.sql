@@ -1,3 +1,4 @@
+-- materialized: table
 -- Whether each target was met, not met, or cannot be decided from what the source says: decided here, once, for every reader.
 -- grain: one row per former district (schemas/districts.csv) and catalogue indicator it reported against a target, and per successor unit of a boundary change (view boundary_changes: the merged district; a 2025 commune of monthly reports), indicator and round (merged_district_indicators)
 -- unique: district, indicator_code, period_end
