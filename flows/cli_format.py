@@ -112,7 +112,7 @@ def csv_cell(value: object) -> object:
     if isinstance(value, (list, dict, bool, bytes)):
         return neutralise_formula(_plain(value))
     # Text as stored, NFD included: CSV is data, and normalising would change the bytes a
-    # program compares (the table on screen shows NFC; README, "haquang sql").
+    # program compares (the table on screen shows NFC; docs/cookbook.md, "haquang sql").
     return neutralise_formula(value)
 
 

@@ -89,7 +89,7 @@ def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
         return con.execute(query, params or []).fetchall()
 
 
-# The test tiers (README, "Tests"): a test that runs the Prefect flow (it asks for the Prefect harness,
+# The test tiers (README, "The two commands"): a test that runs the Prefect flow (it asks for the Prefect harness,
 # directly or through loaded_warehouse) or starts `haquang` in a process of its own is an end-to-end
 # test, marked `load`; `make test-fast` runs everything else, the inner loop of a change to a stage.
 END_TO_END_FIXTURES = {"prefect_harness", "loaded_warehouse"}

@@ -257,7 +257,7 @@ def load_warehouse(
     publish_artifacts(summary)
     (logger.warning if summary.exit_code else logger.info)("%s; exit status %d", _outcome(summary), summary.exit_code)
     if summary.exit_code:
-        # A night fails while an error is open (README, "On call"), and the Prefect UI should say so as the
+        # A night fails while an error is open (docs/operations.md, "On call"), and the Prefect UI should say so as the
         # exit status does: a red Failed run, not a green Completed one that only its last log line
         # contradicts. A custom-named Completed state would still be drawn green (the UI colours by
         # state type) and Prefect's automations and `prefect flow-run ls --state FAILED` would miss it.
