@@ -101,7 +101,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     summary = capsys.readouterr().out
     rejected = sorted(r[0] for r in sql(warehouse, "select distinct source_file from dq_issues where severity = 'error'"))
     assert rejected == sorted([docx, "ha_quang/bản sao.xlsx"])
-    assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary  # the folder remembered
+    assert f"Exports, dashboard, data dictionary and the clerks' feedback workbooks: {outputs.resolve()}/" in summary  # the folder remembered
     commands = re.findall(r"withdraw it \(no figure changes\): (\.venv/bin/haquang withdraw .*)$", summary, re.M)
     assert len(commands) == len(rejected)
     words = [shlex.split(command) for command in commands]

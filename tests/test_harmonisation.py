@@ -119,7 +119,7 @@ def test_each_weight_comes_from_the_reference_year_nearest_its_figures(loaded_wa
 
 
 def _replace_reference(warehouse, tmp_path, table: str, rows: list[dict]):
-    """A copy of the loaded warehouse whose reference table holds other rows (the views read it at query time)."""
+    """A copy of the loaded warehouse whose reference table holds other rows, its models built again from them."""
     import shutil
 
     import duckdb
@@ -133,6 +133,8 @@ def _replace_reference(warehouse, tmp_path, table: str, rows: list[dict]):
         frame = pd.DataFrame(rows, dtype="string")
         con.register("variant_rows", frame)
         con.execute(f"create or replace table {wh.qualified(table)} as select * from variant_rows")
+    with wh.connect(copy) as con:
+        wh.build_views(con)
     return copy
 
 

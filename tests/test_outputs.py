@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from flows.core.messages import say
 from flows.publish.docs import collect
 from flows.publish.exports import analyst_views
 from flows.publish.outputs import dashboard_file, docs_dir, exports_dir, write_outputs
@@ -183,7 +184,7 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     warehouse.parent.mkdir()
     assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
     summary = capsys.readouterr().out
-    assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary
+    assert f"Exports, dashboard, data dictionary and the clerks' feedback workbooks: {outputs.resolve()}/" in summary
 
     def beside_the_warehouse() -> set[str]:
         return {p.name for p in warehouse.parent.iterdir() if p.is_dir() or not p.name.startswith(warehouse.name)}
@@ -360,7 +361,7 @@ def test_the_merged_panel_on_the_committed_data_shows_partial_figures_and_count_
     assert sum(status == "partial" for _, status, _, _ in merged) == 31
     for code, status, count_base, label in merged:
         row = rows[f"merged-{code}"]
-        assert ("chưa đủ số liệu" in row) == (status == "partial"), code
+        assert (say("dashboard.status.partial", "vi") in row) == (status == "partial"), code
         if status == "partial":  # each reporting predecessor's own figure, under its own name
             assert all(f"{names[p]}:" in row for p in reporters[code]) and "<svg" not in row, code
         if count_base is not None:

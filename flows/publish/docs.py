@@ -35,7 +35,10 @@ def collect(warehouse: Path) -> list[ViewDoc]:
     docs = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for view in analyst_views():
-            comment = con.execute("select comment from duckdb_views() where view_name = ?", [view]).fetchone()
+            # a mart is a view, or a stored table where its SQL is heavy to plan (`-- materialized: table`)
+            comment = con.execute("select comment from duckdb_views() where view_name = $name union all "
+                                  "select comment from duckdb_tables() where table_name = $name",
+                                  {"name": view}).fetchone()
             columns = con.execute("select column_name, data_type, comment from duckdb_columns() "
                                   "where table_name = ? order by column_index", [view]).fetchall()
             docs.append(ViewDoc(view, (comment or [""])[0] or "", [(n, t, c or "") for n, t, c in columns],
