@@ -130,7 +130,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     for values in _combinations(tokens, readings):
         low, high = target_bounds(target, target_kind, values)
         computed, pct = pct_or_none(_value(values, actual), low, high), _value(values, reported)
-        if agrees_with_reported(computed, pct):
+        if within_evidence_window(computed, pct):
             matches.append((abs(math.log(computed / pct)), values, computed))
     if not matches:
         return None
@@ -141,7 +141,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     return Choice(best, evidence, settled=settled)
 
 
-def agrees_with_reported(computed: float | None, reported: float | None) -> bool:
+def within_evidence_window(computed: float | None, reported: float | None) -> bool:
     """Whether a computed percentage is near enough the reported one to be evidence for a reading."""
     return bool(computed and reported and computed > 0 and reported > 0
                 and PCT_EVIDENCE_WINDOW[0] <= computed / reported <= PCT_EVIDENCE_WINDOW[1])

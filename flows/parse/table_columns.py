@@ -30,7 +30,7 @@ import pandas as pd
 from flows.core.attainment import pct_or_none
 from flows.core.findings import Finding
 from flows.core.labels import label_key
-from flows.parse.evidence import agrees_with_reported
+from flows.parse.evidence import within_evidence_window
 from flows.parse.label_terms import bound_beside_number, unit_in_label
 from flows.parse.rows import (
     DECORATION, FIGURE_ROLES, RECORD_FIELDS, SUB_ROW_MARK, TableContext, cell_text, cell_unit, label_and_parent,
@@ -263,7 +263,7 @@ class _PlainRows:
         has_target = self.target["kind"] != "empty"
         for i in np.flatnonzero(candidates & foreign & has_target & (self.actual_value != None)  # noqa: E711
                                 & (self.reported != None)):  # noqa: E711
-            doubtful[i] = not agrees_with_reported(pct_or_none(self.actual_value[i], self.low[i], self.high[i]),
+            doubtful[i] = not within_evidence_window(pct_or_none(self.actual_value[i], self.low[i], self.high[i]),
                                                    self.reported[i])
         return doubtful
 
