@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.core.checks import CELL_ROLES, CHECKS, ERROR, WARNING
+from flows.core.checks import BLOCKING_RULES, BLOCKS_ALWAYS, CELL_ROLES, CHECKS, ERROR, WARNING
 from flows.core.text import match_key
 from schemas.catalogues import VERDICT_STATUSES, table
 
@@ -161,6 +161,11 @@ class CheckRegistry(pa.DataFrameModel):
     meaning_vi: Series[str] = pa.Field(str_length={"min_value": 1})
     action_vi: Series[str] = pa.Field(str_length={"min_value": 1})
     resolvable: Series[bool]
+    blocks_attainment: Series[str] = pa.Field(isin=list(BLOCKING_RULES))
+
+    @pa.dataframe_check
+    def an_error_always_blocks_attainment(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["severity"] != ERROR) | (df["blocks_attainment"] == BLOCKS_ALWAYS)
 
 
 def check_registry() -> pd.DataFrame:

@@ -5,7 +5,7 @@
 -- not_null: district, indicator_code, status, status_reason, status_reason_vi, reported_by
 -- references: indicator_code -> indicators.indicator_code
 -- Met or not met compares the value with the target's bounds in the indicator's direction, never the rounded percentage: a higher-is-better result must reach the lower bound (at least; the lower end of a range), a lower-is-better one may not pass the upper bound, a within-range one must lie inside the bounds; a value equal to an inclusive bound (≥, tối thiểu, từ … trở lên, không quá, tối đa) meets it. A strict bound (trên, hơn, >, vượt, dưới, <; column target_strict of indicator_results) is quoted as such ('more than 70', 'less than 2'): a value beyond it is met; a value exactly on it is decided by the source's own verdict, its reported percentage (100 % or more: reached) or else a verdict word, and the reason says so ("70 equals the bound 'more than 70'; the source counts it as reached (100 %)"); without either it is not met on the letter. A successor's derived bound is strict where a predecessor's is (v1 > b1 and v2 >= b2 give v1 + v2 > b1 + b2), and a successor value exactly on it is not met on the letter. Qualitative results are decided by their verdict word (Đạt, Hoàn thành, Đảm bảo, Giữ vững, Duy trì, Vượt, Ổn định: met; Không/Chưa đạt, Không/Chưa hoàn thành: not met); "Cơ bản ..." (basically) and any other words are undetermined, and so is a verdict in the percentage column that contradicts the figures.
--- Unresolved findings make a row undetermined: every error on the input row (an 'info' finding is never unresolved: the loader resolved that reading with the evidence it names); every warning except those that do not bear on comparing the row's figures with its own target (hidden_row, hidden_sheet, legacy_encoding_converted, period_assumed, missing_unit (the row is read in one unit, whichever it is), and invalid_unit: figures whose units do not convert into one another are undetermined by the unit rule instead, is_unit_mix); and ambiguous_number, attainment_mismatch and compound_value unless the row's reported percentage agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading), implausible_value unless harmonisation changed the figures and the reported percentage agrees with the result. Any other check, present or future, counts.
+-- Unresolved findings make a row undetermined: the registry of checks says which do (view dq_checks, column blocks_attainment): every error, and every warning except those that do not bear on comparing the row's figures with its own target, or that the row's reported percentage resolves where it agrees with the harmonised figures (macro pct_agrees: the percentage is the evidence that decided the reading). An 'info' finding is never unresolved: the loader resolved that reading with the evidence it names. Any other check, present or future, counts.
 -- A successor unit (schemas/boundary_changes.csv): partial when its figure is (its predecessors with a figure hold less of its weight than the method needs: schemas/aggregation_methods.csv), with no met or not met of its own; else undetermined when any predecessor's attainment is; else the successor's value against the bounds combined with the same method (a derived target: nobody set it); undetermined when they cannot be combined, with one exception (dominance). A weighted mean whose weights stand in for its true denominator (population for households) is undetermined when the verdict would turn with the weights moved by the method's stand_in_margin: it must hold for every weight within that share of the stand-in's, which it does when |Σ w (v - b)| > margin × Σ w |v - b| over the predecessors' figures v and bounds b. The reason says where the periods combined differ, and which predecessors missed (met) their own targets where the successor met (missed) its derived one.
 -- Dominance: an indicator whose merged figure is a weighted mean the reference has no weights for (method not_aggregable, catalogue missing_weight set, the same definition and unit in both halves; not where the districts measured different things or used different criteria, nor a qualitative result) is met when every predecessor meets its own bound, not_met when every predecessor misses it, whatever the weights: any weighted mean of the results meets (misses) the same weighted mean of the targets. Bounds combine as int_successor_figures does (a bound only when every predecessor has it): at least (higher_is_better) is judged on the lower bounds, at most (lower_is_better) on the upper bounds, a range on each bound separately (met when every half is within every combined bound, not_met when every half misses the same bound; halves missing a range on opposite sides stay undetermined). A mixed result stays undetermined. value, targets and attainment_pct stay NULL (no number can be computed); status_reason names the missing weights and each half's comparison.
 -- An undetermined row carries no attainment_pct and no shortfall_pct, whatever made it undetermined (a figure in doubt, a source contradicting itself, nothing to compare, figures that cannot be combined): value and targets stay as read, and status_reason names the readings (reported x %, computed y %) where the source contradicts itself.
@@ -85,10 +85,7 @@ compared as (
         successors.low_count = 0 as no_low,
         successors.high_count = 0 as no_high,
         successors.met_count > 0 and successors.not_met_count > 0 as is_mixed,
-        case successors.direction
-            when 'higher_is_better' then coalesce(successors.target_low, successors.target_high)
-            when 'lower_is_better' then coalesce(successors.target_high, successors.target_low)
-        end as bar
+        target_bar(successors.direction, successors.target_low, successors.target_high) as bar
     from successors
     inner join merged_district using (change_code, successor, indicator_code, period_round)
     left join stg_units as unit_names on unit_names.unit = merged_district.unit
@@ -118,17 +115,10 @@ dominance as (
                     when all_not_met and ((all_low and max_from_low < 0) or (all_high and min_from_high > 0)) then 'not_met'
                 end
         end as dominance_status,
-        -- figures met the combined bound; NULL when there is nothing to compare
-        case
-            when value is null or coalesce(target_low, target_high) is null then null
-            when direction = 'within_range' then
-                (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
-            -- a strict derived bar (a predecessor's "trên 800") is passed, not reached; on it, nothing but the
-            -- figures speaks for the successor, so it is not met on the letter
-            when direction = 'higher_is_better' then case when target_strict then value > bar else value >= bar end
-            when target_strict then value < bar
-            else value <= bar
-        end as figures_met,
+        -- figures met the combined bound; NULL when there is nothing to compare. A strict derived bar (a
+        -- predecessor's "trên 800") is passed, not reached; on it, nothing but the figures speaks for the
+        -- successor, so it is not met on the letter
+        meets_target(value, target_low, target_high, bar, direction, target_strict) as figures_met,
         -- a verdict on stand-in weights that weights within the margin could turn
         is_stand_in_weight and direction <> 'within_range' and bar_margin_abs > 0
             and abs(bar_margin_sum) <= stand_in_margin * bar_margin_abs as is_within_stand_in_margin
