@@ -6,8 +6,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from flows.core.checks import CELL_ROLES, CHECKS, ERROR, WARNING
-from schemas.catalogues import table
+from flows.core.checks import BLOCKING_RULES, BLOCKS_ALWAYS, CELL_ROLES, CHECKS, ERROR, WARNING
+from flows.core.text import match_key
+from schemas.catalogues import VERDICT_STATUSES, table
 
 DIRECTIONS = ["higher_is_better", "lower_is_better", "within_range"]
 TARGET_BASES = ["per_year", "cumulative", "end_level"]
@@ -138,6 +139,17 @@ class UnitDestinations(pa.DataFrameModel):
         return df["destination_code"].isin(after)
 
 
+class VerdictWords(pa.DataFrameModel):
+    """The verdict words (schemas/verdict_words.csv): each once, written as the parser's match_key reads a cell."""
+
+    word: Series[str] = pa.Field(unique=True, str_length={"min_value": 1})
+    status: Series[str] = pa.Field(isin=list(VERDICT_STATUSES))
+
+    @pa.check("word")
+    def written_as_read(cls, word: pd.Series) -> pd.Series:
+        return word == word.map(lambda w: match_key(w).strip(" .;:!-–"))
+
+
 class CheckRegistry(pa.DataFrameModel):
     """The registry of data-quality checks (flows/core/checks.py), as the warehouse's ref_dq_checks holds it."""
 
@@ -149,6 +161,11 @@ class CheckRegistry(pa.DataFrameModel):
     meaning_vi: Series[str] = pa.Field(str_length={"min_value": 1})
     action_vi: Series[str] = pa.Field(str_length={"min_value": 1})
     resolvable: Series[bool]
+    blocks_attainment: Series[str] = pa.Field(isin=list(BLOCKING_RULES))
+
+    @pa.dataframe_check
+    def an_error_always_blocks_attainment(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["severity"] != ERROR) | (df["blocks_attainment"] == BLOCKS_ALWAYS)
 
 
 def check_registry() -> pd.DataFrame:
@@ -170,3 +187,4 @@ def validate_catalogues() -> None:
     BoundaryChanges.validate(pd.DataFrame(table("boundary_changes.csv")), lazy=True)
     AggregationMethods.validate(pd.DataFrame(table("aggregation_methods.csv")), lazy=True)
     UnitDestinations.validate(pd.DataFrame(table("unit_destinations.csv")), lazy=True)
+    VerdictWords.validate(pd.DataFrame(table("verdict_words.csv")), lazy=True)

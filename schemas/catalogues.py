@@ -99,6 +99,16 @@ def broken_rule(unit: str | None, label: str, value: float) -> PlausibilityRule 
                  if r.unit == unit and r.label_contains in key and not r.min <= value <= r.max), None)
 
 
+VERDICT_STATUSES = ("met", "not_met", "hedged")
+
+
+@cache
+def verdict_words() -> dict[str, str]:
+    """Each word that answers a target without a figure -> what it says: met, not_met or hedged
+    (schemas/verdict_words.csv), in the catalogue's order."""
+    return {r["word"]: r["status"] for r in _rows("verdict_words.csv")}
+
+
 @cache
 def districts() -> dict[str, dict[str, str]]:
     """Former districts keyed by the raw/ folder name that holds their workbooks."""

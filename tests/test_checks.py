@@ -83,6 +83,14 @@ def test_the_registry_is_valid_and_names_each_check_once():
     assert {c.severity for c in CHECKS.values()} == {ERROR, WARNING}
 
 
+def test_an_error_that_would_not_block_attainment_is_refused():
+    frame = check_registry()
+    frame.loc[frame["severity"] == ERROR, "blocks_attainment"] = registry.BLOCKS_NEVER
+    with pytest.raises(pa.errors.SchemaErrors) as raised:
+        CheckRegistry.validate(frame, lazy=True)
+    assert "an_error_always_blocks_attainment" in str(raised.value.failure_cases["check"].tolist())
+
+
 def test_every_check_name_in_the_source_of_flows_is_registered():
     trees = _trees()
     assert {"Finding", "UnsafeWorkbook", "reject", "defer", "flag"} <= _takes_check_name(trees)

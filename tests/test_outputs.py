@@ -242,7 +242,7 @@ def _printed_pct(row: str) -> float | None:
 
 def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
     """Rounding never flips a status: a result short of 100 % not met never prints "100%"."""
-    from flows.publish.dashboard import _pct_agrees
+    from flows.publish.dashboard import _pct_on_status_side
 
     rows = _page_rows(dashboard_file(loaded_warehouse).read_text(encoding="utf-8"))
     attainment = sql(loaded_warehouse, "select district || '-' || indicator_code, status, direction, attainment_pct, "
@@ -254,7 +254,7 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
             assert shown is None and "<svg" not in rows[row_id] and "class='reason'" in rows[row_id], row_id
         elif shown is not None:
             printed += 1
-            assert _pct_agrees(shown, status, direction), (row_id, shown, status)
+            assert _pct_on_status_side(shown, status, direction), (row_id, shown, status)
             assert abs(shown - pct) < 0.5, row_id  # the figure's own value, only rounded
         elif value is not None:  # a percentage the status overrules is not printed: the reason says why
             assert "class='reason'" in rows[row_id], row_id

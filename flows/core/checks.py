@@ -27,6 +27,18 @@ SEVERITIES = (ERROR, WARNING, INFO)
 # The cell of its row a finding points at; "figure" is whichever of target, actual and
 # reported_pct the finding names. None: a finding about a whole row, sheet or file.
 CELL_ROLES = ("label", "unit", "target", "actual", "reported_pct", "figure")
+# Whether an unresolved finding of a check leaves a row's attainment undetermined (int_district_attainment
+# reads it from dq_checks.blocks_attainment): a doubt about the figures or the row blocks the decision
+# (every error, and a warning by default); a finding that does not bear on comparing the row's figures
+# with its own target never does; a doubt about a figure's reading does not when the row's reported
+# percentage agrees with the harmonised figures (the percentage is the evidence that decided the
+# reading), nor, for an implausible value, when harmonisation changed the figures and the percentage
+# agrees with the result. An 'info' finding (a resolved reading) never blocks, whatever its check.
+BLOCKS_ALWAYS = "always"
+BLOCKS_NEVER = "never"
+BLOCKS_UNLESS_PCT_AGREES = "unless_pct_agrees"
+BLOCKS_UNLESS_HARMONISED_PCT_AGREES = "unless_harmonised_pct_agrees"
+BLOCKING_RULES = (BLOCKS_ALWAYS, BLOCKS_NEVER, BLOCKS_UNLESS_PCT_AGREES, BLOCKS_UNLESS_HARMONISED_PCT_AGREES)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Check:
     # Whether a finding that names the evidence resolving it is information (INFO) rather than
     # this check's severity: a reading the loader settled, not a doubt left for a person.
     resolvable: bool = False
+    blocks_attainment: str = BLOCKS_ALWAYS  # one of BLOCKING_RULES; an error's is always BLOCKS_ALWAYS
 
     def meaning_in(self, language: str) -> str:
         """What a finding of this check says, in one sentence (the message catalogue's check.<name>.meaning)."""
@@ -77,8 +90,8 @@ def _error(name: str, cell: str | None) -> Check:
     return Check(name, ERROR, cell)
 
 
-def _warning(name: str, cell: str | None, resolvable: bool = False) -> Check:
-    return Check(name, WARNING, cell, resolvable)
+def _warning(name: str, cell: str | None, resolvable: bool = False, blocks_attainment: str = BLOCKS_ALWAYS) -> Check:
+    return Check(name, WARNING, cell, resolvable, blocks_attainment)
 
 
 _REGISTRY = (
@@ -118,26 +131,26 @@ _REGISTRY = (
     _warning("excel_percent_format", None, resolvable=True),
     _warning("excel_number_format", "figure"),
     _error("period_conflict", None),
-    _warning("hidden_sheet", None),
+    _warning("hidden_sheet", None, blocks_attainment=BLOCKS_NEVER),
     _warning("mixed_encoding", None),
-    _warning("legacy_encoding_converted", None),
+    _warning("legacy_encoding_converted", None, blocks_attainment=BLOCKS_NEVER),
     _warning("period_missing", None),
-    _warning("period_assumed", None),
+    _warning("period_assumed", None, blocks_attainment=BLOCKS_NEVER),
     # A row and its cells, as the parser reads them.
     _error("missing_label", "label"),
     _warning("row_without_label", "label"),
     _error("duplicate_indicator_row", "label"),
-    _warning("hidden_row", "label"),
+    _warning("hidden_row", "label", blocks_attainment=BLOCKS_NEVER),
     _error("formula_without_value", "figure"),
     _warning("unexpected_cell_type", "figure"),
     _warning("unit_dimension_unknown", "unit"),
-    _warning("missing_unit", "unit"),
+    _warning("missing_unit", "unit", blocks_attainment=BLOCKS_NEVER),  # the row is read in one unit, whichever it is
     _warning("unexpected_unit", "reported_pct"),
     _warning("figure_unit_differs", "figure"),
     _error("unreadable_figure", "figure"),
-    _warning("ambiguous_number", "figure", resolvable=True),
+    _warning("ambiguous_number", "figure", resolvable=True, blocks_attainment=BLOCKS_UNLESS_PCT_AGREES),
     _warning("missing_value", "actual"),
-    _warning("compound_value", "figure", resolvable=True),
+    _warning("compound_value", "figure", resolvable=True, blocks_attainment=BLOCKS_UNLESS_PCT_AGREES),
     _warning("bound_as_result", "actual"),
     _warning("range_as_result", "actual"),
     # A row as the pandera models judge it (schemas/indicator_rows.py): IndicatorRow's failures
@@ -153,9 +166,11 @@ _REGISTRY = (
     _error("invalid_source_row", None),
     _error("invalid_row_kind", None),
     _error("invalid_row", None),
-    _warning("invalid_unit", "unit"),
-    _warning("attainment_mismatch", "reported_pct", resolvable=True),
-    _warning("implausible_value", "actual", resolvable=True),
+    # figures whose units do not convert into one another are undetermined by the unit rule instead (is_unit_mix)
+    _warning("invalid_unit", "unit", blocks_attainment=BLOCKS_NEVER),
+    _warning("attainment_mismatch", "reported_pct", resolvable=True, blocks_attainment=BLOCKS_UNLESS_PCT_AGREES),
+    _warning("implausible_value", "actual", resolvable=True,
+             blocks_attainment=BLOCKS_UNLESS_HARMONISED_PCT_AGREES),
     # Mapping and the warehouse.
     _warning("unmapped_indicator", "label"),
     _warning("conflicting_files", "label"),

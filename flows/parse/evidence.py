@@ -130,7 +130,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     for values in _combinations(tokens, readings):
         low, high = target_bounds(target, target_kind, values)
         computed, pct = pct_or_none(_value(values, actual), low, high), _value(values, reported)
-        if agrees_with_reported(computed, pct):
+        if within_evidence_window(computed, pct):
             matches.append((abs(math.log(computed / pct)), values, computed))
     if not matches:
         return None
@@ -141,7 +141,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     return Choice(best, evidence, settled=settled)
 
 
-def agrees_with_reported(computed: float | None, reported: float | None) -> bool:
+def within_evidence_window(computed: float | None, reported: float | None) -> bool:
     """Whether a computed percentage is near enough the reported one to be evidence for a reading."""
     return bool(computed and reported and computed > 0 and reported > 0
                 and PCT_EVIDENCE_WINDOW[0] <= computed / reported <= PCT_EVIDENCE_WINDOW[1])
@@ -164,15 +164,17 @@ def _reference(target, target_kind, values) -> float | None:
     return high if high is not None else low
 
 
+# Which of a target's numbers each bound is, by the target's kind: "> 95" is (95, None), "650-700" is
+# (650, 700), "100" is (100, 100). The row reader (target_bounds) and the column-wise reader
+# (flows/parse/table_columns.py) both read it; None: that side is open.
+BOUND_NUMBERS: dict[str, tuple[int | None, int | None]] = {
+    "range": (0, 1), "at_least": (0, None), "at_most": (None, 0), "exact": (0, 0),
+}
+
+
 def target_bounds(target: tuple[NumberToken, ...], kind: str, values: dict[int, float | None]):
-    """(low, high) of a target from its chosen token values: "> 95" is (95, None)."""
+    """(low, high) of a target from its chosen token values (BOUND_NUMBERS; any other kind as exact)."""
     numbers = [values.get(id(t)) for t in target]
     if not numbers:
         return None, None
-    if kind == "range":
-        return numbers[0], numbers[1]
-    if kind == "at_least":
-        return numbers[0], None
-    if kind == "at_most":
-        return None, numbers[0]
-    return numbers[0], numbers[0]
+    return tuple(None if at is None else numbers[at] for at in BOUND_NUMBERS.get(kind, BOUND_NUMBERS["exact"]))

@@ -8,7 +8,7 @@ import re
 from functools import cache
 from dataclasses import dataclass, field
 
-from flows.parse.evidence import agrees_with_reported, resolve, target_bounds
+from flows.parse.evidence import resolve, target_bounds, within_evidence_window
 from flows.parse.label_terms import bound_in_label, unit_in_label
 from flows.ingest.extract import SheetGrid
 from flows.core.findings import Finding

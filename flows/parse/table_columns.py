@@ -30,7 +30,7 @@ import pandas as pd
 from flows.core.attainment import pct_or_none
 from flows.core.findings import Finding
 from flows.core.labels import label_key
-from flows.parse.evidence import agrees_with_reported
+from flows.parse.evidence import BOUND_NUMBERS, within_evidence_window
 from flows.parse.label_terms import bound_beside_number, unit_in_label
 from flows.parse.rows import (
     DECORATION, FIGURE_ROLES, RECORD_FIELDS, SUB_ROW_MARK, TableContext, cell_text, cell_unit, label_and_parent,
@@ -248,10 +248,16 @@ class _PlainRows:
         return kind, strict, note
 
     def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """evidence.target_bounds of the target's numbers under its kind (after the label's bound)."""
-        kind, first, second = self.target_kind, self.target["first"], self.target["second"]
-        low = np.where(np.isin(kind, ("range", "at_least", "exact")), first, None)
-        high = np.where(kind == "range", second, np.where(np.isin(kind, ("at_most", "exact")), first, None))
+        """evidence.target_bounds of the target's numbers under its kind (after the label's bound), from
+        the same BOUND_NUMBERS; a plain row's target has no other kind but empty (no bound)."""
+        numbers = (self.target["first"], self.target["second"])
+        low, high = np.full(len(self.records), None, dtype=object), np.full(len(self.records), None, dtype=object)
+        for kind, (low_at, high_at) in BOUND_NUMBERS.items():
+            here = self.target_kind == kind
+            if low_at is not None:
+                low = np.where(here, numbers[low_at], low)
+            if high_at is not None:
+                high = np.where(here, numbers[high_at], high)
         return low, high
 
     def _percentage_may_prefer_another_convention(self, candidates: np.ndarray) -> np.ndarray:
@@ -263,7 +269,7 @@ class _PlainRows:
         has_target = self.target["kind"] != "empty"
         for i in np.flatnonzero(candidates & foreign & has_target & (self.actual_value != None)  # noqa: E711
                                 & (self.reported != None)):  # noqa: E711
-            doubtful[i] = not agrees_with_reported(pct_or_none(self.actual_value[i], self.low[i], self.high[i]),
+            doubtful[i] = not within_evidence_window(pct_or_none(self.actual_value[i], self.low[i], self.high[i]),
                                                    self.reported[i])
         return doubtful
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from flows.ingest.extract import ExcelPercent
 from flows.parse.numbers import NUMBER_PATTERN, NumberToken, format_number, parse_number
 from flows.core.text import MAX_REMEMBERED_LENGTH, clean_text, match_key
+from schemas.catalogues import verdict_words
 
 _NUM = rf"[+-]?(?:{NUMBER_PATTERN})"
 # Bound words written before the number: (kind, strict). A strict bound excludes its own number
@@ -95,14 +96,11 @@ _LOOK_ALIKE_DIGIT = re.compile(
     rf"(?<![^\W\d_])[{_LOOK_ALIKES}]+(?![^\W\d_])|(?<=[\d.,])[{_LOOK_ALIKES}]|[{_LOOK_ALIKES}](?=[\d.,])"
 )
 
-# Words that answer a target without a figure: attained or not, maintained, ensured, completed.
+# Words that answer a target without a figure: attained or not, maintained, ensured, completed
+# (the catalogue schemas/verdict_words.csv, which also says what each means for the target).
 # A result or percentage cell may hold one of these (or a phrase starting with one) even when the
 # target is a number ("Giữ vững" against 18 schools); other words there are a figure not given.
-VERDICT_WORDS = (
-    "đạt", "không đạt", "chưa đạt", "cơ bản đạt",
-    "vượt", "hoàn thành", "không hoàn thành", "chưa hoàn thành", "cơ bản hoàn thành",
-    "đảm bảo", "cơ bản đảm bảo", "bảo đảm", "giữ vững", "duy trì", "ổn định",
-)
+VERDICT_WORDS = tuple(verdict_words())
 _VERDICT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w in VERDICT_WORDS)})(?![^\W\d_])")
 
 

@@ -115,7 +115,7 @@ def _target(low: float | None, high: float | None, strict: bool = False) -> str:
     return _figure(low)
 
 
-def _pct_agrees(shown: float, status: str, direction: str | None) -> bool:
+def _pct_on_status_side(shown: float, status: str, direction: str | None) -> bool:
     """Whether a percentage of target, as printed, says what the status says about the 100 % bar.
 
     100 % is the bound reached: met for an at-least or at-most target (and inside a range), so a
@@ -136,14 +136,14 @@ def _pct_text(pct: float | None, status: str, direction: str | None) -> str | No
     than rounded onto it. None where even the exact figure disagrees with the status (a reported
     percentage the view overruled on the figures) or the row is undetermined: the page then shows
     the figures and the status, never a percentage that says otherwise."""
-    if pct is None or not math.isfinite(pct) or not _pct_agrees(pct, status, direction):
+    if pct is None or not math.isfinite(pct) or not _pct_on_status_side(pct, status, direction):
         return None
     for decimals in range(PCT_DECIMALS + 1):
-        if _pct_agrees(round(pct, decimals), status, direction):
+        if _pct_on_status_side(round(pct, decimals), status, direction):
             return format_number(round(pct, decimals))
     step = 10 ** PCT_DECIMALS
     cut = (math.floor if pct < 100 else math.ceil)(pct * step) / step
-    return format_number(cut) if _pct_agrees(cut, status, direction) else None
+    return format_number(cut) if _pct_on_status_side(cut, status, direction) else None
 
 
 def _bar(pct: float | None, status: str, direction: str | None) -> str:

@@ -490,7 +490,7 @@ def build_views(con: duckdb.DuckDBPyConnection, data_changed: bool = True) -> li
 
 def _model_plan() -> tuple[list[str], dict[str, str], list[str], dict[str, str]]:
     """(the macros, each model's SQL, the order to build them in, each model's digest)."""
-    macros = [path.read_text(encoding="utf-8") for path in sorted(MACRO_DIR.glob("*.sql"))]
+    macros = macro_statements()
     sources = view_sources()
     order = build_order(sources)
     # The macros, the reference tables (schemas/ and the check registry) and DuckDB's version go into
@@ -499,6 +499,14 @@ def _model_plan() -> tuple[list[str], dict[str, str], list[str], dict[str, str]]
     digests = _upstream_digests(sources, order, "".join(macros) + definitions_sha256() + duckdb.__version__
                                 + repr([vars(registered) for registered in CHECKS.values()]))
     return macros, sources, order, digests
+
+
+def macro_statements() -> list[str]:
+    """The macros the models use, in the order to create them: those written from a Python rule
+    (flows/warehouse/rule_macros.py) first, then the files of sql/macros/."""
+    from flows.warehouse.rule_macros import generated_macros
+
+    return generated_macros() + [path.read_text(encoding="utf-8") for path in sorted(MACRO_DIR.glob("*.sql"))]
 
 
 def stale_stored_models(con: duckdb.DuckDBPyConnection) -> list[str]:

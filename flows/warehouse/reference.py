@@ -84,7 +84,7 @@ def _catalogues_sha256() -> str:
     """The registry and catalogues as checked, every file of schemas/ (the checks read units and
     admin units too), the catalogue models' code and pandera's version."""
     checked = [check_registry().to_dict("records"), table("indicators.csv"), table("indicator_crosswalk.csv"),
-               table("boundary_changes.csv"), table("aggregation_methods.csv")]
+               table("boundary_changes.csv"), table("aggregation_methods.csv"), table("verdict_words.csv")]
     digest = hashlib.sha256(json.dumps(checked, ensure_ascii=False, sort_keys=True, default=str).encode())
     digest.update(definitions_sha256().encode())
     digest.update(Path(catalogue_models.__file__).read_bytes())

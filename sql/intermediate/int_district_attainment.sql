@@ -75,16 +75,14 @@ row_findings as (
         findings.check_name,
         findings.message,
         checks.meaning_vi,
+        -- the registry says whether a check blocks the decision (dq_checks.blocks_attainment, flows/core/checks.py)
         case
-            when findings.severity = 'error' then true
             when findings.severity = 'info' then false  -- a reading resolved with the evidence it names
-            when findings.check_name in ('hidden_row', 'hidden_sheet', 'legacy_encoding_converted', 'invalid_unit',
-                                         'missing_unit', 'period_assumed') then false
-            when findings.check_name in ('ambiguous_number', 'attainment_mismatch', 'compound_value')
-                then not evidence.is_pct_confirmed
-            when findings.check_name = 'implausible_value'
+            when checks.blocks_attainment = 'never' then false
+            when checks.blocks_attainment = 'unless_pct_agrees' then not evidence.is_pct_confirmed
+            when checks.blocks_attainment = 'unless_harmonised_pct_agrees'
                 then not (evidence.is_pct_confirmed and len(evidence.harmonisation_rules) > 0)
-            else true
+            else true  -- 'always': every error, and any check, present or future, the registry does not exempt
         end as is_unresolved
     from evidence
     inner join findings
@@ -119,12 +117,7 @@ compared as (
         harmonised_target_low as target_low,
         harmonised_target_high as target_high,
         harmonised_actual as value,
-        -- the bound the direction makes the target: the least a higher-is-better result must
-        -- reach, the most a lower-is-better one may reach
-        case direction
-            when 'higher_is_better' then coalesce(harmonised_target_low, harmonised_target_high)
-            when 'lower_is_better' then coalesce(harmonised_target_high, harmonised_target_low)
-        end as bar,
+        target_bar(direction, harmonised_target_low, harmonised_target_high) as bar,
         -- whether the source wrote the bound the result is compared with strictly ("Trên 70%": above
         -- 70): an at-least target for a higher-is-better indicator, an at-most one for lower-is-better
         coalesce(harmonised_target_strict, false) and case direction
@@ -146,13 +139,8 @@ compared as (
 decided as (
     select
         *,
-        case
-            when value is null or coalesce(target_low, target_high) is null then null
-            when direction = 'within_range' then
-                (target_low is null or value >= target_low) and (target_high is null or value <= target_high)
-            when direction = 'higher_is_better' then value >= bar
-            when direction = 'lower_is_better' then value <= bar
-        end as figures_met,
+        -- a value exactly on a strict bound is not met on the letter here; the source's verdict decides it (status)
+        meets_target(value, target_low, target_high, bar, direction, bar_strict) as figures_met,
         on_strict_bound(value, target_low, target_high, bar, bar_strict) as is_on_strict_bound,
         source_counts_reached(reported_pct, coalesce(result_verdict, pct_verdict)) as source_reached
     from compared
@@ -291,8 +279,7 @@ final as (
                 when is_changed and value_reported is not null then
                     '; the sheet writes ' || figure_text(value_reported) || coalesce(' ' || unit_reported, '')
                     || coalesce(' against a target of ' || target_text(target_low_reported, target_high_reported,
-                        case direction when 'lower_is_better' then coalesce(target_high_reported, target_low_reported)
-                                       else coalesce(target_low_reported, target_high_reported) end,
+                        target_bar(direction, target_low_reported, target_high_reported),
                         direction, target_strict) || coalesce(' ' || unit_reported, ''), '')
                     || ' (' || array_to_string(harmonisation_notes || harmonisation_rules, '; ') || ')'
                 when is_unit_unreadable then '; ' || array_to_string(harmonisation_notes, '; ')
@@ -301,8 +288,7 @@ final as (
                 when is_changed and value_reported is not null then fill(fill(fill(say['reason.as_reported'],
                     'text', status_reason_vi), 'value', figure_text_vi(value_reported) || coalesce(' ' || unit_reported, '')),
                     'target', coalesce(target_text_vi(say, target_low_reported, target_high_reported,
-                        case direction when 'lower_is_better' then coalesce(target_high_reported, target_low_reported)
-                                       else coalesce(target_low_reported, target_high_reported) end,
+                        target_bar(direction, target_low_reported, target_high_reported),
                         direction, target_strict, unit_reported), say['reason.none_stated']))
                 when is_unit_unreadable then fill(fill(say['reason.unit_unread'], 'text', status_reason_vi), 'unit', unit_reported)
                 else status_reason_vi end as status_reason_vi

@@ -10,6 +10,7 @@
 -- column action: what the clerk should do about it
 -- column meaning_vi: what a finding of this check says, in Vietnamese (the message catalogue, schemas/messages.csv)
 -- column action_vi: what the clerk should do about it, in Vietnamese
+-- column blocks_attainment: whether an unresolved finding of the check leaves the row's attainment undetermined (target_attainment): always (every error, and a warning that casts doubt on the figures), never (a finding that does not bear on comparing the row's figures with its own target), unless_pct_agrees (unless the row's reported percentage agrees with the harmonised figures: the percentage is the evidence that decided the reading), unless_harmonised_pct_agrees (unless harmonisation changed the figures and the reported percentage agrees with the result); an 'info' finding never does
 with checks as (
     select * from stg_dq_checks
 ),
@@ -23,7 +24,8 @@ final as (
         action,
         meaning_vi,
         action_vi,
-        resolvable
+        resolvable,
+        blocks_attainment
     from checks
 )
 

@@ -13,7 +13,8 @@ final as (
         action,
         meaning_vi,
         action_vi,
-        resolvable::boolean as resolvable
+        resolvable::boolean as resolvable,
+        blocks_attainment
     from source
 )
 
