@@ -90,8 +90,10 @@ def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
 
 
 # The test tiers (README, "Tests"): a test that runs the Prefect flow (it asks for the Prefect harness,
-# directly or through loaded_warehouse) or starts `haquang` in a process of its own is an end-to-end
-# test, marked `load`; `make test-fast` runs everything else, the inner loop of a change to a stage.
+# directly or through loaded_warehouse) or starts `haquang` or a Prefect server in a process of its own
+# is an end-to-end test, marked `load` (here for the fixtures; by its own @pytest.mark.load for a process
+# it starts); a test that needs no Prefect but takes many seconds is marked `slow`. `make test-fast` runs
+# everything else, the inner loop of a change to a stage; `make test` runs all.
 END_TO_END_FIXTURES = {"prefect_harness", "loaded_warehouse"}
 
 

@@ -44,6 +44,7 @@ def test_a_step_whose_process_dies_says_so():
         in_own_process(killed)
 
 
+@pytest.mark.load
 def test_a_load_that_changed_data_builds_the_models_in_their_own_process(tmp_path, monkeypatch):
     from flows.warehouse.build import WarehouseBuild
 
@@ -90,6 +91,7 @@ def test_the_step_imports_the_load_s_code_whatever_the_working_folder_holds(tmp_
     assert in_own_process(flows_package) == flows.__file__
 
 
+@pytest.mark.load
 def test_a_night_with_nothing_new_rebuilds_stale_stored_models_in_their_own_process(tmp_path, monkeypatch):
     from flows.warehouse.build import WarehouseBuild
 
