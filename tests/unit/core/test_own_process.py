@@ -11,6 +11,7 @@ import pytest
 from flows.core.own_process import OwnProcessFailed, in_own_process
 from flows.warehouse import models as wh
 from flows.warehouse.model_tests import Failure, ModelTest, ModelTestFailed
+from tests.conftest import REPO
 
 
 def answer(value: int) -> dict:
@@ -129,9 +130,9 @@ def test_a_step_s_process_ends_when_the_load_is_killed(tmp_path):
 
     pid_file = tmp_path / "step.pid"
     program = ("import sys; from flows.core.own_process import in_own_process; "
-               "from tests.test_own_process import sleeps_after_writing_its_pid; "
+               "from tests.unit.core.test_own_process import sleeps_after_writing_its_pid; "
                f"in_own_process(sleeps_after_writing_its_pid, {str(pid_file)!r})")
-    load = subprocess.Popen([sys.executable, "-c", program], cwd=Path(__file__).parent.parent, start_new_session=True)
+    load = subprocess.Popen([sys.executable, "-c", program], cwd=REPO, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while not pid_file.exists() or not pid_file.read_text():

@@ -25,7 +25,7 @@ from tests.conftest import RAW, REPO, sql
 from tests.fixtures.write_malformed_workbooks import table, write_grid
 from tests.fixtures.reader_attacks import (a_cell_with_two_values, a_cell_written_twice, many_sheet_entries,
                                            two_sheet_ids)
-from tests.test_guard_extent import _dense_distinct_texts, _workbook
+from tests.unit.ingest.test_guard_extent import _dense_distinct_texts, _workbook
 
 GOOD = (RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx").read_bytes()
 
