@@ -92,8 +92,8 @@ def reads_of(model: str) -> set[str]:
 
 
 def _rows(given) -> list[dict]:
-    if hasattr(given, "to_dict"):  # a small DataFrame
-        return given.to_dict("records")
+    if hasattr(given, "to_dict"):  # a small DataFrame: its missing cells (NaN, NaT, None) are NULL
+        return given.astype(object).where(given.notna(), None).to_dict("records")
     return [dict(row) for row in given]
 
 

@@ -25,9 +25,13 @@ def test_a_model_is_built_from_the_given_rows_with_null_where_a_row_says_nothing
 
 
 def test_a_small_dataframe_is_given_as_well_as_dicts():
-    frame = pd.DataFrame({"indicator_code": ["a", "b"], "weight": ["", "population"]})
+    frame = pd.DataFrame({"indicator_code": ["a", "b"], "weight": ["", "population"], "name_en": [None, "B"]})
     rows = build_model("stg_indicators", {"ref_indicators": frame})
-    assert [(r["indicator_code"], r["weight"]) for r in rows] == [("a", None), ("b", "population")]
+    assert [(r["indicator_code"], r["weight"], r["name_en"]) for r in rows] == [("a", None, None),
+                                                                               ("b", "population", "B")]
+    sources = build_model("stg_dq_findings", {"landing_dq_findings": pd.DataFrame(
+        {"load_id": [1, 2], "source_row": [4.0, float("nan")], "check_name": ["hidden_row"] * 2})})
+    assert sorted((r["load_id"], r["source_row"]) for r in sources) == [(1, 4), (2, None)]  # NaN is NULL
 
 
 def test_a_column_the_relation_lacks_fails_loudly():
