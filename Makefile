@@ -22,10 +22,10 @@ run: $(INSTALLED)
 test: $(INSTALLED) browser office
 	$(VENV)/bin/python -m pytest -n auto --dist loadfile
 
-# The inner loop: every test that runs no Prefect load (the end-to-end tests are marked `load`,
-# tests/conftest.py), on one worker per core.
+# The inner loop: every test that runs no Prefect load (the end-to-end tests, marked `load`:
+# tests/conftest.py) and is not one of the few heavy ones marked `slow`, on one worker per core.
 test-fast: $(INSTALLED)
-	$(VENV)/bin/python -m pytest -n auto --dist loadfile -m "not load"
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile -m "not load and not slow"
 
 # Fixed costs, then corpora of 100, 1,000 and 10,000 synthetic workbooks; table on screen and in bench/results.csv.
 bench: $(INSTALLED)

@@ -56,15 +56,14 @@ def loaded_warehouse(prefect_harness, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def macros():
-    """An in-memory DuckDB with the project's SQL macros (sql/macros/ and those written from Python
-    rules), as the build creates them, to test them alone."""
+    """An in-memory DuckDB with the project's SQL macros (sql/macros/), to test them alone."""
     import duckdb
 
-    from flows.warehouse.models import macro_statements
+    from flows.warehouse.models import MACRO_DIR
 
     with duckdb.connect() as con:
-        for macro in macro_statements():
-            con.execute(macro)
+        for path in sorted(MACRO_DIR.glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
         yield con
 
 
@@ -91,8 +90,10 @@ def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
 
 
 # The test tiers (README, "The two commands"): a test that runs the Prefect flow (it asks for the Prefect harness,
-# directly or through loaded_warehouse) or starts `haquang` in a process of its own is an end-to-end
-# test, marked `load`; `make test-fast` runs everything else, the inner loop of a change to a stage.
+# directly or through loaded_warehouse) or starts `haquang` or a Prefect server in a process of its own
+# is an end-to-end test, marked `load` (here for the fixtures; by its own @pytest.mark.load for a process
+# it starts); a test that needs no Prefect but takes many seconds is marked `slow`. `make test-fast` runs
+# everything else, the inner loop of a change to a stage; `make test` runs all.
 END_TO_END_FIXTURES = {"prefect_harness", "loaded_warehouse"}
 
 

@@ -53,3 +53,14 @@ def test_no_module_imports_from_a_later_stage(path):
     later = {name for name in imported_modules(path)
              if stage_of(name) in STAGES and STAGES.index(stage_of(name)) > own}
     assert later == set()
+
+
+def test_the_tests_are_in_folders_of_their_tier_and_stage():
+    """tests/unit/<stage>/ (a stage of flows/), tests/models/ (one SQL model on hand-made rows),
+    tests/end_to_end/ (mostly loads); nothing but this file and the shared fixtures loose in tests/."""
+    tests = REPO / "tests"
+    unit = {p.name for p in (tests / "unit").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert unit and unit <= set(STAGES), unit - set(STAGES)
+    assert [p.name for p in tests.glob("test_*.py")] == ["test_layout.py"]
+    assert all((folder / "__init__.py").exists() for folder in [tests / "unit", tests / "models",
+                                                               tests / "end_to_end", *(tests / "unit" / s for s in unit)])

@@ -42,14 +42,14 @@ MAX_COLUMNS = 500
 # keeps it as Python lists, so the area, summed over a workbook's sheets, is what bounds memory.
 # Measured through process_workbook, the area filled with distinct texts costs about 220 bytes
 # a cell at the peak (500,000 cells: 110 MB); 300,000 keeps the worst accepted workbook near
-# 65 MB (tests/test_guard_extent.py). A district workbook of 5,000 rows by 20 columns is a third.
+# 65 MB (tests/unit/ingest/test_guard_extent.py). A district workbook of 5,000 rows by 20 columns is a third.
 MAX_CELLS = 300_000
 MAX_MERGED_AREAS = 10_000  # an indicator table has a few; more is a file built to cost time
 MAX_CELL_CHARACTERS = 32_767  # Excel never stores more in one cell (inline or shared string)
 # Every byte of the sheet parts and the shared-string part becomes cells python-calamine holds in
 # memory. The committed district workbooks need 17 KB; a 5,000 x 20 district sheet of distinct
 # texts about 5 MB; the densest sheet MAX_CELLS allows (300,000 short distinct texts, see
-# tests/test_guard_extent.py) about 16 MB. 24 MB over the whole workbook keeps that accepted and
+# tests/unit/ingest/test_guard_extent.py) about 16 MB. 24 MB over the whole workbook keeps that accepted and
 # keeps a string bomb (250 MB of text in one cell) far away from the reader.
 MAX_CELL_PART_BYTES = 24 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx

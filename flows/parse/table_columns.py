@@ -13,7 +13,7 @@ convention the reported percentage could prefer, no bound or range as a result, 
 figure, no words where a figure belongs), a result wherever there is a target, on a visible row
 without Excel errors or formula leftovers. Those are read here and make no finding by
 construction. Every other row goes to rows.read_row, one at a time, as parse_table reads it.
-tests/test_table_columns.py holds this reading's records and findings to parse_table's, over
+tests/unit/parse/test_table_columns.py holds this reading's records and findings to parse_table's, over
 generated tables and whole corpora.
 """
 

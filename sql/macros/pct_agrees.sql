@@ -2,7 +2,7 @@
 -- flows/core/attainment.py attainment_agrees (result / target, target / result for
 -- lower-is-better counts, 100 inside a range, result / lower bound of a range), within rounding as
 -- pct_within_rounding (generated from attainment.py's tolerance) says. NULL when there is nothing
--- to compare (Python: True). The kept twin of attainment_agrees: tests/test_target_attainment.py
+-- to compare (Python: True). The kept twin of attainment_agrees: tests/end_to_end/test_target_attainment.py
 -- holds the two equal (docs/twins.md).
 create or replace macro pct_agrees(actual, low, high, reported) as
     case

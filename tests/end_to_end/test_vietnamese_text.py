@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from flows.core.checks import CHECKS
 from flows.publish.exports import analyst_views
 from tests.conftest import REPO, sql
-from tests.test_outputs import dashboard_file
+from tests.unit.publish.test_outputs import dashboard_file
 
 # the columns of the views written for a Vietnamese reader
 VIETNAMESE_COLUMNS = {"target_attainment": "status_reason_vi", "merger_contributions": "status_reason_vi",

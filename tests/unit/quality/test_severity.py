@@ -12,7 +12,7 @@ from flows.core.checks import CHECKS, INFO, WARNING, UnknownCheck
 from flows.core.findings import Finding
 from flows.quality.validate import rows_frame, validate_rows
 from tests.conftest import sql
-from tests.test_rows import parse
+from tests.unit.parse.test_rows import parse
 
 RESOLVED = "Resolved by the loader:"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from flows.cli import main
 from flows.publish.outputs import feedback_file
 from flows.warehouse.commands import PROGRAM, withdraw_command
-from tests.conftest import sql
-from tests.test_nightly import set_cell
+from tests.conftest import REPO, sql
+from tests.end_to_end.test_nightly import set_cell
 
 HQ_FILE = "ha_quang/chi_tieu_ktxh_2015_2020.xlsx"
 GRAIN = "Tổng sản lượng lương thực có hạt"
@@ -84,7 +84,7 @@ def test_the_morning_after_says_what_to_do_in_true_words(prefect_harness, raw_co
     assert sql(warehouse, "select max(load_id) from load_runs") == [(2,)]
 
     # A good night stays Completed.
-    shutil.copyfile(Path(__file__).resolve().parent.parent / "raw" / HQ_FILE, raw_copy / HQ_FILE)
+    shutil.copyfile(REPO / "raw" / HQ_FILE, raw_copy / HQ_FILE)
     (raw_copy / DOCX).unlink()
     assert main(["withdraw", DOCX, "--warehouse", str(warehouse), "--yes"]) == 0
     capsys.readouterr()

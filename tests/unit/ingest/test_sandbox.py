@@ -25,7 +25,7 @@ from tests.conftest import RAW, REPO, sql
 from tests.fixtures.write_malformed_workbooks import table, write_grid
 from tests.fixtures.reader_attacks import (a_cell_with_two_values, a_cell_written_twice, many_sheet_entries,
                                            two_sheet_ids)
-from tests.test_guard_extent import _dense_distinct_texts, _workbook
+from tests.unit.ingest.test_guard_extent import _dense_distinct_texts, _workbook
 
 GOOD = (RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx").read_bytes()
 
@@ -121,6 +121,7 @@ def test_a_workbook_past_the_time_limit_is_pending_then_rejected(prefect_harness
     assert sql(warehouse, "select action from landing_load_files where load_id = 3") == []
 
 
+@pytest.mark.load
 def test_worker_processes_read_in_the_sandbox_too(slow_workbook, tmp_path):
     """`haquang load --task-runner processes` in a process of its own: the same finding, the night goes on."""
     raw, warehouse = _raw_with(tmp_path, slow_workbook), tmp_path / "w.duckdb"
@@ -154,6 +155,7 @@ def _kill_the_worker_reading_slowly(load: subprocess.Popen) -> list[int]:
     return []
 
 
+@pytest.mark.load
 def test_a_worker_process_killed_mid_batch_costs_no_workbook(slow_workbook, tmp_path):
     """A worker process dies for real while it reads (SIGKILL). Its pool is replaced, every workbook of
     the tasks that were running is read again alone, and the night ends with nothing pending."""

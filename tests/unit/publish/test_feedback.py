@@ -154,6 +154,7 @@ def test_no_feedback_file_is_written_outside_its_folder(tmp_path, name):
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed here (make test installs it with "
                     "apt-get where it runs as root: `make office`)")
+@pytest.mark.slow
 def test_libreoffice_opens_the_feedback_workbook_with_its_comments(typo_feedback, tmp_path):
     _, feedback, target = typo_feedback
     out = tmp_path / "lo"

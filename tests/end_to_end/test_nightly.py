@@ -275,6 +275,7 @@ def test_a_load_killed_halfway_leaves_the_published_warehouse_intact(prefect_har
     assert sql(warehouse, "select count(*) from load_runs")[0][0] == 1  # it had nothing new: no version of its own
 
 
+@pytest.mark.load
 def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tmp_path):
     warehouse = tmp_path / "w.duckdb"
     processes = [cli_load(raw_copy, warehouse, tmp_path / f"home{i}") for i in range(2)]
@@ -318,6 +319,7 @@ def prefect_server_settings(tmp_path):
     return port, env
 
 
+@pytest.mark.load
 def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_settings, raw_copy, tmp_path):
     """The served deployment end to end: its runs' logs and artifacts, the server's log file, and a
     night with nothing new after a rejected file that still reports the open error."""

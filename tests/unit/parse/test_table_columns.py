@@ -100,6 +100,7 @@ sheet_facts = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(table_rows, st.sampled_from([5, 1]), st.one_of(st.just(SheetFacts()), sheet_facts)),
                 min_size=1, max_size=3))

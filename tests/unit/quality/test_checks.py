@@ -18,7 +18,7 @@ from flows.quality.validate import rows_frame, structure_check, validate_rows
 from schemas.catalogue_models import CheckRegistry, check_registry
 from schemas.indicator_rows import IndicatorRow, IndicatorRowDoubts
 from tests.conftest import REPO, sql
-from tests.test_schemas import row
+from tests.unit.schemas.test_schemas import row
 
 SOURCES = sorted((REPO / "flows").rglob("*.py"))
 

@@ -106,14 +106,13 @@ def test_one_row_per_district_and_indicator_with_a_target(loaded_warehouse):
 
 
 def _ha_quang_variant(path):
-    """The committed table with the malnutrition percentage agreeing with its figures, a hedged verdict,
-    budget revenue short of its target (12,38 -> 9 against 10) and cultured agencies on theirs (87,06 -> 100)."""
+    """The committed table with the malnutrition percentage agreeing with its figures, budget revenue short of
+    its target (12,38 -> 9 against 10) and cultured agencies on theirs (87,06 -> 100). (A hedged verdict and
+    the other rules of one row are model tests on hand-made rows: tests/models/test_int_district_attainment.py.)"""
     grid = Grid.read(RAW / "ha_quang" / "chi_tieu_ktxh_2015_2020.xlsx")
     for row in grid.cells:
         if row[1] == "Giảm tỷ lệ trẻ em suy dinh dưỡng mỗi năm":
             row[5] = "196"
-        if row[1] and str(row[1]).startswith("Đảm bảo an ninh chính trị"):
-            row[4] = row[5] = "Cơ bản đảm bảo"
         if row[1] == "Thu ngân sách trên địa bàn mỗi năm tăng trên":
             row[4], row[5] = "9", "90"
         if row[1] == "- Cơ quan, trường học văn hóa":
@@ -122,13 +121,11 @@ def _ha_quang_variant(path):
 
 
 def _thong_nong_synthetic(path):
-    """A small table in old Thông Nông's layout: just short of an at-least target, just on it, a lower-is-better."""
+    """A small table in old Thông Nông's layout: the other half of the merged means below, and a percentage
+    that contradicts its figures."""
     grid = Grid.read(RAW / "thong_nong" / "chi_tieu_ktxh_2015_2019.xlsx")
     header = grid.header_row()
     rows = [
-        ["1", "Tỷ lệ số hộ dân được sử dụng điện lưới quốc gia", ">90%", "89,82", "99,8", None],
-        ["2", "Tỷ lệ lao động qua đào tạo", ">30%", "30", "100", None],
-        ["3", "Tỷ lệ tăng dân số tự nhiên", "1%/ năm", "0,99", "99", None],
         # weighted means without weights, against old Hà Quảng's (variant) rows: both met, both missed, mixed
         ["4", "Giá trị sản xuất nông nghiệp", ">40 triệu đồng/ha", "41", "103", None],  # 36,88 >= 34 too
         ["5", "Thu ngân sách trên địa bàn bình quân mỗi năm", "18%/năm", "17", "94", None],  # 9 < 10 too
@@ -164,20 +161,6 @@ def test_a_percentage_that_agrees_with_the_figures_decides_the_row(variant_wareh
     caveats = sql(variant_warehouse, "select caveats from merged_district_indicators "
                                      "where indicator_code = 'child_malnutrition_reduction'")[0][0]
     assert not any("undetermined" in c for c in caveats)
-
-
-def test_a_hedged_verdict_is_undetermined(variant_warehouse):
-    verdict, reason = status(variant_warehouse, "ha_quang", "security_and_order")
-    assert verdict == "undetermined" and "Cơ bản đảm bảo" in reason
-
-
-def test_the_value_decides_not_the_rounded_percentage(variant_warehouse):
-    assert status(variant_warehouse, "thong_nong", "households_grid_electricity") == (
-        "not_met", "89.82 against a target of more than 90")  # 99,8 % of a ">90%" target
-    assert status(variant_warehouse, "thong_nong", "trained_labour_share")[0] == "met"  # exactly on it
-    growth = sql(variant_warehouse, "select direction, status, status_reason from target_attainment "
-                                    "where district = 'thong_nong' and indicator_code = 'natural_population_growth'")
-    assert growth == [("lower_is_better", "met", "0.99 against a target of at most 1")]
 
 
 @pytest.mark.parametrize(("actual", "low", "high", "reported"), [

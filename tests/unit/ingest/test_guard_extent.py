@@ -277,6 +277,7 @@ def _dense_distinct_texts(rows: int, cols: int) -> str:
     return _sheet(body)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="measures the peak with Linux /proc")
 @pytest.mark.parametrize("rows, cols", [(MAX_CELLS // 500, 500), (MAX_CELLS // 20, 20)])
 def test_the_worst_accepted_workbook_stays_well_under_150_mb(rows, cols, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from flows.core.own_process import OwnProcessFailed, in_own_process
 from flows.warehouse import models as wh
 from flows.warehouse.model_tests import Failure, ModelTest, ModelTestFailed
+from tests.conftest import REPO
 
 
 def answer(value: int) -> dict:
@@ -44,6 +45,7 @@ def test_a_step_whose_process_dies_says_so():
         in_own_process(killed)
 
 
+@pytest.mark.load
 def test_a_load_that_changed_data_builds_the_models_in_their_own_process(tmp_path, monkeypatch):
     from flows.warehouse.build import WarehouseBuild
 
@@ -90,6 +92,7 @@ def test_the_step_imports_the_load_s_code_whatever_the_working_folder_holds(tmp_
     assert in_own_process(flows_package) == flows.__file__
 
 
+@pytest.mark.load
 def test_a_night_with_nothing_new_rebuilds_stale_stored_models_in_their_own_process(tmp_path, monkeypatch):
     from flows.warehouse.build import WarehouseBuild
 
@@ -127,9 +130,9 @@ def test_a_step_s_process_ends_when_the_load_is_killed(tmp_path):
 
     pid_file = tmp_path / "step.pid"
     program = ("import sys; from flows.core.own_process import in_own_process; "
-               "from tests.test_own_process import sleeps_after_writing_its_pid; "
+               "from tests.unit.core.test_own_process import sleeps_after_writing_its_pid; "
                f"in_own_process(sleeps_after_writing_its_pid, {str(pid_file)!r})")
-    load = subprocess.Popen([sys.executable, "-c", program], cwd=Path(__file__).parent.parent, start_new_session=True)
+    load = subprocess.Popen([sys.executable, "-c", program], cwd=REPO, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while not pid_file.exists() or not pid_file.read_text():

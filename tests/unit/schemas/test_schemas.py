@@ -52,7 +52,7 @@ def test_structure_failures_reject_the_row_with_an_error(overrides, check):
     [
         ({"unit": None, "unit_raw": "0"}, "invalid_unit", "C"),
         # 56 % against 3,92 / "1,5-2": no basis explains it (44 against 10 a year, 88 %, is a
-        # five-year total: info, tests/test_severity.py)
+        # five-year total: info, tests/unit/quality/test_severity.py)
         ({"reported_pct": 56.0, "actual_value": 3.92, "target_low": 1.5, "target_high": 2.0,
           "computed_pct": 196.0}, "attainment_mismatch", "F"),
         ({"row_label": "Tỷ lệ tăng dân số tự nhiên", "unit": "percent_per_year", "unit_raw": "%/năm",

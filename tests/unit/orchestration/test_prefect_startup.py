@@ -107,6 +107,7 @@ def end_everything(process: subprocess.Popen, home: Path) -> None:
 
 # -- (a) a running `haquang serve`: loads report to its server, and it does not outlive serve --
 
+@pytest.mark.load
 def test_a_load_reports_to_the_running_served_server_and_starts_none(tmp_path):
     home = tmp_path / "prefect_home"
     with socket.socket() as probe:
@@ -177,6 +178,7 @@ def _filtered(port: int, kind: str) -> list[dict]:
 
 # -- (b) a SIGKILLed load takes its temporary server with it --
 
+@pytest.mark.load
 @pytest.mark.parametrize("moment", ["while the server starts", "while the flow runs"])
 def test_a_killed_load_leaves_no_prefect_server_behind(tmp_path, moment):
     home = tmp_path / "prefect_home"
@@ -198,6 +200,7 @@ def test_a_killed_load_leaves_no_prefect_server_behind(tmp_path, moment):
 
 # -- (c) Prefect's start-up timeout: generous by default, and a failure that says what to do --
 
+@pytest.mark.load
 @pytest.mark.parametrize(("environment", "expected"),
                          [({}, str(TEMPORARY_SERVER_START_SECONDS)),
                           ({"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "45"}, "45")])
@@ -212,6 +215,7 @@ def test_the_cli_gives_prefects_temporary_server_a_generous_start_up_timeout(tmp
     assert done.stdout.strip() == expected  # a value someone set on purpose wins
 
 
+@pytest.mark.load
 def test_a_load_survives_a_server_start_longer_than_prefects_default(tmp_path):
     """A busy machine, played by stopping the server process for longer than Prefect's 20 s."""
     home, raw = tmp_path / "prefect_home", tmp_path / "raw"
@@ -235,6 +239,7 @@ def test_a_load_survives_a_server_start_longer_than_prefects_default(tmp_path):
         end_everything(load, home)
 
 
+@pytest.mark.load
 def test_a_server_that_does_not_start_in_time_fails_the_load_in_one_line(tmp_path):
     home = tmp_path / "prefect_home"
     warehouse = tmp_path / "w.duckdb"
@@ -325,6 +330,7 @@ def test_a_record_that_cannot_be_trusted_is_ignored_within_half_a_second(tmp_pat
     assert time.monotonic() - started < 0.6  # the probe's 0.5 s for a hung server, and a little
 
 
+@pytest.mark.load
 @pytest.mark.parametrize(("configured_by", "source"), [("environment", "configured"), ("profile", "configured"),
                                                       (None, "haquang serve")])
 def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, configured_by, source):
@@ -353,6 +359,7 @@ def test_a_configured_api_wins_over_a_running_serve(tmp_path, healthy_server, co
     assert done.stdout.strip().split("|") == [source, expected, expected, expected]
 
 
+@pytest.mark.load
 @pytest.mark.parametrize("configured_by", ["profile", None])
 def test_the_server_started_before_prefect_is_imported_gives_way_to_a_profiles_api(tmp_path, configured_by):
     """The CLI starts the temporary server before importing Prefect; not when the active profile
