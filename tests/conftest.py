@@ -56,14 +56,15 @@ def loaded_warehouse(prefect_harness, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def macros():
-    """An in-memory DuckDB with the project's SQL macros (sql/macros/), to test them alone."""
+    """An in-memory DuckDB with the project's SQL macros (sql/macros/ and those written from Python
+    rules), as the build creates them, to test them alone."""
     import duckdb
 
-    from flows.warehouse.models import MACRO_DIR
+    from flows.warehouse.models import macro_statements
 
     with duckdb.connect() as con:
-        for path in sorted(MACRO_DIR.glob("*.sql")):
-            con.execute(path.read_text(encoding="utf-8"))
+        for macro in macro_statements():
+            con.execute(macro)
         yield con
 
 

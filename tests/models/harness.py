@@ -37,7 +37,8 @@ class NotRead(KeyError):
 
 
 def _macros() -> list[str]:
-    return [path.read_text(encoding="utf-8") for path in sorted(wh.MACRO_DIR.glob("*.sql"))]
+    """The macros as the build creates them: those written from Python rules, then sql/macros/."""
+    return wh.macro_statements()
 
 
 @lru_cache(maxsize=1)
