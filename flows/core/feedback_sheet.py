@@ -9,6 +9,8 @@ to be called "Kiểm tra" is read as any other.
 
 from __future__ import annotations
 
+import re
+
 from flows.core.messages import LANGUAGES, message
 
 SHEET_NAME_ID = "feedback.sheet_name"
@@ -24,6 +26,10 @@ def title(language: str = "vi") -> str:
 
 
 def is_feedback_sheet(name: str, first_cell: object) -> bool:
-    """Whether a sheet is a feedback workbook's own "Kiểm tra" sheet (in any language of the catalogue)."""
+    """Whether a sheet is a feedback workbook's own "Kiểm tra" sheet (in any language of the catalogue).
+
+    Its name may carry a number after it ("Kiểm tra1"): where the clerk's workbook already has a sheet
+    called "Kiểm tra", the feedback's own sheet takes the next free name."""
     return isinstance(first_cell, str) and any(
-        name == sheet_name(language) and first_cell.strip() == title(language) for language in LANGUAGES)
+        re.fullmatch(re.escape(sheet_name(language)) + r"\d*", name) and first_cell.strip() == title(language)
+        for language in LANGUAGES)

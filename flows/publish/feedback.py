@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -40,7 +41,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from flows.core import reader_format
 from flows.core.checks import ERROR, WARNING
 from flows.core.feedback_sheet import is_feedback_sheet, sheet_name, title
-from flows.core.messages import message, say
+from flows.core.messages import LANGUAGES, message, say
 from flows.ingest.raw_files import open_regular
 from flows.warehouse.models import connect  # the layers' schemas on the search path: int_file_status, stg_indicator_rows
 
@@ -57,7 +58,9 @@ COLUMN_WIDTHS = (5, 10, 34, 16, 8, 16, 60, 45)  # characters: STT ... Cách xử
 COMMENT_WIDTH, COMMENT_MIN_HEIGHT, COMMENT_LINE_HEIGHT, COMMENT_CHARS_PER_LINE = 340, 80, 17, 45
 # Written into the feedback folder: which findings and which file version each workbook was made
 # from, so that a night rewrites only the workbooks whose findings or file changed.
+LOG = logging.getLogger(__name__)
 MANIFEST = "feedback.json"
+NAME_BYTES = 255  # the longest file name ext4, XFS and Btrfs take
 FORMAT_VERSION = "1"  # bump when the workbook's content changes for the same findings
 
 
@@ -132,7 +135,8 @@ def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> li
 def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
     """Write the feedback workbook of every file with an open finding into `folder`, and remove those
     of files that have none any more. A workbook whose file and findings are those it was made from
-    is kept as it is. Returns counts: written, kept, removed."""
+    is kept as it is. A workbook the file system refuses (a name too long, a full disk) is logged and
+    left out, and the others are written. Returns counts: written, kept, removed, failed."""
     with connect(warehouse, read_only=True) as con:
         files = open_feedback(con)
         raw_dir = published_raw_dir(con)
@@ -143,7 +147,7 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
     except (OSError, ValueError):
         made = {}
     now: dict[str, str] = {}
-    written = kept = 0
+    written = kept = failed = 0
     for feedback in files:
         target = feedback_target(folder, feedback.source_file, feedback.read_whole)
         if target is None:
@@ -153,7 +157,13 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
         if made.get(relative) == now[relative] and target.is_file():
             kept += 1
             continue
-        write_feedback(feedback, raw_dir, target)
+        try:
+            write_feedback(feedback, raw_dir, target)
+        except OSError as exc:  # a file system's refusal costs this file's feedback only; its findings stay in dq_issues
+            LOG.warning("No feedback workbook for %s: %s", feedback.source_file, exc)
+            del now[relative]
+            failed += 1
+            continue
         written += 1
     removed = 0
     for relative in set(made) - set(now):  # files clean now, withdrawn, or gone: their feedback goes too
@@ -164,7 +174,7 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
             removed += 1
     _prune_empty_folders(folder)
     _write_atomically(manifest_path, json.dumps(now, ensure_ascii=False, indent=1, sort_keys=True).encode())
-    return {"written": written, "kept": kept, "removed": removed}
+    return {"written": written, "kept": kept, "removed": removed, "failed": failed}
 
 
 def write_one_feedback(warehouse: Path, source_file: str, target: Path,
@@ -181,8 +191,9 @@ def write_one_feedback(warehouse: Path, source_file: str, target: Path,
 
 
 def published_raw_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The raw folder the published load read (None: nothing published yet)."""
-    found = con.execute("select raw_dir from load_runs order by load_id desc limit 1").fetchone()
+    """The raw folder the latest load read (None: nothing loaded yet). A withdrawal reads no folder
+    and records none: the folder of the load before it still holds the files."""
+    found = con.execute("select raw_dir from load_runs where raw_dir <> '' order by load_id desc limit 1").fetchone()
     return Path(found[0]) if found else None
 
 
@@ -196,7 +207,21 @@ def feedback_target(folder: Path, source_file: str, read_whole: bool = True) -> 
     target = folder.joinpath(*relative.parts)
     if relative.suffix.lower() not in OPENABLE:
         target = target.with_name(target.name + ".xlsx")
-    return target
+    return target.with_name(_fitting_name(target.name))
+
+
+def _fitting_name(name: str) -> str:
+    """The name, or, where it is longer than a file name may be (255 bytes on Linux file systems; a
+    raw name near that limit grows by ".xlsx"), its start, a short digest of the whole and its suffix:
+    one file's feedback then has a name of its own that no other file's takes."""
+    if len(name.encode()) <= NAME_BYTES:
+        return name
+    suffix = PurePosixPath(name).suffix
+    tail = "~" + hashlib.sha256(name.encode()).hexdigest()[:12] + suffix
+    head = name[:len(name) - len(suffix)]
+    while len((head + tail).encode()) > NAME_BYTES:
+        head = head[:-1]
+    return head + tail
 
 
 def write_feedback(feedback: FileFeedback, raw_dir: Path | None, target: Path) -> Path:
@@ -222,6 +247,7 @@ def _copy_as_read(feedback: FileFeedback, raw_dir: Path | None) -> tuple[Workboo
                 book = load_workbook(io.BytesIO(content), keep_vba=source.suffix.lower() == ".xlsm",
                                      keep_links=False)
                 _drop_earlier_summary(book)
+                _remove_earlier_marks(book)
                 return book, True
         except Exception:  # noqa: BLE001 - any failure to copy leaves the list of findings, which is what counts
             pass
@@ -235,6 +261,24 @@ def _drop_earlier_summary(book: Workbook) -> None:
     for sheet in list(book.worksheets):
         if is_feedback_sheet(sheet.title, sheet.cell(1, 1).value):
             book.remove(sheet)
+
+
+def _remove_earlier_marks(book: Workbook) -> None:
+    """A workbook sent back from an earlier feedback still holds that feedback's marks: each cell our
+    comment is on loses the comment (the clerk's own note before it stays) and our fill, so that only
+    what is still open is marked."""
+    ours = {message("feedback.author", language) for language in LANGUAGES}
+    separators = [message("feedback.notes_follow", language) for language in LANGUAGES]
+    colours = {fill.fgColor.rgb[-6:] for fill in FILLS.values()}
+    for sheet in book.worksheets:
+        for cell in [c for row in sheet.iter_rows() for c in row if c.comment is not None]:
+            if cell.comment.author not in ours:
+                continue
+            text = cell.comment.text
+            at = min((text.find(separator) for separator in separators if separator in text), default=-1)
+            cell.comment = Comment(text[:at].rstrip(), "") if at > 0 else None
+            if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in colours:
+                cell.fill = PatternFill()
 
 
 def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
@@ -252,8 +296,8 @@ def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
         worst = min(on_cell, key=lambda f: SEVERITY_ORDER[f.severity])
         cell.fill = FILLS[worst.severity]
         text = "\n\n".join(_comment_text(f) for f in on_cell)
-        if cell.comment is not None:  # the clerk's own note stays, above ours
-            text = f"{cell.comment.text}\n\n{text}"
+        if cell.comment is not None:  # the clerk's own note stays, above ours, which a workbook sent back loses
+            text = f"{cell.comment.text}\n\n{message('feedback.notes_follow')}\n{text}"
         # tall enough for the whole text without scrolling: Excel and LibreOffice keep the size written
         lines = sum(math.ceil(len(part) / COMMENT_CHARS_PER_LINE) for part in text.split("\n"))
         cell.comment = Comment(text, message("feedback.author"), width=COMMENT_WIDTH,
@@ -346,7 +390,8 @@ def _reading_order(finding: Finding) -> tuple:
 
 def _write_atomically(target: Path, content: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # short, whatever the target's length: the target's own name may already be at the limit
+    temporary = target.with_name(f".feedback-{os.getpid()}-{hashlib.sha256(target.name.encode()).hexdigest()[:12]}.tmp")
     temporary.write_bytes(content)
     os.replace(temporary, target)
 

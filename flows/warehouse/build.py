@@ -264,7 +264,8 @@ class WarehouseBuild:
         run = {
             "load_id": self.load_id, "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
             "status": "succeeded_with_errors" if tally.severities[ERROR] else "succeeded",
-            "raw_dir": "" if raw_dir is None else str(raw_dir),
+            # absolute, so that a later command run from another folder (haquang feedback) finds the files
+            "raw_dir": "" if raw_dir is None else str(Path(raw_dir).resolve()),
             "mode": mode, "parser_version": parser_version(),
             "files_seen": len(plan.to_parse) + len(plan.unreadable) + len(plan.skipped) + len(plan.restored)
             + len(plan.still_withdrawn),

@@ -8,17 +8,20 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import duckdb
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 
 from flows.core.checks import check
 from flows.core.feedback_sheet import sheet_name, title
+from flows.core.messages import message
 from flows.orchestration.batch import summarise_batch
 from flows.parse.workbook import process_workbook
-from flows.publish.feedback import FileFeedback, Finding, feedback_target, write_feedback
+from flows.publish.feedback import FileFeedback, Finding, feedback_target, published_raw_dir, write_feedback
 from flows.publish.outputs import feedback_dir, feedback_file
 from tests.conftest import sql
 
@@ -129,6 +132,75 @@ def test_a_corrected_workbook_sent_back_loads_clean_and_reads_as_the_clean_one(t
     clean = read(clean_raw, workbook(clean_raw / "ha_quang" / "bieu.xlsx"))
     assert resent.findings.empty, resent.findings[["check_name", "source_row", "message"]]
     pd.testing.assert_frame_equal(resent.rows.reset_index(drop=True), clean.rows.reset_index(drop=True))
+
+
+def test_a_workbook_sent_back_loses_the_marks_of_what_was_corrected(typo_feedback, tmp_path):
+    """Only what is still open is marked: a corrected cell's fill and note go, an open one is marked once."""
+    raw, _, target = typo_feedback
+    sent_back = load_workbook(target)
+    sheet = sent_back["Biểu 01"]
+    sheet["E4"] = ROWS[1][4]  # the typo corrected; the blank unit C5 and the formula's text F3 left
+    source = raw / "ha_quang" / "bieu.xlsx"
+    sent_back.save(source)
+    again = feedback_of(read(raw, source), "ha_quang/bieu.xlsx", hashlib.sha256(source.read_bytes()).hexdigest())
+    assert {f.cell for f in again.findings} == {"C5", "F3"}
+    rewritten = load_workbook(write_feedback(again, raw, tmp_path / "again.xlsx"))
+    sheet = rewritten["Biểu 01"]
+    assert sheet["E4"].comment is None and sheet["E4"].fill.fill_type is None
+    assert rewritten.sheetnames.count(sheet_name()) == 1
+    for cell in ("C5", "F3"):  # still open: marked once, not twice
+        text = sheet[cell].comment.text
+        assert sum(text.count(f.problem_vi) for f in again.findings if f.cell == cell) == 1, text
+
+
+def test_a_clerks_note_stays_above_ours_and_a_workbook_sent_back_keeps_only_the_clerks(tmp_path):
+    raw = tmp_path / "raw"
+    path = workbook(raw / "ha_quang" / "bieu.xlsx", {(4, "E"): "6O3"})
+    book = load_workbook(path)
+    book["Biểu 01"]["E4"].comment = Comment("Số của xã Sóc Hà", "Chị Lan")
+    book.save(path)
+    feedback = feedback_of(read(raw, path), "ha_quang/bieu.xlsx", hashlib.sha256(path.read_bytes()).hexdigest())
+    marked = load_workbook(write_feedback(feedback, raw, tmp_path / "one.xlsx"))["Biểu 01"]["E4"].comment.text
+    assert marked.startswith("Số của xã Sóc Hà") and message("feedback.notes_follow") in marked
+    sent_back = load_workbook(tmp_path / "one.xlsx")
+    sent_back["Biểu 01"]["E4"] = ROWS[1][4]
+    sent_back.save(path)
+    clean = feedback_of(read(raw, path), "ha_quang/bieu.xlsx", hashlib.sha256(path.read_bytes()).hexdigest())
+    assert not clean.findings
+    cell = load_workbook(write_feedback(clean, raw, tmp_path / "two.xlsx"))["Biểu 01"]["E4"]
+    assert cell.comment.text == "Số của xã Sóc Hà" and cell.fill.fill_type is None
+
+
+def test_the_check_sheet_is_known_under_the_next_free_name_beside_a_clerks_sheet_called_like_it(tmp_path):
+    raw = tmp_path / "raw"
+    path = workbook(raw / "ha_quang" / "bieu.xlsx", {(4, "E"): "6O3"})
+    book = load_workbook(path)
+    book.create_sheet(sheet_name()).append(["Ghi chú của xã"])  # the clerk's own "Kiểm tra"
+    book.save(path)
+    feedback = feedback_of(read(raw, path), "ha_quang/bieu.xlsx", hashlib.sha256(path.read_bytes()).hexdigest())
+    sent_back = load_workbook(write_feedback(feedback, raw, tmp_path / "one.xlsx"))
+    assert sent_back.sheetnames[0] != sheet_name() and sent_back.sheetnames[0].startswith(sheet_name())
+    sent_back["Biểu 01"]["E4"] = ROWS[1][4]
+    sent_back.save(path)
+    resent = read(raw, path)
+    assert resent.findings[resent.findings["severity"] == "error"].empty, resent.findings[["check_name", "message"]]
+
+
+def test_a_name_near_the_file_systems_limit_gets_a_feedback_name_that_fits(tmp_path):
+    long_names = ["thong_nong/" + "bảng_ods_" * 22 + suffix for suffix in ("abcdefgh.ods", "abcdefgi.ods")]
+    assert all(len(PurePosixPath(name).name.encode()) <= 255 for name in long_names)  # legal raw names
+    targets = [feedback_target(tmp_path, name, read_whole=False) for name in long_names]
+    assert all(len(t.name.encode()) <= 255 and t.suffix == ".xlsx" for t in targets)
+    assert targets[0] != targets[1] and all(t.parent == tmp_path / "thong_nong" for t in targets)
+    feedback = FileFeedback(long_names[0], "0" * 64, False, 7, dt.datetime(2026, 12, 7, tzinfo=dt.timezone.utc), ())
+    assert write_feedback(feedback, tmp_path / "raw", targets[0]).is_file()
+
+
+def test_the_raw_folder_of_the_feedback_is_the_last_one_a_load_read():
+    """A withdrawal reads no folder (raw_dir ''): the files are still in the folder of the load before it."""
+    with duckdb.connect() as con:
+        con.execute("create table load_runs as select * from (values (1, '/srv/raw'), (2, ''), (3, '')) t(load_id, raw_dir)")
+        assert published_raw_dir(con) == Path("/srv/raw")
 
 
 def test_a_sheet_of_the_clerk_named_like_the_check_sheet_is_read_as_any_other(tmp_path):
