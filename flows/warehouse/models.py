@@ -77,6 +77,9 @@ def connect(path: Path | str, read_only: bool = False, threads: int | None = Non
     """A connection with the project's memory bound, so a load's footprint does not grow with history,
     and the layers' schemas on its search path (use_layer_schemas)."""
     con = duckdb.connect(str(path), read_only=read_only)
+    # DuckDB draws its own progress bar on stdout for a query past two seconds: it would land in the
+    # load's summary and in whatever a pipe feeds (the load's own progress is drawn on a terminal only)
+    con.execute("set enable_progress_bar = false")
     con.execute(f"set memory_limit = '{memory_limit}'")
     if threads is not None:
         con.execute(f"set threads = {threads}")
