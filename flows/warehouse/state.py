@@ -37,6 +37,7 @@ class FileState:
     parsed_sha256: str | None
     parser_version: str | None
     reader_fault_sha256: str | None = None  # the content the reader's sandbox failed on, when that was the last event
+    had_figures: bool = True  # some version of it loaded rows: gone from the raw folder, they stay published
 
 
 @dataclass
@@ -49,7 +50,8 @@ class LoadPlan:
     missing: list[str] = field(default_factory=list)
     # entries of raw/ that are not read (flows/ingest/raw_files.py ignored_entries), not named by an earlier run
     ignored: list[tuple[Path, str]] = field(default_factory=list)
-    # entries named as not read by an earlier run that are no longer there: their finding closes
+    # entries named as not read by an earlier run, and files that never brought a figure (rejected,
+    # pending), that are no longer there: a `gone` event closes their findings
     ignored_gone: list[str] = field(default_factory=list)
 
 
@@ -107,7 +109,8 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
                     arg_max(files.action, files.load_id),
                     arg_max(files.sha256, files.load_id) filter (where files.action in ?),
                     arg_max(runs.parser_version, files.load_id) filter (where files.action in ?),
-                    arg_max(case when faults.load_id is not null then files.sha256 end, files.load_id)
+                    arg_max(case when faults.load_id is not null then files.sha256 end, files.load_id),
+                    coalesce(bool_or(files.action = 'loaded' and files.rows_loaded > 0), false)
                 from landing_load_files as files
                 inner join landing_load_runs as runs using (load_id)
                 left join faults using (load_id, source_file)
@@ -115,7 +118,7 @@ def read_file_state(warehouse: Path) -> dict[str, FileState]:
             """, [list(READER_FAULTS), list(PARSED), list(PARSED)]).fetchall()
     except duckdb.Error:  # a warehouse written before file events existed: read everything again
         return {}
-    return {name: FileState(action, sha, version, fault) for name, action, sha, version, fault in rows}
+    return {name: FileState(action, sha, version, fault, had) for name, action, sha, version, fault, had in rows}
 
 
 def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str, full_reload: bool,
@@ -142,6 +145,8 @@ def plan_load(seen: list[SeenFile], previous: dict[str, FileState], version: str
         else:
             plan.to_parse.append(file)
     present = {file.source_file for file in seen}
-    plan.missing = sorted(name for name, state in previous.items()
-                          if state.last_action in PRESENT and name not in present)
+    vanished = [name for name, state in previous.items() if state.last_action in PRESENT and name not in present]
+    plan.missing = sorted(name for name in vanished if previous[name].had_figures)
+    # a file that never brought a figure (rejected, pending) and left: nothing of it stays, its findings close
+    plan.ignored_gone = sorted(plan.ignored_gone + [name for name in vanished if not previous[name].had_figures])
     return plan

@@ -1,6 +1,6 @@
 -- Data-quality findings a district clerk can act on: errors were not loaded, warnings were loaded and need a look; info rows record a reading the loader resolved with the evidence their message names (no action, not counted as open issues).
 -- grain: one row per finding about each source file's current state: from the latest load that read it, and the finding that it is missing or pending while it is, or that it is superseded (a later load of another file took over all its figures) while it still sits in the raw folder.
--- A finding on a row whose figure a later load of another file replaced (int_row_versions) is closed: that row is no longer current. A file-level finding stays open until its file is read again or withdrawn.
+-- A finding on a row whose figure a later load of another file replaced (int_row_versions) is closed: that row is no longer current. A file-level finding stays open until its file is read again or withdrawn, or, for a file that never brought a figure (rejected, pending), until it leaves the raw folder.
 -- no_unique_key: a finding has no identity beyond its text: one check may flag one cell twice (stg_dq_findings)
 -- not_null: load_id, source_file, check_name, severity, message, problem_vi, action_vi, message_vi
 -- references: load_id -> load_runs.load_id
@@ -90,7 +90,8 @@ final as (
         and row_versions.source_file = findings.source_file
         and row_versions.source_sheet = findings.source_sheet
         and row_versions.source_row = findings.source_row
-    where file_status.last_action <> 'withdrawn'
+    -- withdrawn, or gone from the raw folder without ever having brought a figure (flows/warehouse/state.py)
+    where file_status.last_action not in ('withdrawn', 'gone')
         -- replaced by a later load (a conflict's loser, replaced within its own load, stays open)
         and not coalesce(row_versions.superseded_by_load_id > row_versions.load_id, false)
 )

@@ -50,6 +50,16 @@ def test_plan_lists_known_files_that_vanished():
     assert plan.missing == ["ha_quang/a.xlsx", "ha_quang/d.xlsx"]  # already missing or withdrawn: no new event
 
 
+def test_a_file_that_never_brought_a_figure_is_gone_not_missing_when_it_leaves():
+    """An .xls the clerk moved out, as its finding advised: its error closes, no 'figures kept' warning."""
+    previous = {"thong_nong/cu.xls": FileState("rejected", "x", "v1", had_figures=False),
+                "thong_nong/treo.xlsx": FileState("pending", None, None, had_figures=False),
+                "thong_nong/a.xlsx": FileState("rejected", "a2", "v1", had_figures=True)}  # its first version loaded
+    plan = plan_load([], previous, "v1", False)
+    assert plan.missing == ["thong_nong/a.xlsx"]
+    assert plan.ignored_gone == ["thong_nong/cu.xls", "thong_nong/treo.xlsx"]
+
+
 def test_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with writer_lock(warehouse, 1):
