@@ -183,7 +183,7 @@ def test_outputs_go_where_the_user_says_and_nothing_beside_the_warehouse(prefect
     warehouse.parent.mkdir()
     assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse), "--outputs", str(outputs)]) == 0
     summary = capsys.readouterr().out
-    assert f"Exports, dashboard and data dictionary: {outputs.resolve()}/" in summary
+    assert f"Exports, dashboard, data dictionary and the clerks' feedback workbooks: {outputs.resolve()}/" in summary
 
     def beside_the_warehouse() -> set[str]:
         return {p.name for p in warehouse.parent.iterdir() if p.is_dir() or not p.name.startswith(warehouse.name)}
