@@ -335,6 +335,6 @@ def test_what_the_prefect_ui_shows_is_text_whatever_a_workbook_holds():
     summary = LoadSummary(7, "succeeded_with_errors", Path("w.duckdb"), 1, 0, 0, {}, 0, {},
                           files_pending=[f"ha_quang/{hostile}.xlsx"])
     html = MarkdownIt("commonmark").render(summary_artifact(summary))
-    assert html.startswith("<h1>Load 7: succeeded_with_errors</h1>")
+    assert html.startswith("<h1>Lần nạp 7: hoàn tất nhưng có lỗi / Load 7: succeeded_with_errors</h1>")
     assert "<img" not in html and "<a " not in html and "<h1>" not in html.split("</h1>", 1)[1]
     assert "x.png" in html and "javascript:alert(1)" in html  # shown as text, escaped

@@ -207,8 +207,11 @@ def test_the_issues_query_status_suggests_lists_what_asks_for_action_first(loade
     assert main(["status", "--warehouse", str(loaded_warehouse)]) == 0
     report = capsys.readouterr().out
     # Both ends of the run to the second, in the same form.
-    assert re.search(r"^  ran \d{4}-\d\d-\d\d \d\d:\d\d:\d\d to \d\d:\d\d:\d\d Asia/Ho_Chi_Minh time", report, re.M)
-    hint = report.split("errors first, with\n", 1)[1].splitlines()[0].strip()
+    assert re.search(r"^  Chạy từ \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} đến \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} "
+                     r"\(giờ Việt Nam\)", report, re.M)
+    assert re.search(r"^  Ran \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d to \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \(Vietnam time\)",
+                     report, re.M)
+    hint = report.split("errors first, with:\n", 1)[1].splitlines()[0].strip()
     query = shlex.split(hint)[2]
     assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", query]) == 0
     severities = [line.split(",", 1)[0] for line in capsys.readouterr().out.splitlines()[1:]]

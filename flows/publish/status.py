@@ -55,7 +55,7 @@ from pathlib import Path
 import duckdb
 
 from flows.core.names import show_name
-from flows.core.reader_format import local
+from flows.core.reader_format import local, moment
 from flows.publish.advice import advice_lines
 from flows.publish.outputs import feedback_file, outputs_root
 from flows.core.messages import LANGUAGES, in_both, say
@@ -199,7 +199,10 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         lines += lines_in_both("oncall.status.quiet_night", when=looked, age=age(now - looked), load_id=run["load_id"])
     lines += lines_in_both("oncall.status.last_load", load_id=run["load_id"], mode=word(f"oncall.load_mode.{run['mode']}"),
                            status=word(f"oncall.load_status.{run['status']}"))
-    lines += lines_in_both("oncall.status.ran", "  ", started=started, finished=finished, age=age(now - finished))
+    # both ends to the second: a load takes seconds
+    lines += lines_in_both("oncall.status.ran", "  ", age=age(now - finished),
+                           **{name: per_language(lambda language, when=when: moment(when, language, seconds=True))
+                              for name, when in (("started", started), ("finished", finished))})
     lines += lines_in_both("oncall.status.files", "  ", seen=files["seen"], unchanged=files["unchanged"],
                            loaded=files["loaded"], rejected=files["rejected"], pending=files["pending"],
                            missing=files["missing"])
