@@ -126,7 +126,7 @@ def test_a_wholly_superseded_file_closes_its_row_findings_and_says_so_once(
     assert newer_name in said[0][2] and f"withdraw {source} --warehouse {warehouse.resolve()}" in said[0][2]
     # The new file's findings replace the old file's: one more warning, the superseded_file one.
     assert _open_by_severity(warehouse) == {**before, "warning": before["warning"] + 1}
-    assert "warning superseded_file: 1 (1 new)" in capsys.readouterr().out
+    assert "warning superseded_file: 1 open (1 new)" in capsys.readouterr().out
     assert sql(warehouse, "select warnings from load_runs where load_id = 2")[0][0] >= 1
 
     # Said once: a night with nothing new keeps it open, from the load that made it.
@@ -146,7 +146,7 @@ def test_two_files_for_the_same_figures_in_one_run_are_a_conflict(prefect_harnes
     os.utime(second, (time.time() + 60, time.time() + 60))  # the newer of the two
     assert load(raw_copy, warehouse) == 0
     out = capsys.readouterr().out
-    assert "in conflict" in out and "thong_nong/ban_sao.xlsx" in out
+    assert "In conflict, same figures in one load" in out and "thong_nong/ban_sao.xlsx" in out
     files = {r[0] for r in sql(warehouse, "select distinct source_file from dq_issues "
                                           "where check_name = 'conflicting_files'")}
     assert files == {TN_FILE, "thong_nong/ban_sao.xlsx"}
@@ -171,7 +171,7 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
-    assert "(withdraw)" in report and f"  withdrawn (1):\n    {TN_FILE}\n" in report
+    assert "(withdraw)" in report and f" / withdrawn (1):\n    {TN_FILE}\n" in report
 
 
 def _runs(warehouse: Path) -> list[dict]:
