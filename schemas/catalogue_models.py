@@ -40,6 +40,12 @@ class IndicatorCatalogue(pa.DataFrameModel):
     weight: Series[str]
     missing_weight: Series[str]
     counted_unit_type: Series[str] = pa.Field(isin=_unit_types() + [""])
+    weight_note_vi: Series[str]
+
+    @pa.dataframe_check(name="weight_note_in_vietnamese")
+    def every_weight_note_is_said_in_vietnamese(cls, df: pd.DataFrame) -> pd.Series:
+        # the caveats of a merged figure name it to a Vietnamese reader (merged_district_indicators.caveats_vi)
+        return (df["weight_note"] == "") == (df["weight_note_vi"] == "")
 
     @pa.dataframe_check(name="counted_type_is_named")
     def counted_units_have_a_noun(cls, df: pd.DataFrame) -> pd.Series:

@@ -25,6 +25,8 @@ LOCAL_ZONE = ZoneInfo(LOCAL_ZONE_NAME)
 _NUMBER_PATTERN = "#,##0.####"
 _DATE_PATTERN = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 _TIME_PATTERN = {"vi": "HH:mm 'ngày' dd/MM/yyyy", "en": "d MMM yyyy HH:mm"}  # "05:37 ngày 08/12/2026"
+# to the second, where a reader compares two times a few seconds apart (when a load ran)
+_SECONDS_PATTERN = {"vi": "HH:mm:ss 'ngày' dd/MM/yyyy", "en": "d MMM yyyy HH:mm:ss"}
 
 
 def number(value: float | int | None, language: str = "vi") -> str:
@@ -58,13 +60,15 @@ def date(day: dt.date | None, language: str = "vi") -> str:
     return "—" if day is None else format_date(day, _DATE_PATTERN[language], locale=language)
 
 
-def moment(when: dt.datetime | None, language: str = "vi") -> str:
-    """A time a person reads, on the district's clock (a naive time is UTC, as DuckDB hands it)."""
+def moment(when: dt.datetime | None, language: str = "vi", seconds: bool = False) -> str:
+    """A time a person reads, on the district's clock (a naive time is UTC, as DuckDB hands it); to the
+    second with `seconds`."""
     if when is None:
         return "—"
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return format_datetime(when, _TIME_PATTERN[language], tzinfo=LOCAL_ZONE, locale=language)
+    pattern = (_SECONDS_PATTERN if seconds else _TIME_PATTERN)[language]
+    return format_datetime(when, pattern, tzinfo=LOCAL_ZONE, locale=language)
 
 
 def local(when: dt.datetime) -> dt.datetime:

@@ -30,7 +30,8 @@ from flows.warehouse.last_night import record_quiet_night
 from flows.warehouse.lock import writer_lock
 from flows.publish.outputs import dashboard_file, outputs_current, outputs_root, remember_outputs, write_outputs
 from flows.publish.advice import advice_lines
-from flows.publish.wording import counted, literal_markdown, rows_in_both
+from flows.publish.wording import (beside, counted, counts, error_lines, lines_in_both, literal_markdown,
+                                   rows_in_both, word)
 from flows.ingest.fingerprint import SeenFile, fingerprint_files
 from flows.ingest.paths import source_name
 from flows.ingest.raw_files import ignored_entries
@@ -440,9 +441,11 @@ def summary_artifact(summary: LoadSummary) -> str:
 
 
 def _heading(summary: LoadSummary) -> str:
-    if not summary.new_version:
-        return f"# Nothing new: no version built; the warehouse stays load {summary.load_id}: {summary.status}"
-    return f"# Load {summary.load_id}: {summary.status}" + (" (nothing new)" if summary.nothing_new else "")
+    """One Markdown heading (the Prefect artifact's title): the Vietnamese, then the English beside it."""
+    status = word(f"oncall.load_status.{summary.status}")
+    which = ("oncall.summary.heading_no_version" if not summary.new_version else
+             "oncall.summary.heading_nothing_new" if summary.nothing_new else "oncall.summary.heading")
+    return f"# {beside(which, load_id=summary.load_id, status=status)}"
 
 
 def summary_markdown(summary: LoadSummary) -> str:
@@ -452,49 +455,48 @@ def summary_markdown(summary: LoadSummary) -> str:
     each goes through show_name, so that a newline or terminal escape in one cannot forge a line.
     """
     lines = [_heading(summary), ""]
-    lines.append(f"- files: {summary.files_seen} seen, {summary.files_skipped} unchanged and skipped, "
-                 f"{summary.files_loaded} loaded, {summary.files_rejected} rejected, "
-                 f"{len(summary.files_pending)} pending")
-    for label, names in (("new", summary.files_new), ("updated", summary.files_updated),
-                         ("missing from the raw folder (figures kept)", summary.files_missing),
-                         ("back as last read, after they were missing or unreadable", summary.files_restored),
-                         ("not read this time, tried again by the next run", summary.files_pending),
-                         ("in conflict (same figures in one load; the newest file is published)", summary.conflicts)):
-        if names:
+    lines += lines_in_both("oncall.summary.files", "- ", seen=summary.files_seen, skipped=summary.files_skipped,
+                           loaded=summary.files_loaded, rejected=summary.files_rejected,
+                           pending=len(summary.files_pending))
+    for label, names in (("oncall.summary.list.new", summary.files_new),
+                         ("oncall.summary.list.updated", summary.files_updated),
+                         ("oncall.summary.list.missing", summary.files_missing),
+                         ("oncall.summary.list.restored", summary.files_restored),
+                         ("oncall.summary.list.pending", summary.files_pending),
+                         ("oncall.summary.list.conflicts", summary.conflicts)):
+        if names:  # a list of names: its heading in both languages beside each other, the names once
             shown = ", ".join(show_name(name) for name in names[:SUMMARY_FILES_SHOWN])
-            more = f" and {len(names) - SUMMARY_FILES_SHOWN} more" if len(names) > SUMMARY_FILES_SHOWN else ""
-            lines.append(f"- {label} ({len(names)}): {shown}{more}")
+            more = (" " + beside("oncall.list.more_files", count=len(names) - SUMMARY_FILES_SHOWN)
+                    if len(names) > SUMMARY_FILES_SHOWN else "")
+            lines.append(f"- {beside(label, count=len(names))}: {shown}{more}")
     for district, rows in sorted(summary.rows_by_district.items()):
-        lines.append(f"- rows loaded from {district}: {rows}")
+        lines += lines_in_both("oncall.summary.district_rows", "- ", district=district, rows=rows)
     lines += [f"- {line}" for line in rows_in_both(sum(summary.rows_by_district.values()), summary.rows_rejected,
                                                    summary.figures_unread)]
     found, still = summary.findings_by_severity, summary.open_issues
-    lines.append(f"- data-quality findings of this load: {counted(found.get(ERROR, 0), 'error')}, "
-                 f"{counted(found.get(WARNING, 0), 'warning')}, and "
-                 f"{counted(found.get(INFO, 0), 'reading')} resolved with evidence (info: nothing to do)")
-    lines.append(f"- open data-quality issues in the warehouse: {counted(still.get(ERROR, 0), 'error')}, "
-                 f"{counted(still.get(WARNING, 0), 'warning')}, {still.get(INFO, 0)} info "
-                 "(see the view dq_issues)" + (", by check (new: found by this load):" if summary.open.by_check else ""))
-    lines += [f"  - {c.severity} {c.check_name}: {c.open}" + (f" ({c.new} new)" if c.new else "")
-              for c in summary.open.by_check]
+    lines += lines_in_both("oncall.summary.findings", "- ", errors=counts("oncall.count.errors", found.get(ERROR, 0)),
+                           warnings=counts("oncall.count.warnings", found.get(WARNING, 0)),
+                           info=counts("oncall.count.readings", found.get(INFO, 0)))
+    lines += lines_in_both("oncall.summary.open", "- ", errors=counts("oncall.count.errors", still.get(ERROR, 0)),
+                           warnings=counts("oncall.count.warnings", still.get(WARNING, 0)), info=still.get(INFO, 0))
+    if summary.open.by_check:
+        lines.append(f"- {beside('oncall.summary.by_check_heading')}:")
+    for c in summary.open.by_check:
+        which = "oncall.summary.by_check_new" if c.new else "oncall.summary.by_check"
+        lines.append(f"  - {beside(which, severity=word(f'oncall.severity.{c.severity}'), check=c.check_name, open=c.open, new=c.new)}")
     open_errors = summary.open_issues.get(ERROR, 0)
     if open_errors:
-        lines.append(f"- open errors ({open_errors}): the load exits 1 until each is resolved, by a corrected file "
-                     "read by a load or, for a file that should not be there, by withdrawing it (what to do, below):")
+        lines += lines_in_both("oncall.summary.open_errors", "- ", count=open_errors)
     for error in summary.open.errors[:SUMMARY_ERRORS_SHOWN]:
-        cell = (error.get("source_column") or "") + str(error.get("source_row") or "")
-        where = ", ".join(show_name(str(x)) for x in (error["source_file"], error.get("source_sheet"),
-                                                    error.get("source_row") and f"cell {cell}") if x)
-        new = " (new)" if error["new"] else f" (open before load {error['load_id']})" \
-            if summary.new_version and error["load_id"] == summary.load_id else f" (since load {error['load_id']})"
-        lines.append(f"  - ERROR {error['check_name']} in {where}{new}: {show_name(str(error['message']))}")
+        lines += error_lines(error, summary.load_id if summary.new_version else None, "  - ")
     if open_errors > SUMMARY_ERRORS_SHOWN:
-        lines.append(f"  - and {open_errors - SUMMARY_ERRORS_SHOWN} more (see the view dq_issues)")
+        lines.append(f"  - {beside('oncall.list.more_errors', count=open_errors - SUMMARY_ERRORS_SHOWN)}")
     lines += _next_steps(summary)
     # The example names this warehouse unless it is the default: pasted as printed, it queries it.
     # Double quotes read better than shlex's around 'measured'; the query has no $, `, " or \\ in it.
     example = haquang_command("sql", f'"{EXAMPLE_QUERY}"', warehouse=summary.warehouse, program=PROGRAM)
-    lines += ["", f"Warehouse: {summary.warehouse.resolve()}",
-              f"Exports, dashboard, data dictionary and the clerks' feedback workbooks: {outputs_root(summary.warehouse, summary.outputs).resolve()}/"
-              "{exports,dashboard/index.html,docs,feedback}", "", "Query it, for example:", f"    {example}"]
+    outputs = f"{outputs_root(summary.warehouse, summary.outputs).resolve()}/{{exports,dashboard/index.html,docs,feedback}}"
+    lines += ["", *lines_in_both("oncall.summary.warehouse", path=summary.warehouse.resolve()),
+              *lines_in_both("oncall.summary.outputs", path=outputs), "",
+              beside("oncall.summary.example") + ":", f"    {example}"]
     return "\n".join(lines)

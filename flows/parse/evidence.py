@@ -39,6 +39,10 @@ class Choice:
     reinterpreted: frozenset[int] = frozenset()  # tokens read in the English convention
     # id(token) -> the evidence that settles its reading, for the ambiguous tokens it settles
     settled: dict[int, str] = field(default_factory=dict)
+    # what decided the reading, for the finding's Vietnamese sentence: "pct" (the reported percentage),
+    # "magnitude" (result and target in one order of magnitude), "none" (nothing: left empty),
+    # "too_many" (too many ambiguous numbers in one row: left empty), "" (nothing was ambiguous)
+    basis: str = ""
 
 
 # Why a reading is impossible for the row (its unit and label), or None when it is possible.
@@ -61,7 +65,7 @@ def resolve(
     plain = {id(t): readings.get(id(t), t.candidates)[0] for t in tokens if id(t) not in ambiguous_ids}
     if len(ambiguous) > MAX_AMBIGUOUS_TOKENS:
         return Choice({**plain, **{id(t): None for t in ambiguous}}, "too many ambiguous numbers in one row",
-                      settled=dict(ruled_out))
+                      settled=dict(ruled_out), basis="too_many")
     local = _best_by_pct(target, target_kind, actual, reported, tokens, readings)
     if local is not None:
         if not ruled_out and not ambiguous:
@@ -70,14 +74,14 @@ def resolve(
         settled = {i: "; ".join(filter(None, (ruled_out.get(i), local.settled.get(i)
                                               or (local.evidence if i in ruled_out else None))))
                    for i in {*ruled_out, *local.settled}}
-        return Choice(local.values, local.evidence, settled=settled)
+        return Choice(local.values, local.evidence, settled=settled, basis="pct")
     foreign = {id(t): t.candidates + t.foreign for t in tokens if t.foreign} if _has_pct_evidence(
         target, actual, reported) else {}
     if foreign:
         choice = _best_by_pct(target, target_kind, actual, reported, tokens, {**readings, **foreign})
         if choice is not None:
             switched = frozenset(i for i in foreign if choice.values[i] not in _local(tokens, i))
-            return Choice(choice.values, choice.evidence, switched, settled=dict(ruled_out))
+            return Choice(choice.values, choice.evidence, switched, settled=dict(ruled_out), basis="pct")
     if not ambiguous:
         return Choice(plain, "", settled=dict(ruled_out))
     by_magnitude = [v for v in _combinations(tokens, readings)
@@ -85,9 +89,9 @@ def resolve(
                     and 1 / MAGNITUDE_WINDOW <= r / ref <= MAGNITUDE_WINDOW]
     if len(by_magnitude) == 1:
         return Choice(by_magnitude[0], "only this reading puts result and target in the same order of magnitude",
-                      settled=dict(ruled_out))
+                      settled=dict(ruled_out), basis="magnitude")
     return Choice({**plain, **{id(t): None for t in ambiguous}}, "no percentage or target to decide by",
-                  settled=dict(ruled_out))
+                  settled=dict(ruled_out), basis="none")
 
 
 def _possible_readings(tokens, reported, rules_out):
@@ -138,7 +142,7 @@ def _best_by_pct(target, target_kind, actual, reported, tokens, readings) -> Cho
     evidence = f"the reported percentage matches ({format_number(round(computed, 1))}% computed)"
     settled = {i: f"{evidence}, and no other reading of it does" for i, options in readings.items()
                if len(options) > 1 and len({m[1][i] for m in matches}) == 1}
-    return Choice(best, evidence, settled=settled)
+    return Choice(best, evidence, settled=settled, basis="pct")
 
 
 def within_evidence_window(computed: float | None, reported: float | None) -> bool:

@@ -12,6 +12,9 @@ from flows.parse.evidence import resolve, target_bounds, within_evidence_window
 from flows.parse.label_terms import bound_in_label, unit_in_label
 from flows.ingest.extract import SheetGrid
 from flows.core.findings import Finding
+from flows.core.messages import LANGUAGES, say
+from flows.core import reader_format
+from flows.core.reader_format import Percent
 from flows.ingest.guard import SheetFacts
 from flows.core.labels import label_key
 from flows.parse.locate import TableLocation
@@ -149,9 +152,10 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     findings: list[Finding] = []
     errors = errors or {}
 
-    def flag(check_name: str, role: str, message: str, resolved_by: str | None = None) -> None:
+    def flag(check_name: str, role: str, message: str, resolved_by: str | None = None,
+             detail_vi: str | None = None) -> None:
         findings.append(Finding(check_name, message, ctx.sheet.name, row + 1, role_letter(ctx, role), texts.get(role),
-                                resolved_by))
+                                resolved_by, detail_vi=detail_vi))
 
     if row in ctx.facts.hidden_rows:
         flag("hidden_row", "label", "the row is hidden in Excel; it was loaded. Unhide it or delete it")
@@ -215,15 +219,20 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     actual_token = actual.numbers[0] if actual.is_numeric and kind == "measured" else None
     pct_token = pct.numbers[0] if pct.is_numeric else None
     choice = resolve(target_tokens, target_kind, actual_token, pct_token, _rules_out(unit, texts["label"]))
+    reported_value = choice.values.get(id(pct_token)) if pct_token is not None else None
     for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
         for token in reading.numbers:
+            said_vi = _ambiguity_detail_vi(token, choice, reported_value, unit, texts["label"])
             if id(token) in choice.reinterpreted:
-                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence))
+                flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence),
+                     detail_vi=said_vi)
             elif id(token) in choice.settled:
                 flag("ambiguous_number", role, f"{token.text!r} can be read as {describe(token)} ({token.ambiguity}); "
-                     f"read as {format_number(choice.values[id(token)])}", resolved_by=choice.settled[id(token)])
+                     f"read as {format_number(choice.values[id(token)])}", resolved_by=choice.settled[id(token)],
+                     detail_vi=said_vi)
             elif token.ambiguity and id(token) in choice.values:
-                flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence))
+                flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence),
+                     detail_vi=said_vi)
 
     target_low, target_high = target_bounds(target_tokens, target_kind, choice.values)
     actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
@@ -447,6 +456,36 @@ def _reinterpreted_message(token: NumberToken, chosen: float, evidence: str) -> 
     return (f"{token.text!r} reads {format_number(token.candidates[0])} the local way, but "
             f"{format_number(chosen)} in the English convention, and only that reading fits: {evidence}. "
             "Check the cell and retype it with dots grouping thousands and a comma for decimals")
+
+
+def _ambiguity_detail_vi(token: NumberToken, choice, reported: float | None, unit: str | None, label: str) -> str:
+    """The ambiguous number in the clerk's words: its readings, the one taken and why (or why none was)."""
+    chosen = choice.values.get(id(token))
+    text, shown = token.text, float(chosen) if chosen is not None else None
+    readings = {language: _either(token.candidates, language) for language in LANGUAGES}
+    pct = Percent(reported) if reported is not None else None
+    if id(token) in choice.reinterpreted:
+        return say("finding.ambiguous_number.english_way", text=text, local=token.candidates[0], chosen=shown,
+                   reported=pct)
+    if chosen is None:
+        return say("finding.ambiguous_number.left_empty", text=text, readings=readings)
+    if not token.is_ambiguous:
+        return say("finding.ambiguous_number.english_grouping", text=text, chosen=shown)
+    for other in token.candidates:  # a reading the plausibility catalogue rules out for this indicator
+        if other != chosen and (rule := broken_rule(unit, label, other)) is not None:
+            return say("finding.ambiguous_number.implausible_other", text=text, readings=readings, chosen=shown,
+                       other=other, low=rule.min, high=rule.max, unit=units()[unit].name_vi)
+    if choice.basis == "pct" and pct is not None:
+        return say("finding.ambiguous_number.by_percentage", text=text, readings=readings, chosen=shown, reported=pct)
+    return say("finding.ambiguous_number.by_magnitude", text=text, readings=readings, chosen=shown)
+
+
+def _either(values: tuple[float, ...], language: str) -> str:
+    """ "1,95 hoặc 1.950": a number's readings in a language's words."""
+    said = reader_format.number(values[0], language)
+    for value in values[1:]:
+        said = say("finding.ambiguous_number.or", language, first=said, second=value)
+    return said
 
 
 def _ambiguity_message(token: NumberToken, chosen: float | None, evidence: str) -> str:

@@ -21,6 +21,7 @@ from flows.core.text import column_letter
 from flows.ingest.legacy_text import detect, to_unicode
 from flows.core.feedback_sheet import is_feedback_sheet
 from flows.core.findings import ERROR, Finding, exception_reason
+from flows.core.messages import say
 from flows.parse.locate import HeaderError, TableLocation, locate_tables
 from flows.ingest.paths import ReportingPath, district_of, reporting_path, source_name
 from flows.ingest.raw_files import LinkOutsideFolder, NotARegularFile, open_regular
@@ -66,8 +67,9 @@ class WorkbookResult:
             {name: None if isinstance(value, float) and math.isnan(value) else value for name, value in record.items()}
             for record in self.rows.to_dict("records")]
 
-    def reject(self, check_name: str, message: str, sheet: str | None = None) -> "WorkbookResult":
-        self.findings.append(Finding(check_name, message, sheet))
+    def reject(self, check_name: str, message: str, sheet: str | None = None,
+               detail_vi: str | None = None) -> "WorkbookResult":
+        self.findings.append(Finding(check_name, message, sheet, detail_vi=detail_vi))
         self.rows = None
         self.loaded = False
         return self
@@ -337,7 +339,8 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
                 return _misplaced(opened, sheet, other)
             stated = table_period(location) if location.title_lines or stated is None else stated
             if contradiction := folder_month_contradicted(stated, place.period_end):
-                result.findings.append(Finding("period_conflict", contradiction, sheet.name, location.header_row + 1))
+                result.findings.append(Finding("period_conflict", contradiction, sheet.name, location.header_row + 1,
+                                               detail_vi=_period_conflict_vi(stated, place.period_end)))
                 continue
             _flag_formats_shown_otherwise(result, sheet, location, facts)
             period = _with_path_period(stated, place)
@@ -360,12 +363,20 @@ def _open(path: Path, opened: _Opened, expected_sha256: str | None, name_is_text
     return opened
 
 
+def _period_conflict_vi(stated, month: dt.date) -> str:
+    """The folder's month and the table's own date, in the clerk's words (the message says the same in English)."""
+    return say("finding.period_conflict.detail", month=f"{month:%m/%Y}", stated=stated.end,
+               evidence=stated.evidence or "")
+
+
 def _misplaced(opened: _Opened, sheet: SheetGrid, other: str) -> _Opened:
     """Reject a workbook whose title says it holds another former district's figures than its folder's."""
     names = districts()
     opened.result.reject("district_mismatch", f"the title says the figures are those of {names[other]['name_vi']}, "
                          f"but the file is in the folder of {names[opened.result.source_district]['name_vi']}; "
-                         f"it was not loaded. Move it to raw/{other}/, or correct its title", sheet.name)
+                         f"it was not loaded. Move it to raw/{other}/, or correct its title", sheet.name,
+                         detail_vi=say("finding.district_mismatch.detail", title=names[other]["name_vi"],
+                                       folder=names[opened.result.source_district]["name_vi"]))
     opened.tables.clear()
     opened.slots.clear()
     return opened

@@ -104,13 +104,15 @@ def _figure(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{format_number(round(value, 2))} {unit}".strip()
 
 
-def _target(low: float | None, high: float | None, strict: bool = False) -> str:
-    """The target as the source wrote it: "< 2" for "dưới 2", "≤ 2" for "không quá 2"."""
+def _target(low: float | None, high: float | None, strict: bool = False, direction: str | None = None) -> str:
+    """The target as a bound the result is judged on: "< 2" for "dưới 2", "≤ 2" for "không quá 2", "> 70" for
+    "trên 70", "650-700" for a range (both ends). A bare figure ("34") is a bound in the indicator's
+    direction, written as one: "≥ 34" where more is better, "≤ 2" where less is."""
     if low is not None and high is not None and low != high:
         return f"{_figure(low)}-{_figure(high)}"
-    if low is None and high is not None:
+    if high is not None and (low is None or direction == "lower_is_better"):
         return f"{'<' if strict else '≤'} {_figure(high)}"
-    if high is None and low is not None:
+    if low is not None and (high is None or direction == "higher_is_better"):
         return f"{'>' if strict else '≥'} {_figure(low)}"
     return _figure(low)
 
@@ -158,23 +160,24 @@ def _bar(pct: float | None, status: str, direction: str | None) -> str:
     width = max(0.0, min(pct, BAR_SCALE_PCT)) / BAR_SCALE_PCT * 160
     tick = 100.0 / BAR_SCALE_PCT * 160
     colour = {"met": "#2e7d32", "not_met": "#c62828"}.get(status, "#9e9e9e")
-    return (f"<svg class='bar' width='170' height='16' role='img' aria-label='{text}%'>"
+    shown = f"{text} %"  # as reader_format.percent writes a Vietnamese percentage: a space before the sign
+    return (f"<svg class='bar' width='170' height='16' role='img' aria-label='{shown}'>"
             f"<rect x='0' y='3' width='160' height='10' fill='#eee'/>"
             f"<rect x='0' y='3' width='{width:.1f}' height='10' fill='{colour}'/>"
             f"<line x1='{tick:.1f}' x2='{tick:.1f}' y1='0' y2='16' stroke='#333'/></svg>"
-            f" <span class='verdict'><b>{text}%</b> {verdict}</span>")
+            f" <span class='verdict'><b>{shown}</b> {verdict}</span>")
 
 
 def _date(value) -> str:
     return reader_format.date(value, "vi")
 
 
-def _contribution(c: dict) -> str:
+def _contribution(c: dict, direction: str | None = None) -> str:
     """One predecessor's own figure, named as its own: "Hà Quảng (cũ): 934 ha / ≥ 800"."""
     e = html.escape
     figure = _figure(c["value"], e(c["unit_name_vi"] or "")) if c["value"] is not None else e(c["value_text"] or "—")
     has_target = c["target_low"] is not None or c["target_high"] is not None
-    target = f" / {_target(c['target_low'], c['target_high'])}" if has_target else ""
+    target = f" / {_target(c['target_low'], c['target_high'], bool(c.get('target_strict')), direction)}" if has_target else ""
     return f"{e(c['predecessor_name_vi'])}: {figure}{target}{_as_reported(c, 'value')}"
 
 
@@ -189,7 +192,8 @@ def _as_reported(r: dict, value_key: str) -> str:
     unit_unread = r.get("unit_name_vi") is None and bool(r.get("unit_reported"))
     if reported == (r[value_key], r["target_low"], r["target_high"]) and not unit_unread:
         return ""
-    target = _target(r.get("target_low_reported"), r.get("target_high_reported"), bool(r.get("target_strict")))
+    target = _target(r.get("target_low_reported"), r.get("target_high_reported"), bool(r.get("target_strict")),
+                     r.get("direction"))
     if unit_unread:
         return (f"<div class='reported'>{_both('dashboard.unit_unread', figures=f'{_figure(reported[0])} / {target}', unit=r['unit_reported'])}</div>")
     unit = r.get("unit_reported") or ""
@@ -217,10 +221,10 @@ def _result(r: dict, contributions: list[dict]) -> str:
     successor figure shows each reporting predecessor's own figure, as that predecessor's."""
     e = html.escape
     if r["status"] == "partial":
-        return "<br>".join(_contribution(c) for c in contributions) or "—"
+        return "<br>".join(_contribution(c, r["direction"]) for c in contributions) or "—"
     if r["value"] is None:
         return e(r["status_reason_vi"] if r["status"] != "undetermined" else "—")
-    target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")))
+    target = _target(r["target_low"], r["target_high"], bool(r.get("target_strict")), r["direction"])
     unit = r["unit_name_vi"] or ""  # the row's own unit: a count of communes is not the indicator's %
     if r.get("count_base") is None:
         return f"{_figure(r['value'], unit)} / {target}"

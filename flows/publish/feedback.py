@@ -3,7 +3,8 @@
 For every workbook with an open finding (an error or a warning in dq_issues) the outputs hold
 feedback/<its path under raw/>: a copy of the workbook exactly as it was read (never raw/ itself),
 each cell a finding points at filled by severity and commented in Vietnamese (what is wrong, what to
-do), and a first sheet "Kiểm tra" listing the findings by indicator, cell and severity, with the load
+do), and a first sheet "Kiểm tra" listing the findings by indicator, cell and severity (its info last,
+"Thông tin": how an ambiguous number was read, nothing to correct, no mark on the cell), with the load
 and its date. A clerk who corrects the marked cells and sends the file back closes the findings on
 the next load: the loader skips the "Kiểm tra" sheet (flows/parse/workbook.py), and the marks and
 comments are formatting, which it does not read.
@@ -39,7 +40,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.core import reader_format
-from flows.core.checks import ERROR, WARNING
+from flows.core.checks import ERROR, INFO, WARNING
 from flows.core.feedback_sheet import is_feedback_sheet, sheet_name, title
 from flows.core.messages import LANGUAGES, message, say
 from flows.ingest.raw_files import open_regular
@@ -48,8 +49,11 @@ from flows.warehouse.models import connect  # the layers' schemas on the search 
 OPENABLE = (".xlsx", ".xlsm")
 # Fills a clerk tells apart at a glance, the colours of Excel's own "Bad" and "Neutral" cell styles.
 FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid", fgColor="FFEB9C")}
-SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
-SEVERITY_WORDS = {ERROR: "feedback.severity.error", WARNING: "feedback.severity.warning"}
+# Info (a reading the loader resolved with evidence) is listed last on the Kiểm tra sheet, for the clerk to
+# see how a number was read; it asks nothing of them, so its cell is neither filled nor commented.
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+SEVERITY_WORDS = {ERROR: "feedback.severity.error", WARNING: "feedback.severity.warning",
+                  INFO: "feedback.severity.info"}
 COLUMN_HEADINGS = ("feedback.column.number", "feedback.column.severity", "feedback.column.indicator",
                    "feedback.column.sheet", "feedback.column.cell", "feedback.column.cell_text",
                    "feedback.column.problem", "feedback.column.action")
@@ -121,7 +125,11 @@ def open_feedback(con: duckdb.DuckDBPyConnection, only: str | None = None) -> li
         left join stg_indicator_rows as labels
             on labels.load_id = issues.load_id and labels.source_file = issues.source_file
             and labels.source_sheet = issues.source_sheet and labels.source_row = issues.source_row
-        where issues.severity in ('error', 'warning') and (? is null or issues.source_file = ?)
+        where (? is null or issues.source_file = ?)
+        -- a file with only info has nothing to correct: no workbook; a file with an error or warning
+        -- lists its info too
+        and exists (select 1 from dq_issues as asking where asking.source_file = issues.source_file
+                    and asking.severity in ('error', 'warning'))
         order by issues.source_file
     """, [only, only]).fetchall()
     files: dict[str, list] = {}
@@ -287,7 +295,7 @@ def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
     comment, the most severe deciding the fill."""
     notes: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        if finding.source_sheet not in book.sheetnames:
+        if finding.source_sheet not in book.sheetnames or finding.severity not in FILLS:
             continue
         sheet = book[finding.source_sheet]
         notes.setdefault((finding.source_sheet, _anchor(sheet, finding)), []).append(finding)
@@ -328,7 +336,7 @@ def _add_summary_sheet(book: Workbook, feedback: FileFeedback, copied: bool) -> 
     for other in book.worksheets[1:]:
         other.sheet_view.tabSelected = False
     errors = sum(f.severity == ERROR for f in feedback.findings)
-    warnings = len(feedback.findings) - errors
+    warnings = sum(f.severity == WARNING for f in feedback.findings)
     lines = [
         title(),
         say("feedback.file", file=PurePosixPath(feedback.source_file).name),
@@ -357,7 +365,8 @@ def _add_summary_sheet(book: Workbook, feedback: FileFeedback, copied: bool) -> 
             if isinstance(value, str):
                 cell.data_type = "s"  # a clerk's "=1+1" is shown as written, never run as a formula
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row, 2).fill = FILLS[finding.severity]
+        if finding.severity in FILLS:  # info asks nothing of the clerk: no colour
+            sheet.cell(row, 2).fill = FILLS[finding.severity]
         sheet.row_dimensions[row].height = _height(list(zip(values, COLUMN_WIDTHS)))
         if copied and finding.source_sheet in book.sheetnames and finding.source_sheet != sheet.title:
             link = sheet.cell(row, 5)
@@ -383,7 +392,7 @@ def _height(texts_and_widths: list[tuple[object, float]]) -> float:
 
 
 def _reading_order(finding: Finding) -> tuple:
-    """Errors first, then warnings; within each, by sheet, row and column as the clerk meets them."""
+    """Errors first, then warnings, then information; within each, by sheet, row and column as the clerk meets them."""
     return (SEVERITY_ORDER[finding.severity], finding.source_sheet or "", finding.source_row or 0,
             len(finding.source_column or ""), finding.source_column or "", finding.check_name)
 

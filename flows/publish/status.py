@@ -27,13 +27,14 @@ Two forms of the same facts (`status_facts`):
                         check_name, message, load_id (the load that found it), new (true when
                         that is the last load, no night since found nothing new, and the same
                         finding (file, sheet, row, column, check, raw value) was not open in the
-                        version before it)}, the last load's first; [] when none is open
+                        version before it), message_vi (the message in Vietnamese: where, what, what
+                        to do)}, the last load's first; [] when none is open
       next_steps        one per file of `errors`: {file, current_rows, action}: action `correct`
                         (send a corrected workbook; `feedback` names the feedback workbook's path),
                         `withdraw_or_correct` (nothing of it is in the views: a corrected workbook,
                         or `command` withdraws it if it should not be in raw/) or `wait` (pending:
                         the next run reads it again)
-      pending           files not read yet, of any load, each {file, check_name, message}
+      pending           files not read yet, of any load, each {file, check_name, message, message_vi}
       open_issues       {error, warning, info}: findings in dq_issues by severity (info: a reading
                         resolved with evidence, nothing to do)
       published_data    {last_changed_at, age_seconds}: the last load that changed figures (null if none)
@@ -54,10 +55,12 @@ from pathlib import Path
 import duckdb
 
 from flows.core.names import show_name
-from flows.core.reader_format import LOCAL_ZONE_NAME, local
+from flows.core.reader_format import local, moment
 from flows.publish.advice import advice_lines
 from flows.publish.outputs import feedback_file, outputs_root
-from flows.publish.wording import counted, rows_in_both
+from flows.core.messages import LANGUAGES, in_both, say
+from flows.publish.wording import (age, beside, counts, error_lines, lines_in_both, per_language, rows_in_both,
+                                   word)
 from flows.warehouse.build import new_finding_sql
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.last_night import read_last_night
@@ -122,17 +125,17 @@ def _facts(con: duckdb.DuckDBPyConnection, warehouse: Path, now: dt.datetime) ->
         facts["changes"].setdefault(change, []).append({"file": name, "rows_loaded": rows})
     # What monitoring must see is what fails the night: every error still open, not only the new ones
     # (a rejected file stays an error, load after load, until it is corrected or withdrawn).
-    facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message", "load_id", "new"), error))
+    facts["errors"] = [dict(zip(("file", "sheet", "row", "column", "check_name", "message", "load_id", "new", "message_vi"), error))
                        for error in con.execute(f"""
         select source_file, source_sheet, source_row, source_column, check_name, message, load_id,
-               {new_finding_sql(con)}
+               {new_finding_sql(con)}, message_vi
         from dq_issues as d where severity = 'error'
         order by load_id = ? desc, source_file, source_sheet, source_row, check_name""",
                                                 [newest, load_id]).fetchall()]
     states = file_states(con, list(dict.fromkeys(e["file"] for e in facts["errors"])))
     facts["next_steps"] = [_next_step(name, state, warehouse) for name, state in states.items()]
-    facts["pending"] = [dict(zip(("file", "check_name", "message"), row)) for row in con.execute("""
-        select status.source_file, issues.check_name, issues.message
+    facts["pending"] = [dict(zip(("file", "check_name", "message", "message_vi"), row)) for row in con.execute("""
+        select status.source_file, issues.check_name, issues.message, issues.message_vi
         from int_file_status as status
         left join dq_issues as issues
             on issues.source_file = status.source_file and issues.load_id = status.last_event_load_id
@@ -179,55 +182,61 @@ def _next_step(name: str, state: FileState, warehouse: Path) -> dict:
 
 
 def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
+    """The report: each sentence in Vietnamese, then English (lines_in_both); a list's short heading and
+    its items once, the two languages beside each other (beside)."""
     run = facts["last_load"]
     if run is None:
-        return f"{show_name(str(warehouse))}: no load has run yet"
+        return "\n".join(in_both("oncall.status.no_load", warehouse=show_name(str(warehouse))))
     now = _local(dt.datetime.fromisoformat(facts["now"]))
     started, finished = (_local(dt.datetime.fromisoformat(run[k])) for k in ("started_at", "finished_at"))
     files, rows, findings = run["files"], run["rows"], run["findings"]
-    # Both ends to the second; the end's date only when the run crossed midnight.
-    end = "%H:%M:%S" if finished.date() == started.date() else "%Y-%m-%d %H:%M:%S"
     # File and sheet names, and the messages that quote them, come from whoever wrote the workbook:
     # show_name keeps a newline in one from forging a line of this report.
     lines = []
-    if facts["last_night"] is not None:
+    quiet = facts["last_night"] is not None
+    if quiet:
         looked = _local(dt.datetime.fromisoformat(facts["last_night"]["finished_at"]))
-        lines.append(f"Last night, {looked:%Y-%m-%d %H:%M:%S} {LOCAL_ZONE_NAME} time ({_age(now - looked)} ago): nothing "
-                     f"new to read, so no version was built; load {run['load_id']} below is still the published one")
-    lines += [
-        f"Last load {run['load_id']} ({run['mode']}): {run['status']}",
-        f"  ran {started:%Y-%m-%d %H:%M:%S} to {finished:{end}} {LOCAL_ZONE_NAME} time, {_age(now - finished)} ago",
-        f"  files: {files['seen']} seen, {files['unchanged']} unchanged, {files['loaded']} loaded, "
-        f"{files['rejected']} rejected, {files['pending']} pending, {files['missing']} missing",
-    ]
+        lines += lines_in_both("oncall.status.quiet_night", when=looked, age=age(now - looked), load_id=run["load_id"])
+    lines += lines_in_both("oncall.status.last_load", load_id=run["load_id"], mode=word(f"oncall.load_mode.{run['mode']}"),
+                           status=word(f"oncall.load_status.{run['status']}"))
+    # both ends to the second: a load takes seconds
+    lines += lines_in_both("oncall.status.ran", "  ", age=age(now - finished),
+                           **{name: per_language(lambda language, when=when: moment(when, language, seconds=True))
+                              for name, when in (("started", started), ("finished", finished))})
+    lines += lines_in_both("oncall.status.files", "  ", seen=files["seen"], unchanged=files["unchanged"],
+                           loaded=files["loaded"], rejected=files["rejected"], pending=files["pending"],
+                           missing=files["missing"])
     lines += [f"  {line}" for line in _rows_in_both(rows)]
-    lines.append(f"  findings: {counted(findings['error'], 'error')}, {counted(findings['warning'], 'warning')}")
+    lines += lines_in_both("oncall.status.findings", "  ", errors=counts("oncall.count.errors", findings["error"]),
+                           warnings=counts("oncall.count.warnings", findings["warning"]))
     changes = {change: events for change, events in facts["changes"].items() if events}
-    if facts["last_night"] is not None:
-        lines.append("What changed last night: nothing new")
-    what = f"What load {run['load_id']} changed" if facts["last_night"] is not None else "What changed"
-    if not changes:
-        lines.append(f"{what}: nothing new")
+    if quiet:
+        lines += lines_in_both("oncall.status.nothing_new_last_night")
+    listed = per_language(lambda language: ", ".join(
+        say("oncall.status.change_count", language, count=len(events), change=word(f"oncall.change.{change}"))
+        for change, events in changes.items()))
+    if quiet:
+        lines += lines_in_both("oncall.status.load_changed" if changes else "oncall.status.load_changed_nothing",
+                               load_id=run["load_id"], changes=listed)
     else:
-        lines.append(f"{what}: " + ", ".join(f"{len(events)} {change}" for change, events in changes.items()))
+        lines += lines_in_both("oncall.status.changed" if changes else "oncall.status.changed_nothing", changes=listed)
     cut = False
     for change, events in changes.items():
-        lines.append(f"  {change} ({len(events)}):")
+        lines.append(f"  {beside('oncall.status.change_heading', change=word(f'oncall.change.{change}'), count=len(events))}:")
         shown, more = _first(events, show_all)
-        lines += [f"    {show_name(e['file'])}" + (f" ({e['rows_loaded']} rows)" if e["rows_loaded"] else "")
+        lines += [f"    {show_name(e['file'])}"
+                  + (f" ({beside('oncall.status.file_rows', rows=e['rows_loaded'])})" if e["rows_loaded"] else "")
                   for e in shown]
-        cut |= _more(lines, more, "files", "    ")
+        cut |= _more(lines, more, "oncall.list.more_files", "    ")
     if facts["errors"]:
         in_files = len({e["file"] for e in facts["errors"]})
-        lines.append(f"Open errors (not loaded; every load exits 1 until each is resolved): "
-                     f"{len(facts['errors'])} in {counted(in_files, 'file')}")
+        lines += lines_in_both("oncall.status.open_errors", count=len(facts["errors"]),
+                               files=counts("oncall.count.files", in_files))
         shown, more = _first(facts["errors"], show_all)
-        lines += [f"  {show_name(e['file'])}" + (f", sheet {show_name(e['sheet'])}" if e["sheet"] else "")
-                  + (f", cell {e['column']}{e['row']}" if e["row"] and e["column"] else
-                     f", row {e['row']}" if e["row"] else "") + _since(e, run["load_id"] if facts["last_night"] is None else None)
-                  + f": {e['check_name']}: {show_name(e['message'])}"
-                  for e in shown]
-        cut |= _more(lines, more, "errors", "  ")
+        for e in shown:
+            lines += error_lines({"source_file": e["file"], "source_sheet": e["sheet"], "source_row": e["row"],
+                                  "source_column": e["column"], **e}, run["load_id"] if not quiet else None, "  ")
+        cut |= _more(lines, more, "oncall.list.more_errors", "  ")
         files = list(dict.fromkeys(e["file"] for e in facts["errors"]))
         states = {s["file"]: FileState(s["current_rows"], any(e["row"] for e in facts["errors"] if e["file"] == s["file"]),
                                        s["action"] == "wait") for s in facts["next_steps"]}
@@ -236,22 +245,25 @@ def _text(facts: dict, warehouse: Path, show_all: bool) -> str:
         lines += advice_lines(files, states, warehouse, None, None if show_all else ADVICE_SHOWN, "  ")
         cut |= not show_all and len(files) > ADVICE_SHOWN
     if facts["pending"]:
-        lines.append(f"Pending (not read yet; the next run tries again): {len(facts['pending'])}")
+        lines += lines_in_both("oncall.status.pending", count=len(facts["pending"]))
         shown, more = _first(facts["pending"], show_all)
-        lines += [f"  {show_name(p['file'])}: {p['check_name']}: {show_name(p['message'] or '')}" for p in shown]
-        cut |= _more(lines, more, "files", "  ")
+        for p in shown:  # in each language its own message (a pending file from before has no message_vi)
+            said = {"vi": p.get("message_vi") or p["message"] or "", "en": p["message"] or ""}
+            lines += [f"  {say('oncall.status.pending_file', language, file=show_name(p['file']), check=p['check_name'], message=show_name(said[language]))}"
+                      for language in LANGUAGES]
+        cut |= _more(lines, more, "oncall.list.more_files", "  ")
     published = facts["published_data"]
     if published["last_changed_at"] is not None:
         changed = _local(dt.datetime.fromisoformat(published["last_changed_at"]))
-        lines.append(f"Published figures last changed {_age(now - changed)} ago ({changed:%Y-%m-%d %H:%M}).")
+        lines += lines_in_both("oncall.status.published", age=age(now - changed), when=changed)
     issues = facts["open_issues"]
-    lines.append(f"Open data-quality issues: {counted(issues['error'], 'error')}, {counted(issues['warning'], 'warning')}; "
-                 f"{counted(issues['info'], 'reading')} resolved with evidence (info: nothing to do); list them, "
-                 "errors first, with")
+    lines += lines_in_both("oncall.status.open_issues", errors=counts("oncall.count.errors", issues["error"]),
+                           warnings=counts("oncall.count.warnings", issues["warning"]),
+                           info=counts("oncall.count.readings", issues["info"]))
     lines.append(f"  {haquang_command('sql', _ISSUES_QUERY, warehouse=warehouse, program=PROGRAM)}")
     if cut:
-        lines.append(f"Every name: {haquang_command('status', '--all', warehouse=warehouse, program=PROGRAM)} "
-                     f"(or --json, for monitoring)")
+        lines += lines_in_both("oncall.status.every_name",
+                               command=haquang_command("status", "--all", warehouse=warehouse, program=PROGRAM))
     return "\n".join(lines)
 
 
@@ -265,9 +277,9 @@ def _first(items: list, show_all: bool) -> tuple[list, int]:
     return (items, 0) if show_all else (items[:SHOWN], max(0, len(items) - SHOWN))
 
 
-def _more(lines: list[str], more: int, what: str, indent: str) -> bool:
+def _more(lines: list[str], more: int, message_id: str, indent: str) -> bool:
     if more:
-        lines.append(f"{indent}... and {more} more {what}")
+        lines.append(f"{indent}{beside(message_id, count=more)}")
     return bool(more)
 
 
@@ -281,28 +293,9 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return local(moment)  # the district's clock, as every time a person reads (flows/core/reader_format.py)
 
 
-def _since(error: dict, last_load: int | None) -> str:
-    """(new): made by the last load and not open before it; (open before load N): the last load found again
-    a finding that was already open (an unchanged file read again); (since load N) otherwise, and always
-    after a night that built no version (last_load None: nothing was read since)."""
-    if error["new"]:
-        return " (new)"
-    if last_load is not None and error["load_id"] == last_load:
-        return f" (open before load {last_load})"
-    return f" (since load {error['load_id']})"
-
-
 def _rows_in_both(rows: dict) -> list[str]:
     return rows_in_both(rows["loaded"], rows["rejected"], rows.get("figures_unread", 0))
 
 
 def _seconds(delta: dt.timedelta) -> int:
     return int(delta.total_seconds())
-
-
-def _age(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"

@@ -153,11 +153,18 @@ grouped as (
         any_value(say) as say,
         array_to_string(list(predecessor || ' ' || actual_text order by predecessor)
             filter (where has_figure and actual_text is not null), ' / ') as qualitative_text,
+        -- the same in Vietnamese, each unit by its name (merged_district_indicators.caveats_vi)
+        array_to_string(list(predecessor_name_vi || ': ' || actual_text order by predecessor)
+            filter (where has_figure and actual_text is not null), ' / ') as qualitative_text_vi,
         list_distinct(flatten(list(coalesce(harmonisation_rules, []) order by predecessor))) as harmonisation_rules,
         array_to_string(list(predecessor || ': ' || array_to_string(harmonisation_notes, '; ') order by predecessor)
             filter (where len(coalesce(harmonisation_notes, [])) > 0), '; ') as harmonisation_notes,
         array_to_string(list(predecessor || ' ' || weight_description order by predecessor)
             filter (where weight is not null), '; ') as weight_descriptions,
+        array_to_string(list(fill(fill(fill(say['caveat.weight.' || weight_unit], 'unit', predecessor_name_vi),
+                                       'value', figure_text_vi(weight)),
+                                  'year', coalesce(weight_year::varchar, say['caveat.year_unknown'])) order by predecessor)
+            filter (where weight is not null), '; ') as weight_descriptions_vi,
         array_to_string(list(predecessor || ' ' || weight_figure || ' ' || coalesce(weight_year::varchar, 'year not stated')
             || case when weight_basis = 'derived' then ' (derived)' else '' end order by predecessor)
             filter (where weight is not null), ', ') as weight_summary
@@ -170,6 +177,7 @@ ruled as (
         grouped.*,
         indicators.direction,
         indicators.weight_note,
+        indicators.weight_note_vi,
         indicators.missing_weight,
         indicators.aggregation,
         case
@@ -265,7 +273,9 @@ final as (
         weight_unit,
         weight_summary,
         weight_descriptions,
+        weight_descriptions_vi,
         weight_note,
+        weight_note_vi,
         missing_weight,
         -- a weighted mean whose weight stands in for its true denominator (indicators.csv weight_note)
         method like '%weighted_mean' and weight_note is not null as is_stand_in_weight,
@@ -319,6 +329,7 @@ final as (
             case when not same_period then fill(say['reason.different_period'], 'periods', periods_text_vi) end
         ], lambda reason: reason is not null) end as comparability_reasons_vi,
         qualitative_text,
+        qualitative_text_vi,
         harmonisation_rules,
         harmonisation_notes,
         valued_count,

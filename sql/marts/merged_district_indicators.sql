@@ -42,6 +42,7 @@
 -- column period_end_latest: the latest period_end of the figures combined
 -- column is_estimate: true when a figure combined is an estimate
 -- column caveats: what an analyst must know before using the value
+-- column caveats_vi: the same caveats in Vietnamese, in the same order, from the message catalogue's sentences (caveat.*) and indicators.csv weight_note_vi: units by name, figures as Vietnamese writes them (58,9; 35.026), periods as 31/12/2019, each harmonisation rule in words; never a code, view or file name. The arithmetic of a harmonisation (the last English caveat, e.g. 'target 95 % of 11 pre-2020 communes = 10.45, so at least 11') is not yet said in Vietnamese
 with successors as (
     select * from int_successor_figures
 ),
@@ -56,6 +57,11 @@ indicators as (
 
 methods as (
     select * from stg_aggregation_methods
+),
+
+-- the catalogue's Vietnamese sentences by message id, for caveats_vi
+vi as (
+    select map_from_entries(list({'k': message_id, 'v': vi})) as say from stg_messages
 ),
 
 final as (
@@ -123,11 +129,44 @@ final as (
             case when len(successors.harmonisation_rules) > 0
                 then 'harmonised: ' || array_to_string(successors.harmonisation_rules, ', ') end,
             nullif(successors.harmonisation_notes, '')
-        ], lambda caveat: caveat is not null) as caveats
+        ], lambda caveat: caveat is not null) as caveats,
+        -- the caveats above in Vietnamese, case for case and in the same order
+        list_filter([
+            case when successors.undetermined_count > 0
+                then fill(say['caveat.undetermined'], 'reasons', successors.undetermined_reasons_vi) end,
+            case when successors.coverage_status = 'partial' then
+                fill(fill(fill(fill(fill(fill(say['caveat.partial'],
+                    'reported', coalesce(successors.reported_by_vi, say['reason.nobody'])),
+                    'coverage', figure_text_vi(round(successors.coverage * 100, 1))),
+                    'basis', coalesce(say['reason.basis.' || successors.coverage_basis], '')),
+                    'method', methods.name_vi),
+                    'needed', figure_text_vi(round(successors.min_coverage * 100, 1))),
+                    'missing', successors.missing_names_vi) end,
+            case when successors.is_qualitative then fill(say['caveat.qualitative'], 'text', successors.qualitative_text_vi) end,
+            case when successors.method = 'not_aggregable' and not successors.is_qualitative then
+                fill(say['caveat.not_combined'], 'reasons', coalesce(successors.weight_note_vi,
+                                                                     array_to_string(successors.comparability_reasons_vi, '; '))) end,
+            case when successors.period_basis = 'mixed' and successors.coverage_status = 'full'
+                then fill(say['caveat.mixed_periods'], 'periods', successors.periods_text_vi) end,
+            case when successors.method <> 'not_aggregable' and successors.coverage_status = 'full' and successors.value is null
+                then say['caveat.value_missing'] end,
+            case when successors.method like '%weighted_mean'
+                then fill(say['caveat.weights'], 'weights', successors.weight_descriptions_vi) end,
+            case when successors.method like '%weighted_mean' and successors.weight_note is not null
+                then fill(say['caveat.weight_note'], 'note', successors.weight_note_vi) end,
+            case when successors.is_estimate then say['caveat.estimate'] end,
+            case when successors.method = 'sum' and successors.count_base is not null then fill(say['caveat.counts'],
+                'counts', count_text_vi(say, successors.value, successors.count_base, unit_names.name_vi)) end,
+            case when len(successors.harmonisation_rules) > 0 then fill(say['caveat.harmonised'], 'rules',
+                array_to_string(list_transform(successors.harmonisation_rules,
+                                               lambda rule: coalesce(say['caveat.rule.' || rule], say['caveat.rule.other'])), '; ')) end
+        ], lambda caveat: caveat is not null) as caveats_vi
     from successors
     inner join changes using (change_code, successor)
     inner join indicators using (indicator_code)
     inner join methods on methods.method = successors.method
+    left join stg_units as unit_names on unit_names.unit = coalesce(successors.common_unit, indicators.unit)
+    cross join vi
 )
 
 select * from final

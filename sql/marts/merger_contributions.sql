@@ -26,6 +26,7 @@
 -- column value_text: the result in words (a qualitative result)
 -- column target_low: the predecessor's target, lower bound, in unit
 -- column target_high: the predecessor's target, upper bound, in unit
+-- column target_strict: true when the predecessor's bound is strict (trên, dưới: 'more than 70'), as target_attainment judged it; the dashboard writes > or < for it, ≥ or ≤ otherwise
 -- column reported_pct: the percentage of target the predecessor reported
 -- column computed_pct: the predecessor's harmonised result / target × 100
 -- column status: the predecessor's own attainment (target_attainment): met, not_met or undetermined; NULL without a target
@@ -81,6 +82,7 @@ final as (
         figures.actual_text as value_text,
         figures.target_low,
         figures.target_high,
+        figures.target_strict,
         figures.target_low_reported,
         figures.target_high_reported,
         figures.unit_raw as unit_reported,

@@ -17,6 +17,7 @@ final as (
         aggregation,
         nullif(weight, '') as weight,
         nullif(weight_note, '') as weight_note,
+        nullif(weight_note_vi, '') as weight_note_vi,
         nullif(missing_weight, '') as missing_weight,
         -- a count of administrative units counts only units of this reference type (blank: all of the level)
         nullif(counted_unit_type, '') as counted_unit_type,

@@ -318,7 +318,7 @@ def test_hostile_file_names_forge_no_line_in_the_summary_the_status_or_the_withd
     assert main(["withdraw", name, "--warehouse", str(warehouse), "--yes"]) == 0
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 1  # read after three loads; errors still open
-    assert "  withdrawn (1):\n    thong_nong/a\\nLoad 99: succeeded.xlsx\n" in capsys.readouterr().out
+    assert " / withdrawn (1):\n    thong_nong/a\\nLoad 99: succeeded.xlsx\n" in capsys.readouterr().out
 
 
 # --- 3. a damaged warehouse, a closed pipe ------------------------------------------------------

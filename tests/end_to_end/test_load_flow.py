@@ -159,8 +159,9 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
         ("thong_nong/notes.docx", 2, False)]
     markdown = summary_markdown(third)
     # nothing to read and the same code: no version is built (no copy of the warehouse), the night is recorded beside it
-    assert markdown.startswith("# Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
-    assert "- open errors (3): the load exits 1" in markdown
+    assert markdown.startswith("# Không có gì mới: không tạo phiên bản mới; kho dữ liệu giữ nguyên lần nạp 2: hoàn tất nhưng có "
+                               "lỗi / Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors\n")
+    assert "- Lỗi còn mở (3): lần nạp kết thúc với mã thoát 1" in markdown and "- Open errors (3): the load exits 1" in markdown
     assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in markdown
     assert sql(warehouse, "select max(load_id) from load_runs") == [(2,)] and not third.new_version
     assert read_last_night(warehouse, 2)["nothing_new"]
@@ -181,7 +182,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
     assert sql(warehouse, "select check_name from dq_issues where source_file = 'thong_nong/notes.docx'") == []
     assert (fixed.files_updated, fixed.files_new) == (["ha_quang/chi_tieu_ktxh_2015_2020.xlsx"],
                                                       ["thong_nong/01366/2019-12/bao_cao_hong.xlsx"])
-    assert "- new (1): thong_nong/01366/2019-12/bao_cao_hong.xlsx" in summary_markdown(fixed)
+    assert "- Tệp mới (1) / New (1): thong_nong/01366/2019-12/bao_cao_hong.xlsx" in summary_markdown(fixed)
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
@@ -225,7 +226,7 @@ def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_
     assert warehouse.read_bytes() == published
     facts = status_facts(warehouse)
     assert facts["last_load"]["load_id"] == 1 and facts["last_night"]["age_seconds"] < 600
-    assert "nothing new to read, so no version was built; load 1 below is still the published one" in \
+    assert "nothing new to read, so no version was built; load 1 below is still the published one." in \
         status_report(warehouse)
     # what must build a version still tries to, and fails on that disk as before: a new file, a new release
     (raw_copy / "thong_nong" / "moi.xlsx").write_bytes((RAW / TN / "chi_tieu_ktxh_2015_2019.xlsx").read_bytes())
@@ -270,7 +271,7 @@ def test_flow_publishes_logs_summary_and_data_quality_artifacts(prefect_harness,
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     by_key = {a.key: a for a in artifacts}
-    assert "rows loaded from ha_quang: 44" in by_key["load-summary"].data
+    assert "Rows loaded from ha_quang: 44." in by_key["load-summary"].data
     table = by_key["data-quality"].data
     table = json.loads(table) if isinstance(table, str) else table
     assert by_key["data-quality"].type == "table"
@@ -335,6 +336,6 @@ def test_what_the_prefect_ui_shows_is_text_whatever_a_workbook_holds():
     summary = LoadSummary(7, "succeeded_with_errors", Path("w.duckdb"), 1, 0, 0, {}, 0, {},
                           files_pending=[f"ha_quang/{hostile}.xlsx"])
     html = MarkdownIt("commonmark").render(summary_artifact(summary))
-    assert html.startswith("<h1>Load 7: succeeded_with_errors</h1>")
+    assert html.startswith("<h1>Lần nạp 7: hoàn tất nhưng có lỗi / Load 7: succeeded_with_errors</h1>")
     assert "<img" not in html and "<a " not in html and "<h1>" not in html.split("</h1>", 1)[1]
     assert "x.png" in html and "javascript:alert(1)" in html  # shown as text, escaped

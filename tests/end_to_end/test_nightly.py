@@ -48,7 +48,8 @@ def test_unchanged_files_are_skipped_and_the_facts_stay_identical(prefect_harnes
     capsys.readouterr()
     published = warehouse.stat()
     assert load(raw_copy, warehouse) == 0
-    assert capsys.readouterr().out.startswith("# Nothing new: no version built; the warehouse stays load 1")
+    assert capsys.readouterr().out.split("\n", 1)[0].endswith(" / Nothing new: no version built; the warehouse stays load 1: "
+                                                            "succeeded")
     assert sql(warehouse, CURRENT_FACTS) == before
     # no copy of the warehouse was built, the published file not even rewritten
     assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
@@ -125,7 +126,7 @@ def test_a_wholly_superseded_file_closes_its_row_findings_and_says_so_once(
     assert newer_name in said[0][2] and f"withdraw {source} --warehouse {warehouse.resolve()}" in said[0][2]
     # The new file's findings replace the old file's: one more warning, the superseded_file one.
     assert _open_by_severity(warehouse) == {**before, "warning": before["warning"] + 1}
-    assert "warning superseded_file: 1 (1 new)" in capsys.readouterr().out
+    assert "warning superseded_file: 1 open (1 new)" in capsys.readouterr().out
     assert sql(warehouse, "select warnings from load_runs where load_id = 2")[0][0] >= 1
 
     # Said once: a night with nothing new keeps it open, from the load that made it.
@@ -145,7 +146,7 @@ def test_two_files_for_the_same_figures_in_one_run_are_a_conflict(prefect_harnes
     os.utime(second, (time.time() + 60, time.time() + 60))  # the newer of the two
     assert load(raw_copy, warehouse) == 0
     out = capsys.readouterr().out
-    assert "in conflict" in out and "thong_nong/ban_sao.xlsx" in out
+    assert "In conflict, same figures in one load" in out and "thong_nong/ban_sao.xlsx" in out
     files = {r[0] for r in sql(warehouse, "select distinct source_file from dq_issues "
                                           "where check_name = 'conflicting_files'")}
     assert files == {TN_FILE, "thong_nong/ban_sao.xlsx"}
@@ -170,7 +171,7 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     capsys.readouterr()
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
-    assert "(withdraw)" in report and f"  withdrawn (1):\n    {TN_FILE}\n" in report
+    assert "(withdraw)" in report and f" / withdrawn (1):\n    {TN_FILE}\n" in report
 
 
 def _runs(warehouse: Path) -> list[dict]:
@@ -282,8 +283,8 @@ def test_two_loads_started_together_end_in_one_consistent_warehouse(raw_copy, tm
     outputs = [p.communicate(timeout=300) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     # By hand the terminal shows the summary and nothing else: the runs' INFO lines go to the API only.
-    headings = sorted(out.split("\n")[0] for out, _ in outputs)
-    assert headings == ["# Load 1: succeeded", "# Nothing new: no version built; the warehouse stays load 1: succeeded"]
+    headings = sorted(out.split("\n")[0].split(" / ", 1)[1] for out, _ in outputs)  # the English of each heading
+    assert headings == ["Load 1: succeeded", "Nothing new: no version built; the warehouse stays load 1: succeeded"]
     assert [err for _, err in outputs] == ["", ""]
     runs = sql(warehouse, "select load_id, files_loaded, files_skipped from load_runs order by load_id")
     assert runs == [(1, 2, 0)]  # the second waited, then found nothing new: no version of its own
@@ -377,7 +378,8 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             good, logs = _artifacts(client, run.id), _logs(client, run.id)
             # Nobody watches a served run's terminal: the UI shows a progress artifact instead.
             assert float(good["load-progress"]) == 100.0
-            assert "# Load 1: succeeded" in good["load-summary"] and "open errors" not in good["load-summary"]
+            assert "# Lần nạp 1: thành công / Load 1: succeeded" in good["load-summary"]
+            assert "Open errors" not in good["load-summary"]
             assert {"check_name": "ambiguous_number", "severity": "info", "open": 5, "new": 5} in good["data-quality"]
             assert any(m.startswith("Read 2 workbooks in ") for m in logs)  # a task's line, at INFO
             assert any(m.startswith("Load 1 succeeded: ") and m.endswith("exit status 0") for m in logs)
@@ -388,8 +390,8 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
             assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 1} in bad["data-quality"]
 
             morning_after, logs = night("FAILED")  # nothing new: the error is still open, and says so
-            assert morning_after["load-summary"].startswith(
-                "# Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
+            assert morning_after["load-summary"].split("\n", 1)[0].endswith(
+                " / Nothing new: no version built; the warehouse stays load 2: succeeded_with_errors")
             assert "ERROR unsupported_file in thong_nong/notes.docx (since load 2)" in morning_after["load-summary"]
             assert {"check_name": "unsupported_file", "severity": "error", "open": 1, "new": 0} in \
                 morning_after["data-quality"]

@@ -109,16 +109,17 @@ def test_status_counts_everything_and_names_the_first_ten_of_each_list(many, cap
     changes = dict(sql(warehouse, "select change, count(*) from file_events where load_id = ? group by all", [load_id]))
     assert sum(changes.values()) > 3 * SHOWN
     for change, count in changes.items():
-        after = text.split(f"\n  {change} ({count}):\n", 1)[1].splitlines()
+        after = text.split(f" / {change} ({count}):\n", 1)[1].splitlines()  # its heading, Vietnamese first
         block = list(itertools.takewhile(lambda line: line.startswith("    "), after))
-        names = [line for line in block if not line.startswith("    ... and ")]
+        names = [line for line in block if "… and " not in line]
         assert len(names) == min(count, SHOWN)
-        assert block[len(names):] == ([f"    ... and {count - SHOWN} more files"] if count > SHOWN else [])
+        assert [line.split(" / ")[1] for line in block[len(names):]] == \
+            ([f"… and {count - SHOWN} more files"] if count > SHOWN else [])
     errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]  # open, of any load
     assert errors > SHOWN and f"Open errors (not loaded; every load exits 1 until each is resolved): {errors} in " in text
-    assert f"  ... and {errors - SHOWN} more errors" in text
-    assert f"Pending (not read yet; the next run tries again): {STILL_COPYING}" in text
-    assert len(text.splitlines()) < 80  # a screen, not one line per file
+    assert f"  … và {errors - SHOWN} lỗi khác / … and {errors - SHOWN} more errors\n" in text
+    assert f"Pending (not read yet; the next run tries again): {STILL_COPYING}." in text
+    assert len(text.splitlines()) < 120  # a few screens, not one line per file
     # The hint to see the rest names this warehouse, and run as printed it lists everything.
     hint = re.search(r"^Every name: (.*) \(or --json", text, re.M).group(1)
     assert hint == f".venv/bin/haquang status --all --warehouse {warehouse.resolve()}"
@@ -135,13 +136,13 @@ def test_status_all_lists_every_file_and_error(many, capsys):
     text = capsys.readouterr().out
     load_id = sql(warehouse, "select max(load_id) from load_runs")[0][0]
     for change, name in sql(warehouse, "select change, source_file from file_events where load_id = ?", [load_id]):
-        assert re.search(rf"^    {re.escape(name)}( \(\d+ rows\))?$", text, re.M), (change, name)
+        assert re.search(rf"^    {re.escape(name)}( \(\d+ dòng / \d+ rows\))?$", text, re.M), (change, name)
     errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]
     block = text.split("Open errors (not loaded; every load exits 1 until each is resolved):", 1)[1].split("\nPending", 1)[0]
     listed, advice = block.split("\n  Việc cần làm", 1)
-    assert len(listed.strip().splitlines()) == 1 + errors  # the count, then each error
+    assert len(listed.strip().splitlines()) == 1 + 2 * errors  # the count, then each error in Vietnamese and English
     assert "…" not in advice  # then what to do about every file, none left out
-    assert "... and" not in text and "Every name:" not in text
+    assert "… and" not in text and "Every name:" not in text
 
 
 def test_status_json_has_every_list_whole_and_the_counts(many, capsys):
@@ -206,8 +207,11 @@ def test_the_issues_query_status_suggests_lists_what_asks_for_action_first(loade
     assert main(["status", "--warehouse", str(loaded_warehouse)]) == 0
     report = capsys.readouterr().out
     # Both ends of the run to the second, in the same form.
-    assert re.search(r"^  ran \d{4}-\d\d-\d\d \d\d:\d\d:\d\d to \d\d:\d\d:\d\d Asia/Ho_Chi_Minh time", report, re.M)
-    hint = report.split("errors first, with\n", 1)[1].splitlines()[0].strip()
+    assert re.search(r"^  Chạy từ \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} đến \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} "
+                     r"\(giờ Việt Nam\)", report, re.M)
+    assert re.search(r"^  Ran \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d to \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d \(Vietnam time\)",
+                     report, re.M)
+    hint = report.split("errors first, with:\n", 1)[1].splitlines()[0].strip()
     query = shlex.split(hint)[2]
     assert main(["sql", "--warehouse", str(loaded_warehouse), "--csv", query]) == 0
     severities = [line.split(",", 1)[0] for line in capsys.readouterr().out.splitlines()[1:]]

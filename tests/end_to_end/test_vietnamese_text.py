@@ -15,7 +15,8 @@ from tests.unit.publish.test_outputs import dashboard_file
 
 # the columns of the views written for a Vietnamese reader
 VIETNAMESE_COLUMNS = {"target_attainment": "status_reason_vi", "merger_contributions": "status_reason_vi",
-                      "district_comparison": "comparable_reason_vi", "dq_issues": "message_vi"}
+                      "district_comparison": "comparable_reason_vi", "dq_issues": "message_vi",
+                      "merged_district_indicators": "array_to_string(caveats_vi, ' | ')"}
 PATHS = re.compile(r"raw/|exports/|\.xlsx?\b|\.sql\b|\.csv\b|\.parquet\b")
 # a cell's own text, or an example of how a cell may be written, quoted as written ('17.68' is the point there)
 QUOTED = re.compile(r"“[^”]*”|«[^»]*»|'[^']*'")
@@ -92,3 +93,20 @@ def test_the_dashboard_reads_without_codes_paths_or_english_numbers(loaded_wareh
     assert not english_numbers(vi), english_numbers(vi)
     # the English lines name no code or file either (their numbers are English, as they should be)
     assert not [w for w in internal_words(QUOTED.sub("", en)) if "_" in w or w.startswith((".", "raw/", "exports/"))], internal_words(en)
+
+
+def test_every_caveat_of_a_merged_figure_is_said_in_vietnamese(loaded_warehouse):
+    """caveats_vi says each caveat, in the same order; only the arithmetic of a harmonisation (the last English
+    caveat, 'thong_nong: result 100 % of 11 ...') is English alone. Weights name each unit and its figure."""
+    rows = sql(loaded_warehouse, "select indicator_code, method, caveats, caveats_vi from merged_district_indicators")
+    with open(REPO / "schemas" / "districts.csv", encoding="utf-8", newline="") as handle:
+        names = [row["name_vi"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))]
+    assert any(caveats for _, _, caveats, _ in rows)
+    for code, method, caveats, caveats_vi in rows:
+        noted = bool(caveats) and caveats[-1].split(":", 1)[0] in ("ha_quang", "thong_nong")
+        assert len(caveats_vi) == len(caveats) - noted, (code, caveats, caveats_vi)
+        if method.endswith("weighted_mean"):
+            weights = next(c for c in caveats_vi if c.startswith("Trọng số: "))
+            english = next(c for c in caveats if c.startswith("weights: "))
+            # each weighted unit by its Vietnamese name, as many as the English names by code
+            assert sum(name in weights for name in names) == sum(code in english for code in ("ha_quang", "thong_nong"))

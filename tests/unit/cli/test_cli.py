@@ -14,7 +14,8 @@ def test_load_then_query_as_table_and_csv(prefect_harness, raw_copy, tmp_path, c
     warehouse = tmp_path / "w.duckdb"
     assert main(["load", "--raw", str(raw_copy), "--warehouse", str(warehouse)]) == 0
     printed = capsys.readouterr().out
-    assert "rows loaded from ha_quang: 44" in printed and "rows loaded from thong_nong: 22" in printed
+    assert "Rows loaded from ha_quang: 44." in printed and "Rows loaded from thong_nong: 22." in printed
+    assert "Số dòng được nạp từ ha_quang: 44." in printed  # each line in Vietnamese first
     assert str(warehouse.resolve()) in printed and "haquang sql" in printed
 
     query = "select actual_value from indicator_results where row_label = 'Tổng sản lượng lương thực có hạt' " \
@@ -35,7 +36,8 @@ def test_load_exits_1_when_a_file_is_rejected(prefect_harness, raw_copy, tmp_pat
     (raw_copy / "ha_quang" / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0legacy")
     assert main(["load", "--raw", str(raw_copy), "--warehouse", str(tmp_path / "w.duckdb")]) == 1
     out = capsys.readouterr().out
-    assert "ERROR unsupported_file in ha_quang/old.xls" in out and "rows loaded from thong_nong: 22" in out
+    assert "ERROR unsupported_file in ha_quang/old.xls" in out and "Rows loaded from thong_nong: 22." in out
+    assert "LỖI unsupported_file tại ha_quang/old.xls (mới): " in out
 
 
 @pytest.mark.parametrize(
@@ -111,10 +113,13 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
 
     assert main(["status", "--warehouse", str(warehouse)]) == 1  # errors open: as a load exits
     report = capsys.readouterr().out
-    assert "What changed last night: nothing new\nWhat load 1 changed: " in report
-    assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files" in report
+    assert "Thay đổi đêm qua: không có gì mới.\nWhat changed last night: nothing new.\nThay đổi của lần nạp 1: " in report
+    assert "\nWhat load 1 changed: " in report
+    assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files." in report
+    assert "2 lỗi trong 2 tệp." in report
     for name in rejected:
-        assert re.search(rf"^  {re.escape(name)}.* \(since load 1\): ", report, re.M)
+        assert re.search(rf"^  ERROR \w+ in {re.escape(name)}.* \(since load 1\): ", report, re.M)
+        assert re.search(rf"^  LỖI \w+ tại {re.escape(name)}.* \(từ lần nạp 1\): ", report, re.M)
     assert "1 errors" not in report and "1 warnings" not in report
     assert main(["status", "--warehouse", str(warehouse), "--json"]) == 1
     facts = json.loads(capsys.readouterr().out)

@@ -65,7 +65,8 @@ def test_every_finding_reads_in_vietnamese_where_what_and_what_to_do(loaded_ware
             f"Dòng {row} (trang tính “{sheet}”)" if row else f"Trang tính “{sheet}”" if sheet else "Cả tệp"
         assert vi.startswith(f"{where}: {problem}. "), vi
         # what is wrong: the finding's own sentence where its check has one for the case, else the check's
-        assert problem == check.meaning_in("vi") or check_name in ("attainment_mismatch", "implausible_value")
+        assert problem == check.meaning_in("vi") or check_name in (
+            "attainment_mismatch", "implausible_value", "ambiguous_number", "period_conflict", "district_mismatch")
         assert vi.endswith(f"Cách xử lý: {check.action_in('vi')}."), vi
         assert (f"Nội dung ô: “{raw_value}”" in vi) == (raw_value is not None)
 

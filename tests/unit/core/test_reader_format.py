@@ -24,6 +24,9 @@ def test_percentages_dates_and_times_follow_the_language_and_the_districts_clock
     late_evening_utc = dt.datetime(2026, 12, 7, 20, 5, tzinfo=dt.timezone.utc)
     assert reader_format.moment(late_evening_utc, "vi") == "03:05 ngày 08/12/2026"  # UTC+7: the next morning
     assert reader_format.moment(late_evening_utc.replace(tzinfo=None), "vi") == "03:05 ngày 08/12/2026"  # DuckDB's naive UTC
+    seconds = late_evening_utc.replace(second=9)
+    assert (reader_format.moment(seconds, "vi", seconds=True), reader_format.moment(seconds, "en", seconds=True)) == \
+        ("03:05:09 ngày 08/12/2026", "8 Dec 2026 03:05:09")
 
 
 def test_a_message_puts_its_values_in_the_readers_format():

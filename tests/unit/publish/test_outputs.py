@@ -85,7 +85,7 @@ def test_dashboard_shows_the_loaded_figures_in_a_real_browser(loaded_warehouse, 
             page.goto(page_file.as_uri())
             grain = page.locator("#ha_quang-grain_output td")
             assert grain.get_attribute("data-value") == "17889"
-            assert "17.889 tấn / 17.680" in grain.inner_text()
+            assert "17.889 tấn / ≥ 17.680" in grain.inner_text()
             assert "13.100 tấn / > 13.000" in page.locator("#thong_nong-grain_output td").inner_text()  # ">13.000 tấn": strict
             merged = page.locator("#merged-grain_output td").inner_text()
             assert "30.989 tấn" in merged and "✓ đạt" in merged
@@ -236,7 +236,7 @@ def _page_rows(page: str) -> dict[str, str]:
 def _printed_pct(row: str) -> float | None:
     import re
 
-    found = re.search(r"<b>([0-9.,]+)%</b>", row)
+    found = re.search(r"<b>([0-9.,]+) %</b>", row)
     return None if found is None else float(found.group(1).replace(".", "").replace(",", "."))
 
 
@@ -260,7 +260,7 @@ def test_the_printed_percentage_never_contradicts_the_status(loaded_warehouse):
             assert "class='reason'" in rows[row_id], row_id
     assert printed > 40
     # the auditor's row: 99.8 % of an at-least-100 target, not met
-    assert "<b>99,8%</b> ✗" in rows["ha_quang-party_members_completing_duties"]
+    assert "<b>99,8 %</b> ✗" in rows["ha_quang-party_members_completing_duties"]
 
 
 @pytest.mark.parametrize(("pct", "status", "direction", "text"), [
@@ -339,11 +339,11 @@ def test_the_merged_panel_shows_partial_figures_as_their_predecessors_on_a_varia
     assert "reason of a_alone" in by_id["merged-a_alone"]
     assert "Huyện A (cũ) ước thực hiện đến 31/12/2020; Huyện B (cũ) thực hiện đến 31/12/2019" in by_id["merged-both_met"]
     assert "Kỳ số liệu" not in by_id["merged-b_short"]
-    assert "<b>99,96%</b>" in by_id["merged-b_short"]
-    assert "40 / 41 xã" in by_id["merged-communes"] and "of 45 pre-2020 communes" in by_id["merged-communes"]
-    assert "<b>97,5" not in by_id["merged-communes"] and "<b>98%</b>" in by_id["merged-communes"]
+    assert "<b>99,96 %</b>" in by_id["merged-b_short"]
+    assert "40 / ≥ 41 xã" in by_id["merged-communes"] and "of 45 pre-2020 communes" in by_id["merged-communes"]
+    assert "<b>97,5" not in by_id["merged-communes"] and "<b>98 %</b>" in by_id["merged-communes"]
     on_bound = by_id["merged-on_strict_bound"]
-    assert "<svg" not in on_bound and "100%" not in on_bound and "reason of on_strict_bound" in on_bound
+    assert "<svg" not in on_bound and "100 %" not in on_bound and "100%" not in on_bound and "reason of on_strict_bound" in on_bound
     assert "reason of b_short" not in by_id["merged-b_short"]  # its figures and percentage say it
     doubted = by_id["merged-doubted"]
     assert "<svg" not in doubted and "%" not in doubted.split("</th>")[1] and "reason of doubted" in doubted
@@ -400,4 +400,8 @@ def test_the_dashboard_writes_a_strict_bound_as_the_source_does():
 
     assert (_target(None, 2.0, strict=True), _target(None, 2.0)) == ("< 2", "≤ 2")  # "dưới 2" / "không quá 2"
     assert (_target(70.0, None, strict=True), _target(70.0, None)) == ("> 70", "≥ 70")
+    # a bare figure is a bound in the indicator's direction; a range keeps both ends
+    assert (_target(34.0, 34.0, direction="higher_is_better"), _target(2.0, 2.0, direction="lower_is_better")) == \
+        ("≥ 34", "≤ 2")
+    assert _target(650.0, 700.0, direction="within_range") == "650-700"
     assert _target(650.0, 700.0, strict=True) == "650-700"
