@@ -11,26 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
 
 from flows.orchestration.batch import summarise_batch
 from flows.parse.workbook import process_workbook
 from schemas.catalogues import indicators, units
-
-HEADER = ["TT", "Chỉ tiêu", "Đơn vị tính", "Mục tiêu", "Kết quả", "% so với mục tiêu"]
-
+from tests.workbooks import write_annual_table
 
 def load(tmp_path: Path, rows: list[list[object]]):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Phụ lục"
-    sheet.append(["Ước thực hiện đến hết năm 2020"])
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    path = tmp_path / "ha_quang" / "bao_cao.xlsx"
-    path.parent.mkdir(exist_ok=True)
-    workbook.save(path)
+    path = write_annual_table(tmp_path / "ha_quang" / "bao_cao.xlsx", rows, sheet_title="Phụ lục")
     return summarise_batch([process_workbook(path, tmp_path)])
 
 

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import pandas as pd
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.comments import Comment
 
 from flows.core.checks import check
@@ -24,8 +24,8 @@ from flows.parse.workbook import process_workbook
 from flows.publish.feedback import FileFeedback, Finding, feedback_target, published_raw_dir, write_feedback
 from flows.publish.outputs import feedback_dir, feedback_file
 from tests.conftest import sql
+from tests.workbooks import write_annual_table
 
-HEADER = ["TT", "Chỉ tiêu", "Đơn vị tính", "Mục tiêu", "Kết quả", "% so với mục tiêu"]
 ROWS = [
     [1, "Tổng sản lượng lương thực có hạt", "tấn", 17000, 17500, 103],
     [2, "Số hộ được dùng điện lưới quốc gia", "%", 95, 97, 102],
@@ -36,21 +36,7 @@ SOFFICE = shutil.which("soffice")
 
 
 def workbook(path: Path, changes: dict[tuple[int, str], object] | None = None) -> Path:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Biểu 01"
-    sheet.append(["Ước thực hiện đến hết năm 2020"])
-    sheet.append(HEADER)
-    for row in ROWS:
-        sheet.append(row)
-    sheet.merge_cells("A1:F1")
-    for (row, column), value in (changes or {}).items():
-        sheet[f"{column}{row}"] = value
-        if isinstance(value, str) and value.startswith("="):
-            sheet[f"{column}{row}"].data_type = "s"  # typed as text, as a clerk's "'=A1+1"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return write_annual_table(path, ROWS, merged_title=True, changes=changes)
 
 
 def read(raw: Path, path: Path):
