@@ -285,7 +285,9 @@ harmonised as (
             when is_share_to_count and actual_value is not null then fitting_counts[1]
             else converted_actual
         end as harmonised_actual,
-        list_filter([
+        -- every case in its place, NULL where it does not apply (a NULL in the text leaves the English case out
+        -- too: no unit written for an indicator of no unit), so that the Vietnamese keeps the same cases (final)
+        [
             case when unit_refusal is not null then unit_refusal end,
             case when is_unit_unreadable then 'the unit cell says ''' || unit_raw || ''', which is no unit: the figures keep no unit (the indicator''s '
                 || canonical_unit || ' is not assumed)' end,
@@ -314,10 +316,10 @@ harmonised as (
                 and target_high <> target_low then
                 'upper target ' || figure_text(target_high) || ' % of ' || count_base || ' ' || count_base_label || ' = '
                 || figure_text(converted_target_high) || ', so ' || figure_text(whole_target_high) end
-        ], lambda note: note is not null) as harmonisation_notes,
+        ] as notes_en_cases,
         -- the same notes in the catalogue's Vietnamese, case for case and in the same order: figures as
         -- figure_text_vi writes them (10,45), units by their Vietnamese names, a count's base by its unit (11 xã)
-        list_filter([
+        [
             unit_refusal_vi,
             case when is_unit_unreadable then fill(fill(say['harmonisation.note.unit_unreadable'],
                 'unit', unit_raw), 'canonical', canonical_unit_vi) end,
@@ -353,7 +355,7 @@ harmonised as (
                 fill(fill(fill(fill(fill(say['harmonisation.note.upper_target'],
                     'pct', figure_text_vi(target_high)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
                     'value', figure_text_vi(converted_target_high)), 'whole', figure_text_vi(whole_target_high)) end
-        ], lambda note: note is not null) as harmonisation_notes_vi,
+        ] as notes_vi_cases,
         list_filter(
             [settled_fix_rule,
              case when is_unit_mix then 'units_not_convertible'
@@ -374,7 +376,10 @@ harmonised as (
 
 final as (
     select
-        * exclude (say),
+        * exclude (say, notes_en_cases, notes_vi_cases),
+        list_filter(notes_en_cases, lambda note: note is not null) as harmonisation_notes,
+        -- a Vietnamese note where the English one is said, one for one
+        list_filter(notes_vi_cases, lambda note, i: notes_en_cases[i] is not null) as harmonisation_notes_vi,
         attainment_pct(harmonised_actual, harmonised_target_low, harmonised_target_high) as harmonised_computed_pct,
         harmonised_actual is distinct from actual_value
             or harmonised_target_low is distinct from target_low
