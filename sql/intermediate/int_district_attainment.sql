@@ -9,7 +9,9 @@
 -- An undetermined row has no attainment_pct nor shortfall_pct; its status_reason names the
 -- readings (reported x %, computed y %) where the source contradicts itself.
 -- status_reason_vi says the same for a Vietnamese reader, case for case, from the catalogue's sentences
--- (schemas/messages.csv, reason.*): checks by what they mean (never their names), figures as figure_text_vi writes them.
+-- (schemas/messages.csv, reason.*): checks by what they mean (never their names), figures as figure_text_vi writes them;
+-- where harmonisation changed a figure or the unit cell is no unit, it quotes harmonisation_notes_vi as the English quotes
+-- harmonisation_notes.
 -- unique: reporting_unit, indicator_code, period_end
 -- not_null: district, indicator_code, status
 -- references: indicator_code -> indicators.indicator_code
@@ -164,6 +166,7 @@ judged as (
         unit_raw as unit_reported,
         harmonisation_rules,
         harmonisation_notes,
+        harmonisation_notes_vi,
         is_changed,
         is_unit_unreadable,
         -- the base only where the figures are a count of those units (a share's base is in harmonised_results)
@@ -284,13 +287,17 @@ final as (
                     || ' (' || array_to_string(harmonisation_notes || harmonisation_rules, '; ') || ')'
                 when is_unit_unreadable then '; ' || array_to_string(harmonisation_notes, '; ')
                 else '' end as status_reason,
+            -- the same in Vietnamese, with the same notes (harmonisation_notes_vi) and each rule in words
             case
-                when is_changed and value_reported is not null then fill(fill(fill(say['reason.as_reported'],
-                    'text', status_reason_vi), 'value', figure_text_vi(value_reported) || coalesce(' ' || unit_reported, '')),
-                    'target', coalesce(target_text_vi(say, target_low_reported, target_high_reported,
-                        target_bar(direction, target_low_reported, target_high_reported),
-                        direction, target_strict, unit_reported), say['reason.none_stated']))
-                when is_unit_unreadable then fill(fill(say['reason.unit_unread'], 'text', status_reason_vi), 'unit', unit_reported)
+                when is_changed and value_reported is not null then fill(fill(say['reason.how_harmonised'],
+                    'text', fill(fill(fill(say['reason.as_reported'],
+                        'text', status_reason_vi), 'value', figure_text_vi(value_reported) || coalesce(' ' || unit_reported, '')),
+                        'target', coalesce(target_text_vi(say, target_low_reported, target_high_reported,
+                            target_bar(direction, target_low_reported, target_high_reported),
+                            direction, target_strict, unit_reported), say['reason.none_stated']))),
+                    'notes', array_to_string(harmonisation_notes_vi || list_transform(harmonisation_rules,
+                        lambda rule: coalesce(say['caveat.rule.' || rule], say['caveat.rule.other'])), '; '))
+                when is_unit_unreadable then status_reason_vi || '; ' || array_to_string(harmonisation_notes_vi, '; ')
                 else status_reason_vi end as status_reason_vi
         )
     from judged

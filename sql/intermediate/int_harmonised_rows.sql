@@ -6,7 +6,8 @@
 -- Counts are never fractional. A percentage of units (rounded as printed) becomes the one whole count
 -- consistent with it (100 % of 11 -> 11; 91 % of 11 -> 10, as 10/11 = 90.9 %); a target bound becomes
 -- the whole count that meets it (at least 95 % of 11 = 10.45 -> at least 11; a bound the direction must reach rounds
--- up, one it may not pass rounds down), explained in harmonisation_notes. When no whole count (or more than one) agrees with the
+-- up, one it may not pass rounds down), explained in harmonisation_notes (harmonisation_notes_vi: the same notes in the catalogue's
+-- Vietnamese, schemas/messages.csv harmonisation.*). When no whole count (or more than one) agrees with the
 -- result, or no whole count lies within the target, the conversion is refused: the row keeps its
 -- reported unit and figures (harmonised_unit), unit_refusal says why, and it is never summed.
 -- Each figure has its own unit: the one its cell writes ("90%" in a row whose unit column says xã),
@@ -35,6 +36,11 @@ count_bases as (
 
 units as (
     select * from stg_units
+),
+
+-- the catalogue's Vietnamese sentences by message id, for harmonisation_notes_vi
+vi as (
+    select map_from_entries(list({'k': message_id, 'v': vi})) as say from stg_messages
 ),
 
 -- each figure's own unit: the one written in its cell ("90%", "02 xã"), else the row's
@@ -183,6 +189,23 @@ whole_counts as (
     from converted
 ),
 
+-- the units a note names, as a Vietnamese reader writes them (a count's base by its unit: "11 xã")
+named as (
+    select
+        whole_counts.*,
+        vi.say,
+        canonical_name.name_vi as canonical_unit_vi,
+        goal_name.name_vi as goal_unit_vi,
+        coalesce(target_name.name_vi, whole_counts.target_unit_read) as target_unit_read_vi,
+        coalesce(actual_name.name_vi, whole_counts.actual_unit_read) as actual_unit_read_vi
+    from whole_counts
+    cross join vi
+    left join units as canonical_name on canonical_name.unit = whole_counts.canonical_unit
+    left join units as goal_name on goal_name.unit = whole_counts.goal_unit
+    left join units as target_name on target_name.unit = whole_counts.target_unit_read
+    left join units as actual_name on actual_name.unit = whole_counts.actual_unit_read
+),
+
 refusals as (
     select
         *,
@@ -206,8 +229,30 @@ refusals as (
             when is_target_share_to_count and whole_target_low > whole_target_high then
                 'a target of ' || figure_text(target_low) || ' % of ' || count_base || ' ' || count_base_label
                 || ' (' || figure_text(converted_target_low) || ') holds no whole number of them, so it is kept as a percentage'
-        end as unit_refusal
-    from whole_counts
+        end as unit_refusal,
+        -- the same refusal in the catalogue's Vietnamese, case for case
+        case
+            when is_unit_mix then fill(fill(say['harmonisation.note.units_not_convertible'],
+                'target_unit', target_unit_read_vi), 'actual_unit', actual_unit_read_vi)
+            when not (is_share_to_count or is_target_share_to_count) then null
+            when count_base is null then fill(say['harmonisation.note.share_without_base'], 'unit', goal_unit_vi)
+            when actual_value is not null and len(fitting_counts) = 0 then
+                fill(fill(fill(fill(fill(fill(fill(say['harmonisation.note.share_not_whole'],
+                    'pct', figure_text_vi(share_pct)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'lower', figure_text_vi(floor(count_base * share_pct / 100.0))),
+                    'lower_pct', figure_text_vi(round(floor(count_base * share_pct / 100.0) / count_base * 100.0, 1))),
+                    'upper', figure_text_vi(ceil(count_base * share_pct / 100.0))),
+                    'upper_pct', figure_text_vi(round(ceil(count_base * share_pct / 100.0) / count_base * 100.0, 1)))
+            when actual_value is not null and len(fitting_counts) > 1 then
+                fill(fill(fill(fill(fill(say['harmonisation.note.share_fits_many'],
+                    'pct', figure_text_vi(share_pct)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'first', figure_text_vi(fitting_counts[1])), 'last', figure_text_vi(fitting_counts[-1]))
+            when is_target_share_to_count and whole_target_low > whole_target_high then
+                fill(fill(fill(fill(say['harmonisation.note.target_not_whole'],
+                    'pct', figure_text_vi(target_low)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'value', figure_text_vi(converted_target_low))
+        end as unit_refusal_vi
+    from named
 ),
 
 harmonised as (
@@ -240,7 +285,9 @@ harmonised as (
             when is_share_to_count and actual_value is not null then fitting_counts[1]
             else converted_actual
         end as harmonised_actual,
-        list_filter([
+        -- every case in its place, NULL where it does not apply (a NULL in the text leaves the English case out
+        -- too: no unit written for an indicator of no unit), so that the Vietnamese keeps the same cases (final)
+        [
             case when unit_refusal is not null then unit_refusal end,
             case when is_unit_unreadable then 'the unit cell says ''' || unit_raw || ''', which is no unit: the figures keep no unit (the indicator''s '
                 || canonical_unit || ' is not assumed)' end,
@@ -269,7 +316,46 @@ harmonised as (
                 and target_high <> target_low then
                 'upper target ' || figure_text(target_high) || ' % of ' || count_base || ' ' || count_base_label || ' = '
                 || figure_text(converted_target_high) || ', so ' || figure_text(whole_target_high) end
-        ], lambda note: note is not null) as harmonisation_notes,
+        ] as notes_en_cases,
+        -- the same notes in the catalogue's Vietnamese, case for case and in the same order: figures as
+        -- figure_text_vi writes them (10,45), units by their Vietnamese names, a count's base by its unit (11 xã)
+        [
+            unit_refusal_vi,
+            case when is_unit_unreadable then fill(fill(say['harmonisation.note.unit_unreadable'],
+                'unit', unit_raw), 'canonical', canonical_unit_vi) end,
+            case when is_unit_blank then fill(say['harmonisation.note.unit_blank'], 'unit', canonical_unit_vi) end,
+            case when scale_fix_rule is not null and settled_fix_rule is null then
+                fill(fill(fill(fill(say['harmonisation.note.may_be_mistyped'], 'value', figure_text_vi(actual_value)),
+                    'fix', coalesce(say['harmonisation.fix.' || scale_fix_rule], say['harmonisation.fix.other'])),
+                    'scaled', figure_text_vi(actual_value * scale_fix_factor)),
+                    'why', coalesce(fill(say['harmonisation.note.pct_reads_so'], 'pct', figure_text_vi(reported_pct)),
+                                    say['harmonisation.note.no_pct_settles'])) end,
+            case when is_plan_total and actual_value is not null then
+                fill(fill(fill(say['harmonisation.note.plan_total'], 'value', figure_text_vi(actual_value)),
+                    'years', figure_text_vi(plan_years)), 'per_year', figure_text_vi(converted_actual)) end,
+            case when unit_refusal is null and is_share_to_count and actual_value is not null then
+                fill(fill(fill(fill(fill(say['harmonisation.note.result_share'],
+                    'pct', figure_text_vi(share_pct)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'count', figure_text_vi(fitting_counts[1])),
+                    'count_pct', figure_text_vi(round(fitting_counts[1] / count_base * 100.0, 1))) end,
+            case when unit_refusal is null and is_goal_count and goal_unit is distinct from canonical_unit then
+                case when count_base is null then fill(say['harmonisation.note.kept_as_count'], 'unit', goal_unit_vi)
+                    else fill(fill(say['harmonisation.note.kept_as_count_of_base'],
+                        'base', figure_text_vi(count_base)), 'unit', goal_unit_vi) end
+                || coalesce(' (' || fill(fill(fill(say['harmonisation.note.count_share'],
+                    'value', figure_text_vi(converted_actual)), 'base', figure_text_vi(count_base)),
+                    'pct', figure_text_vi(round(converted_actual / count_base * 100.0, 1))) || ')', '') end,
+            case when unit_refusal is null and is_target_share_to_count and converted_target_low <> whole_target_low then
+                fill(fill(fill(fill(fill(say[case when whole_target_low > converted_target_low
+                        then 'harmonisation.note.target_at_least' else 'harmonisation.note.target_at_most' end],
+                    'pct', figure_text_vi(target_low)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'value', figure_text_vi(converted_target_low)), 'whole', figure_text_vi(whole_target_low)) end,
+            case when unit_refusal is null and is_target_share_to_count and converted_target_high <> whole_target_high
+                and target_high <> target_low then
+                fill(fill(fill(fill(fill(say['harmonisation.note.upper_target'],
+                    'pct', figure_text_vi(target_high)), 'base', figure_text_vi(count_base)), 'unit', goal_unit_vi),
+                    'value', figure_text_vi(converted_target_high)), 'whole', figure_text_vi(whole_target_high)) end
+        ] as notes_vi_cases,
         list_filter(
             [settled_fix_rule,
              case when is_unit_mix then 'units_not_convertible'
@@ -290,7 +376,10 @@ harmonised as (
 
 final as (
     select
-        *,
+        * exclude (say, notes_en_cases, notes_vi_cases),
+        list_filter(notes_en_cases, lambda note: note is not null) as harmonisation_notes,
+        -- a Vietnamese note where the English one is said, one for one
+        list_filter(notes_vi_cases, lambda note, i: notes_en_cases[i] is not null) as harmonisation_notes_vi,
         attainment_pct(harmonised_actual, harmonised_target_low, harmonised_target_high) as harmonised_computed_pct,
         harmonised_actual is distinct from actual_value
             or harmonised_target_low is distinct from target_low

@@ -97,6 +97,7 @@ figures as (
         case when reported.unit_refusal is null then reported.harmonised_computed_pct end as computed_pct,
         reported.harmonisation_rules,
         reported.harmonisation_notes,
+        reported.harmonisation_notes_vi,
         reported.count_base,
         reported.count_base_label,
         reported.is_unit_count,

@@ -159,6 +159,9 @@ grouped as (
         list_distinct(flatten(list(coalesce(harmonisation_rules, []) order by predecessor))) as harmonisation_rules,
         array_to_string(list(predecessor || ': ' || array_to_string(harmonisation_notes, '; ') order by predecessor)
             filter (where len(coalesce(harmonisation_notes, [])) > 0), '; ') as harmonisation_notes,
+        -- the same in Vietnamese, each unit by its name (merged_district_indicators.caveats_vi)
+        array_to_string(list(predecessor_name_vi || ': ' || array_to_string(harmonisation_notes_vi, '; ') order by predecessor)
+            filter (where len(coalesce(harmonisation_notes_vi, [])) > 0), '; ') as harmonisation_notes_vi,
         array_to_string(list(predecessor || ' ' || weight_description order by predecessor)
             filter (where weight is not null), '; ') as weight_descriptions,
         array_to_string(list(fill(fill(fill(say['caveat.weight.' || weight_unit], 'unit', predecessor_name_vi),
@@ -332,6 +335,7 @@ final as (
         qualitative_text_vi,
         harmonisation_rules,
         harmonisation_notes,
+        harmonisation_notes_vi,
         valued_count,
         low_count,
         high_count,

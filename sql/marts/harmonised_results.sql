@@ -26,6 +26,7 @@
 -- column computed_pct: harmonised result / harmonised target × 100
 -- column harmonisation_rules: rules that changed the figures, in order (e.g. per_mille_typed_as_percent, applied only where the row's own percentage of target agrees with the scaled figure, unit_completed_from_label, percent_of_communes_to_count, percent_of_communes_not_whole: refused, units_not_convertible: refused, counts_kept_as_counts, plan_total_to_per_year)
 -- column harmonisation_notes: the arithmetic behind a rule in words, e.g. 'target 95 % of 11 pre-2020 communes = 10.45, so at least 11'
+-- column harmonisation_notes_vi: the same notes in Vietnamese, one for one and in the same order, from the message catalogue's sentences (harmonisation.*): figures as Vietnamese writes them (10,45; 1.020), units by their Vietnamese names, a count's base by its unit ('chỉ tiêu 95 % trên tổng số 11 xã là 10,45, nên lấy tối thiểu 11')
 -- column unit_refusal: why a conversion was refused (a percentage of units that fits no single whole count, a target holding no whole count, a target and a result in units that do not convert to one); NULL when converted or nothing to convert
 -- column count_base: for a count of administrative units (or a share of them): how many units of that level the district had in the period the figures count (schemas/units.csv counts_level; reference admin_units); NULL for other units or when the reference lists none
 -- column count_base_label: what count_base counts, named with its period from the reference's validity dates, e.g. 'pre-2020 communes'
@@ -62,6 +63,7 @@ final as (
         harmonised_computed_pct as computed_pct,
         harmonisation_rules,
         harmonisation_notes,
+        harmonisation_notes_vi,
         unit_refusal,
         count_base,
         count_base_label,

@@ -42,7 +42,7 @@
 -- column period_end_latest: the latest period_end of the figures combined
 -- column is_estimate: true when a figure combined is an estimate
 -- column caveats: what an analyst must know before using the value
--- column caveats_vi: the same caveats in Vietnamese, in the same order, from the message catalogue's sentences (caveat.*) and indicators.csv weight_note_vi: units by name, figures as Vietnamese writes them (58,9; 35.026), periods as 31/12/2019, each harmonisation rule in words; never a code, view or file name. The arithmetic of a harmonisation (the last English caveat, e.g. 'target 95 % of 11 pre-2020 communes = 10.45, so at least 11') is not yet said in Vietnamese
+-- column caveats_vi: the same caveats in Vietnamese, in the same order, from the message catalogue's sentences (caveat.*) and indicators.csv weight_note_vi: units by name, figures as Vietnamese writes them (58,9; 35.026), periods as 31/12/2019, each harmonisation rule in words, and the arithmetic of a harmonisation (the last caveat: each predecessor by its name, then its harmonisation_notes_vi, e.g. 'Thông Nông: chỉ tiêu 95 % trên tổng số 11 xã là 10,45, nên lấy tối thiểu 11'); never a code, view or file name
 with successors as (
     select * from int_successor_figures
 ),
@@ -159,7 +159,8 @@ final as (
                 'counts', count_text_vi(say, successors.value, successors.count_base, unit_names.name_vi)) end,
             case when len(successors.harmonisation_rules) > 0 then fill(say['caveat.harmonised'], 'rules',
                 array_to_string(list_transform(successors.harmonisation_rules,
-                                               lambda rule: coalesce(say['caveat.rule.' || rule], say['caveat.rule.other'])), '; ')) end
+                                               lambda rule: coalesce(say['caveat.rule.' || rule], say['caveat.rule.other'])), '; ')) end,
+            nullif(successors.harmonisation_notes_vi, '')
         ], lambda caveat: caveat is not null) as caveats_vi
     from successors
     inner join changes using (change_code, successor)

@@ -34,6 +34,7 @@
 -- column status_reason_vi: the same reason in Vietnamese, as target_attainment.status_reason_vi says it
 -- column harmonisation_rules: rules that changed the predecessor's figures
 -- column harmonisation_notes: the arithmetic behind the rules in words, and a unit the figures keep or take
+-- column harmonisation_notes_vi: the same notes in Vietnamese, one for one, as harmonised_results.harmonisation_notes_vi says them
 -- column unit_refusal: why the predecessor's figures could not be put in the canonical unit, if so
 -- column period_end: date the predecessor's figures refer to
 -- column is_estimate: true when the predecessor's figures are an estimate
@@ -93,6 +94,7 @@ final as (
         figures.status_reason_vi,
         figures.harmonisation_rules,
         figures.harmonisation_notes,
+        figures.harmonisation_notes_vi,
         figures.unit_refusal,
         figures.period_end,
         figures.is_estimate,

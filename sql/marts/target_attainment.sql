@@ -26,6 +26,7 @@
 -- column unit_reported: the unit cell as written ('%', 'người', '0'); NULL for a successor
 -- column harmonisation_rules: the rules that changed a former district's figures from the reported to value and targets (harmonised_results); empty when the figures are as reported
 -- column harmonisation_notes: the arithmetic behind them in words ('target 95 % of 11 pre-2020 communes = 10.45, so at least 11'), and a unit the figures keep or take
+-- column harmonisation_notes_vi: the same notes in Vietnamese, one for one, as harmonised_results.harmonisation_notes_vi says them ('chỉ tiêu 95 % trên tổng số 11 xã là 10,45, nên lấy tối thiểu 11'); status_reason_vi quotes them where status_reason quotes the English
 -- column target_basis: stated (the source's own target: a former district's) or derived (a successor's, combined from its predecessors' targets: nobody set it; merged_district_indicators.target_derivation says how)
 -- column direction: higher_is_better, lower_is_better or within_range (view indicators)
 -- column attainment_pct: percentage of target: as the source reports it where it agrees with the figures (or there are no figures), computed from value and target otherwise; never decides the status; NULL unless status is met or not_met
@@ -240,6 +241,7 @@ districts as (
         unit_reported,
         harmonisation_rules,
         harmonisation_notes,
+        harmonisation_notes_vi,
         'stated' as target_basis,
         direction,
         attainment_pct,
@@ -284,6 +286,7 @@ final as (
         unioned.unit_reported,
         unioned.harmonisation_rules,
         unioned.harmonisation_notes,
+        unioned.harmonisation_notes_vi,
         unioned.target_basis,
         unioned.direction,
         -- no percentage where nothing is decided (a figure in doubt, nothing to compare, a partial figure)

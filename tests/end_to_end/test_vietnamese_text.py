@@ -14,9 +14,12 @@ from tests.conftest import REPO, sql
 from tests.unit.publish.test_outputs import dashboard_file
 
 # the columns of the views written for a Vietnamese reader
-VIETNAMESE_COLUMNS = {"target_attainment": "status_reason_vi", "merger_contributions": "status_reason_vi",
-                      "district_comparison": "comparable_reason_vi", "dq_issues": "message_vi",
-                      "merged_district_indicators": "array_to_string(caveats_vi, ' | ')"}
+VIETNAMESE_COLUMNS = [("target_attainment", "status_reason_vi"), ("merger_contributions", "status_reason_vi"),
+                      ("district_comparison", "comparable_reason_vi"), ("dq_issues", "message_vi"),
+                      ("merged_district_indicators", "array_to_string(caveats_vi, ' | ')"),
+                      ("harmonised_results", "array_to_string(harmonisation_notes_vi, ' | ')"),
+                      ("target_attainment", "array_to_string(harmonisation_notes_vi, ' | ')"),
+                      ("merger_contributions", "array_to_string(harmonisation_notes_vi, ' | ')")]
 PATHS = re.compile(r"raw/|exports/|\.xlsx?\b|\.sql\b|\.csv\b|\.parquet\b")
 # a cell's own text, or an example of how a cell may be written, quoted as written ('17.68' is the point there)
 QUOTED = re.compile(r"“[^”]*”|«[^»]*»|'[^']*'")
@@ -77,7 +80,7 @@ def test_the_checks_can_tell_english_from_vietnamese():
 
 
 def test_the_vietnamese_columns_hold_no_code_path_view_or_english_number(loaded_warehouse):
-    for view, column in VIETNAMESE_COLUMNS.items():
+    for view, column in VIETNAMESE_COLUMNS:
         for (text,) in sql(loaded_warehouse, f"select {column} from {view} where {column} is not null"):
             said = QUOTED.sub("", text)
             assert not internal_words(said), (view, text)
@@ -96,17 +99,51 @@ def test_the_dashboard_reads_without_codes_paths_or_english_numbers(loaded_wareh
 
 
 def test_every_caveat_of_a_merged_figure_is_said_in_vietnamese(loaded_warehouse):
-    """caveats_vi says each caveat, in the same order; only the arithmetic of a harmonisation (the last English
-    caveat, 'thong_nong: result 100 % of 11 ...') is English alone. Weights name each unit and its figure."""
+    """caveats_vi says each caveat, in the same order, the arithmetic of a harmonisation too (the last caveat,
+    'thong_nong: result 100 % of 11 ...', each unit by its name). Weights name each unit and its figure."""
     rows = sql(loaded_warehouse, "select indicator_code, method, caveats, caveats_vi from merged_district_indicators")
     with open(REPO / "schemas" / "districts.csv", encoding="utf-8", newline="") as handle:
         names = [row["name_vi"] for row in csv.DictReader(line for line in handle if not line.startswith("#"))]
     assert any(caveats for _, _, caveats, _ in rows)
     for code, method, caveats, caveats_vi in rows:
-        noted = bool(caveats) and caveats[-1].split(":", 1)[0] in ("ha_quang", "thong_nong")
-        assert len(caveats_vi) == len(caveats) - noted, (code, caveats, caveats_vi)
+        assert len(caveats_vi) == len(caveats), (code, caveats, caveats_vi)
+        if caveats and caveats[-1].split(":", 1)[0] in ("ha_quang", "thong_nong"):
+            assert caveats_vi[-1].startswith(tuple(f"{name}: " for name in names)), caveats_vi[-1]
+            assert _figures(caveats_vi[-1], "vi") == _figures(caveats[-1], "en"), (caveats[-1], caveats_vi[-1])
         if method.endswith("weighted_mean"):
             weights = next(c for c in caveats_vi if c.startswith("Trọng số: "))
             english = next(c for c in caveats if c.startswith("weights: "))
             # each weighted unit by its Vietnamese name, as many as the English names by code
             assert sum(name in weights for name in names) == sum(code in english for code in ("ha_quang", "thong_nong"))
+
+
+def _figures(text: str, language: str) -> list[float]:
+    """The numbers a sentence says, in order, read the way its language writes them (1.020,5 / 1020.5); a
+    text quoted from a cell and a base's period ('pre-2020 communes': the Vietnamese names the unit alone) are
+    no figure of the arithmetic."""
+    text = re.sub(r"pre-\d{4}", "", QUOTED.sub("", text))
+    found = re.findall(r"(?<![\w.,])-?\d[\d.,]*\d(?!\w)|(?<![\w.,])-?\d(?![\w.,]*\d)", text)
+    if language == "vi":
+        return [float(n.replace(".", "").replace(",", ".")) for n in found]
+    return [float(n.replace(",", "")) for n in found]
+
+
+def test_the_vietnamese_harmonisation_notes_say_the_same_arithmetic(loaded_warehouse):
+    """Each harmonised row's notes in Vietnamese: as many as the English, each with the same figures in the same
+    order, written the Vietnamese way (10,45; 1.020); and a reason that quotes the English notes quotes these."""
+    rows = sql(loaded_warehouse, "select harmonisation_notes, harmonisation_notes_vi from harmonised_results "
+                                 "where len(harmonisation_notes) > 0")
+    # raw/ holds a plan total, a share of communes made a count, a count kept, a suspected slip and a unit cell '0'
+    assert len(rows) >= 5
+    for english, vietnamese in rows:
+        assert len(vietnamese) == len(english), (english, vietnamese)
+        for en, vi in zip(english, vietnamese):
+            assert _figures(vi, "vi") == _figures(en, "en"), (en, vi)
+            assert not english_numbers(vi), vi
+    assert any("10,45" in note for _, notes in rows for note in notes)  # 95 % of 11 communes, the Vietnamese way
+    assert any("1.020" in note for _, notes in rows for note in notes)  # a plan total, grouped the Vietnamese way
+    quoted = sql(loaded_warehouse, "select status_reason, status_reason_vi, harmonisation_notes, harmonisation_notes_vi "
+                                   "from target_attainment where len(harmonisation_notes) > 0")
+    assert any(all(n in reason for n in notes) for reason, _, notes, _ in quoted)
+    for reason, reason_vi, notes, notes_vi in quoted:
+        assert all(n in reason for n in notes) == all(n in reason_vi for n in notes_vi), (reason, reason_vi)
