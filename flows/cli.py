@@ -17,8 +17,9 @@ Every command that prints ends quietly, with its own exit status, when its reade
 (`haquang load | head -1`).
 
 Exit status: 0 success (warnings allowed), 1 something was rejected or failed (for a load: an error
-found by it or still open in the warehouse), 2 bad usage (and `haquang withdraw` without --yes or
---dry-run: it says what it would change, and changes nothing).
+found by it or still open in the warehouse), 2 bad usage (`haquang withdraw` without --yes or
+--dry-run: it says what it would change, and changes nothing; `withdraw` or `feedback` given a name
+that is no file the warehouse knows).
 """
 
 from __future__ import annotations
@@ -304,7 +305,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
     exit 2 (bad usage: the confirmation is missing) having changed nothing."""
     from flows.core.messages import in_both
     from flows.orchestration.publishing import ExportsNotWritten
-    from flows.orchestration.withdraw import UnknownFile, withdraw_file
+    from flows.orchestration.withdraw import AlreadyWithdrawn, UnknownFile, withdraw_file
     from flows.publish.outputs import outputs_root
     from flows.warehouse.commands import PROGRAM, withdraw_command
     from flows.warehouse.lock import WarehouseBusy
@@ -316,7 +317,14 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
     exports_error = None
     try:
         done = withdraw_file(warehouse, source_file.removeprefix("raw/"), wait, outputs, apply=yes)
-    except (UnknownFile, WarehouseBusy, DamagedWarehouse) as exc:
+    except UnknownFile as exc:  # a name the warehouse does not know is bad usage: nothing was changed
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    except AlreadyWithdrawn as exc:  # what was asked is already so
+        with stdout_closed_quietly():
+            print("\n".join(exc.lines()))
+        return 0
+    except (WarehouseBusy, DamagedWarehouse) as exc:
         print(f"haquang withdraw: {show_name(str(exc))}", file=sys.stderr)
         return 1
     except ModelTestFailed as exc:  # raised before publishing: the published warehouse is unchanged
@@ -335,7 +343,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
     with stdout_closed_quietly():
         if done.preview is not None:
             print("\n".join(done.preview.lines()))
-        print(done.message)
+        print("\n".join(done.lines()))
     if exports_error is not None:
         print(f"haquang withdraw: {exports_error}", file=sys.stderr)
         return 1
@@ -374,22 +382,25 @@ def _dashboard(warehouse: Path, outputs: Path | None) -> int:
 
 
 def _feedback(warehouse: Path, source_file: str, raw: Path | None, out: Path | None, outputs: Path | None) -> int:
-    """Exit 0 with the workbook written, or when the file has no open finding; 1 for a file the
-    warehouse does not know."""
+    """Exit 0 with the workbook written, or when the file has no open finding; 2 (bad usage) for a name
+    the warehouse does not know, with the names it knows that are close to it."""
     from flows.core.messages import say
     from flows.publish.feedback import write_one_feedback
     from flows.publish.outputs import feedback_file
 
     if (refused := _unreadable("feedback", warehouse)) is not None:
         return refused
-    outcome, written = write_one_feedback(warehouse, source_file, out or feedback_file(warehouse, source_file, outputs),
-                                          raw)
+    outcome, written, close = write_one_feedback(warehouse, source_file,
+                                                 out or feedback_file(warehouse, source_file, outputs), raw)
     with stdout_closed_quietly():
         said = {"written": "feedback.cli.written", "clean": "feedback.cli.clean", "unknown": "feedback.cli.unknown"}
         for language in ("vi", "en"):
-            print(say(said[outcome], language, file=source_file, path=str(written or "")),
+            print(say(said[outcome], language, file=show_name(source_file), path=show_name(str(written or ""))),
                   file=sys.stdout if outcome != "unknown" else sys.stderr)
-    return 1 if outcome == "unknown" else 0
+            if close:
+                print("  " + say("oncall.unknown.close", language, files=", ".join(map(show_name, close))),
+                      file=sys.stderr)
+    return 2 if outcome == "unknown" else 0
 
 
 def _recover(warehouse: Path, wait: float, outputs: Path | None) -> int:

@@ -163,9 +163,11 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
         flag("unreadable_figure", role, f"the {_ROLE_NAMES[role]} cell holds the Excel error {_shown(error)!r} "
              f"({EXCEL_ERRORS} are what Excel shows for a formula it could not compute), so it has no figure; "
              "it is left empty and the rest of the row is loaded. Fix the formula in Excel, or type the figure")
+    unevaluated = set()  # roles whose cell holds a formula never calculated: its error says the cell has no figure
     for role in ("target", "actual", "reported_pct"):
         column = ctx.location.columns.get(role)
         if column is not None and (row, column) in ctx.facts.formulas_without_value:
+            unevaluated.add(role)
             flag("formula_without_value", role, "the cell holds a formula that was never calculated (no saved "
                  "value), so it has no figure; open the workbook in Excel, let it recalculate, save")
         if isinstance(cells.get(role), (bool, dt.date, dt.time, dt.timedelta)):
@@ -241,7 +243,8 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
         reference = target_high if target_high is not None else target_low
         _flag_unusual_actual(actual, flag, _plan_total_pair(actual, actual_value, reference, reported,
                                                             ctx.period.plan_years))
-    elif kind == "measured" and actual.kind == "empty":
+    elif kind == "measured" and actual.kind == "empty" and "actual" not in unevaluated:
+        # an unevaluated formula's error already says the result cell has no figure: no second remark
         flag("missing_value", "actual", "the result cell is empty; fill it in or mark the row as not reported")
     if target.kind == "ratio":
         flag("compound_value", "target", f"target {target.raw!r} holds two numbers; the first is used")

@@ -21,6 +21,7 @@ and dates are in the reader's format (flows/core/reader_format.py).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import io
 import json
@@ -65,7 +66,8 @@ COMMENT_WIDTH, COMMENT_MIN_HEIGHT, COMMENT_LINE_HEIGHT, COMMENT_CHARS_PER_LINE =
 LOG = logging.getLogger(__name__)
 MANIFEST = "feedback.json"
 NAME_BYTES = 255  # the longest file name ext4, XFS and Btrfs take
-FORMAT_VERSION = "1"  # bump when the workbook's content changes for the same findings
+CLOSE_NAMES = 5  # names of known files `haquang feedback` offers for a name it does not know
+FORMAT_VERSION = "2"  # bump when the workbook's content changes for the same findings
 
 
 @dataclass(frozen=True)
@@ -186,16 +188,19 @@ def write_all_feedback(warehouse: Path, folder: Path) -> dict[str, int]:
 
 
 def write_one_feedback(warehouse: Path, source_file: str, target: Path,
-                       raw_dir: Path | None = None) -> tuple[str, Path | None]:
-    """The feedback workbook of one file, on demand (`haquang feedback FILE`): ("written", its path),
-    ("clean", None) for a file without an open finding, ("unknown", None) for a file never seen."""
+                       raw_dir: Path | None = None) -> tuple[str, Path | None, list[str]]:
+    """The feedback workbook of one file, on demand (`haquang feedback FILE`): ("written", its path, []),
+    ("clean", None, []) for a file without an open finding, ("unknown", None, close names) for a file
+    never seen, with the names of files the warehouse has seen that are close to it."""
     with connect(warehouse, read_only=True) as con:
         found = open_feedback(con, only=source_file)
-        known = con.execute("select count(*) from file_events where source_file = ?", [source_file]).fetchone()[0]
+        known = [r[0] for r in con.execute("select distinct source_file from file_events order by 1").fetchall()]
         raw_dir = raw_dir or published_raw_dir(con)
     if not found:
-        return ("clean" if known else "unknown"), None
-    return "written", write_feedback(found[0], raw_dir, target)
+        if source_file in known:
+            return "clean", None, []
+        return "unknown", None, difflib.get_close_matches(source_file, known, n=CLOSE_NAMES, cutoff=0.6)
+    return "written", write_feedback(found[0], raw_dir, target), []
 
 
 def published_raw_dir(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -292,7 +297,7 @@ def _remove_earlier_marks(book: Workbook) -> None:
 def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
     """Fill and comment each cell a finding points at; a row's first cell for a finding about a row,
     the sheet's first cell for a finding about a sheet. Several findings on one cell share its
-    comment, the most severe deciding the fill."""
+    comment, errors first, the most severe deciding the fill."""
     notes: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         if finding.source_sheet not in book.sheetnames or finding.severity not in FILLS:
@@ -301,8 +306,8 @@ def _mark_cells(book: Workbook, findings: tuple[Finding, ...]) -> None:
         notes.setdefault((finding.source_sheet, _anchor(sheet, finding)), []).append(finding)
     for (sheet_name, coordinate), on_cell in notes.items():
         cell = book[sheet_name][coordinate]
-        worst = min(on_cell, key=lambda f: SEVERITY_ORDER[f.severity])
-        cell.fill = FILLS[worst.severity]
+        on_cell = sorted(on_cell, key=lambda f: SEVERITY_ORDER[f.severity])  # stable: same severity keeps its order
+        cell.fill = FILLS[on_cell[0].severity]
         text = "\n\n".join(_comment_text(f) for f in on_cell)
         if cell.comment is not None:  # the clerk's own note stays, above ours, which a workbook sent back loses
             text = f"{cell.comment.text}\n\n{message('feedback.notes_follow')}\n{text}"

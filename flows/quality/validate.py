@@ -237,10 +237,13 @@ def _mismatch_detail_vi(row: _Row) -> str:
 
 
 def _implausible_detail_vi(row: _Row) -> str:
-    reasons = [say("finding.implausible_value.outside", actual=float(row.actual_value), low=rule.min, high=rule.max,
-                   unit=row.unit_raw or "") for rule in row.broken_rules]
+    # Clauses joined by "; " make one sentence: only the first begins with a capital (`_after`: a later one).
+    reasons = [say("finding.implausible_value.outside_after" if reasons_before else "finding.implausible_value.outside",
+                   actual=float(row.actual_value), low=rule.min, high=rule.max, unit=row.unit_raw or "")
+               for reasons_before, rule in enumerate(row.broken_rules)]
     if pd.notna(row.computed_pct) and row.computed_pct > IMPLAUSIBLE_ATTAINMENT_PCT:
-        reasons.append(say("finding.implausible_value.ratio", computed=Percent(round(float(row.computed_pct), 1))))
+        reasons.append(say("finding.implausible_value.ratio_after" if reasons else "finding.implausible_value.ratio",
+                           computed=Percent(round(float(row.computed_pct), 1))))
     return "; ".join(reasons)
 
 

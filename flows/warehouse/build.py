@@ -225,6 +225,13 @@ class WarehouseBuild:
         return [r[0] for r in self.con.execute(
             "select source_file from int_file_status where last_action <> 'withdrawn' order by 1").fetchall()]
 
+    def withdrawn_files(self) -> dict[str, int]:
+        """Files whose latest event is a withdrawal, and the load that withdrew each."""
+        if not self._has_relation("int_file_status"):
+            return {}
+        return dict(self.con.execute(
+            "select source_file, last_event_load_id from int_file_status where last_action = 'withdrawn'").fetchall())
+
     def files_with_figures(self) -> list[str]:
         """Files whose rows the current views show (a rejected file that never loaded has none)."""
         if not self._has_relation("int_current_rows"):

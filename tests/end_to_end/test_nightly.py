@@ -167,8 +167,9 @@ def test_a_vanished_file_stays_until_withdrawn(prefect_harness, raw_copy, tmp_pa
     assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 0
     assert sql(warehouse, "select count(*) from indicator_results where source_district = 'thong_nong'")[0][0] == 0
     assert sql(warehouse, "select count(*) from indicator_results_history where source_file = ?", [TN_FILE])[0][0] == 22
-    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 1  # already withdrawn
     capsys.readouterr()
+    assert main(["withdraw", TN_FILE, "--warehouse", str(warehouse), "--yes"]) == 0  # already withdrawn: nothing to do
+    assert f"{TN_FILE} was already withdrawn in load 3; nothing was changed." in capsys.readouterr().out
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     report = capsys.readouterr().out
     assert "(withdraw)" in report and f" / withdrawn (1):\n    {TN_FILE}\n" in report

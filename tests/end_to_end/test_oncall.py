@@ -67,6 +67,19 @@ def test_the_morning_after_says_what_to_do_in_true_words(prefect_harness, raw_co
         ("correct", 44, feedback)
     assert steps[DOCX]["action"] == "withdraw_or_correct" and steps[DOCX]["current_rows"] == 0
 
+    # The preview of withdrawing the loaded file says first what the summary says (send a corrected
+    # workbook; withdrawing takes out all its 44 current rows), in Vietnamese then English; the rejected
+    # file, with nothing in the views, gets no such advice.
+    assert main(["withdraw", HQ_FILE, "--warehouse", str(warehouse)]) == 2
+    preview = capsys.readouterr().out.splitlines()
+    assert preview[0].startswith(f"{HQ_FILE}: tệp đã được nạp nhưng còn lỗi ở một số ô hoặc dòng; ")
+    assert preview[0].endswith("Không rút tệp: rút tệp sẽ bỏ cả 44 dòng đang công bố.")
+    assert preview[1].startswith(f"{HQ_FILE}: errors in cells or rows of a loaded workbook; ")
+    assert f"the cells to correct are in {feedback}. Do not withdraw it" in preview[1]
+    assert preview[2].startswith(f"Rút {HQ_FILE} sẽ bỏ 44 dòng đang dùng")
+    assert main(["withdraw", DOCX, "--warehouse", str(warehouse)]) == 2
+    assert capsys.readouterr().out.startswith(f"{DOCX} không có dòng nào đang công bố: ")
+
     # Read again with nothing changed (--full, as a new release does): the same findings, none of them new.
     state = load_warehouse(raw_dir=raw_copy, warehouse=warehouse, full_reload=True, return_state=True)
     again = summary_of(state)
@@ -102,9 +115,20 @@ def test_withdraw_says_what_it_would_change_and_needs_yes(loaded_warehouse, tmp_
     assert f"Withdrawing {HQ_FILE} takes 44 current rows out of the views (the history keeps them)." in said
     assert said.index(f"Rút {HQ_FILE} sẽ bỏ 44 dòng đang dùng") < said.index(f"Withdrawing {HQ_FILE}")
     assert "Figures of merged units (successors) that change: " in said
-    # a merged-district figure made with this file's half loses its value and turns partial; numbers as
-    # the reader's language writes them (30,989 in English)
-    assert re.search(r"^  merged · [a-z_]+ · plan: value [0-9][0-9,.]* -> —; status full -> partial$", said, re.M)
+    # a merged-district figure made with this file's half loses its value and turns partial; the unit and
+    # the indicator by name, numbers as the reader's language writes them (30,989 in English)
+    assert re.search(r"^  new Hà Quảng district · [a-z][^·_]+ · plan period: value [0-9][0-9,.]* -> —; "
+                     r"coverage full -> partial$", said, re.M)
+    assert re.search(r"^  Huyện Hà Quảng \(mới\) · [A-ZĐ][^·_]+ · giai đoạn kế hoạch: giá trị [0-9][0-9,.]* → —; "
+                     r"số liệu đầy đủ → chưa đầy đủ$", said, re.M)
+    changes = [line for line in said.splitlines() if line.startswith("  ") and " · " in line]
+    assert changes and len(changes) % 2 == 0  # each in Vietnamese, then English
+    for line in changes:  # only what a reader sees change; no code; coverage is no verdict ("đánh giá")
+        assert "— → —" not in line and "— -> —" not in line and "đánh giá" not in line, line
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b|merged", line), line
+    shown = int(re.search(r"Figures of merged units \(successors\) that change: (\d+)", said).group(1))
+    more = re.search(r"… and (\d+) more figures\.", said)
+    assert shown == len(changes) // 2 + (int(more.group(1)) if more else 0)
     assert said.rstrip().endswith(f"Nothing was changed. To withdraw it, run again with --yes: "
                                   f"{withdraw_command(HQ_FILE, warehouse, warehouse.parent, program=PROGRAM)} --yes")
     assert warehouse.read_bytes() == published
@@ -119,4 +143,5 @@ def test_withdraw_says_what_it_would_change_and_needs_yes(loaded_warehouse, tmp_
     assert main([*argv, "--yes"]) == 0
     said = capsys.readouterr().out
     assert "takes 44 current rows out of the views" in said and f"Withdrew {HQ_FILE} in load 2" in said
+    assert said.index(f"Đã rút {HQ_FILE} ở lần nạp 2: 44 dòng") < said.index(f"Withdrew {HQ_FILE} in load 2")
     assert sql(warehouse, "select count(*) from indicator_results where source_file = ?", [HQ_FILE]) == [(0,)]

@@ -116,7 +116,7 @@ def test_status_counts_everything_and_names_the_first_ten_of_each_list(many, cap
         assert [line.split(" / ")[1] for line in block[len(names):]] == \
             ([f"… and {count - SHOWN} more files"] if count > SHOWN else [])
     errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]  # open, of any load
-    assert errors > SHOWN and f"Open errors (not loaded; every load exits 1 until each is resolved): {errors} in " in text
+    assert errors > SHOWN and f"Open errors (every load exits 1 until each is resolved): {errors} in " in text
     assert f"  … và {errors - SHOWN} lỗi khác / … and {errors - SHOWN} more errors\n" in text
     assert f"Pending (not read yet; the next run tries again): {STILL_COPYING}." in text
     assert len(text.splitlines()) < 120  # a few screens, not one line per file
@@ -138,7 +138,7 @@ def test_status_all_lists_every_file_and_error(many, capsys):
     for change, name in sql(warehouse, "select change, source_file from file_events where load_id = ?", [load_id]):
         assert re.search(rf"^    {re.escape(name)}( \(\d+ dòng / \d+ rows\))?$", text, re.M), (change, name)
     errors = sql(warehouse, "select count(*) from dq_issues where severity = 'error'")[0][0]
-    block = text.split("Open errors (not loaded; every load exits 1 until each is resolved):", 1)[1].split("\nPending", 1)[0]
+    block = text.split("Open errors (every load exits 1 until each is resolved):", 1)[1].split("\nPending", 1)[0]
     listed, advice = block.split("\n  Việc cần làm", 1)
     assert len(listed.strip().splitlines()) == 1 + 2 * errors  # the count, then each error in Vietnamese and English
     assert "…" not in advice  # then what to do about every file, none left out

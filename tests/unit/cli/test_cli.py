@@ -115,7 +115,7 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     report = capsys.readouterr().out
     assert "Thay đổi đêm qua: không có gì mới.\nWhat changed last night: nothing new.\nThay đổi của lần nạp 1: " in report
     assert "\nWhat load 1 changed: " in report
-    assert "Open errors (not loaded; every load exits 1 until each is resolved): 2 in 2 files." in report
+    assert "Open errors (every load exits 1 until each is resolved): 2 in 2 files." in report
     assert "2 lỗi trong 2 tệp." in report
     for name in rejected:
         assert re.search(rf"^  ERROR \w+ in {re.escape(name)}.* \(since load 1\): ", report, re.M)
@@ -133,16 +133,38 @@ def test_the_morning_after_names_each_open_error_and_the_command_that_withdraws_
     assert typed != docx
     assert main(["withdraw", typed, "--warehouse", str(warehouse), "--yes"]) == 0
     said = capsys.readouterr().out
-    assert f"{docx} has no current rows: withdrawing it only closes its 1 open findings; no figure changes." in said
+    assert f"{docx} has no current rows: withdrawing it only closes its 1 open finding; no figure changes." in said
+    assert f"{docx} không có dòng nào đang công bố: rút tệp chỉ đóng 1 vấn đề còn mở của tệp (lỗi hoặc cảnh báo)" in said
     assert f"\nWithdrew {docx} in load 2: it had no current figures" in said
     assert "indicator_results_history" not in said
     assert main(["status", "--warehouse", str(warehouse)]) == 1
     assert "Open data-quality issues: 1 error, " in capsys.readouterr().out  # the xlsx variant's, still open
     manifest = json.loads((outputs / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2 and not (warehouse.parent / "exports").exists()
-    # Nothing to withdraw: the files with figures listed exclude the rejected one, named apart.
-    assert main(["withdraw", "thong_nong/nope.xlsx", "--warehouse", str(warehouse), "--yes"]) == 1
+    # Withdrawn already: said so, with the load that withdrew it; nothing to do, exit 0.
+    assert main(["withdraw", docx, "--warehouse", str(warehouse), "--yes"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said == [f"Tệp {docx} đã rút ở lần nạp 2; không có gì thay đổi.",
+                    f"{docx} was already withdrawn in load 2; nothing was changed."]
+    # Nothing to withdraw: a name the warehouse does not know is bad usage (exit 2), said in Vietnamese then
+    # English; the files with figures listed exclude the rejected one, named apart.
+    published = warehouse.read_bytes()
+    for name in ("thong_nong/nope.xlsx", "/etc/passwd", "../../etc/passwd", "ha_quang", "ha_quang/", ""):
+        assert main(["withdraw", name, "--warehouse", str(warehouse), "--yes"]) == 2, name
+        refused = capsys.readouterr().err
+        vi, en = refused.split("\nThe warehouse has no current figures or open findings of ")
+        assert vi.startswith(f"Kho dữ liệu không có số liệu đang công bố hay lỗi, cảnh báo còn mở nào của tệp “{name}”")
+        with_figures, findings_only = en.split("Files with current figures: ", 1)[1].split(
+            "\n  Files with open findings only (rejected or not read yet): ", 1)
+        assert "bản sao" not in with_figures and "chi_tieu" in with_figures
+        assert "ha_quang/bản sao.xlsx" in findings_only and "ghi chú" not in refused
+        assert "Tệp có số liệu đang công bố: " in vi and "Tệp chỉ có lỗi, cảnh báo còn mở" in vi
+    assert warehouse.read_bytes() == published
+    # A name one letter off: the close names come first.
+    typo = "ha_quang/ban sao.xlsx"
+    assert main(["withdraw", typo, "--warehouse", str(warehouse)]) == 2
+    assert "\n  Close names: ha_quang/bản sao.xlsx\n" in capsys.readouterr().err
+    assert main(["feedback", typo, "--warehouse", str(warehouse)]) == 2
     refused = capsys.readouterr().err
-    with_figures, findings_only = refused.split("files with current figures: ", 1)[1].split("; files with open ", 1)
-    assert "bản sao" not in with_figures and "chi_tieu" in with_figures
-    assert "ha_quang/bản sao.xlsx" in findings_only and "ghi chú" not in refused
+    assert refused.startswith(f"Kho dữ liệu chưa từng đọc tệp {typo}; ")
+    assert "\n  Close names: ha_quang/bản sao.xlsx\n" in refused

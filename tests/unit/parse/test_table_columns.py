@@ -284,3 +284,13 @@ def test_a_negative_zero_keeps_its_sign_beside_a_zero():
     assert signs == [[math.copysign(1.0, r[f]) for f in ("target_low", "actual_value", "reported_pct")]
                      for r in reference[0][0]]
     assert signs == [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]]
+
+
+def test_a_result_formula_never_calculated_is_said_once_by_its_error_not_again_as_an_empty_result():
+    """The error says the cell has no figure; a warning that the result is empty would say it twice."""
+    body = [["1", "Sản lượng lương thực", "tấn", "2.000", None, None]]
+    assert [f.check_name for f in parse_table(context(body))[1]] == ["missing_value"]  # a blank result
+    unevaluated = SheetFacts(formulas_without_value={(2, 4)})  # its first row's result cell (E)
+    loader, reference = read_both_ways(context(body, unevaluated))
+    assert loader == reference
+    assert [(f.check_name, f.source_column) for f in loader[0][1]] == [("formula_without_value", "E")]

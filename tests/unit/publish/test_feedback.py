@@ -4,6 +4,8 @@ back that loads clean (the loader skips the "Kiểm tra" sheet)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import hashlib
 import shutil
@@ -157,6 +159,22 @@ def test_a_clerks_note_stays_above_ours_and_a_workbook_sent_back_keeps_only_the_
     assert cell.comment.text == "Số của xã Sóc Hà" and cell.fill.fill_type is None
 
 
+def test_findings_on_one_cell_are_commented_errors_first(tmp_path):
+    """A warning listed before an error on the same cell (dq_issues has no order by severity) comes after it."""
+    raw = tmp_path / "raw"
+    path = workbook(raw / "ha_quang" / "bieu.xlsx", {(4, "E"): "6O3"})
+    feedback = feedback_of(read(raw, path), "ha_quang/bieu.xlsx", hashlib.sha256(path.read_bytes()).hexdigest())
+    error = next(f for f in feedback.findings if f.cell == "E4" and f.severity == "error")
+    warning = Finding("Biểu 01", 4, "E", "warning", "missing_value", check("missing_value").meaning_in("vi"),
+                      check("missing_value").action_in("vi"), None, error.indicator)
+    warned_first = dataclasses.replace(feedback, findings=(warning, *feedback.findings))
+    cell = load_workbook(write_feedback(warned_first, raw, tmp_path / "fb.xlsx"))["Biểu 01"]["E4"]
+    error_at, warning_at = (cell.comment.text.index(f"{message(word)}: ") for word in
+                            ("feedback.severity.error", "feedback.severity.warning"))
+    assert error_at == 0 < warning_at
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")  # the error's fill
+
+
 def test_the_check_sheet_is_known_under_the_next_free_name_beside_a_clerks_sheet_called_like_it(tmp_path):
     raw = tmp_path / "raw"
     path = workbook(raw / "ha_quang" / "bieu.xlsx", {(4, "E"): "6O3"})
@@ -263,4 +281,5 @@ def test_a_night_that_changes_nothing_for_a_file_keeps_its_feedback_workbook(loa
     folder = tmp_path / "feedback"
     first = write_all_feedback(loaded_warehouse, folder)
     assert first["written"] > 0 and first["kept"] == 0
-    assert write_all_feedback(loaded_warehouse, folder) == {"written": 0, "kept": first["written"], "removed": 0}
+    assert write_all_feedback(loaded_warehouse, folder) == {"written": 0, "kept": first["written"], "removed": 0,
+                                                            "failed": 0}

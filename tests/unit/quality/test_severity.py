@@ -114,3 +114,14 @@ def test_the_committed_workbooks_count_info_apart_from_open_warnings(loaded_ware
     assert resolvable == {name for name, c in CHECKS.items() if c.resolvable}
     assert {name for (name,) in sql(loaded_warehouse, "select distinct check_name from dq_issues "
                                                       "where severity = 'info'")} <= resolvable
+
+
+def test_an_implausible_result_said_for_two_reasons_is_one_vietnamese_sentence():
+    """Clauses joined by "; ": only the first begins with a capital."""
+    # 9,2 %/năm population growth breaks its plausibility rule, and is 920 % of its target of 1 %/năm
+    records, _ = parse([["1", "Tỷ lệ tăng dân số tự nhiên", "1%/năm", "9,2", "920"]])
+    _, doubts = validate_rows(rows_frame(records))
+    said = next(d["detail_vi"] for d in doubts if d["check_name"] == "implausible_value")
+    first, second = said.split("; ")
+    assert first.startswith("Kết quả thực hiện 9,2 nằm ngoài khoảng hợp lý")
+    assert second == "kết quả thực hiện bằng 920 % so với chỉ tiêu kế hoạch"
