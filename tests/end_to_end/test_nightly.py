@@ -328,7 +328,7 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.orchestration.serve import wait_until_healthy
+    from flows.orchestration.prefect_server import wait_until_healthy
 
     port, env = prefect_server_settings
     warehouse = tmp_path / "served.duckdb"
