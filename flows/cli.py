@@ -192,7 +192,8 @@ def _unreadable(command: str, warehouse: Path, check_damage: bool = True) -> int
     or held by another process, with what to do about it (1). `haquang sql` makes the damage check
     on its own query's connection instead (check_damage=False), to start faster.
     """
-    from flows.warehouse.models import WarehouseInUse, WarehouseUnreadable, damage
+    from flows.warehouse.damage_checks import WarehouseInUse, damage
+    from flows.warehouse.query_sandbox import WarehouseUnreadable
 
     if not warehouse.exists():
         print(f"haquang {command}: no warehouse at {show_name(str(warehouse))}; run "
@@ -245,7 +246,7 @@ def _load(args: argparse.Namespace) -> int:
         from flows.orchestration.progress import terminal_progress
         from flows.orchestration.publishing import ExportsNotWritten
         from flows.warehouse.lock import WarehouseBusy
-        from flows.warehouse.models import DamagedWarehouse
+        from flows.warehouse.damage_checks import DamagedWarehouse
 
         api.wait_until_ready()
     except PrefectApiUnavailable as exc:
@@ -283,7 +284,7 @@ def _load(args: argparse.Namespace) -> int:
 
 def _status(warehouse: Path, show_all: bool, as_json: bool) -> int:
     from flows.publish.status import status_facts, status_json, status_report
-    from flows.warehouse.models import WarehouseUnreadable
+    from flows.warehouse.query_sandbox import WarehouseUnreadable
 
     if (refused := _unreadable("status", warehouse)) is not None:
         return refused
@@ -310,7 +311,7 @@ def _withdraw(warehouse: Path, source_file: str, wait: float, outputs: Path | No
     from flows.warehouse.commands import PROGRAM, withdraw_command
     from flows.warehouse.lock import WarehouseBusy
     from flows.warehouse.model_tests import ModelTestFailed
-    from flows.warehouse.models import DamagedWarehouse
+    from flows.warehouse.damage_checks import DamagedWarehouse
 
     if (refused := _unreadable("withdraw", warehouse)) is not None:
         return refused
@@ -435,8 +436,8 @@ CSV_BOM = "\ufeff"
 def _sql(warehouse: Path, query: str, as_csv: bool, limit: int | None, max_width: int) -> int:
     import duckdb
 
-    from flows.warehouse.models import QueryRefused, WarehouseUnreadable
-    from flows.warehouse.models import query as run_query
+    from flows.warehouse.query_sandbox import QueryRefused, WarehouseUnreadable
+    from flows.warehouse.query_sandbox import query as run_query
 
     if (refused := _unreadable("sql", warehouse, check_damage=False)) is not None:
         return refused

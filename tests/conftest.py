@@ -60,7 +60,7 @@ def macros():
     rules), as the build creates them, to test them alone."""
     import duckdb
 
-    from flows.warehouse.models import macro_statements
+    from flows.warehouse.layers import macro_statements
 
     with duckdb.connect() as con:
         for macro in macro_statements():
@@ -84,7 +84,7 @@ def in_this_process(monkeypatch) -> None:
 def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
     """A query of the warehouse as the project's code makes one: the layers' schemas on the search
     path (models.connect), so that tests name internal relations as the SQL files do."""
-    from flows.warehouse.models import connect
+    from flows.warehouse.connection import connect
 
     with connect(warehouse, read_only=True) as con:
         return con.execute(query, params or []).fetchall()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,35 @@ def test_no_module_imports_from_a_later_stage(path):
     later = {name for name in imported_modules(path)
              if stage_of(name) in STAGES and STAGES.index(stage_of(name)) > own}
     assert later == set()
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_imports(path: Path, known: set[str]) -> set[str]:
+    """The modules of flows/ and schemas/ a file imports, at its top or inside a function: `from a.b import c`
+    imports a.b, and a.b.c too when c is a module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found & known
+
+
+def test_no_modules_of_flows_import_each_other_in_a_circle():
+    """A circle of imports, even inside functions, means a piece of one module belongs in a third (as the
+    Prefect server's start and health did between flows/orchestration/runners.py and serve.py)."""
+    known = {module_name(p) for p in MODULES}
+    graph = {module_name(p): project_imports(p, known) - {module_name(p)} for p in MODULES}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as circle:
+        pytest.fail("modules import each other in a circle: " + " -> ".join(circle.args[1]))
 
 
 def test_the_tests_are_in_folders_of_their_tier_and_stage():

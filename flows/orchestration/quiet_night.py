@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 
 from flows.warehouse.build import OpenIssues, open_issues
-from flows.warehouse.models import as_published, cleared_for_writing, connect, qualified
+from flows.warehouse.connection import as_published, connect
+from flows.warehouse.layers import qualified
+from flows.warehouse.versions import cleared_for_writing
 from flows.warehouse.state import LoadPlan, build_inputs_digest
 
 RUN_FIELDS = ("load_id", "status")

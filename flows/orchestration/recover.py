@@ -1,7 +1,7 @@
 """`haquang recover`: put a readable warehouse back after the published file was damaged.
 
 Every publish keeps the version it replaces as `<warehouse>.previous` (a hard link, see
-flows/warehouse/models.py). Recovery puts that version back when it opens cleanly; otherwise it sets
+flows/warehouse/versions.py). Recovery puts that version back when it opens cleanly; otherwise it sets
 the damaged file aside, and the next load rebuilds the warehouse from raw/. Damaged files are
 never deleted: they are renamed `<name>.damaged-<time>` for whoever wants to look at them.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flows.orchestration.publishing import ExportsNotWritten, outputs_of_published
 from flows.publish.outputs import write_outputs
-from flows.warehouse import models as wh
+from flows.warehouse import connection, damage_checks, versions
 from flows.warehouse.commands import haquang_command
 from flows.warehouse.lock import writer_lock
 
@@ -40,14 +40,15 @@ def recover_warehouse(warehouse: Path, lock_wait_seconds: float, outputs: Path |
     """
     with writer_lock(warehouse, lock_wait_seconds):  # no load may copy the file while it is swapped
         if warehouse.exists():
-            damage = wh.sound_or_why_not(warehouse)  # a stale write-ahead log alone is set aside, not "damage"
+            # a stale write-ahead log alone is set aside, not "damage"
+            damage = damage_checks.sound_or_why_not(warehouse)
             if damage is None:
                 _, load = _last_load(warehouse)
                 return Recovery("healthy", f"{warehouse} opens cleanly ({load}); nothing to recover.")
         else:
             damage = "the file is missing"
-        previous = wh.previous_version_path(warehouse)
-        previous_damage = wh.damage(previous) if previous.exists() else "there is none"
+        previous = versions.previous_version_path(warehouse)
+        previous_damage = damage_checks.damage(previous) if previous.exists() else "there is none"
         if previous_damage is None:
             return _restore(warehouse, previous, damage, outputs)
         return _set_aside(warehouse, previous, damage, previous_damage)
@@ -142,6 +143,6 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _last_load(warehouse: Path) -> tuple[int | None, str]:
     """The id of the warehouse's last load, and the load in words."""
-    with wh.connect(warehouse, read_only=True) as con:
+    with connection.connect(warehouse, read_only=True) as con:
         run = con.execute("select load_id, finished_at from landing_load_runs order by load_id desc limit 1").fetchone()
     return (None, "no load yet") if run is None else (run[0], f"load {run[0]}, finished {run[1]:%Y-%m-%d %H:%M}")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,8 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.core.own_process import end_with_this_process
 from flows.ingest.raw_files import holds_at_least
+from flows.orchestration.prefect_server import (TEMPORARY_SERVER_LOG, describe_server_output, free_loopback_port,
+                                               server_log_path, start_logged_server, stop_server, use_api_url,
+                                               wait_until_healthy)
+from flows.orchestration.serve_record import SERVE_RECORD_NAME, running_serve_api_url, serve_record_path
 
 # Prefect's own setting for how long a temporary API server may take to start. Its default of
 # 20 s is not enough here: on this 2-core machine a start takes 5-10 s when it is idle and took
@@ -25,15 +26,6 @@ from flows.ingest.raw_files import holds_at_least
 # every Prefect process a load starts (see cli.py).
 TEMPORARY_SERVER_START_SECONDS = 180
 PATIENT_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(TEMPORARY_SERVER_START_SECONDS)}
-
-
-# What a Prefect server we start prints (its banner, warnings, the traceback of a start that
-# failed) goes to a file under $PREFECT_HOME/logs/, one per kind of server (`haquang serve`'s, a
-# load's temporary one), rotated when a server starts once it is over 5 MB, 3 older files kept (.1 to .3).
-SERVE_SERVER_LOG = "prefect-server.log"
-TEMPORARY_SERVER_LOG = "prefect-temporary-server.log"
-SERVER_LOG_MAX_BYTES = 5 * 1024 * 1024
-SERVER_LOG_BACKUPS = 3
 
 
 class PrefectApiUnavailable(RuntimeError):
@@ -119,8 +111,6 @@ class PrefectApi:
         """
         if self.server is None:
             return
-        from flows.orchestration.serve import wait_until_healthy
-
         timeout = temporary_server_start_seconds()
         try:
             wait_until_healthy(self.url, self.server, timeout_seconds=self.started + timeout - time.monotonic())
@@ -160,10 +150,8 @@ def prefect_api_for_load() -> PrefectApi:
     if settings.api.url:
         # Into the environment too: worker processes read their settings afresh, and without it a
         # profile's API reached this process only (the workers' runs went to a server of their own).
-        _use_api_url(settings.api.url)
+        use_api_url(settings.api.url)
         return PrefectApi(settings.api.url, "configured")
-    from flows.orchestration.serve import running_serve_api_url, serve_record_path
-
     served = None if early is not None else running_serve_api_url(serve_record_path())
     if early is not None:
         api = early
@@ -172,7 +160,7 @@ def prefect_api_for_load() -> PrefectApi:
     else:
         server, url = start_temporary_server()
         api = PrefectApi(url, "temporary server", server)
-    _use_api_url(api.url)
+    use_api_url(api.url)
     return api
 
 
@@ -190,8 +178,6 @@ def _early_temporary_server() -> PrefectApi | None:
     """
     if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL"):
         return None
-    from flows.orchestration.serve import SERVE_RECORD_NAME, running_serve_api_url
-
     home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser().resolve()
     if _settings_beyond_the_environment(home) or running_serve_api_url(home / SERVE_RECORD_NAME) is not None:
         return None
@@ -228,19 +214,6 @@ def _home_of(api: PrefectApi) -> Path:
     return api.server.log_path.parent.parent  # $PREFECT_HOME/logs/<server log>
 
 
-def _use_api_url(url: str) -> None:
-    """Point this process, and every process it starts, at this API.
-
-    The environment reaches worker processes; the refreshed global settings reach threads
-    that do not copy the caller's context (Prefect's event and log workers), which would
-    otherwise start a temporary server of their own.
-    """
-    from prefect.context import refresh_global_settings_context
-
-    os.environ["PREFECT_API_URL"] = url
-    refresh_global_settings_context()
-
-
 def start_temporary_server(home: Path | None = None) -> tuple[subprocess.Popen, str]:
     """Start the API server Prefect would start for this process, on a free loopback port.
 
@@ -272,84 +245,10 @@ def start_temporary_server(home: Path | None = None) -> tuple[subprocess.Popen, 
     return server, f"http://127.0.0.1:{port}/api"
 
 
-def server_log_path(name: str) -> Path:
-    """$PREFECT_HOME/logs/NAME: beside the Prefect database the server keeps (the home's)."""
-    from prefect.settings import get_current_settings
-
-    return Path(get_current_settings().home) / "logs" / name
-
-
-def start_logged_server(command: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start a server whose output goes to log_path, ended by the kernel if this process dies.
-
-    The server writes to the file itself, so that nothing in this process can hold it up. The
-    file is rotated when a server starts, once it is over SERVER_LOG_MAX_BYTES; Prefect's server
-    prints a banner and its warnings, far less than that between two restarts.
-    """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    _rotate(log_path)
-    with log_path.open("ab") as log:
-        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(command)}\n".encode())
-        log.flush()
-        server = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                  preexec_fn=end_with_this_process())
-    server.log_path, server.log_start = log_path, log_path.stat().st_size  # for describe_server_output
-    return server
-
-
-def _rotate(log_path: Path) -> None:
-    """log -> log.1 -> ... -> log.N (the oldest dropped), when the log is over the cap."""
-    try:
-        if log_path.stat().st_size < SERVER_LOG_MAX_BYTES:
-            return
-    except FileNotFoundError:
-        return
-    for number in range(SERVER_LOG_BACKUPS - 1, 0, -1):
-        older = log_path.with_name(f"{log_path.name}.{number}")
-        if older.exists():
-            older.replace(log_path.with_name(f"{log_path.name}.{number + 1}"))
-    log_path.replace(log_path.with_name(f"{log_path.name}.1"))
-
-
-def describe_server_output(server: subprocess.Popen) -> str:
-    """Where a stopped server's output is, and the last line it printed, for the one-line error of a failed
-    start (the last line of a traceback is its reason)."""
-    log_path: Path | None = getattr(server, "log_path", None)
-    if log_path is None:
-        return "its output was not kept"
-    from flows.core.names import show_name  # the output may quote anything: keep it on one line
-
-    try:
-        with log_path.open("rb") as log:
-            log.seek(getattr(server, "log_start", 0))
-            lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    except OSError:
-        lines = []
-    return f"its output is in {log_path}" + (f", ending: {show_name(lines[-1])}" if lines else "")
-
-
 def temporary_server_start_seconds() -> float:
     from prefect.settings import get_current_settings
 
     return float(get_current_settings().server.ephemeral.startup_timeout_seconds)
-
-
-def free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop_server(server: subprocess.Popen, grace_seconds: float = 10) -> None:
-    """SIGTERM lets the server finish its database writes; a server that hangs is killed."""
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 @contextmanager

@@ -9,19 +9,17 @@ server instead of starting a temporary one.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flows.orchestration.defaults import DEFAULT_RAW_DIR, DEFAULT_SERVE_PORT, DEFAULT_WAREHOUSE
-from flows.orchestration.runners import describe_server_output
+from flows.orchestration.prefect_server import (SERVE_SERVER_LOG, describe_server_output, server_log_path,
+                                               start_logged_server, use_api_url, wait_until_healthy)
+from flows.orchestration.serve_record import record_served_server, remove_serve_record, serve_record_path
 
 from flows.core.reader_format import LOCAL_ZONE_NAME
 
@@ -29,14 +27,6 @@ DEPLOYMENT_NAME = "nightly"
 FLOW_NAME = "load-warehouse"
 NIGHTLY_CRON = "0 2 * * *"
 TIME_ZONE = LOCAL_ZONE_NAME  # the district's clock (flows/core/reader_format.py), named once
-SERVER_START_SECONDS = 120
-SERVE_RECORD_NAME = "haquang-serve.json"
-# How long a load waits for a recorded server's health before starting its own: a server that
-# does not answer this fast is not one to send a night's load to.
-SERVE_PROBE_SECONDS = 0.5
-
-# Health checks go to loopback: a proxy configured for the internet must not carry them.
-_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class ServerDidNotStart(RuntimeError):
@@ -93,9 +83,7 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
         print(f"Prefect server and UI: http://127.0.0.1:{port} (its output: {server.log_path})", flush=True)
     # Prefect's settings were read already (the server's log is in PREFECT_HOME): set the API and
     # refresh them, so that the runner and the runs it starts use this server, not an ephemeral one.
-    from flows.orchestration.runners import _use_api_url
-
-    _use_api_url(api_url)
+    use_api_url(api_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop ends both cleanly
     try:
         if server is not None:
@@ -131,97 +119,9 @@ def serve_nightly(raw_dir: Path = DEFAULT_RAW_DIR, warehouse: Path = DEFAULT_WAR
 
 def start_local_server(port: int) -> subprocess.Popen:
     """`prefect server start` on loopback, ended by the kernel if this process dies unannounced; its
-    output goes to $PREFECT_HOME/logs/prefect-server.log (rotated: flows/orchestration/runners.py)."""
-    from flows.orchestration.runners import SERVE_SERVER_LOG, server_log_path, start_logged_server
-
+    output goes to $PREFECT_HOME/logs/prefect-server.log (rotated: flows/orchestration/prefect_server.py)."""
     prefect = Path(sys.executable).with_name("prefect")
     return start_logged_server([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                                server_log_path(SERVE_SERVER_LOG))
 
 
-def wait_until_healthy(api_url: str, server: subprocess.Popen | None = None,
-                       timeout_seconds: float = SERVER_START_SECONDS) -> None:
-    """Poll the server's health endpoint (at least once); raise if it does not answer in time."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        if server is not None and server.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited with status {server.returncode} while starting")
-        if answers_health(api_url, timeout_seconds=2):
-            return
-        if time.monotonic() >= deadline:
-            raise RuntimeError(f"the Prefect server at {api_url} did not answer within {timeout_seconds:g} s")
-        time.sleep(0.2)
-
-
-def answers_health(api_url: str, timeout_seconds: float) -> bool:
-    try:
-        with _direct.open(f"{api_url}/health", timeout=timeout_seconds) as response:
-            return response.status == 200
-    except (OSError, ValueError):  # refused, timed out, reset, not HTTP at all
-        return False
-
-
-def serve_record_path() -> Path:
-    """Beside Prefect's own database, in PREFECT_HOME: a load with the same home (the same
-    Prefect world) finds the server; a test or a second user with another home does not."""
-    from prefect.settings import get_current_settings
-
-    return Path(get_current_settings().home) / SERVE_RECORD_NAME
-
-
-def record_served_server(path: Path, api_url: str, server_pid: int) -> Path:
-    """Written under a temporary name and renamed, so that a load never reads half a record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"api_url": api_url, "serve_pid": os.getpid(), "server_pid": server_pid,
-                                   "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}), encoding="utf-8")
-    partial.replace(path)
-    return path
-
-
-def remove_serve_record(path: Path) -> None:
-    """Only our own record: a second `haquang serve` with the same home may have replaced it."""
-    try:
-        if json.loads(path.read_text(encoding="utf-8")).get("serve_pid") == os.getpid():
-            path.unlink()
-    except (OSError, ValueError):
-        pass
-
-
-def running_serve_api_url(path: Path, probe_seconds: float = SERVE_PROBE_SECONDS) -> str | None:
-    """The API of the `haquang serve` recorded at `path`, or None when there is none to use.
-
-    A record outlives a SIGKILLed serve, so it is believed only when both recorded processes
-    are alive and the server answers its health check within `probe_seconds`; the URL must be
-    the loopback address serve writes, so that an edited record cannot send loads elsewhere.
-    """
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        api_url, pids = record["api_url"], (record["serve_pid"], record["server_pid"])
-    except (OSError, ValueError, TypeError, KeyError):  # no record, or not one serve wrote
-        return None
-    if not isinstance(api_url, str) or not _is_loopback_api(api_url):
-        return None
-    if not all(isinstance(pid, int) and _process_alive(pid) for pid in pids):
-        return None
-    return api_url if answers_health(api_url, probe_seconds) else None
-
-
-def _is_loopback_api(api_url: str) -> bool:
-    try:
-        parts = urlsplit(api_url)
-        return (parts.scheme, parts.hostname, parts.path) == ("http", "127.0.0.1", "/api") and bool(parts.port)
-    except ValueError:
-        return False
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's (a service account's serve)
-        return True
-    return True

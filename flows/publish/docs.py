@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from flows.publish.exports import analyst_views
-from flows.warehouse.models import MART_SCHEMA, lineage, relation_schemas, schema_of
+from flows.warehouse.layers import MART_SCHEMA, relation_schemas, schema_of
+from flows.warehouse.model_sql import lineage
 
 RAW_ORIGIN = {
     "landing_indicator_rows": "raw/<district>/*.xlsx, read and checked by flows/ (extract, locate, rows, validate)",

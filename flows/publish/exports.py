@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.publish import datapackage
-from flows.warehouse.models import SQL_DIR, connect, definitions_sha256
+from flows.warehouse.connection import connect
+from flows.warehouse.layers import SQL_DIR, definitions_sha256
 
 FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # what flows/cli_format.py neutralises
 APOSTROPHE = "'"

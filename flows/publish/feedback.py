@@ -45,7 +45,8 @@ from flows.core.checks import ERROR, INFO, WARNING
 from flows.core.feedback_sheet import is_feedback_sheet, sheet_name, title
 from flows.core.messages import LANGUAGES, message, say
 from flows.ingest.raw_files import open_regular
-from flows.warehouse.models import connect  # the layers' schemas on the search path: int_file_status, stg_indicator_rows
+# connect puts the layers' schemas on the search path: int_file_status, stg_indicator_rows
+from flows.warehouse.connection import connect
 
 OPENABLE = (".xlsx", ".xlsm")
 # Fills a clerk tells apart at a glance, the colours of Excel's own "Bad" and "Neutral" cell styles.

@@ -64,7 +64,8 @@ from flows.publish.wording import (age, beside, counts, error_lines, lines_in_bo
 from flows.warehouse.build import new_finding_sql
 from flows.warehouse.commands import PROGRAM, haquang_command, withdraw_command
 from flows.warehouse.last_night import read_last_night
-from flows.warehouse.models import WarehouseUnreadable, as_published, connect
+from flows.warehouse.connection import as_published, connect
+from flows.warehouse.query_sandbox import WarehouseUnreadable
 from flows.warehouse.open_files import FileState, file_states
 
 SHOWN = 10  # names per list in the text report without --all

@@ -25,7 +25,11 @@ import duckdb
 import pandas as pd
 
 from flows.core.own_process import in_own_process
-from flows.warehouse import models as wh
+# Called through their modules: tests put a failing open_next_version or build_views in their place.
+from flows.warehouse import model_build, versions
+from flows.warehouse.connection import BUILD_THREADS, DUCKDB_MEMORY_LIMIT, connect
+from flows.warehouse.landing import append_frame, last_parsed_event, next_load_id
+from flows.warehouse.layers import qualified
 from flows.quality.conflicts import find_conflicts
 from flows.core.findings import ERROR, FINDING_COLUMNS, WARNING, Finding
 from flows.warehouse.reference import load_reference_tables
@@ -93,10 +97,10 @@ class WarehouseBuild:
         self.warehouse = warehouse
         self.run: dict | None = None  # the row of landing_load_runs, once finish() wrote it
         self.models_built = False
-        self.con: duckdb.DuckDBPyConnection = wh.open_next_version(warehouse)
+        self.con: duckdb.DuckDBPyConnection = versions.open_next_version(warehouse)
         try:
             load_reference_tables(self.con)
-            self.load_id = wh.next_load_id(self.con)
+            self.load_id = next_load_id(self.con)
             remember_open_findings(self.con)
         except BaseException:  # the flow's clean-up starts after this: leave no `.next` copy behind
             self.discard()
@@ -119,10 +123,10 @@ class WarehouseBuild:
 
     def stage(self, batch: ParsedBatch) -> None:
         """Append one batch: its rows, its findings and an event per file."""
-        wh.append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
+        append_frame(self.con, "landing_indicator_rows", batch.rows.assign(load_id=self.load_id))
         self._add_findings(batch.findings)
         self._count_row_errors(batch)
-        wh.append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
+        append_frame(self.con, "landing_load_files", batch.events.assign(load_id=self.load_id))
         action = batch.events["action"]
         self.tally.files_loaded += sorted(batch.events[action == "loaded"]["source_file"])
         self.tally.files_pending += sorted(batch.events[action == "pending"]["source_file"])
@@ -171,7 +175,7 @@ class WarehouseBuild:
 
     def withdraw(self, source_file: str) -> None:
         """Take a file's figures out of the current views; the history keeps them."""
-        self._add_events([dict(wh.last_parsed_event(self.con, source_file), action="withdrawn", loaded=False,
+        self._add_events([dict(last_parsed_event(self.con, source_file), action="withdrawn", loaded=False,
                                rows_loaded=0)])
 
     def restore_taken_over(self, source_file: str) -> dict[str, int]:
@@ -209,13 +213,13 @@ class WarehouseBuild:
             """)
         files = self.con.execute("select source_file, count(*), any_value(taken_in_load) from taken_over "
                                  "group by all order by 1").fetchall()
-        self._add_events([dict(wh.last_parsed_event(self.con, name), action="restored", loaded=True, rows_loaded=rows)
+        self._add_events([dict(last_parsed_event(self.con, name), action="restored", loaded=True, rows_loaded=rows)
                           for name, rows, _ in files])
         self._add_findings(pd.DataFrame([Finding(
             "superseded_figures_restored", f"{rows} figures of this file that {source_file} had taken over in load "
             f"{taken_in} are current again, as {source_file} was withdrawn (load {self.load_id}); check that they "
             "are the figures to publish, or send the corrected file again"
-        ).as_record(wh.last_parsed_event(self.con, name)["source_district"], name) for name, rows, taken_in in files]))
+        ).as_record(last_parsed_event(self.con, name)["source_district"], name) for name, rows, taken_in in files]))
         return {name: rows for name, rows, _ in files}
 
     def current_files(self) -> list[str]:
@@ -258,7 +262,7 @@ class WarehouseBuild:
         (no folder read, no plan): every count comes from what this version staged, never typed in.
         """
         plan = plan or LoadPlan()
-        self._add_events([dict(wh.last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
+        self._add_events([dict(last_parsed_event(self.con, name), action="missing", loaded=False, rows_loaded=0)
                           for name in plan.missing])
         self._add_events([{"source_district": f.source_district, "source_file": f.source_file, "sha256": f.sha256,
                            "size_bytes": f.size_bytes, "modified_at": f.modified_at, "action": "restored",
@@ -283,7 +287,7 @@ class WarehouseBuild:
             "rows_rejected": tally.rows_rejected, "warnings": tally.severities[WARNING],
             "errors": tally.severities[ERROR],
         }
-        wh.append_frame(self.con, "landing_load_runs", pd.DataFrame([run]))
+        append_frame(self.con, "landing_load_runs", pd.DataFrame([run]))
         # Write the staged rows out of memory before the stored models are built from them:
         # under the memory limit, unwritten blocks cannot be evicted and the build would fail.
         self.con.execute("checkpoint")
@@ -318,17 +322,17 @@ class WarehouseBuild:
         """
         # From here on (models, superseded files, open issues over dq_issues) this connection has
         # DuckDB's whole limit: at 100,000 workbooks the open issues ran out of the staging limit.
-        if not data_changed and not wh.stale_stored_models(self.con):
-            self.con.execute(f"set memory_limit = '{wh.DUCKDB_MEMORY_LIMIT}'")
-            wh.prepare_for_models(self.con)
-            return wh.build_views(self.con, data_changed)
-        building = wh.next_version_path(self.warehouse)
+        if not data_changed and not model_build.stale_stored_models(self.con):
+            self.con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+            model_build.prepare_for_models(self.con)
+            return model_build.build_views(self.con, data_changed)
+        building = versions.next_version_path(self.warehouse)
         self.con.execute("checkpoint")
         self.con.close()
         try:
-            return in_own_process(wh.build_models_at, building, data_changed)
+            return in_own_process(model_build.build_models_at, building, data_changed)
         finally:
-            self.con = wh.connect(building, threads=wh.BUILD_THREADS)
+            self.con = connect(building, threads=BUILD_THREADS)
 
     def _add_superseded_files(self) -> None:
         """A superseded_file warning, once, for each file in the raw folder none of whose figures is current.
@@ -409,20 +413,20 @@ class WarehouseBuild:
                                                ("its models (build_models)", self.models_built)) if not done]
             raise UnfinishedVersion(f"load {self.load_id} was not published: it lacks {' and '.join(lacking)}")
         # what this version was built from, so that a night with nothing new can tell it needs none
-        self.con.execute(f"create or replace table {wh.qualified('landing_build_inputs')} as select ?::varchar as digest",
+        self.con.execute(f"create or replace table {qualified('landing_build_inputs')} as select ?::varchar as digest",
                          [build_inputs_digest()])
-        wh.publish(self.con, self.warehouse)
+        versions.publish(self.con, self.warehouse)
 
     def discard(self) -> None:
-        wh.discard(self.con, self.warehouse)
+        versions.discard(self.con, self.warehouse)
 
     def _add_events(self, events: list[dict]) -> None:
         if events:
-            wh.append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
+            append_frame(self.con, "landing_load_files", pd.DataFrame(events).assign(load_id=self.load_id))
 
     def _add_findings(self, findings: pd.DataFrame) -> None:
         if not findings.empty:
-            wh.append_frame(self.con, "landing_dq_findings", findings.assign(load_id=self.load_id))
+            append_frame(self.con, "landing_dq_findings", findings.assign(load_id=self.load_id))
             self.tally.count(findings)
 
 
@@ -438,7 +442,7 @@ def remember_open_findings(con: duckdb.DuckDBPyConnection) -> None:
     source = f"select distinct {', '.join(FINDING_KEY)} from dq_issues" if has_view else \
         ("select null::varchar as source_file, null::varchar as source_sheet, null::integer as source_row, "
          "null::varchar as source_column, null::varchar as check_name, null::varchar as raw_value where false")
-    con.execute(f"create or replace table {wh.qualified(PREVIOUSLY_OPEN)} as {source}")
+    con.execute(f"create or replace table {qualified(PREVIOUSLY_OPEN)} as {source}")
 
 
 def new_finding_sql(con: duckdb.DuckDBPyConnection, alias: str = "d") -> str:

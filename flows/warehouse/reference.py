@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 from pandera import __version__ as pa_version
 
-from flows.warehouse.models import BOOKKEEPING_SCHEMA, REFERENCE_SCHEMA, definitions_sha256, use_layer_schemas
+from flows.warehouse.connection import use_layer_schemas
+from flows.warehouse.layers import BOOKKEEPING_SCHEMA, REFERENCE_SCHEMA, definitions_sha256
 from schemas import catalogue_models
 from schemas.catalogue_models import check_registry, validate_catalogues
 from schemas.catalogues import HERE, table

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from flows.ingest.fingerprint import SeenFile
-from flows.warehouse.models import connect
+from flows.warehouse.connection import connect
 
 _PROJECT = Path(__file__).resolve().parents[2]
 # What decides how a workbook becomes rows: the stages up to mapping, and the catalogues. The

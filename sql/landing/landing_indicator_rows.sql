@@ -1,4 +1,4 @@
--- One row per accepted source row per load, as parsed by flows/rows.py (raw text beside values).
+-- One row per accepted source row per load, as parsed by flows/parse/rows.py (raw text beside values).
 create table if not exists landing_indicator_rows (
     load_id integer not null,
     source_district varchar not null,
@@ -6,7 +6,7 @@ create table if not exists landing_indicator_rows (
     source_sheet varchar not null,
     source_row integer not null,
     reporting_unit varchar,            -- who the figures are about: the former district for district tables
-    label_key varchar,                 -- normalised row label (flows/labels.py), identifies unmapped rows
+    label_key varchar,                 -- normalised row label (flows/core/labels.py), identifies unmapped rows
     row_number varchar,
     row_label varchar not null,
     parent_label varchar,

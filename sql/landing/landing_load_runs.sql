@@ -1,4 +1,4 @@
--- One row per run of the load flow, written by flows/warehouse.py when the run ends.
+-- One row per run of the load flow, written by flows/warehouse/build.py (WarehouseBuild.finish) when the run ends.
 create table if not exists landing_load_runs (
     load_id integer primary key,
     started_at timestamptz not null,
@@ -6,7 +6,7 @@ create table if not exists landing_load_runs (
     status varchar not null,           -- succeeded | succeeded_with_errors (errors found or still open) | failed
     raw_dir varchar not null,
     mode varchar,                      -- incremental | full | withdraw
-    parser_version varchar,            -- hash of the parsing code and catalogues (flows/state.py)
+    parser_version varchar,            -- hash of the parsing code and catalogues (flows/warehouse/state.py)
     files_seen integer not null,
     files_skipped integer,             -- unchanged since they were last read
     files_missing integer,             -- known files no longer in the raw folder

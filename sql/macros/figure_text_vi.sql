@@ -1,6 +1,6 @@
 -- A figure as a Vietnamese reader writes it in a sentence: dot for thousands, comma before decimals, up to four
 -- decimals, no trailing zeros ("17.889", "87,06", "-1.234,5"). The kept twin of Python's
--- flows/core/reader_format.number(x, 'vi') (Babel), held equal by tests/models/test_figure_text_vi.py, so that a sentence
+-- flows/core/reader_format.py number(x, 'vi') (Babel), held equal by tests/models/test_figure_text_vi.py, so that a sentence
 -- composed in SQL and one composed in Python write a number alike. Like Babel it starts from the shortest
 -- decimal text of the number (x::varchar), not its binary value, and rounds half to even at the fourth decimal
 -- (0,00005 → 0; 0,00015 → 0,0002). A zero has no sign. NULL stays NULL (the sentence leaves the place empty).

@@ -127,14 +127,14 @@ def _replace_reference(warehouse, tmp_path, table: str, rows: list[dict]):
 
     copy = tmp_path / "variant.duckdb"
     shutil.copyfile(warehouse, copy)
-    from flows.warehouse import models as wh
+    from flows.warehouse import connection, layers, model_build
 
     with duckdb.connect(str(copy)) as con:
         frame = pd.DataFrame(rows, dtype="string")
         con.register("variant_rows", frame)
-        con.execute(f"create or replace table {wh.qualified(table)} as select * from variant_rows")
-    with wh.connect(copy) as con:
-        wh.build_views(con)
+        con.execute(f"create or replace table {layers.qualified(table)} as select * from variant_rows")
+    with connection.connect(copy) as con:
+        model_build.build_views(con)
     return copy
 
 

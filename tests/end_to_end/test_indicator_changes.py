@@ -117,17 +117,17 @@ def test_a_withdrawn_workbook_ends_each_of_its_figures(loaded_warehouse, tmp_pat
 def test_history_follows_load_order_when_the_clock_was_set_back(loaded_warehouse, tmp_path):
     """Hand-made: the first load's figures replaced by a second load recorded as finishing a day earlier (a
     clock set back). Every version's interval still ends after it starts, and an as-of query finds one."""
-    from flows.warehouse import models as wh
+    from flows.warehouse import connection, model_build
 
     copy = tmp_path / "clock.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         con.execute("insert into landing_load_runs by name select * replace (2 as load_id, "
                     "finished_at - interval 1 day as finished_at, started_at - interval 1 day as started_at) "
                     "from landing_load_runs where load_id = 1")
         for table in ("landing_load_files", "landing_indicator_rows", "landing_dq_findings"):
             con.execute(f"insert into {table} by name select * replace (2 as load_id) from {table} where load_id = 1")
-        wh.build_views(con)
+        model_build.build_views(con)
         inverted = con.execute("select count(*) from indicator_results_history where valid_to < valid_from").fetchone()
         first_end = con.execute("select finished_at from load_runs where load_id = 1").fetchone()[0]
         as_of = con.execute("select count(*) from indicator_results_history where valid_from <= ? "

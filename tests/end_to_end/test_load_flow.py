@@ -186,7 +186,7 @@ def test_a_bad_file_is_rejected_while_the_rest_loads(prefect_harness, raw_copy, 
 
 
 def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness, raw_copy, tmp_path, monkeypatch):
-    from flows.warehouse import models as wh
+    from flows.warehouse import model_build, versions
     from flows.orchestration.load_flow import run_load as load_warehouse
 
     warehouse = tmp_path / "w.duckdb"
@@ -196,12 +196,12 @@ def test_a_failed_build_leaves_the_published_warehouse_untouched(prefect_harness
     def broken_views(con, data_changed=True):
         raise RuntimeError("disk full while building views")
 
-    monkeypatch.setattr(wh, "build_views", broken_views)
+    monkeypatch.setattr(model_build, "build_views", broken_views)
     in_this_process(monkeypatch)  # the models' own process would not see the patch
     with pytest.raises(RuntimeError, match="disk full"):
         load_warehouse(raw_dir=raw_copy, warehouse=warehouse, full_reload=True)  # a version is built
     assert warehouse.read_bytes() == before
-    assert not wh.next_version_path(warehouse).exists()
+    assert not versions.next_version_path(warehouse).exists()
 
 
 def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_for_one(
@@ -211,7 +211,7 @@ def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_
     from flows.orchestration import quiet_night
     from flows.orchestration.load_flow import run_load as load_warehouse
     from flows.publish.status import status_facts, status_report
-    from flows.warehouse import models as wh
+    from flows.warehouse import versions
 
     warehouse = tmp_path / "w.duckdb"
     load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
@@ -220,7 +220,7 @@ def test_a_night_with_nothing_new_builds_no_version_even_on_a_disk_without_room_
     def disk_full(_published):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(wh, "open_next_version", disk_full)
+    monkeypatch.setattr(versions, "open_next_version", disk_full)
     quiet = load_warehouse(raw_dir=raw_copy, warehouse=warehouse)
     assert (quiet.new_version, quiet.load_id, quiet.exit_code, quiet.files_seen) == (False, 1, 0, 2)
     assert warehouse.read_bytes() == published

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from flows.warehouse import models as wh
+from flows.warehouse import connection, model_build
 from tests.layout_variants import Grid
 from tests.conftest import RAW, REPO, sql
 
@@ -106,11 +106,11 @@ def test_the_margin_rule_on_hand_made_weights(loaded_warehouse, tmp_path):
     """A wider margin makes electricity undetermined too; none keeps cultured families met."""
     copy = tmp_path / "margins.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         for margin, families, electricity in (("0.6", "undetermined", "undetermined"), ("0", "met", "met")):
             con.execute("update ref_aggregation_methods set stand_in_margin = ? "
                         "where method = 'population_weighted_mean'", [margin])
-            wh.build_views(con)  # target_attainment is stored: built again from the new reference row
+            model_build.build_views(con)  # target_attainment is stored: built again from the new reference row
             statuses = dict(con.execute("select indicator_code, status from target_attainment where district = 'merged' "
                                         "and indicator_code in ('cultured_families_share', 'households_grid_electricity')"
                                         ).fetchall())
@@ -127,7 +127,7 @@ def _with_third_predecessor(loaded, path):
     findings under the new code (as a copy of its raw/ folder would load), and catalogue rows naming it a
     predecessor of the merged district with its own area and population. No SQL changes."""
     shutil.copyfile(loaded, path)
-    with wh.connect(path) as con:
+    with connection.connect(path) as con:
         for table in ("landing_load_files", "landing_indicator_rows", "landing_dq_findings"):
             columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = ? "
                                                  "order by column_index", [table]).fetchall()]
@@ -142,7 +142,7 @@ def _with_third_predecessor(loaded, path):
         for figure in figures:  # the same area and population as old Thông Nông: a third of equal weight
             row = {**figure, "district_code": "043", "district_name": "Huyện Trà Lĩnh (thử)"}
             con.execute(f"insert into ref_district_figures values ({', '.join('?' * len(row))})", list(row.values()))
-        wh.build_views(con)
+        model_build.build_views(con)
 
 
 @pytest.fixture(scope="module")
@@ -223,11 +223,11 @@ def test_a_derived_bound_is_strict_where_a_predecessors_is(loaded_warehouse, tmp
     grain = "source_district = 'thong_nong' and source_row = 9"
     bound = 17680 + 13000  # old Hà Quảng's target and old Thông Nông's
     verdicts = {}
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         for strict in (False, True):
             con.execute(f"update landing_indicator_rows set target_strict = ?, actual_value = ? where {grain}",
                         [strict, bound - 17889])
-            wh.build_views(con)
+            model_build.build_views(con)
             verdicts[strict] = con.execute(
                 "select value, target_low, target_strict, status, status_reason from target_attainment "
                 "where district = 'merged' and indicator_code = 'grain_output'").fetchone()

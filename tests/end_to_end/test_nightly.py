@@ -18,7 +18,7 @@ import pytest
 
 from flows.cli import main
 from flows.publish.outputs import exports_dir
-from flows.warehouse import models as wh
+from flows.warehouse import versions
 from tests.conftest import REPO, sql
 from tests.layout_variants import Grid, with_title_lines
 
@@ -205,7 +205,7 @@ def test_a_withdrawal_is_recorded_and_published_as_a_load_is(loaded_warehouse, t
                [TN_FILE]) == [(1, "new"), (2, "withdrawn")]
     manifest = json.loads((exports_dir(warehouse) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["load_id"] == 2  # the exports show the warehouse without the withdrawn file
-    assert wh.previous_version_path(warehouse).exists() and not wh.next_version_path(warehouse).exists()
+    assert versions.previous_version_path(warehouse).exists() and not versions.next_version_path(warehouse).exists()
 
 
 def test_a_withdrawal_whose_exports_fail_says_it_was_published_as_a_load_does(
@@ -329,7 +329,7 @@ def test_serve_schedules_the_nightly_deployment_and_runs_it(prefect_server_setti
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.orchestration.serve import wait_until_healthy
+    from flows.orchestration.prefect_server import wait_until_healthy
 
     port, env = prefect_server_settings
     warehouse = tmp_path / "served.duckdb"

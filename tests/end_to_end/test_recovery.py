@@ -13,7 +13,7 @@ import duckdb
 import frictionless
 import pytest
 
-from flows.warehouse import models as wh
+from flows.warehouse import damage_checks, versions
 from flows.cli import main
 from flows.publish.exports import analyst_views, export_views
 from flows.warehouse.lock import writer_lock
@@ -90,7 +90,7 @@ def two_loads(prefect_harness, tmp_path_factory) -> Path:
     shutil.copytree(RAW / "thong_nong", raw / "thong_nong")
     assert load(raw, warehouse) == 0
     # publishing kept the replaced version by linking it, not copying it
-    assert wh.previous_version_path(warehouse).stat().st_ino == first_inode
+    assert versions.previous_version_path(warehouse).stat().st_ino == first_inode
     return folder
 
 
@@ -141,12 +141,12 @@ DAMAGE = [truncated_half, truncated_last_block, truncated_few_bytes, garbage, ze
 @pytest.mark.parametrize("spoil", DAMAGE, ids=lambda f: f.__name__)
 def test_every_kind_of_damage_is_found_and_a_sound_file_passes(site, spoil):
     warehouse = site / "warehouse" / "w.duckdb"
-    assert wh.damage(warehouse) is None
-    assert wh.damage(wh.previous_version_path(warehouse)) is None
+    assert damage_checks.damage(warehouse) is None
+    assert damage_checks.damage(versions.previous_version_path(warehouse)) is None
     spoil(warehouse)
-    assert wh.damage(warehouse)
-    with pytest.raises(wh.DamagedWarehouse, match="haquang recover --warehouse"):
-        wh.open_next_version(warehouse)
+    assert damage_checks.damage(warehouse)
+    with pytest.raises(damage_checks.DamagedWarehouse, match="haquang recover --warehouse"):
+        versions.open_next_version(warehouse)
     assert leftovers(site) == []
 
 
@@ -191,7 +191,7 @@ def test_recover_without_a_previous_version_sets_the_damage_aside_and_the_next_l
     warehouse = site / "warehouse" / "w.duckdb"
     expected = sql(two_loads / "warehouse" / "w.duckdb", CURRENT_FACTS)
     garbage(warehouse)
-    wh.previous_version_path(warehouse).unlink()
+    versions.previous_version_path(warehouse).unlink()
     capsys.readouterr()
     assert main(["recover", "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
@@ -208,7 +208,7 @@ def test_recover_without_a_previous_version_sets_the_damage_aside_and_the_next_l
 
 def test_recover_sets_aside_a_previous_version_that_is_damaged_too(site, capsys):
     warehouse = site / "warehouse" / "w.duckdb"
-    previous = wh.previous_version_path(warehouse)
+    previous = versions.previous_version_path(warehouse)
     zeroed_header(warehouse)
     truncated_half(previous)
     assert main(["recover", "--warehouse", str(warehouse)]) == 0
@@ -255,11 +255,11 @@ def test_a_build_that_fails_before_the_flow_can_clean_up_leaves_no_copy(site, mo
     def no_room(con):
         raise duckdb.IOException("No space left on device")
 
-    monkeypatch.setattr(wh, "create_landing_tables", no_room)
+    monkeypatch.setattr(versions, "create_landing_tables", no_room)
     with pytest.raises(duckdb.IOException):
-        wh.open_next_version(warehouse)
+        versions.open_next_version(warehouse)
     assert leftovers(site) == []
-    assert wh.damage(warehouse) is None
+    assert damage_checks.damage(warehouse) is None
 
 
 def test_dashboard_on_a_damaged_warehouse_points_to_recover(site, capsys):
@@ -359,7 +359,7 @@ def test_a_run_with_nothing_new_keeps_only_the_exports_of_the_load_before_it(sit
     warehouse = site / "warehouse" / "w.duckdb"
     exports = exports_dir(warehouse)
     shutil.rmtree(exports)
-    export_views(wh.previous_version_path(warehouse), exports)  # exactly what load 1 wrote
+    export_views(versions.previous_version_path(warehouse), exports)  # exactly what load 1 wrote
     _spoil_manifest(exports, how)
     write_outputs(warehouse, nothing_new=True)
     manifest = json.loads((exports / "manifest.json").read_text(encoding="utf-8"))
@@ -376,7 +376,7 @@ def test_a_run_with_nothing_new_keeps_only_the_exports_of_the_load_before_it(sit
 def test_a_file_that_changed_since_its_manifest_is_written_again(site):
     warehouse = site / "warehouse" / "w.duckdb"
     exports = exports_dir(warehouse)
-    export_views(wh.previous_version_path(warehouse), exports)  # load 1's exports
+    export_views(versions.previous_version_path(warehouse), exports)  # load 1's exports
     (exports / "indicators.csv").write_text("stale\n", encoding="utf-8")
     kept = {p.name: p.stat().st_mtime_ns for p in exports.iterdir()}
     manifest = export_views(warehouse, exports, nothing_new=True)  # as if load 2 had brought nothing new
@@ -391,7 +391,7 @@ def test_a_file_that_changed_since_its_manifest_is_written_again(site):
 def test_dashboard_rewrites_exports_of_another_load(site, capsys):
     warehouse = site / "warehouse" / "w.duckdb"
     exports = exports_dir(warehouse)
-    export_views(wh.previous_version_path(warehouse), exports)
+    export_views(versions.previous_version_path(warehouse), exports)
     assert main(["dashboard", "--warehouse", str(warehouse)]) == 0
     assert assert_exports_match(warehouse)["load_id"] == 2
 

@@ -18,7 +18,7 @@ import pytest
 from flows.core.messages import say
 from flows.publish import dashboard
 from flows.publish.outputs import exports_dir
-from flows.warehouse import models as wh
+from flows.warehouse import connection, model_build
 from tests.conftest import sql
 
 
@@ -55,12 +55,12 @@ def test_a_suspected_per_mille_is_fixed_only_where_the_sheet_settles_it(loaded_w
     shutil.copyfile(loaded_warehouse, copy)
     growth_row = "source_district = 'thong_nong' and source_row = 14"
     readings = {}
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         assert con.execute(f"select scale_fix_rule from landing_indicator_rows where {growth_row}").fetchall() == [
             ("per_mille_typed_as_percent",)]
         for reported in (920, None, 92):
             con.execute(f"update landing_indicator_rows set reported_pct = ? where {growth_row}", [reported])
-            wh.build_views(con)
+            model_build.build_views(con)
             readings[reported] = con.execute(
                 f"select actual, harmonisation_rules, harmonisation_notes from harmonised_results where {growth_row}"
             ).fetchone()
@@ -118,14 +118,14 @@ def test_a_blank_unit_takes_the_catalogues_and_an_unread_one_is_never_summed(loa
     copy = tmp_path / "units.duckdb"
     shutil.copyfile(loaded_warehouse, copy)
     grain = "source_district = 'thong_nong' and source_row = 9"
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         con.execute(f"update landing_indicator_rows set unit_raw = null, unit = null where {grain}")
-        wh.build_views(con)
+        model_build.build_views(con)
         blank = con.execute(f"select unit, harmonisation_notes from harmonised_results where {grain}").fetchone()
         summed = con.execute("select value from merged_district_indicators "
                              "where successor = 'merged' and indicator_code = 'grain_output'").fetchone()
         con.execute(f"update landing_indicator_rows set unit_raw = 't?', unit = null where {grain}")
-        wh.build_views(con)
+        model_build.build_views(con)
         unread = con.execute(f"select unit, harmonisation_notes from harmonised_results where {grain}").fetchone()
         refused = con.execute("select m.value, c.same_unit, c.comparable_reason from merged_district_indicators m "
                               "join district_comparison c using (successor, indicator_code, period_round) "

@@ -8,7 +8,7 @@ import pkgutil
 import duckdb
 
 import flows
-from flows.warehouse import models as wh
+from flows.warehouse import connection, landing, layers, model_build, model_sql
 from flows.warehouse.reference import load_reference_tables
 
 
@@ -21,10 +21,10 @@ def test_every_flow_module_imports():
 
 def test_every_sql_file_builds_and_each_mart_has_its_contract_columns():
     con = duckdb.connect()
-    wh.create_landing_tables(con)
+    landing.create_landing_tables(con)
     load_reference_tables(con)
-    views = wh.build_views(con)
-    files = sorted(p.stem for layer in wh.VIEW_LAYERS for p in (wh.SQL_DIR / layer).glob("*.sql"))
+    views = model_build.build_views(con)
+    files = sorted(p.stem for layer in layers.VIEW_LAYERS for p in (layers.SQL_DIR / layer).glob("*.sql"))
     assert sorted(views) == files
     columns = {name: {c[0] for c in con.execute(f"describe {name}").fetchall()}
                for name in ("indicator_results", "dq_issues", "load_runs")}
@@ -42,14 +42,14 @@ def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loa
     """Warehouses written before a model became a stored table still load: the view gives way."""
     copy = tmp_path / "older.duckdb"
     copy.write_bytes(loaded_warehouse.read_bytes())
-    stored = [name for name, sql in wh.view_sources().items() if wh.MATERIALIZED_AS_TABLE.search(sql)]
-    with wh.connect(copy) as con:
+    stored = [name for name, sql in layers.view_sources().items() if model_sql.MATERIALIZED_AS_TABLE.search(sql)]
+    with connection.connect(copy) as con:
         current = con.execute("select * from indicator_results order by all").fetchall()
         for name in stored:  # as the older code left them
             con.execute(f"create temp table kept_{name} as select * from {name}")
             con.execute(f"drop table {name}")
-            con.execute(f"create view {wh.qualified(name)} as select * from kept_{name}")
-        wh.build_views(con)
+            con.execute(f"create view {layers.qualified(name)} as select * from kept_{name}")
+        model_build.build_views(con)
         kinds = dict(con.execute("select table_name, table_type from information_schema.tables "
                                  "where table_schema in ('intermediate', 'main')").fetchall())
         assert stored and {kinds[name] for name in stored} == {"BASE TABLE"}
@@ -59,17 +59,17 @@ def test_a_warehouse_whose_models_were_views_is_rebuilt_with_the_stored_ones(loa
 def test_stored_models_are_kept_when_nothing_changed_and_rebuilt_when_their_sql_did(loaded_warehouse, tmp_path):
     copy = tmp_path / "w.duckdb"
     copy.write_bytes(loaded_warehouse.read_bytes())
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         rows = con.execute("select count(*) from int_current_rows").fetchone()[0]
         con.execute("delete from int_current_rows")  # so that a recomputation shows
         con.execute("delete from int_harmonised_rows")  # and the rows over them: the model tests check they agree
-        wh.build_views(con, data_changed=False)
+        model_build.build_views(con, data_changed=False)
         assert con.execute("select count(*) from int_current_rows").fetchone()[0] == 0
         con.execute("update stored_model_sources set sql_sha256 = 'an older query' where model = 'int_current_rows'")
-        wh.build_views(con, data_changed=False)
+        model_build.build_views(con, data_changed=False)
         assert con.execute("select count(*) from int_current_rows").fetchone()[0] == rows
         con.execute("delete from int_current_rows")
-        wh.build_views(con)
+        model_build.build_views(con)
         assert con.execute("select count(*) from int_current_rows").fetchone()[0] == rows == 66
 
 
@@ -77,11 +77,11 @@ def test_an_edit_upstream_of_a_stored_model_rebuilds_it_on_a_night_with_nothing_
                                                                                      monkeypatch):
     copy = tmp_path / "w.duckdb"
     copy.write_bytes(loaded_warehouse.read_bytes())
-    sources = wh.view_sources()
+    sources = layers.view_sources()
     edited = {**sources, "int_current_rows": sources["int_current_rows"] + "\n-- edited by a new release\n"}
-    with wh.connect(copy) as con:
+    with connection.connect(copy) as con:
         rows = con.execute("select count(*) from int_harmonised_rows").fetchone()[0]
         con.execute("delete from int_harmonised_rows")  # stored downstream of int_current_rows
-        monkeypatch.setattr(wh, "view_sources", lambda: edited)
-        wh.build_views(con, data_changed=False)
+        monkeypatch.setattr(model_build, "view_sources", lambda: edited)
+        model_build.build_views(con, data_changed=False)
         assert con.execute("select count(*) from int_harmonised_rows").fetchone()[0] == rows > 0

@@ -24,7 +24,7 @@ from rich.cells import cell_len
 
 from flows.cli import main
 from flows.cli_format import DEFAULT_LIMIT, ELLIPSIS, Real, blob_text, cut, format_table, number_text
-from flows.warehouse.models import query
+from flows.warehouse.query_sandbox import query
 from tests.conftest import REPO, sql
 
 HAQUANG = Path(sys.executable).with_name("haquang")  # the installed entry point, as an analyst runs it

@@ -10,7 +10,7 @@ Only the relations the model reads directly (its FROM and JOIN, as models.lineag
 made, as tables of their real columns and types; a relation not given is empty, and a column a row
 leaves out is NULL. The columns and types are the build's own: the landing tables, the reference tables
 and each model a test reaches (with what it reads) created once per session in a scratch DuckDB from
-the same files and stored SQL flows/warehouse/models.py builds from, over empty landing tables.
+the same files and stored SQL flows/warehouse/model_build.py builds from, over empty landing tables.
 A given column that the real relation lacks fails loudly (UnknownColumn), so that a rename in the SQL
 cannot leave a test quietly comparing NULLs. A relation named in `catalogue` is filled instead with
 its real rows, built from the reference files of schemas/ (stg_messages, stg_units, ...): the words
@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import duckdb
 
-from flows.warehouse import models as wh
+from flows.warehouse import landing, layers, model_sql
 from flows.warehouse.reference import load_reference_tables
 
 
@@ -38,7 +38,7 @@ class NotRead(KeyError):
 
 def _macros() -> list[str]:
     """The macros as the build creates them: those written from Python rules, then sql/macros/."""
-    return wh.macro_statements()
+    return layers.macro_statements()
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def _empty_warehouse() -> duckdb.DuckDBPyConnection:
     """The landing tables (empty) and reference tables (full) as the build makes them, and the macros;
     the models are added as they are asked for (_ensure_built)."""
     con = duckdb.connect()
-    wh.create_landing_tables(con)
+    landing.create_landing_tables(con)
     load_reference_tables(con)
     for macro in _macros():
         con.execute(macro)
@@ -59,17 +59,17 @@ def _empty_warehouse() -> duckdb.DuckDBPyConnection:
 def _ensure_built(relation: str) -> None:
     """Make a model (and what it reads) in the scratch warehouse, each as a table of its stored SQL
     computed over the empty landing tables: the columns and types a load's build gives it."""
-    sources = wh.view_sources()
+    sources = layers.view_sources()
     if relation not in sources:
         return  # a landing or reference table: there already
-    con, schemas = _empty_warehouse(), wh.relation_schemas()
+    con, schemas = _empty_warehouse(), layers.relation_schemas()
     if con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                   [wh.schema_of(relation, schemas), relation]).fetchone()[0]:
+                   [layers.schema_of(relation, schemas), relation]).fetchone()[0]:
         return
-    for upstream in sorted(wh.lineage()[relation]):
+    for upstream in sorted(model_sql.lineage()[relation]):
         _ensure_built(upstream)
-    stored = wh.qualified_sql(sources, schemas)[relation]
-    con.execute(f"create table {wh.qualified(relation, schemas)} as\n{stored}")
+    stored = model_sql.qualified_sql(sources, schemas)[relation]
+    con.execute(f"create table {layers.qualified(relation, schemas)} as\n{stored}")
 
 
 @lru_cache(maxsize=None)
@@ -78,7 +78,7 @@ def columns_of(relation: str) -> tuple[tuple[str, str], ...]:
     _ensure_built(relation)
     found = _empty_warehouse().execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-        "order by column_index", [wh.schema_of(relation), relation]).fetchall()
+        "order by column_index", [layers.schema_of(relation), relation]).fetchall()
     if not found:
         raise KeyError(f"{relation} is no relation of the warehouse (sql/, the reference tables)")
     return tuple(found)
@@ -86,7 +86,7 @@ def columns_of(relation: str) -> tuple[tuple[str, str], ...]:
 
 def reads_of(model: str) -> set[str]:
     """The relations a model reads directly (models.lineage: DuckDB's parse of its FROM and JOIN)."""
-    lineage = wh.lineage()
+    lineage = model_sql.lineage()
     if model not in lineage:
         raise KeyError(f"{model} is no model of sql/")
     return lineage[model]
@@ -108,20 +108,20 @@ def build_model(model: str, given: Mapping[str, Iterable[Mapping] | object],
             raise NotRead(f"{model} does not read {relation} (it reads {', '.join(sorted(reads))})")
     if both := set(given) & catalogue:
         raise ValueError(f"{', '.join(sorted(both))}: given rows and catalogue rows at once")
-    schemas = wh.relation_schemas()
+    schemas = layers.relation_schemas()
     with duckdb.connect() as con:
-        for schema in set(schemas.values()) | {wh.REFERENCE_SCHEMA, wh.BOOKKEEPING_SCHEMA}:
+        for schema in set(schemas.values()) | {layers.REFERENCE_SCHEMA, layers.BOOKKEEPING_SCHEMA}:
             con.execute(f"create schema if not exists {schema}")
         for macro in _macros():
             con.execute(macro)
         for relation in sorted(reads):
-            table = wh.qualified(relation, schemas)
+            table = layers.qualified(relation, schemas)
             columns = columns_of(relation)
             con.execute(f"create table {table} (" + ", ".join(f'"{c}" {t}' for c, t in columns) + ")")
             if relation in catalogue:
                 _copy_real_rows(con, relation, table, [c for c, _ in columns])
             _insert(con, relation, table, dict(columns), _rows(given.get(relation, ())))
-        stored = wh.qualified_sql(wh.view_sources(), schemas)[model]
+        stored = model_sql.qualified_sql(layers.view_sources(), schemas)[model]
         cursor = con.execute(stored)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -143,7 +143,7 @@ def _insert(con, relation: str, table: str, types: dict[str, str], rows: list[di
 
 def _copy_real_rows(con, relation: str, table: str, columns: list[str]) -> None:
     _ensure_built(relation)
-    real = _empty_warehouse().execute(f"select * from {wh.qualified(relation)}")
+    real = _empty_warehouse().execute(f"select * from {layers.qualified(relation)}")
     names = [d[0] for d in real.description]
     rows = real.fetchall()
     if names != columns:

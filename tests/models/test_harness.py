@@ -8,7 +8,7 @@ import csv
 import pandas as pd
 import pytest
 
-from flows.warehouse import models as wh
+from flows.warehouse import landing, layers
 from tests.models.harness import NotRead, UnknownColumn, build_model, columns_of, reads_of
 
 
@@ -54,12 +54,12 @@ def test_a_relation_not_given_is_empty_with_the_builds_types():
 
 def test_a_landing_table_has_the_columns_its_ddl_declares():
     assert [name for name, _ in columns_of("landing_load_runs")] == \
-        [name for name, _ in wh._declared_columns((wh.SQL_DIR / "landing" / "landing_load_runs.sql")
+        [name for name, _ in landing._declared_columns((layers.SQL_DIR / "landing" / "landing_load_runs.sql")
                                                   .read_text(encoding="utf-8"), "landing_load_runs")]
 
 
 def test_catalogue_relations_hold_the_real_reference_rows():
-    with (wh.SCHEMAS_DIR / "messages.csv").open(encoding="utf-8") as f:
+    with (layers.SCHEMAS_DIR / "messages.csv").open(encoding="utf-8") as f:
         ids = {row["message_id"] for row in csv.DictReader(line for line in f if not line.startswith("#"))}
     rows = build_model("stg_messages", {}, catalogue=["ref_messages"])
     assert {row["message_id"] for row in rows} == ids

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from flows.core.own_process import OwnProcessFailed, in_own_process
-from flows.warehouse import models as wh
+from flows.warehouse import model_build
 from flows.warehouse.model_tests import Failure, ModelTest, ModelTestFailed
 from tests.conftest import REPO
 
@@ -52,7 +52,7 @@ def test_a_load_that_changed_data_builds_the_models_in_their_own_process(tmp_pat
     def not_here(*args, **kwargs):
         raise AssertionError("the models were built in the load's process")
 
-    monkeypatch.setattr(wh, "build_views", not_here)  # the models' own process imports the real one
+    monkeypatch.setattr(model_build, "build_views", not_here)  # the models' own process imports the real one
     build = WarehouseBuild(tmp_path / "w.duckdb")
     try:
         build.finish(dt.datetime.now(dt.timezone.utc), "full")
@@ -103,12 +103,12 @@ def test_a_night_with_nothing_new_rebuilds_stale_stored_models_in_their_own_proc
     again = WarehouseBuild(tmp_path / "w.duckdb")
     try:
         again.finish(dt.datetime.now(dt.timezone.utc), "incremental")
-        assert wh.stale_stored_models(again.con) == []
+        assert model_build.stale_stored_models(again.con) == []
         again.con.execute("update stored_model_sources set sql_sha256 = 'an older SQL'")
-        assert "int_current_rows" in wh.stale_stored_models(again.con)
-        monkeypatch.setattr(wh, "build_views", lambda *args: pytest.fail("built in the load's process"))
+        assert "int_current_rows" in model_build.stale_stored_models(again.con)
+        monkeypatch.setattr(model_build, "build_views", lambda *args: pytest.fail("built in the load's process"))
         assert "indicator_results" in again.build_models(data_changed=False)
-        assert wh.stale_stored_models(again.con) == []  # rebuilt, and recorded so
+        assert model_build.stale_stored_models(again.con) == []  # rebuilt, and recorded so
     finally:
         again.discard()
 

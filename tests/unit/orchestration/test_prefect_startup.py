@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from flows.orchestration.runners import TEMPORARY_SERVER_START_SECONDS
-from flows.orchestration.serve import SERVE_RECORD_NAME, record_served_server, remove_serve_record, running_serve_api_url
+from flows.orchestration.serve_record import SERVE_RECORD_NAME, record_served_server, remove_serve_record, running_serve_api_url
 from tests.conftest import REPO, RAW
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),

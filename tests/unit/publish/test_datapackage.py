@@ -16,7 +16,7 @@ from flows.publish import datapackage, exports as ex
 from flows.publish.exports import analyst_views
 from flows.publish.outputs import exports_dir
 from flows.warehouse.model_tests import key_of
-from flows.warehouse.models import SQL_DIR
+from flows.warehouse.layers import SQL_DIR
 from tests.conftest import sql
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from flows.publish import dashboard
 from flows.warehouse import model_tests
-from flows.warehouse import models as wh
+from flows.warehouse import landing, layers, model_build, model_sql, versions
 from flows.warehouse.model_tests import ModelTestFailed
 from flows.warehouse.reference import load_reference_tables
 from tests.conftest import REPO, in_this_process
@@ -29,9 +29,9 @@ FILE_EVENT = ("insert into landing_load_files (load_id, source_district, source_
 def sql_copy(tmp_path, monkeypatch):
     """A copy of sql/ that the build reads instead, for a test to break one model in it."""
     copy = tmp_path / "sql"
-    shutil.copytree(wh.SQL_DIR, copy)
-    monkeypatch.setattr(wh, "SQL_DIR", copy)
-    monkeypatch.setattr(wh, "MACRO_DIR", copy / "macros")
+    shutil.copytree(layers.SQL_DIR, copy)
+    monkeypatch.setattr(layers, "SQL_DIR", copy)
+    monkeypatch.setattr(layers, "MACRO_DIR", copy / "macros")
     in_this_process(monkeypatch)  # the models' own process would read sql/ itself
     return copy
 
@@ -44,7 +44,7 @@ def edit(path, old: str, new: str) -> None:
 
 def warehouse_with_a_run(mode: str | None = "full", status: str = "succeeded") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    wh.create_landing_tables(con)
+    landing.create_landing_tables(con)
     load_reference_tables(con)
     con.execute(RUN, [1, status, mode])
     con.execute(FILE_EVENT, [1, "ha_quang/a.xlsx"])
@@ -58,7 +58,7 @@ def test_a_join_that_doubles_a_key_fails_the_build_naming_the_model_test_and_key
          "left join units on units.unit like indicators.unit || '%'")
     con = warehouse_with_a_run()
     with pytest.raises(ModelTestFailed) as failed:
-        wh.build_views(con)
+        model_build.build_views(con)
     doubled = [r[0] for r in con.execute(  # the models stay built in the copy that is not published
         "select indicator_code from stg_indicators i where (select count(*) from stg_units u "
         "where u.unit like i.unit || '%') > 1 order by 1").fetchall()]
@@ -75,7 +75,7 @@ def test_a_null_in_a_not_null_column_fails_the_build_with_the_rows_keys(sql_copy
     edit(sql_copy / "staging" / "stg_load_runs.sql", "coalesce(mode, 'full') as mode", "mode")
     con = warehouse_with_a_run(mode=None)
     with pytest.raises(ModelTestFailed) as failed:
-        wh.build_views(con)
+        model_build.build_views(con)
     assert "model stg_load_runs, test not_null (load_id, started_at, status, mode): NULL in mode (1 rows); " \
            "rows (load_id), e.g. 1" in str(failed.value)
     assert "model load_runs, test not_null (started_at, status, mode): NULL in mode (1 rows); rows (load_id), " \
@@ -89,7 +89,7 @@ def test_a_dangling_reference_fails_the_build_with_the_values_that_name_nothing(
     con = warehouse_with_a_run(status="succeeded_with_errors")
     con.execute(FILE_EVENT, [1, "ha_quang/b.xlsx"])
     with pytest.raises(ModelTestFailed) as failed:
-        wh.build_views(con)
+        model_build.build_views(con)
     assert "model stg_load_files, test references (load_id) -> stg_load_runs (load_id): 2 row(s) name no row of " \
            "stg_load_runs, e.g. 1" in str(failed.value)
     assert "model file_events, test references (load_id) -> load_runs (load_id)" in str(failed.value)
@@ -98,7 +98,7 @@ def test_a_dangling_reference_fails_the_build_with_the_values_that_name_nothing(
 @pytest.mark.slow
 def test_the_same_models_pass_their_tests_and_the_tests_stay_out_of_the_comments():
     con = warehouse_with_a_run()
-    wh.build_views(con)
+    model_build.build_views(con)
     comments = [r[0] for r in con.execute("select comment from duckdb_views() where comment is not null").fetchall()]
     assert comments and not any(re.search(r"\b(unique|not_null|references|no_unique_key):", c) for c in comments)
 
@@ -122,17 +122,17 @@ def test_a_failed_model_test_fails_load_and_withdraw_and_leaves_the_published_wa
     assert main(["withdraw", "ha_quang/chi_tieu_ktxh_2015_2020.xlsx", "--warehouse", str(warehouse), "--yes"]) == 1
     assert "haquang withdraw: the withdrawal failed (1 model test(s) failed: model indicators" in capsys.readouterr().err
     assert warehouse.read_bytes() == published
-    assert not wh.next_version_path(warehouse).exists()
+    assert not versions.next_version_path(warehouse).exists()
 
 
-@pytest.mark.parametrize("model", sorted(wh.view_sources()))
+@pytest.mark.parametrize("model", sorted(layers.view_sources()))
 def test_every_model_declares_its_key_or_says_why_it_has_none(model):
-    sql = wh.view_sources()[model]
+    sql = layers.view_sources()[model]
     assert (model_tests.key_of(model, sql) is None) == model_tests.says_why_no_key(sql), \
         f"{model}: declare `-- unique: ...` or `-- no_unique_key: why` (not both) in its header"
     for test in model_tests.declared_tests(model, sql):
         if test.kind == "references":
-            assert test.target in wh.view_sources(), f"{model}: {test} names no model of sql/"
+            assert test.target in layers.view_sources(), f"{model}: {test} names no model of sql/"
 
 
 @pytest.mark.parametrize("declaration", ["-- references: load_id stg_load_runs.load_id",
@@ -151,12 +151,12 @@ def test_dependencies_come_from_the_parse_not_from_words():
         from counted
         where exists (select 1 from stg_districts where gso_code = '045')
             and n > (select count(*) from main.stg_indicators)"""
-    assert wh._reads_from({"m": sql})["m"] == {"ref_indicators", "stg_districts", "stg_indicators"}  # main.: the model
+    assert model_sql.reads_from({"m": sql})["m"] == {"ref_indicators", "stg_districts", "stg_indicators"}  # main.: the model
 
 
 def test_the_build_order_is_topological_and_lineage_is_exact():
-    order = wh.build_order(wh.view_sources())  # the order build_views builds in (_model_plan)
-    graph = wh.lineage()
+    order = model_sql.build_order(layers.view_sources())  # the order build_views builds in (_model_plan)
+    graph = model_sql.lineage()
     assert sorted(order) == sorted(graph)
     for position, model in enumerate(order):
         assert graph[model] & set(order) <= set(order[:position]), f"{model} is built before what it reads"
@@ -182,7 +182,7 @@ def test_no_reporting_unit_is_named_in_sql_or_the_dashboard():
     codes = set(districts) | {row["predecessor"] for row in changes} | {row["successor"] for row in changes}
     assert {"ha_quang", "thong_nong", "merged"} <= codes
     texts = {path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
-             for path in [*wh.SQL_DIR.glob("*/*.sql"), Path(dashboard.__file__)]}
+             for path in [*layers.SQL_DIR.glob("*/*.sql"), Path(dashboard.__file__)]}
     # a code as a value ('ha_quang', "merged") or a predecessor's code as a column's prefix (ha_quang_value)
     named = {(name, code) for name, text in texts.items() for code in codes
              if re.search(rf"'{code}'|\"{code}\"" + (rf"|\b{code}_\w+" if code in districts else ""), text)}
@@ -205,26 +205,26 @@ def _tested_models(monkeypatch) -> list[str]:
 @pytest.mark.slow
 def test_a_load_that_changed_no_data_tests_again_only_what_its_run_record_reaches(sql_copy, monkeypatch):
     con = warehouse_with_a_run()
-    wh.build_views(con)  # a load that read files: every model's tests pass and are recorded
+    model_build.build_views(con)  # a load that read files: every model's tests pass and are recorded
     tested = _tested_models(monkeypatch)
     con.execute(RUN, [2, "succeeded", "incremental"])  # the next night: its run record, nothing else
-    wh.build_views(con, data_changed=False)
+    model_build.build_views(con, data_changed=False)
     # read the run record through views only; the marts over the kept stored models are not computed again
     assert {"stg_load_runs", "load_runs", "indicator_changes"} <= set(tested)
     assert not {"target_attainment", "merged_district_indicators", "indicators", "dq_issues"} & set(tested)
-    assert set(tested) == wh._reading_changed_rows(wh.view_sources(), {"int_current_rows", "int_harmonised_rows",
+    assert set(tested) == model_build._reading_changed_rows(layers.view_sources(), {"int_current_rows", "int_harmonised_rows",
                                                                        "int_row_versions"})
 
 
 @pytest.mark.slow
 def test_a_load_that_changed_no_data_still_tests_a_model_whose_sql_changed(sql_copy, monkeypatch):
     con = warehouse_with_a_run()
-    wh.build_views(con)
+    model_build.build_views(con)
     edit(sql_copy / "marts" / "indicators.sql", "left join units using (unit)",
          "left join units on units.unit like indicators.unit || '%'")  # doubles a key, as above
     tested = _tested_models(monkeypatch)
     with pytest.raises(ModelTestFailed) as failed:
-        wh.build_views(con, data_changed=False)
+        model_build.build_views(con, data_changed=False)
     assert [f.test.model for f in failed.value.failures] == ["indicators"]
     assert "indicators" in tested and "target_attainment" in tested  # downstream of the edit: its digest changed
 
@@ -232,28 +232,28 @@ def test_a_load_that_changed_no_data_still_tests_a_model_whose_sql_changed(sql_c
 @pytest.mark.slow
 def test_a_load_that_changed_no_data_tests_the_run_record_it_wrote(sql_copy):
     con = warehouse_with_a_run()
-    wh.build_views(con)
+    model_build.build_views(con)
     edit(sql_copy / "staging" / "stg_load_runs.sql", "coalesce(mode, 'full') as mode", "mode")
-    wh.build_views(con, data_changed=False)  # the edit is harmless on the first run (it has a mode) ...
+    model_build.build_views(con, data_changed=False)  # the edit is harmless on the first run (it has a mode) ...
     con.execute(RUN, [2, "succeeded", None])  # ... and not on this night's record
     with pytest.raises(ModelTestFailed, match="model stg_load_runs, test not_null"):
-        wh.build_views(con, data_changed=False)
+        model_build.build_views(con, data_changed=False)
 
 
 @pytest.mark.slow
 def test_a_stored_model_is_rebuilt_on_a_night_with_nothing_new_when_a_reference_file_changed(tmp_path,
                                                                                            monkeypatch):
     con = warehouse_with_a_run()
-    wh.build_views(con)
+    model_build.build_views(con)
     built = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
-    wh.build_views(con, data_changed=False)  # nothing changed: every stored model kept as it was
+    model_build.build_views(con, data_changed=False)  # nothing changed: every stored model kept as it was
     assert dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall()) == built
     schemas = tmp_path / "schemas"
-    shutil.copytree(wh.SCHEMAS_DIR, schemas)
+    shutil.copytree(layers.SCHEMAS_DIR, schemas)
     admin_units = schemas / "reference" / "cao_bang_admin_units.csv"
     admin_units.write_text(admin_units.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a new release of it
-    monkeypatch.setattr(wh, "SCHEMAS_DIR", schemas)
-    wh.build_views(con, data_changed=False)
+    monkeypatch.setattr(layers, "SCHEMAS_DIR", schemas)
+    model_build.build_views(con, data_changed=False)
     rebuilt = dict(con.execute("select model, sql_sha256 from stored_model_sources").fetchall())
     assert rebuilt.keys() == built.keys() and all(rebuilt[model] != built[model] for model in built)
 
@@ -269,7 +269,7 @@ def test_a_step_that_runs_out_of_memory_on_two_threads_is_done_again_on_one():
             raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
         return "built"
 
-    assert wh.within_memory(con, "building a model", short_of_memory_on_two) == "built"
+    assert model_build.within_memory(con, "building a model", short_of_memory_on_two) == "built"
     assert threads_tried == [2, 1]
     assert con.execute("select current_setting('threads')").fetchone()[0] == 2  # the next model has both again
 
@@ -278,7 +278,7 @@ def test_a_step_that_runs_out_of_memory_on_two_threads_is_done_again_on_one():
 
     con.execute("set threads = 1")
     with pytest.raises(duckdb.OutOfMemoryException):  # one thread is all there is to fall back on
-        wh.within_memory(con, "building a model", short_of_memory)
+        model_build.within_memory(con, "building a model", short_of_memory)
 
 
 @pytest.mark.slow
@@ -287,7 +287,7 @@ def test_a_model_short_of_memory_is_built_again_alone_and_the_build_completes(tm
     again on one, the models before it are kept, the ones after it have two threads again."""
     from flows.warehouse.build import WarehouseBuild
 
-    within_memory, steps = wh.within_memory, []
+    within_memory, steps = model_build.within_memory, []
 
     def short_of_memory(con, doing, step):
         def tried():
@@ -299,8 +299,8 @@ def test_a_model_short_of_memory_is_built_again_alone_and_the_build_completes(tm
             return step()
         return within_memory(con, doing, tried)
 
-    monkeypatch.setattr(wh, "within_memory", short_of_memory)
-    monkeypatch.setattr(wh, "model_threads", lambda: 2)
+    monkeypatch.setattr(model_build, "within_memory", short_of_memory)
+    monkeypatch.setattr(model_build, "model_threads", lambda: 2)
     in_this_process(monkeypatch)  # the models' own process would not see the patches
     build = WarehouseBuild(tmp_path / "w.duckdb")
     try:

@@ -85,7 +85,7 @@ def test_discovery_skips_lock_files_and_system_files(tmp_path):
     ("flows/parse/values.py", True), ("flows/ingest/guard.py", True), ("flows/quality/validate.py", True),
     ("flows/mapping/indicators.py", True), ("flows/core/text.py", True), ("schemas/indicator_crosswalk.csv", True),
     ("schemas/layouts.toml", True), ("flows/publish/dashboard.py", False), ("flows/cli.py", False),
-    ("flows/orchestration/load_flow.py", False), ("flows/warehouse/models.py", False),
+    ("flows/orchestration/load_flow.py", False), ("flows/warehouse/model_build.py", False),
     ("schemas/reference/district_figures.csv", False), ("sql/marts/dq_issues.sql", False),
 ])
 def test_only_what_decides_how_a_workbook_is_read_makes_every_file_read_again(tmp_path, edited, rereads):
