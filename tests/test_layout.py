@@ -24,15 +24,17 @@ def stage_of(module: str) -> str | None:
     return "cli" if parts[1] in ("cli", "cli_format") else parts[1]
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, at its top or inside a function."""
+def imported_modules(path: Path, with_names: bool = False) -> set[str]:
+    """Every module a file imports, at its top or inside a function; `from a.b import c` names a.b, and
+    a.b.c too when `with_names` (c may be a module) or a is flows."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names if node.module == "flows")
+            if with_names or node.module == "flows":
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -62,16 +64,8 @@ def module_name(path: Path) -> str:
 
 
 def project_imports(path: Path, known: set[str]) -> set[str]:
-    """The modules of flows/ and schemas/ a file imports, at its top or inside a function: `from a.b import c`
-    imports a.b, and a.b.c too when c is a module."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found & known
+    """The modules of flows/ and schemas/ a file imports, at its top or inside a function."""
+    return imported_modules(path, with_names=True) & known
 
 
 def test_no_modules_of_flows_import_each_other_in_a_circle():
