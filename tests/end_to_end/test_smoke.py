@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 
 import duckdb
+import pytest
 
 import flows
 from flows.warehouse import connection, landing, layers, model_build, model_sql
@@ -19,6 +20,7 @@ def test_every_flow_module_imports():
         importlib.import_module(name)
 
 
+@pytest.mark.slow  # every model built: make test runs it, make test-fast leaves it out
 def test_every_sql_file_builds_and_each_mart_has_its_contract_columns():
     con = duckdb.connect()
     landing.create_landing_tables(con)
