@@ -224,17 +224,19 @@ def read_row(ctx: TableContext, row: int, cells: dict, texts: dict[str, str], pa
     reported_value = choice.values.get(id(pct_token)) if pct_token is not None else None
     for role, reading in (("target", target), ("actual", actual), ("reported_pct", pct)):
         for token in reading.numbers:
-            said_vi = _ambiguity_detail_vi(token, choice, reported_value, unit, texts["label"])
+            # said only for a number that gets a finding: most numbers are plain, and this is the per-row path
+            def said_vi(token=token) -> str:
+                return _ambiguity_detail_vi(token, choice, reported_value, unit, texts["label"])
             if id(token) in choice.reinterpreted:
                 flag("ambiguous_number", role, _reinterpreted_message(token, choice.values[id(token)], choice.evidence),
-                     detail_vi=said_vi)
+                     detail_vi=said_vi())
             elif id(token) in choice.settled:
                 flag("ambiguous_number", role, f"{token.text!r} can be read as {describe(token)} ({token.ambiguity}); "
                      f"read as {format_number(choice.values[id(token)])}", resolved_by=choice.settled[id(token)],
-                     detail_vi=said_vi)
+                     detail_vi=said_vi())
             elif token.ambiguity and id(token) in choice.values:
                 flag("ambiguous_number", role, _ambiguity_message(token, choice.values[id(token)], choice.evidence),
-                     detail_vi=said_vi)
+                     detail_vi=said_vi())
 
     target_low, target_high = target_bounds(target_tokens, target_kind, choice.values)
     actual_value = choice.values.get(id(actual_token)) if actual_token is not None else None
