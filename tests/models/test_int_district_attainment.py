@@ -84,6 +84,18 @@ CASES = {
                            "neither says the target was met nor that it was not"),
     "qualitative_no_verdict": (harmonised("qualitative_no_verdict", "higher", actual_text="04 bậc"), [], "undetermined",
                                "qualitative result '04 bậc' is not a verdict"),
+    # what each verdict word of the district's reports says, as the report itself uses it
+    **{f"qualitative_{status}_{word}": (harmonised(f"qualitative_{status}_{word}", "higher", actual_text=word),
+                                        [], status, says)
+       for word, status, says in (
+           ("Vượt", "met", "qualitative result: Vượt"), ("Hoàn thành", "met", "qualitative result: Hoàn thành"),
+           ("Giữ vững", "met", "qualitative result: Giữ vững"), ("Duy trì", "met", "qualitative result: Duy trì"),
+           ("Ổn định", "met", "qualitative result: Ổn định"), ("Bảo đảm", "met", "qualitative result: Bảo đảm"),
+           ("Không đạt", "not_met", "qualitative result: Không đạt"),
+           ("Không hoàn thành", "not_met", "qualitative result: Không hoàn thành"),
+           ("Chưa hoàn thành", "not_met", "qualitative result: Chưa hoàn thành"),
+           ("Cơ bản hoàn thành", "undetermined", "neither says the target was met nor that it was not"),
+           ("Cơ bản đạt", "undetermined", "neither says the target was met nor that it was not"))},
     # a verdict in the percentage column that the figures contradict
     "verdict_disagrees": (harmonised("verdict_disagrees", "higher", 89.0, 90.0, reported_pct_raw="Đạt"), [],
                           "undetermined", "the figures and the verdict 'Đạt' disagree"),
@@ -97,8 +109,10 @@ CASES = {
     "error_finding": (harmonised("error_finding", "higher", 95.0, 90.0),
                       [finding("error_finding", "unreadable_figure", "error")], "undetermined", "unreadable_figure"),
     "non_blocking_warning": (harmonised("non_blocking_warning", "higher", 95.0, 90.0),
-                             [finding("non_blocking_warning", "hidden_row"),
-                              finding("non_blocking_warning", "period_assumed")], "met",
+                             # none of these touches comparing the row's figures with its own target
+                             [finding("non_blocking_warning", check) for check in (
+                                 "hidden_row", "hidden_sheet", "period_assumed", "legacy_encoding_converted",
+                                 "missing_unit", "invalid_unit")], "met",
                              "95 against a target of at least 90"),
     "info_finding": (harmonised("info_finding", "higher", 95.0, 90.0),
                      [finding("info_finding", "implausible_value", "info")], "met", "95 against a target of at least 90"),
